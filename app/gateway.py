@@ -1,0 +1,78 @@
+"""Wire the gateway: client acceptor -> OMS -> risk -> EMS -> venue initiator, and the journal back out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.config import GatewayConfig
+from domain.bus import MessageBus
+from domain.clock import Clock, LiveClock
+from domain.ids import Account, ExecId, OrderId, SessionKey, VenueId
+from ems.engine import EmsEngine
+from ems.router import Router
+from ems.venues.base import Venue
+from ems.venues.fix import FixVenue
+from fixgw.client import ClientHandler
+from fixgw.session.connector import Connector
+from fixgw.session.settings import SessionsFile
+from fixgw.venue import VenueHandler
+from oms.book import Book
+from oms.engine import OmsEngine
+from oms.store import repository
+from oms.store.database import open_database
+from oms.store.journal import Journal
+from risk.engine import RiskEngine
+
+
+class Gateway:
+    """The whole order path in one process."""
+
+    def __init__(self, config: GatewayConfig, sessions: SessionsFile, clock: Clock | None = None) -> None:
+        self.clock = clock or LiveClock()
+        self.config = config
+        self.db: Engine = open_database(config.database_url())
+        self.bus = MessageBus()
+        accounts = {comp: Account(c.effective_default_account) for comp, c in config.clients.items()}
+        self.clients = ClientHandler(self.bus, self.clock, accounts)
+        venue_sessions = {SessionKey(v.session): VenueId(name) for name, v in config.venues.items()}
+        self.venues = VenueHandler(self.bus, self.clock, venue_sessions)
+        self.journal = Journal(self.db, deliver=self.clients.send_report)
+        self.oms = OmsEngine(self.bus, self.clock, self.journal, Book())
+        self._restore_book()
+        self.risk = RiskEngine(self.bus, self.clock, config.risk, config.instruments)
+        self.ems = EmsEngine(self.bus, self.clock, self._router(), self._fix_venues())
+        work_dir = sessions.base_dir / "var" / "gateway"
+        self.acceptor = Connector(self.clients.app, sessions, "acceptor", work_dir)
+        self.initiator = Connector(self.venues.app, sessions, "initiator", work_dir)
+
+    def _restore_book(self) -> None:
+        rows = repository.load_orders(self.db)
+        executions = [(VenueId(e["venue"]), ExecId(e["venue_exec_id"])) for e in repository.load_executions(self.db)]
+        reports = {OrderId(r["order_id"]): int(r["reports_sent"]) for r in rows}
+        self.oms.restore([repository.order_from_row(r) for r in rows], reports, executions)
+
+    def _router(self) -> Router:
+        symbols = {s: VenueId(v) for s, v in self.config.routing.symbols.items()}
+        default = VenueId(self.config.routing.default) if self.config.routing.default else None
+        return Router(symbols, default)
+
+    def _fix_venues(self) -> dict[VenueId, Venue]:
+        return {
+            VenueId(name): FixVenue(VenueId(name), SessionKey(v.session), self.venues.app, self.clock)
+            for name, v in self.config.venues.items()
+        }
+
+    def start(self) -> None:
+        """Start the journal, connect to the venues, then accept clients."""
+        self.journal.start()
+        self.initiator.start()
+        self.acceptor.start()
+
+    def stop(self) -> None:
+        """Stop accepting, disconnect from the venues, commit what is queued."""
+        self.acceptor.stop()
+        self.initiator.stop()
+        self.journal.stop()
+        self.db.dispose()

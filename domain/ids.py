@@ -1,0 +1,18 @@
+"""Typed identifiers: mypy rejects a ClOrdId passed where an OrderId is expected."""
+
+from typing import NewType
+
+ClOrdId = NewType("ClOrdId", str)
+"""ClOrdID (11): the sender's id of an order or order request."""
+OrderId = NewType("OrderId", str)
+"""OrderID (37): the id we (or the venue) give an order."""
+ExecId = NewType("ExecId", str)
+"""ExecID (17): the id of one execution report."""
+Account = NewType("Account", str)
+"""Account (1)."""
+Symbol = NewType("Symbol", str)
+"""Symbol (55)."""
+SessionKey = NewType("SessionKey", str)
+"""A FIX session as text, e.g. ``FIX.4.4:FIXGW->CLIENT1`` (quickfix's ``SessionID.toString()``)."""
+VenueId = NewType("VenueId", str)
+"""The name routing rules use for a venue, e.g. ``VENUE``."""

@@ -1,0 +1,50 @@
+"""Outbound report values, encoded to FIX by ``fixgw.codec.outbound``."""
+
+from decimal import Decimal
+
+import msgspec
+
+from domain.enums import CxlRejReason, CxlRejResponseTo, ExecType, OrdRejReason, OrdStatus, OrdType, Side
+from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol
+
+
+class ExecutionReport(msgspec.Struct, frozen=True, kw_only=True):
+    """ExecutionReport (35=8) addressed to one session."""
+
+    session: SessionKey
+    order_id: OrderId
+    cl_ord_id: ClOrdId
+    exec_id: ExecId
+    exec_type: ExecType
+    ord_status: OrdStatus
+    account: Account | None
+    symbol: Symbol
+    side: Side
+    ord_type: OrdType | None
+    price: Decimal | None
+    order_qty: Decimal
+    cum_qty: Decimal
+    leaves_qty: Decimal
+    avg_px: Decimal
+    last_qty: Decimal | None = None
+    last_px: Decimal | None = None
+    transact_time_ns: int
+    ord_rej_reason: OrdRejReason | None = None
+    text: str | None = None
+    orig_cl_ord_id: ClOrdId | None = None
+    """OrigClOrdID (41) on reports that answer a cancel or replace."""
+
+
+class CancelReject(msgspec.Struct, frozen=True, kw_only=True):
+    """OrderCancelReject (35=9) addressed to one session."""
+
+    session: SessionKey
+    order_id: OrderId
+    """OrderID (37); "NONE" when the order is unknown."""
+    cl_ord_id: ClOrdId
+    orig_cl_ord_id: ClOrdId
+    ord_status: OrdStatus
+    """OrdStatus (39) after the reject (REJECTED when the order is unknown)."""
+    response_to: CxlRejResponseTo
+    reason: CxlRejReason
+    text: str

@@ -1,0 +1,1 @@
+"""Execution management: choose a venue for each order and send it there."""

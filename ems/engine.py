@@ -1,0 +1,43 @@
+"""The EMS engine: endpoint ``ems.execute`` — route each order and send it to its venue."""
+
+from __future__ import annotations
+
+from domain.bus import MessageBus
+from domain.clock import Clock
+from domain.commands import SubmitOrder
+from domain.enums import OrdRejReason
+from domain.events import OrderDenied, OrderRouted
+from domain.ids import ClOrdId, VenueId
+from ems.router import Router
+from ems.venues.base import Venue
+
+
+class EmsEngine:
+    """Pick a venue, tell the OMS where the order goes, send it; deny it when it cannot go anywhere."""
+
+    def __init__(self, bus: MessageBus, clock: Clock, router: Router, venues: dict[VenueId, Venue]) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._router = router
+        self._venues = venues
+        bus.register("ems.execute", self.execute)
+
+    def execute(self, order: SubmitOrder) -> None:
+        """Route and send ``order``."""
+        venue_id = self._router.route(order)
+        venue = self._venues.get(venue_id) if venue_id is not None else None
+        if venue is None:
+            self._deny(order, OrdRejReason.UNKNOWN_SYMBOL, f"no venue route for symbol {order.symbol!r}")
+            return
+        # The gateway's OrderID doubles as the ClOrdID at the venue: unique, and it leads straight back.
+        venue_cl_ord_id = ClOrdId(order.order_id)
+        routed = OrderRouted(order_id=order.order_id, venue=venue.venue_id, venue_cl_ord_id=venue_cl_ord_id,
+                             ts_ns=self._clock.now_ns())
+        self._bus.send("oms.process", routed)
+        problem = venue.submit(order, venue_cl_ord_id)
+        if problem is not None:
+            self._deny(order, OrdRejReason.EXCHANGE_CLOSED, problem)
+
+    def _deny(self, order: SubmitOrder, reason: OrdRejReason, text: str) -> None:
+        denied = OrderDenied(order_id=order.order_id, reason=reason, text=text, ts_ns=self._clock.now_ns())
+        self._bus.send("oms.process", denied)

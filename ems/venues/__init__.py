@@ -1,0 +1,1 @@
+"""Venue adapters: how an order reaches a venue."""

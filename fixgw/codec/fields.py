@@ -1,0 +1,90 @@
+"""One read interface over quickfix and simplefix messages, so a decoder serves live sessions and log replay."""
+
+from typing import Protocol
+
+import quickfix
+import simplefix
+
+
+class FieldSource(Protocol):
+    """Read a field by tag number; ``None`` when absent."""
+
+    def get(self, tag: int) -> str | None:
+        """Return the body field ``tag`` or None."""
+        ...
+
+    def header(self, tag: int) -> str | None:
+        """Return the header field ``tag`` or None."""
+        ...
+
+
+class QfFields:
+    """A quickfix message's body and header as a ``FieldSource``.
+
+    Only the tag-number calls are used: a typed field object (``fix.Symbol()``) costs a SWIG wrap each time.
+    """
+
+    __slots__ = ("_body", "_header")
+
+    def __init__(self, message: quickfix.Message) -> None:
+        self._body = message
+        self._header = message.getHeader()
+
+    def get(self, tag: int) -> str | None:
+        """Return the body field ``tag`` or None."""
+        try:
+            return self._body.getField(tag)  # type: ignore[no-any-return]
+        except quickfix.FieldNotFound:
+            return None
+
+    def header(self, tag: int) -> str | None:
+        """Return the header field ``tag`` or None."""
+        try:
+            return self._header.getField(tag)  # type: ignore[no-any-return]
+        except quickfix.FieldNotFound:
+            return None
+
+    def as_dict(self) -> dict[int, str]:
+        """Return every header and body field (first occurrence of a tag wins); for tools, not the hot path."""
+        return parse_fields(self._body.toString())
+
+
+def parse_fields(raw: str) -> dict[int, str]:
+    """Split SOH-delimited FIX text into ``{tag: value}`` (first occurrence of a tag wins)."""
+    fields: dict[int, str] = {}
+    for part in raw.split("\x01"):
+        tag, sep, value = part.partition("=")
+        if sep and tag.isdigit():
+            fields.setdefault(int(tag), value)
+    return fields
+
+
+class SfFields:
+    """A simplefix message as a ``FieldSource`` (first occurrence of a tag)."""
+
+    __slots__ = ("_message",)
+
+    def __init__(self, message: simplefix.FixMessage) -> None:
+        self._message = message
+
+    def get(self, tag: int) -> str | None:
+        """Return the first value of ``tag`` decoded as text, or None."""
+        raw = self._message.get(tag)
+        return None if raw is None else raw.decode("latin-1")
+
+    header = get  # a flat message: header and body tags share one namespace
+
+
+class DictFields:
+    """A plain ``{tag: value}`` mapping as a ``FieldSource`` (tests, tools)."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: dict[int, str]) -> None:
+        self._fields = fields
+
+    def get(self, tag: int) -> str | None:
+        """Return the value of ``tag`` or None."""
+        return self._fields.get(tag)
+
+    header = get

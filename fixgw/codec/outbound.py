@@ -1,0 +1,137 @@
+"""Typed reports and orders -> quickfix messages, using only tag-number calls (cheap in the SWIG binding)."""
+
+import time
+from decimal import Decimal
+
+import quickfix
+
+from domain.enums import OrdType, Side, TimeInForce
+from domain.ids import Account, ClOrdId, Symbol
+from domain.reports import CancelReject, ExecutionReport
+
+_last_second = -1
+_last_prefix = ""
+
+
+def format_decimal(value: Decimal) -> str:
+    """Format a Decimal as FIX Qty/Price text: no exponent, no trailing zeros."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def format_utc_timestamp(ns: int) -> str:
+    """Format ns since the epoch as FIX UTCTimestamp with milliseconds (valid in FIX 4.2 to 5.0)."""
+    global _last_second, _last_prefix
+    second, rest = divmod(ns, 1_000_000_000)
+    if second != _last_second:  # strftime costs microseconds: do it once a second
+        _last_prefix = time.strftime("%Y%m%d-%H:%M:%S", time.gmtime(second))
+        _last_second = second
+    return f"{_last_prefix}.{rest // 1_000_000:03d}"
+
+
+def _message(msg_type: str) -> quickfix.Message:
+    message = quickfix.Message()
+    message.getHeader().setField(35, msg_type)
+    return message
+
+
+def execution_report(report: ExecutionReport) -> quickfix.Message:
+    """Encode an ExecutionReport (35=8)."""
+    m = _message("8")
+    m.setField(37, report.order_id)
+    m.setField(11, report.cl_ord_id)
+    m.setField(17, report.exec_id)
+    m.setField(150, report.exec_type.value)
+    m.setField(39, report.ord_status.value)
+    if report.account:
+        m.setField(1, report.account)
+    m.setField(55, report.symbol)
+    m.setField(54, report.side.value)
+    if report.ord_type is not None:
+        m.setField(40, report.ord_type.value)
+    if report.price is not None:
+        m.setField(44, format_decimal(report.price))
+    m.setField(38, format_decimal(report.order_qty))
+    m.setField(14, format_decimal(report.cum_qty))
+    m.setField(151, format_decimal(report.leaves_qty))
+    m.setField(6, format_decimal(report.avg_px))
+    if report.last_qty is not None and report.last_px is not None:
+        m.setField(32, format_decimal(report.last_qty))
+        m.setField(31, format_decimal(report.last_px))
+    m.setField(60, format_utc_timestamp(report.transact_time_ns))
+    if report.ord_rej_reason is not None:
+        m.setField(103, report.ord_rej_reason.value)
+    if report.text:
+        m.setField(58, report.text)
+    if report.orig_cl_ord_id:
+        m.setField(41, report.orig_cl_ord_id)
+    return m
+
+
+def order_cancel_reject(reject: CancelReject) -> quickfix.Message:
+    """Encode an OrderCancelReject (35=9)."""
+    m = _message("9")
+    m.setField(37, reject.order_id)
+    m.setField(11, reject.cl_ord_id)
+    m.setField(41, reject.orig_cl_ord_id)
+    m.setField(39, reject.ord_status.value)
+    m.setField(434, reject.response_to.value)
+    m.setField(102, reject.reason.value)
+    m.setField(58, reject.text)
+    return m
+
+
+def new_order_single(
+    *,
+    cl_ord_id: ClOrdId,
+    account: Account | None,
+    symbol: Symbol,
+    side: Side,
+    ord_type: OrdType,
+    order_qty: Decimal,
+    price: Decimal | None,
+    time_in_force: TimeInForce,
+    transact_time_ns: int,
+) -> quickfix.Message:
+    """Encode a NewOrderSingle (35=D)."""
+    m = _message("D")
+    m.setField(11, cl_ord_id)
+    if account:
+        m.setField(1, account)
+    m.setField(55, symbol)
+    m.setField(54, side.value)
+    m.setField(38, format_decimal(order_qty))
+    m.setField(40, ord_type.value)
+    if price is not None:
+        m.setField(44, format_decimal(price))
+    if time_in_force is not TimeInForce.DAY:
+        m.setField(59, time_in_force.value)
+    m.setField(60, format_utc_timestamp(transact_time_ns))
+    return m
+
+
+def session_reject(ref_seq_num: int, ref_msg_type: str | None, tag: int | None, reason: int, text: str) -> quickfix.Message:
+    """Encode a session-level Reject (35=3) naming the offending tag."""
+    m = _message("3")
+    m.setField(45, str(ref_seq_num))
+    if ref_msg_type:
+        m.setField(372, ref_msg_type)
+    if tag is not None:
+        m.setField(371, str(tag))
+    m.setField(373, str(reason))
+    m.setField(58, text)
+    return m
+
+
+def business_reject(ref_seq_num: int, ref_msg_type: str, reason: int, text: str, ref_id: str | None = None) -> quickfix.Message:
+    """Encode a BusinessMessageReject (35=j)."""
+    m = _message("j")
+    m.setField(45, str(ref_seq_num))
+    m.setField(372, ref_msg_type)
+    if ref_id:
+        m.setField(379, ref_id)
+    m.setField(380, str(reason))
+    m.setField(58, text)
+    return m

@@ -1,0 +1,60 @@
+"""Protocol errors: the exception's type *is* the FIX reaction (as in QuickFIX/J).
+
+GatewayError
+  FixReject(tag, text)          -> session Reject 35=3 with SessionRejectReason (373)
+    RequiredTagMissing            373=1
+    IncorrectTagValue             373=5
+    IncorrectDataFormat           373=6
+    UnsupportedMessageType        -> BusinessMessageReject 35=j, 380=3
+  ConfigError                   startup only: refuse to start
+
+They are turned into FIX messages in exactly one place: ``fixgw.session.application``.
+"""
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+
+class FixReject(GatewayError):
+    """A message that breaks the FIX protocol; answered with a session Reject (35=3)."""
+
+    session_reject_reason: int = 99  # 373=99 Other
+
+    def __init__(self, tag: int | None, text: str) -> None:
+        super().__init__(text)
+        self.tag = tag
+        self.text = text
+
+
+class RequiredTagMissing(FixReject):
+    """A required tag is absent (373=1)."""
+
+    session_reject_reason = 1
+
+    def __init__(self, tag: int, text: str | None = None) -> None:
+        super().__init__(tag, text or f"Required tag missing: {tag}")
+
+
+class IncorrectTagValue(FixReject):
+    """A tag carries a value we do not support (373=5)."""
+
+    session_reject_reason = 5
+
+
+class IncorrectDataFormat(FixReject):
+    """A tag's value is not of its FIX data type (373=6)."""
+
+    session_reject_reason = 6
+
+
+class UnsupportedMessageType(FixReject):
+    """A message type this session does not handle (BusinessMessageReject 35=j, 380=3)."""
+
+    def __init__(self, msg_type: str) -> None:
+        super().__init__(None, f"Unsupported message type: {msg_type}")
+        self.msg_type = msg_type
+
+
+class ConfigError(GatewayError):
+    """A configuration that cannot work; raised at start only."""

@@ -1,0 +1,1 @@
+"""quickfix sessions: configuration, the Application adapter, acceptor and initiator lifecycle."""

@@ -1,0 +1,170 @@
+"""The quickfix ``Application`` adapter: the one place where FIX callbacks meet our code.
+
+Theory of operation: the SWIG binding turns four quickfix exception types raised from ``fromApp`` into
+FIX rejects and calls ``Py_Exit(1)`` for anything else, killing the engine. So every callback here catches
+everything. Our ``FixReject`` errors are answered with a Reject (35=3) or BusinessMessageReject (35=j) that
+we build ourselves, because quickfix's own reject carries only a generic Text(58) and we want it to say
+what was wrong. An unexpected error is logged with its traceback and answered with 35=j 380=4
+(Application not available); the session stays up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+import quickfix
+
+from domain.ids import SessionKey
+from fixgw.codec import outbound
+from fixgw.codec.fields import QfFields
+from fixgw.errors import FixReject, UnsupportedMessageType
+
+log = logging.getLogger("fixgw.session")
+
+_BUSINESS_REJECT_APPLICATION_NOT_AVAILABLE = 4
+_BUSINESS_REJECT_UNSUPPORTED_MESSAGE_TYPE = 3
+
+
+class SessionHandler(Protocol):
+    """What a FIX application does with its sessions' application messages."""
+
+    def on_logon(self, session: SessionKey) -> None:
+        """React to a session logging on."""
+
+    def on_logout(self, session: SessionKey) -> None:
+        """React to a session logging out or dropping."""
+
+    def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
+        """Handle one application message; raise ``FixReject`` to reject it."""
+
+
+class FixApplication(quickfix.Application):  # type: ignore[misc]
+    """Adapt quickfix callbacks to a ``SessionHandler``; send messages by session key."""
+
+    def __init__(self, handler: SessionHandler, name: str) -> None:
+        super().__init__()
+        self.handler = handler
+        self.name = name
+        self._sessions: dict[SessionKey, quickfix.SessionID] = {}
+        self._logged_on: set[SessionKey] = set()
+        self._changed = threading.Condition()
+
+    # -- quickfix callbacks: camelCase as the binding requires, delegating at once -----------------
+
+    def onCreate(self, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        self._guard(self._on_create, sessionID)
+
+    def onLogon(self, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        self._guard(self._on_logon, sessionID)
+
+    def onLogout(self, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        self._guard(self._on_logout, sessionID)
+
+    def toAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        pass
+
+    def fromAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        pass
+
+    def toApp(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        pass
+
+    def fromApp(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        try:
+            self._from_app(message=message, session_id=sessionID)
+        except BaseException:  # noqa: BLE001 - an escaping exception would Py_Exit the engine
+            log.exception("%s: failed to handle message from %s", self.name, sessionID.toString())
+
+    # -- our side --------------------------------------------------------------------------------
+
+    def _guard(self, callback: Callable[[quickfix.SessionID], None], session_id: quickfix.SessionID) -> None:
+        try:
+            callback(session_id)
+        except BaseException:  # noqa: BLE001 - see module docstring
+            log.exception("%s: %s failed for %s", self.name, callback.__name__, session_id.toString())
+
+    def _on_create(self, session_id: quickfix.SessionID) -> None:
+        self._sessions[SessionKey(session_id.toString())] = session_id
+
+    def _on_logon(self, session_id: quickfix.SessionID) -> None:
+        key = SessionKey(session_id.toString())
+        log.info("%s: %s logged on", self.name, key)
+        with self._changed:
+            self._logged_on.add(key)
+            self._changed.notify_all()
+        self.handler.on_logon(key)
+
+    def _on_logout(self, session_id: quickfix.SessionID) -> None:
+        key = SessionKey(session_id.toString())
+        log.info("%s: %s logged out", self.name, key)
+        with self._changed:
+            self._logged_on.discard(key)
+            self._changed.notify_all()
+        self.handler.on_logout(key)
+
+    def _from_app(self, *, message: quickfix.Message, session_id: quickfix.SessionID) -> None:
+        fields = QfFields(message)
+        msg_type = fields.header(35) or ""
+        key = SessionKey(session_id.toString())
+        try:
+            self.handler.on_message(key, msg_type, fields)
+        except UnsupportedMessageType as exc:
+            self._reply(session_id, outbound.business_reject(
+                _seq_num(fields), msg_type, _BUSINESS_REJECT_UNSUPPORTED_MESSAGE_TYPE, exc.text))
+        except FixReject as exc:
+            self._reply(session_id, outbound.session_reject(
+                _seq_num(fields), msg_type, exc.tag, exc.session_reject_reason, exc.text))
+        except Exception:  # noqa: BLE001 - answer, log, keep the session up
+            log.exception("%s: internal error on %s from %s", self.name, msg_type, key)
+            self._reply(session_id, outbound.business_reject(
+                _seq_num(fields), msg_type, _BUSINESS_REJECT_APPLICATION_NOT_AVAILABLE,
+                "Internal error while processing the message; it was not applied"))
+
+    def _reply(self, session_id: quickfix.SessionID, message: quickfix.Message) -> None:
+        try:
+            quickfix.Session.sendToTarget(message, session_id)
+        except quickfix.SessionNotFound:
+            log.warning("%s: cannot answer %s: session gone", self.name, session_id.toString())
+
+    # -- sending and waiting -----------------------------------------------------------------------
+
+    def send(self, session: SessionKey, message: quickfix.Message, *, require_logon: bool = True) -> bool:
+        """Send ``message``; False when nothing was sent.
+
+        With ``require_logon`` False a message for a session that is down is still stored with its sequence
+        number, and the counterparty gets it by resend after its next logon.
+        """
+        if require_logon and session not in self._logged_on:
+            return False
+        try:
+            return bool(quickfix.Session.sendToTarget(message, self._sessions[session]))
+        except (quickfix.SessionNotFound, KeyError):
+            return False
+
+    def is_logged_on(self, session: SessionKey) -> bool:
+        """Return True when ``session`` is logged on."""
+        return session in self._logged_on
+
+    @property
+    def sessions(self) -> list[SessionKey]:
+        """Every session quickfix created for this application."""
+        return list(self._sessions)
+
+    def wait_for_logon(self, sessions: list[SessionKey] | None = None, timeout: float = 10.0) -> bool:
+        """Block until every session in ``sessions`` (default: all) is logged on; False on timeout."""
+        wanted = set(sessions if sessions is not None else self._sessions)
+        with self._changed:
+            return self._changed.wait_for(lambda: wanted <= self._logged_on, timeout)
+
+    def wait_for_logout(self, session: SessionKey, timeout: float = 10.0) -> bool:
+        """Block until ``session`` is logged out; False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: session not in self._logged_on, timeout)
+
+
+def _seq_num(fields: QfFields) -> int:
+    raw = fields.header(34)
+    return int(raw) if raw and raw.isdigit() else 0

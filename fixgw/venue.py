@@ -1,0 +1,39 @@
+"""Venue sessions (initiator side): the venue's ExecutionReports in, as events for ``oms.process``."""
+
+from __future__ import annotations
+
+import logging
+
+from domain.bus import MessageBus
+from domain.clock import Clock
+from domain.ids import SessionKey, VenueId
+from fixgw.codec.fields import QfFields
+from fixgw.codec.inbound import decode_execution_report
+from fixgw.errors import UnsupportedMessageType
+from fixgw.session.application import FixApplication
+
+log = logging.getLogger("fixgw.venue")
+
+
+class VenueHandler:
+    """Decode venue reports into events; the venue is known by its session."""
+
+    def __init__(self, bus: MessageBus, clock: Clock, venues_by_session: dict[SessionKey, VenueId]) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._venues = venues_by_session
+        self.app = FixApplication(self, "venues")
+
+    def on_logon(self, session: SessionKey) -> None:
+        """Nothing to do yet when a venue session logs on."""
+
+    def on_logout(self, session: SessionKey) -> None:
+        """Nothing to do yet when a venue session drops."""
+
+    def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
+        """Turn an ExecutionReport into an event; refuse every other application message."""
+        if msg_type != "8":
+            raise UnsupportedMessageType(msg_type)
+        event = decode_execution_report(fields, self._venues[session], self._clock)
+        if event is not None:
+            self._bus.post("oms.process", event)

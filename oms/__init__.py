@@ -1,0 +1,1 @@
+"""The book of record: orders, executions and their durable journal."""

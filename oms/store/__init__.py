@@ -1,0 +1,1 @@
+"""SQL persistence of the book (SQLAlchemy 2 Core): schema, journal writer, queries."""

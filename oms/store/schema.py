@@ -1,0 +1,93 @@
+"""Tables of the book of record."""
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class Money(TypeDecorator[Decimal]):
+    """An exact Decimal: NUMERIC on PostgreSQL, text on SQLite (whose NUMERIC is a float)."""
+
+    impl = Numeric(38, 12)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """Pick the column type per dialect."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(48))
+        return dialect.type_descriptor(Numeric(38, 12, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        """Store text on SQLite, the Decimal elsewhere."""
+        if value is None or dialect.name != "sqlite":
+            return value
+        return format(value, "f")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        """Always read back a Decimal, without trailing zeros beyond what was stored."""
+        if value is None:
+            return None
+        return value if isinstance(value, Decimal) else Decimal(value)
+
+
+metadata = MetaData()
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("session", String(128), nullable=False),
+    Column("cl_ord_id", String(128), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("symbol", String(64), nullable=False),
+    Column("side", String(1), nullable=False),
+    Column("ord_type", String(1), nullable=False),
+    Column("time_in_force", String(1), nullable=False),
+    Column("price", Money, nullable=True),
+    Column("order_qty", Money, nullable=False),
+    Column("cum_qty", Money, nullable=False),
+    Column("leaves_qty", Money, nullable=False),
+    Column("avg_px", Money, nullable=False),
+    Column("status", String(1), nullable=False),
+    Column("venue", String(64), nullable=True),
+    Column("venue_cl_ord_id", String(128), nullable=True),
+    Column("venue_order_id", String(128), nullable=True),
+    Column("ord_rej_reason", String(4), nullable=True),
+    Column("text", Text, nullable=True),
+    Column("reports_sent", Integer, nullable=False),
+    Column("created_ns", BigInteger, nullable=False),
+    Column("updated_ns", BigInteger, nullable=False),
+    UniqueConstraint("session", "cl_ord_id", name="uq_orders_session_cl_ord_id"),
+)
+Index("ix_orders_venue_cl_ord_id", orders.c.venue_cl_ord_id)
+
+executions = Table(
+    "executions",
+    metadata,
+    Column("exec_id", String(128), primary_key=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("venue", String(64), nullable=False),
+    Column("venue_exec_id", String(128), nullable=False),
+    Column("symbol", String(64), nullable=False),
+    Column("side", String(1), nullable=False),
+    Column("last_qty", Money, nullable=False),
+    Column("last_px", Money, nullable=False),
+    Column("ts_ns", BigInteger, nullable=False),
+    # An execution counts once, however often the venue resends it (PossDup) or a log is replayed.
+    UniqueConstraint("venue", "venue_exec_id", name="uq_executions_venue_exec_id"),
+)

@@ -1,0 +1,1 @@
+"""Pre-trade risk: pure checks over in-memory limits, run on the order path."""

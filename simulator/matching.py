@@ -1,0 +1,221 @@
+"""A price-time priority limit order book per symbol. Pure: no I/O, no clock.
+
+Theory of operation: each side keeps its price levels in a sorted list of keys (bids negated, so index 0 is
+the best price on both sides) and a FIFO deque of resting orders per level. An incoming order trades
+against the best level first, oldest order first, at the resting order's price, until it is filled or the
+next level is worse than its limit. A market order has no limit. What is left rests (limit DAY/GTC) or is
+canceled (market, IOC). A FOK order trades only if the whole quantity is available within its limit.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from domain.enums import OrdType, Side, TimeInForce
+
+_ZERO = Decimal(0)
+
+
+@dataclass(slots=True, eq=False)
+class SimOrder:
+    """An order at the venue."""
+
+    order_id: str
+    symbol: str
+    side: Side
+    ord_type: OrdType
+    order_qty: Decimal
+    price: Decimal | None
+    time_in_force: TimeInForce = TimeInForce.DAY
+    owner: object = None
+    """Who to report to (a session), or None for the venue's own seeded liquidity."""
+    cl_ord_id: str = ""
+    account: str = ""
+    cum_qty: Decimal = _ZERO
+    filled_value: Decimal = _ZERO
+
+    @property
+    def leaves_qty(self) -> Decimal:
+        """Quantity still open."""
+        return self.order_qty - self.cum_qty
+
+    @property
+    def avg_px(self) -> Decimal:
+        """Average fill price (0 before the first fill)."""
+        return self.filled_value / self.cum_qty if self.cum_qty else _ZERO
+
+    def fill(self, qty: Decimal, price: Decimal) -> None:
+        """Record an execution of ``qty`` at ``price``."""
+        self.cum_qty += qty
+        self.filled_value += qty * price
+
+
+@dataclass(slots=True, frozen=True)
+class Trade:
+    """One match between an incoming (taker) and a resting (maker) order."""
+
+    taker: SimOrder
+    maker: SimOrder
+    qty: Decimal
+    price: Decimal
+
+
+@dataclass(slots=True)
+class MatchResult:
+    """What happened to an incoming order."""
+
+    trades: list[Trade] = field(default_factory=list)
+    rested: bool = False
+    canceled_qty: Decimal = _ZERO
+
+
+class _Side:
+    """One side of a book: sorted level keys and a FIFO per level."""
+
+    __slots__ = ("keys", "levels", "sign")
+
+    def __init__(self, sign: int) -> None:
+        self.sign = sign  # -1 for bids, so that the best (highest) bid sorts first
+        self.keys: list[Decimal] = []
+        self.levels: dict[Decimal, deque[SimOrder]] = {}
+
+    def add(self, order: SimOrder) -> None:
+        assert order.price is not None
+        key = order.price * self.sign
+        level = self.levels.get(key)
+        if level is None:
+            level = self.levels[key] = deque()
+            bisect.insort(self.keys, key)
+        level.append(order)
+
+    def best(self) -> deque[SimOrder] | None:
+        return self.levels[self.keys[0]] if self.keys else None
+
+    def drop_level(self, price: Decimal) -> None:
+        key = price * self.sign
+        del self.levels[key]
+        self.keys.pop(bisect.bisect_left(self.keys, key))
+
+    def remove(self, order: SimOrder) -> bool:
+        assert order.price is not None
+        level = self.levels.get(order.price * self.sign)
+        if level is None or order not in level:
+            return False
+        level.remove(order)
+        if not level:
+            self.drop_level(order.price)
+        return True
+
+    def depth(self) -> list[tuple[Decimal, Decimal]]:
+        return [(k * self.sign, sum((o.leaves_qty for o in self.levels[k]), _ZERO)) for k in self.keys]
+
+
+class OrderBook:
+    """The limit order book of one symbol."""
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.bids = _Side(-1)
+        self.asks = _Side(+1)
+
+    def submit(self, order: SimOrder) -> MatchResult:
+        """Match ``order`` against the book, then rest or cancel what is left."""
+        result = MatchResult()
+        if order.time_in_force is TimeInForce.FILL_OR_KILL and self._available(order) < order.order_qty:
+            result.canceled_qty = order.leaves_qty
+            return result
+        self._match(order, result)
+        if order.leaves_qty > 0:
+            if order.ord_type is OrdType.MARKET or order.time_in_force in (
+                TimeInForce.IMMEDIATE_OR_CANCEL,
+                TimeInForce.FILL_OR_KILL,
+            ):
+                result.canceled_qty = order.leaves_qty
+            else:
+                self._own_side(order).add(order)
+                result.rested = True
+        return result
+
+    def cancel(self, order: SimOrder) -> bool:
+        """Take a resting order off the book; False when it is not resting."""
+        return self._own_side(order).remove(order)
+
+    def depth(self) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        """Return (bids, asks) as (price, total quantity) from the best level outwards."""
+        return self.bids.depth(), self.asks.depth()
+
+    def _own_side(self, order: SimOrder) -> _Side:
+        return self.bids if order.side is Side.BUY else self.asks
+
+    def _contra_side(self, order: SimOrder) -> _Side:
+        return self.asks if order.side is Side.BUY else self.bids
+
+    def _crosses(self, order: SimOrder, price: Decimal) -> bool:
+        if order.ord_type is OrdType.MARKET or order.price is None:
+            return True
+        return price <= order.price if order.side is Side.BUY else price >= order.price
+
+    def _match(self, taker: SimOrder, result: MatchResult) -> None:
+        contra = self._contra_side(taker)
+        while taker.leaves_qty > 0:
+            level = contra.best()
+            if level is None:
+                return
+            price = level[0].price
+            assert price is not None
+            if not self._crosses(taker, price):
+                return
+            self._match_level(taker, level, price, result)
+            if not level:
+                contra.drop_level(price)
+
+    @staticmethod
+    def _match_level(taker: SimOrder, level: deque[SimOrder], price: Decimal, result: MatchResult) -> None:
+        while level and taker.leaves_qty > 0:
+            maker = level[0]
+            qty = min(taker.leaves_qty, maker.leaves_qty)
+            taker.fill(qty, price)
+            maker.fill(qty, price)
+            result.trades.append(Trade(taker, maker, qty, price))
+            if maker.leaves_qty == 0:
+                level.popleft()
+
+    def _available(self, order: SimOrder) -> Decimal:
+        total = _ZERO
+        contra = self._contra_side(order)
+        for key in contra.keys:
+            if not self._crosses(order, key * contra.sign):
+                break
+            total += sum((o.leaves_qty for o in contra.levels[key]), _ZERO)
+            if total >= order.order_qty:
+                break
+        return total
+
+
+class MatchingEngine:
+    """One order book per symbol, created on first use."""
+
+    def __init__(self) -> None:
+        self.books: dict[str, OrderBook] = {}
+
+    def book(self, symbol: str) -> OrderBook:
+        """Return the book of ``symbol``."""
+        book = self.books.get(symbol)
+        if book is None:
+            book = self.books[symbol] = OrderBook(symbol)
+        return book
+
+    def submit(self, order: SimOrder) -> MatchResult:
+        """Match ``order`` in its symbol's book."""
+        return self.book(order.symbol).submit(order)
+
+    def seed(self, symbol: str, reference_price: Decimal, tick: Decimal, depth: int, level_qty: Decimal) -> None:
+        """Rest ``depth`` levels of house liquidity each side, one tick apart, around ``reference_price``."""
+        book = self.book(symbol)
+        for level in range(1, depth + 1):
+            for side, price in ((Side.BUY, reference_price - tick * level), (Side.SELL, reference_price + tick * level)):
+                order_id = f"HOUSE-{symbol}-{side.name}-{level}"
+                book.submit(SimOrder(order_id, symbol, side, OrdType.LIMIT, level_qty, price))
