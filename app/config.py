@@ -78,8 +78,8 @@ class GatewayConfig(_Strict):
         """The database URL with a relative SQLite path made absolute against the settings file."""
         url = self.database.url
         prefix = "sqlite:///"
-        if url.startswith(prefix) and not url[len(prefix):].startswith("/") and url != "sqlite:///:memory:":
-            return prefix + str((self.base_dir / url[len(prefix):]).resolve())
+        if url.startswith(prefix) and not url[len(prefix) :].startswith("/") and url != "sqlite:///:memory:":
+            return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
 
     def check(self) -> None:

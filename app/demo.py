@@ -54,15 +54,9 @@ def _prepare(work: Path) -> tuple[GatewayConfig, SessionsFile, SessionsFile]:
     work.mkdir(parents=True)
     config = load_config(REPO_ROOT / "fixgw.toml")
     config = config.model_copy(update={"database": DatabaseConfig(url=f"sqlite:///{work / 'fixgw.db'}")})
-    gateway = _relocated(SessionsFile.load(REPO_ROOT / "sessions.cfg"), work / "gateway")
-    venue = _relocated(SessionsFile.load(REPO_ROOT / "venue.cfg"), work / "venue")
+    gateway = SessionsFile.load(REPO_ROOT / "sessions.cfg").relocated(work / "gateway")
+    venue = SessionsFile.load(REPO_ROOT / "venue.cfg").relocated(work / "venue")
     return config, gateway, venue
-
-
-def _relocated(sessions: SessionsFile, work: Path) -> SessionsFile:
-    resolved = sessions.resolved()
-    defaults = resolved.defaults | {"FileStorePath": str(work / "store"), "FileLogPath": str(work / "log")}
-    return SessionsFile(defaults, resolved.sessions, work)
 
 
 def run_demo(console: Console, work: Path) -> None:
@@ -97,7 +91,9 @@ def _run_step(console: Console, client: ScriptedClient, step: Step) -> None:
     except TimeoutError:
         seen = [(m.get(150), m.get(39), m.get(58)) for m in client.reports_for(step.cl_ord_id)]
         raise DemoFailed(f"{step.cl_ord_id} never reached {step.expect.name}; reports seen: {seen}") from None
-    detail = f"cum {report.get(14)} avg {report.get(6)}" if report[39] != "8" else f"103={report.get(103)} {report.get(58)}"
+    detail = (
+        f"cum {report.get(14)} avg {report.get(6)}" if report[39] != "8" else f"103={report.get(103)} {report.get(58)}"
+    )
     console.print(f"  {step.cl_ord_id:7} {step.what:65} -> {step.expect.name} ({detail})")
 
 

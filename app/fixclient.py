@@ -43,7 +43,7 @@ class ScriptedClient:
     def __init__(self, sessions: SessionsFile) -> None:
         self.inbox: queue.SimpleQueue[Fields] = queue.SimpleQueue()
         self.received: list[Fields] = []
-        self.app = FixApplication(self, "client")
+        self.app = FixApplication(self, "client", observe_admin=True)
         self.connector = Connector(self.app, sessions, "initiator", sessions.base_dir)
         self.session = SessionKey(next(sessions.configs()).key)
 
@@ -79,6 +79,11 @@ class ScriptedClient:
             order_qty=qty, price=price, time_in_force=tif, transact_time_ns=time.time_ns(),
         )  # fmt: skip
         if not self.app.send(self.session, message):
+            raise ConnectionError(f"{self.session} is not logged on")
+
+    def send_fields(self, msg_type: str, fields: list[tuple[int, str]]) -> None:
+        """Send a message made of exactly ``fields`` in that order (for malformed-input tests and tools)."""
+        if not self.app.send(self.session, outbound.raw_message(msg_type, fields)):
             raise ConnectionError(f"{self.session} is not logged on")
 
     def wait_for(self, predicate: Callable[[Fields], bool], timeout: float = 10.0) -> Fields:

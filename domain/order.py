@@ -73,10 +73,28 @@ class Order:
     """One client order as the book of record sees it, with its venue leg."""
 
     __slots__ = (
-        "order_id", "session", "cl_ord_id", "account", "symbol", "side", "ord_type", "price",
-        "time_in_force", "order_qty", "cum_qty", "leaves_qty", "avg_px", "status", "venue",
-        "venue_cl_ord_id", "venue_order_id", "ord_rej_reason", "text", "created_ns", "updated_ns",
         "_filled_value",
+        "account",
+        "avg_px",
+        "cl_ord_id",
+        "created_ns",
+        "cum_qty",
+        "leaves_qty",
+        "ord_rej_reason",
+        "ord_type",
+        "order_id",
+        "order_qty",
+        "price",
+        "session",
+        "side",
+        "status",
+        "symbol",
+        "text",
+        "time_in_force",
+        "updated_ns",
+        "venue",
+        "venue_cl_ord_id",
+        "venue_order_id",
     )  # fmt: skip
 
     def __init__(self, command: SubmitOrder, order_id: OrderId) -> None:

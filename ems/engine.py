@@ -31,8 +31,9 @@ class EmsEngine:
             return
         # The gateway's OrderID doubles as the ClOrdID at the venue: unique, and it leads straight back.
         venue_cl_ord_id = ClOrdId(order.order_id)
-        routed = OrderRouted(order_id=order.order_id, venue=venue.venue_id, venue_cl_ord_id=venue_cl_ord_id,
-                             ts_ns=self._clock.now_ns())
+        routed = OrderRouted(
+            order_id=order.order_id, venue=venue.venue_id, venue_cl_ord_id=venue_cl_ord_id, ts_ns=self._clock.now_ns()
+        )
         self._bus.send("oms.process", routed)
         problem = venue.submit(order, venue_cl_ord_id)
         if problem is not None:

@@ -43,8 +43,9 @@ class ClientHandler:
     def send_report(self, report: ExecutionReport) -> None:
         """Send an ExecutionReport to its client session (queued by quickfix for resend if it is down)."""
         if not self.app.send(report.session, outbound.execution_report(report), require_logon=False):
-            log.error("report %s for order %s: client session %s unknown", report.exec_id, report.order_id,
-                      report.session)
+            log.error(
+                "report %s for order %s: client session %s unknown", report.exec_id, report.order_id, report.session
+            )
 
     def _default_account(self, session: SessionKey) -> Account:
         comp_id = session.split("->", 1)[-1].split(":", 1)[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -25,7 +25,6 @@ from domain.ids import ExecId, OrderId, VenueId
 from domain.order import InvalidTransition, Order
 from domain.reports import ExecutionReport
 from oms.book import Book
-from oms.store.journal import Journal
 
 log = logging.getLogger("fixgw.oms")
 
@@ -37,6 +36,16 @@ _EXEC_TYPES: dict[type, ExecType] = {
     OrderCanceled: ExecType.CANCELED,
 }
 _ZERO = Decimal(0)
+
+
+class Journal(Protocol):
+    """Where the engine records book changes; a report is released only after its change is durable."""
+
+    def append(
+        self, order: dict[str, Any] | None, execution: dict[str, Any] | None = None,
+        report: ExecutionReport | None = None,
+    ) -> None:  # fmt: skip
+        """Queue one change and the report that depends on it."""
 
 
 class OmsEngine:
@@ -52,7 +61,9 @@ class OmsEngine:
         bus.register("oms.execute", self.execute)
         bus.register("oms.process", self.process)
 
-    def restore(self, orders: list[Order], reports_sent: dict[OrderId, int], executions: list[tuple[VenueId, ExecId]]) -> None:
+    def restore(
+        self, orders: list[Order], reports_sent: dict[OrderId, int], executions: list[tuple[VenueId, ExecId]]
+    ) -> None:
         """Load the book as it was committed (at start, before any session connects)."""
         for order in orders:
             self.book.add(order)
@@ -164,4 +175,3 @@ class OmsEngine:
             "venue_exec_id": event.venue_exec_id, "symbol": order.symbol, "side": order.side.value,
             "last_qty": event.last_qty, "last_px": event.last_px, "ts_ns": event.ts_ns,
         }  # fmt: skip
-

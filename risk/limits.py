@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, PositiveInt, condecimal
+from pydantic import BaseModel, ConfigDict, condecimal
 
 PositiveDecimal = condecimal(gt=0)
 

@@ -4,7 +4,7 @@
 # Why patched: the SWIG wrapper of the PyPI sdist calls PyType_Modified() every time it
 # wraps a C++ object for Python (every callback's message, every typed field), which walks
 # thousands of field classes (swig/swig#3561) and costs ~75 us per typed getField. The patch
-# in patches/ removes that one call. Why cached: compiling takes ~11 minutes on 2 cores, so
+# in patches/ removes that one call (and fixes a crash on acceptor stop, see patches/README.md). Why cached: compiling takes ~11 minutes on 2 cores, so
 # the wheel is kept outside the clone, keyed by the patch's hash, and reused by every setup.
 set -euo pipefail
 
@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-python3.11}
 version=1.16.0
 sdist_sha256=825aceb72cfd69c30fbbf5b380b66f464abe1fe3188374f13d8c9987dd8eb4e9
-patch="$here/patches/quickfix-$version-swig-pytype-modified.patch"
+patch="$here/patches/quickfix-$version-fixgw.patch"
 key=$(cat "$patch" | sha256sum | cut -c1-16)
 cache=${FIXGW_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fixgw/wheels}/quickfix-$version-$key
 existing=$(ls "$cache"/quickfix-$version-*.whl 2>/dev/null | head -n1 || true)

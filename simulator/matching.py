@@ -216,6 +216,9 @@ class MatchingEngine:
         """Rest ``depth`` levels of house liquidity each side, one tick apart, around ``reference_price``."""
         book = self.book(symbol)
         for level in range(1, depth + 1):
-            for side, price in ((Side.BUY, reference_price - tick * level), (Side.SELL, reference_price + tick * level)):
+            for side, price in (
+                (Side.BUY, reference_price - tick * level),
+                (Side.SELL, reference_price + tick * level),
+            ):
                 order_id = f"HOUSE-{symbol}-{side.name}-{level}"
                 book.submit(SimOrder(order_id, symbol, side, OrdType.LIMIT, level_qty, price))

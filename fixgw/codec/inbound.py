@@ -7,7 +7,7 @@ decoders safe for log replay, where no dictionary runs.
 
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from domain.clock import Clock
 from domain.commands import SubmitOrder
@@ -41,12 +41,18 @@ def enum_value(fields: FieldSource, tag: int, enum: type[E], default: E | None =
         raise IncorrectTagValue(tag, f"{enum.__name__} ({tag}) value {raw!r} is not supported") from None
 
 
-def decimal_value(fields: FieldSource, tag: int, *, required_tag: bool) -> Decimal | None:
-    """Return ``tag`` as a finite Decimal (None when absent and optional)."""
+def required_decimal(fields: FieldSource, tag: int) -> Decimal:
+    """Return ``tag`` as a finite Decimal, or raise ``RequiredTagMissing``."""
+    value = optional_decimal(fields, tag)
+    if value is None:
+        raise RequiredTagMissing(tag)
+    return value
+
+
+def optional_decimal(fields: FieldSource, tag: int) -> Decimal | None:
+    """Return ``tag`` as a finite Decimal, None when absent."""
     raw = fields.get(tag)
     if raw is None or raw == "":
-        if required_tag:
-            raise RequiredTagMissing(tag)
         return None
     try:
         value = Decimal(raw)
@@ -68,8 +74,8 @@ def decode_new_order_single(
         symbol=Symbol(required(fields, 55)),
         side=enum_value(fields, 54, Side),
         ord_type=enum_value(fields, 40, OrdType),
-        order_qty=decimal_value(fields, 38, required_tag=True),  # type: ignore[arg-type]
-        price=decimal_value(fields, 44, required_tag=False),
+        order_qty=required_decimal(fields, 38),
+        price=optional_decimal(fields, 44),
         time_in_force=enum_value(fields, 59, TimeInForce, TimeInForce.DAY),
         ts_received_ns=clock.now_ns(),
     )
@@ -77,7 +83,7 @@ def decode_new_order_single(
 
 def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -> VenueEvent | None:
     """Decode a venue's ExecutionReport (35=8) into an event; None for report types we only log."""
-    common = {
+    common: dict[str, Any] = {
         "venue": venue,
         "venue_cl_ord_id": ClOrdId(required(fields, 11)),
         "venue_order_id": required(fields, 37),
@@ -89,8 +95,8 @@ def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -
     if exec_type == ExecType.TRADE:
         return OrderFilled(
             **common,
-            last_qty=decimal_value(fields, 32, required_tag=True),
-            last_px=decimal_value(fields, 31, required_tag=True),
+            last_qty=required_decimal(fields, 32),
+            last_px=required_decimal(fields, 31),
         )
     if exec_type == ExecType.NEW:
         return OrderAccepted(**common)

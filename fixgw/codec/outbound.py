@@ -37,6 +37,14 @@ def _message(msg_type: str) -> quickfix.Message:
     return message
 
 
+def raw_message(msg_type: str, fields: list[tuple[int, str]]) -> quickfix.Message:
+    """Build a message from raw (tag, value) pairs, in order, unvalidated (tools and tests)."""
+    m = _message(msg_type)
+    for tag, value in fields:
+        m.setField(tag, value)
+    return m
+
+
 def execution_report(report: ExecutionReport) -> quickfix.Message:
     """Encode an ExecutionReport (35=8)."""
     m = _message("8")
@@ -112,7 +120,9 @@ def new_order_single(
     return m
 
 
-def session_reject(ref_seq_num: int, ref_msg_type: str | None, tag: int | None, reason: int, text: str) -> quickfix.Message:
+def session_reject(
+    ref_seq_num: int, ref_msg_type: str | None, tag: int | None, reason: int, text: str
+) -> quickfix.Message:
     """Encode a session-level Reject (35=3) naming the offending tag."""
     m = _message("3")
     m.setField(45, str(ref_seq_num))
@@ -125,7 +135,9 @@ def session_reject(ref_seq_num: int, ref_msg_type: str | None, tag: int | None, 
     return m
 
 
-def business_reject(ref_seq_num: int, ref_msg_type: str, reason: int, text: str, ref_id: str | None = None) -> quickfix.Message:
+def business_reject(
+    ref_seq_num: int, ref_msg_type: str, reason: int, text: str, ref_id: str | None = None
+) -> quickfix.Message:
     """Encode a BusinessMessageReject (35=j)."""
     m = _message("j")
     m.setField(45, str(ref_seq_num))

@@ -44,10 +44,11 @@ class SessionHandler(Protocol):
 class FixApplication(quickfix.Application):  # type: ignore[misc]
     """Adapt quickfix callbacks to a ``SessionHandler``; send messages by session key."""
 
-    def __init__(self, handler: SessionHandler, name: str) -> None:
+    def __init__(self, handler: SessionHandler, name: str, *, observe_admin: bool = False) -> None:
         super().__init__()
         self.handler = handler
         self.name = name
+        self._observe_admin = observe_admin
         self._sessions: dict[SessionKey, quickfix.SessionID] = {}
         self._logged_on: set[SessionKey] = set()
         self._changed = threading.Condition()
@@ -67,7 +68,12 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         pass
 
     def fromAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
-        pass
+        if self._observe_admin:  # tools and tests that want to see Reject (35=3), Logout (35=5) ...
+            try:
+                fields = QfFields(message)
+                self.handler.on_message(SessionKey(sessionID.toString()), fields.header(35) or "", fields)
+            except BaseException:
+                log.exception("%s: admin observer failed", self.name)
 
     def toApp(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
         pass
@@ -75,7 +81,7 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
     def fromApp(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
         try:
             self._from_app(message=message, session_id=sessionID)
-        except BaseException:  # noqa: BLE001 - an escaping exception would Py_Exit the engine
+        except BaseException:
             log.exception("%s: failed to handle message from %s", self.name, sessionID.toString())
 
     # -- our side --------------------------------------------------------------------------------
@@ -83,7 +89,7 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
     def _guard(self, callback: Callable[[quickfix.SessionID], None], session_id: quickfix.SessionID) -> None:
         try:
             callback(session_id)
-        except BaseException:  # noqa: BLE001 - see module docstring
+        except BaseException:
             log.exception("%s: %s failed for %s", self.name, callback.__name__, session_id.toString())
 
     def _on_create(self, session_id: quickfix.SessionID) -> None:
@@ -112,16 +118,28 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         try:
             self.handler.on_message(key, msg_type, fields)
         except UnsupportedMessageType as exc:
-            self._reply(session_id, outbound.business_reject(
-                _seq_num(fields), msg_type, _BUSINESS_REJECT_UNSUPPORTED_MESSAGE_TYPE, exc.text))
+            self._reply(
+                session_id,
+                outbound.business_reject(
+                    _seq_num(fields), msg_type, _BUSINESS_REJECT_UNSUPPORTED_MESSAGE_TYPE, exc.text
+                ),
+            )
         except FixReject as exc:
-            self._reply(session_id, outbound.session_reject(
-                _seq_num(fields), msg_type, exc.tag, exc.session_reject_reason, exc.text))
-        except Exception:  # noqa: BLE001 - answer, log, keep the session up
+            self._reply(
+                session_id,
+                outbound.session_reject(_seq_num(fields), msg_type, exc.tag, exc.session_reject_reason, exc.text),
+            )
+        except Exception:
             log.exception("%s: internal error on %s from %s", self.name, msg_type, key)
-            self._reply(session_id, outbound.business_reject(
-                _seq_num(fields), msg_type, _BUSINESS_REJECT_APPLICATION_NOT_AVAILABLE,
-                "Internal error while processing the message; it was not applied"))
+            self._reply(
+                session_id,
+                outbound.business_reject(
+                    _seq_num(fields),
+                    msg_type,
+                    _BUSINESS_REJECT_APPLICATION_NOT_AVAILABLE,
+                    "Internal error while processing the message; it was not applied",
+                ),
+            )
 
     def _reply(self, session_id: quickfix.SessionID, message: quickfix.Message) -> None:
         try:
@@ -158,6 +176,15 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         wanted = set(sessions if sessions is not None else self._sessions)
         with self._changed:
             return self._changed.wait_for(lambda: wanted <= self._logged_on, timeout)
+
+    def logout_all(self, timeout: float = 5.0, reason: str = "") -> bool:
+        """Ask every logged-on session to log out; wait until all have; False on timeout."""
+        for key in list(self._logged_on):
+            session = quickfix.Session.lookupSession(self._sessions[key])
+            if session is not None:
+                session.logout(reason)
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._logged_on, timeout)
 
     def wait_for_logout(self, session: SessionKey, timeout: float = 10.0) -> bool:
         """Block until ``session`` is logged out; False on timeout."""

@@ -45,8 +45,17 @@ class Connector:
             raise ConfigError(f"cannot start {self.kind} of {self.app.name}: {exc}") from None
         self._running = True
 
-    def stop(self, force: bool = False) -> None:
-        """Log out every session and close the sockets."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Log out every session (waiting for the counterparty's Logout), close the sockets, free the engine.
+
+        quickfix's own graceful stop polls once a second for up to ten seconds; we wait for the logouts
+        ourselves, on the application's condition, then stop the engine at once.
+        Freeing matters: quickfix keeps every session in a process-wide registry until its engine is
+        destroyed, and a later engine with the same SessionID (a restart in the same process) would clash.
+        """
         if self._running:
-            self._engine.stop(force)
+            self.app.logout_all(timeout)
+            self._engine.stop(True)
             self._running = False
+        engine, self._engine = self._engine, None
+        del engine  # the engine goes before the factories it points to

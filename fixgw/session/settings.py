@@ -119,6 +119,21 @@ class SessionsFile:
 
         return SessionsFile(fix(self.defaults), [fix(s) for s in self.sessions], self.base_dir)
 
+    def relocated(self, work_dir: Path) -> SessionsFile:
+        """Return a resolved copy that keeps its stores, logs and generated files under ``work_dir``."""
+        resolved = self.resolved()
+        paths = {"FileStorePath": str(work_dir / "store"), "FileLogPath": str(work_dir / "log")}
+        return SessionsFile(resolved.defaults | paths, resolved.sessions, work_dir)
+
+    def with_port(self, connection_type: str, port: int) -> SessionsFile:
+        """Return a copy whose sessions of one connection type listen on / connect to ``port``."""
+        key = "SocketAcceptPort" if connection_type == "acceptor" else "SocketConnectPort"
+        sessions = [
+            own | {key: str(port)} if SessionConfig(own, self.defaults).connection_type == connection_type else own
+            for own in self.sessions
+        ]
+        return SessionsFile(dict(self.defaults), sessions, self.base_dir)
+
     def dumps(self) -> str:
         """Render as QuickFIX session-file text."""
         lines = ["[DEFAULT]", *(f"{k}={v}" for k, v in self.defaults.items())]

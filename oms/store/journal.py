@@ -95,7 +95,7 @@ class Journal:
             try:
                 self._write(batch)
                 break
-            except Exception:  # noqa: BLE001 - keep retrying; nothing is sent meanwhile
+            except Exception:
                 log.exception("journal commit of %d entries failed; retrying", len(batch))
                 self._stopping.wait(_RETRY_SECONDS)
         for _, _, report in batch:
@@ -122,7 +122,7 @@ class Journal:
     def _deliver_safely(self, report: ExecutionReport) -> None:
         try:
             self._deliver(report)
-        except Exception:  # noqa: BLE001 - one failed send must not stop the journal
+        except Exception:
             log.exception("delivery of report %s for order %s failed", report.exec_id, report.order_id)
 
 

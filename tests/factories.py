@@ -1,0 +1,53 @@
+"""Builders of domain objects with sensible defaults: override only what a test is about."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from domain.commands import SubmitOrder
+from domain.enums import OrdRejReason, OrdType, Side
+from domain.events import OrderAccepted, OrderCanceled, OrderDenied, OrderFilled, OrderRejected
+from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
+
+
+def new_order(**overrides: Any) -> SubmitOrder:
+    fields: dict[str, Any] = {
+        "session": SessionKey("FIX.4.4:FIXGW->CLIENT1"), "cl_ord_id": ClOrdId("C1"), "account": Account("ACCT1"),
+        "symbol": Symbol("MSFT"), "side": Side.BUY, "ord_type": OrdType.LIMIT, "order_qty": Decimal(100),
+        "price": Decimal("100.00"), "ts_received_ns": 1, "order_id": OrderId("O1"),
+    }  # fmt: skip
+    return SubmitOrder(**(fields | overrides))
+
+
+def _venue(**overrides: Any) -> dict[str, Any]:
+    return {
+        "venue": VenueId("VENUE"), "venue_cl_ord_id": ClOrdId("O1"), "venue_order_id": "V1",
+        "venue_exec_id": ExecId("E1"), "ts_ns": 2,
+    } | overrides  # fmt: skip
+
+
+def accepted(**overrides: Any) -> OrderAccepted:
+    return OrderAccepted(**_venue(**overrides))
+
+
+def fill(qty: str, px: str, **overrides: Any) -> OrderFilled:
+    return OrderFilled(**_venue(**overrides), last_qty=Decimal(qty), last_px=Decimal(px))
+
+
+def canceled(**overrides: Any) -> OrderCanceled:
+    return OrderCanceled(**_venue(**overrides))
+
+
+def rejected(**overrides: Any) -> OrderRejected:
+    return OrderRejected(**_venue(**overrides), reason=OrdRejReason.OTHER, text="venue says no")
+
+
+def denied(**overrides: Any) -> OrderDenied:
+    fields: dict[str, Any] = {
+        "order_id": OrderId("O1"),
+        "reason": OrdRejReason.ORDER_EXCEEDS_LIMIT,
+        "text": "no",
+        "ts_ns": 2,
+    }
+    return OrderDenied(**(fields | overrides))

@@ -1,0 +1,124 @@
+"""The OMS engine: booking, duplicate ClOrdIDs, events from venues, exactly-once fills, reports."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from domain.bus import MessageBus
+from domain.clock import TestClock
+from domain.enums import ExecType, OrdRejReason, OrdStatus
+from domain.events import OrderRouted
+from domain.ids import ClOrdId, OrderId, VenueId
+from domain.reports import ExecutionReport
+from oms.book import Book
+from oms.engine import OmsEngine
+from tests.factories import accepted, denied, fill, new_order
+
+
+class RecordingJournal:
+    """Stands in for the SQL journal: keeps what the engine appends, in order."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[dict[str, Any] | None, dict[str, Any] | None, ExecutionReport | None]] = []
+
+    def append(self, order: Any, execution: Any = None, report: Any = None) -> None:
+        self.entries.append((order, execution, report))
+
+    @property
+    def reports(self) -> list[ExecutionReport]:
+        return [r for _, _, r in self.entries if r is not None]
+
+
+def setup() -> tuple[OmsEngine, RecordingJournal, list[Any]]:
+    bus = MessageBus()
+    journal = RecordingJournal()
+    to_risk: list[Any] = []
+    bus.register("risk.execute", to_risk.append)
+    oms = OmsEngine(bus, TestClock(), journal, Book())  # type: ignore[arg-type]
+    return oms, journal, to_risk
+
+
+def routed(oms: OmsEngine) -> None:
+    oms.process(OrderRouted(order_id=OrderId("O1"), venue=VenueId("VENUE"), venue_cl_ord_id=ClOrdId("O1"), ts_ns=1))
+
+
+def test_execute_when_new_order_then_booked_pending_new_and_sent_to_risk_with_order_id() -> None:
+    oms, journal, to_risk = setup()
+
+    oms.execute(new_order(order_id=OrderId("")))
+
+    [command] = to_risk
+    assert command.order_id == "O1"
+    assert oms.book.by_id[OrderId("O1")].status is OrdStatus.PENDING_NEW
+    [(row, execution, report)] = journal.entries
+    assert row is not None and (row["order_id"], row["status"], row["seq"]) == ("O1", "A", 1)
+    assert (execution, report) == (None, None)
+
+
+def test_execute_when_duplicate_cl_ord_id_then_rejected_6_and_not_booked() -> None:
+    oms, journal, to_risk = setup()
+    oms.execute(new_order())
+
+    oms.execute(new_order(order_qty=Decimal(5)))
+
+    assert len(to_risk) == 1 and len(oms.book.by_id) == 1
+    [report] = journal.reports
+    assert (report.ord_rej_reason, report.order_id, report.exec_type) == (
+        OrdRejReason.DUPLICATE_ORDER,
+        "NONE",
+        ExecType.REJECTED,
+    )
+
+
+def test_process_when_denied_then_rejected_report_with_reason_and_text() -> None:
+    oms, journal, _ = setup()
+    oms.execute(new_order())
+
+    oms.process(denied(text="too big"))
+
+    [report] = journal.reports
+    assert (report.exec_type, report.ord_status, report.ord_rej_reason, report.text) == (
+        ExecType.REJECTED,
+        OrdStatus.REJECTED,
+        OrdRejReason.ORDER_EXCEEDS_LIMIT,
+        "too big",
+    )
+    assert (report.cl_ord_id, report.exec_id) == ("C1", "O1-1")
+
+
+def test_process_when_fill_resent_then_counted_once() -> None:
+    oms, journal, _ = setup()
+    oms.execute(new_order(order_qty=Decimal(100)))
+    routed(oms)
+    oms.process(accepted())
+
+    oms.process(fill("30", "100", venue_exec_id="E7"))
+    oms.process(fill("30", "100", venue_exec_id="E7", poss_dup=True))
+
+    order = oms.book.by_id[OrderId("O1")]
+    assert (order.cum_qty, order.leaves_qty) == (30, 70)
+    executions = [e for _, e, _ in journal.entries if e is not None]
+    assert [(e["venue_exec_id"], e["last_qty"]) for e in executions] == [("E7", Decimal(30))]
+    assert [(r.exec_type, r.exec_id) for r in journal.reports] == [(ExecType.NEW, "O1-1"), (ExecType.TRADE, "O1-2")]
+
+
+def test_process_when_report_for_unknown_venue_order_then_ignored() -> None:
+    oms, journal, _ = setup()
+
+    oms.process(accepted(venue_cl_ord_id="NOPE"))
+
+    assert journal.entries == []
+
+
+def test_process_when_illegal_transition_then_order_unchanged_and_nothing_reported() -> None:
+    oms, journal, _ = setup()
+    oms.execute(new_order())
+    oms.process(denied())
+    routed(oms)
+    before = len(journal.entries)
+
+    oms.process(accepted())  # an ack for a rejected order breaks the contract
+
+    assert oms.book.by_id[OrderId("O1")].status is OrdStatus.REJECTED
+    assert len(journal.entries) == before
