@@ -84,13 +84,15 @@ def demo(
     work_dir: Annotated[Path, typer.Option(help="Where the demo keeps its book, stores and logs.")] = REPO_ROOT
     / "var"
     / "demo",
+    client_port: Annotated[int | None, typer.Option(help="Client acceptor port (default: sessions.cfg's).")] = None,
+    venue_port: Annotated[int | None, typer.Option(help="Venue port (default: venue.cfg's).")] = None,
 ) -> None:
     """Run venue simulator, gateway and a scripted client; send a few orders; print the book."""
     from app.demo import DemoFailed, run_demo
 
     _logging(logging.WARNING)
     try:
-        run_demo(console, work_dir)
+        run_demo(console, work_dir, client_port, venue_port)
     except DemoFailed as exc:
         err.print(f"[red]demo failed:[/red] {exc}")
         raise typer.Exit(1) from None

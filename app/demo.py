@@ -48,7 +48,9 @@ class DemoFailed(Exception):
     """The demo did not see what it expected."""
 
 
-def _prepare(work: Path) -> tuple[GatewayConfig, SessionsFile, SessionsFile]:
+def _prepare(
+    work: Path, client_port: int | None, venue_port: int | None
+) -> tuple[GatewayConfig, SessionsFile, SessionsFile]:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -56,12 +58,17 @@ def _prepare(work: Path) -> tuple[GatewayConfig, SessionsFile, SessionsFile]:
     config = config.model_copy(update={"database": DatabaseConfig(url=f"sqlite:///{work / 'fixgw.db'}")})
     gateway = SessionsFile.load(REPO_ROOT / "sessions.cfg").relocated(work / "gateway")
     venue = SessionsFile.load(REPO_ROOT / "venue.cfg").relocated(work / "venue")
+    if client_port:
+        gateway = gateway.with_port("acceptor", client_port)
+    if venue_port:
+        gateway = gateway.with_port("initiator", venue_port)
+        venue = venue.with_port("acceptor", venue_port)
     return config, gateway, venue
 
 
-def run_demo(console: Console, work: Path) -> None:
+def run_demo(console: Console, work: Path, client_port: int | None = None, venue_port: int | None = None) -> None:
     """Run the scripted flow; raise DemoFailed when an order does not end as expected."""
-    config, gateway_sessions, venue_sessions = _prepare(work)
+    config, gateway_sessions, venue_sessions = _prepare(work, client_port, venue_port)
     venue = VenueServer(config.simulator, venue_sessions)
     gateway = Gateway(config, gateway_sessions)
     client = ScriptedClient(client_sessions(gateway_sessions, "CLIENT1", work / "client"))

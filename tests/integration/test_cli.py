@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration
 FIXGW = [sys.executable, "-c", "from app.cli import main; main()"]
@@ -21,7 +22,8 @@ def fixgw(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_when_run_then_exits_0_and_prints_every_order_state(tmp_path: Path) -> None:
-    result = fixgw("demo", "--work-dir", str(tmp_path / "demo"))
+    ports = ["--client-port", str(free_port()), "--venue-port", str(free_port())]
+    result = fixgw("demo", "--work-dir", str(tmp_path / "demo"), *ports)
 
     assert result.returncode == 0, result.stdout + result.stderr
     for expected in ("DEMO-1", "FILLED", "PARTIALLY_FILLED", "REJECTED", "max order quantity", "demo passed"):
