@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from app.config import GatewayConfig
 from domain.bus import MessageBus
 from domain.clock import Clock, LiveClock
-from domain.ids import Account, ExecId, OrderId, SessionKey, VenueId
+from domain.ids import Account, OrderId, SessionKey, VenueId
 from ems.engine import EmsEngine
 from ems.router import Router
 from ems.venues.base import Venue
@@ -17,7 +17,7 @@ from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
 from fixgw.venue import VenueHandler
 from oms.book import Book
-from oms.engine import OmsEngine
+from oms.engine import OmsEngine, decode_pending
 from oms.store import repository
 from oms.store.database import open_database
 from oms.store.journal import Journal
@@ -47,9 +47,13 @@ class Gateway:
 
     def _restore_book(self) -> None:
         rows = repository.load_orders(self.db)
-        executions = [(VenueId(e["venue"]), ExecId(e["venue_exec_id"])) for e in repository.load_executions(self.db)]
-        reports = {OrderId(r["order_id"]): int(r["reports_sent"]) for r in rows}
-        self.oms.restore([repository.order_from_row(r) for r in rows], reports, executions)
+        orders = []
+        for row in rows:
+            order = repository.order_from_row(row)
+            order.pending = decode_pending(row["pending"])
+            orders.append(order)
+        counters = {OrderId(r["order_id"]): (int(r["reports_sent"]), int(r["requests_sent"])) for r in rows}
+        self.oms.restore(orders, counters, repository.load_executions(self.db))
 
     def _router(self) -> Router:
         symbols = {s: VenueId(v) for s, v in self.config.routing.symbols.items()}

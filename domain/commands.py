@@ -5,7 +5,7 @@ from decimal import Decimal
 import msgspec
 
 from domain.enums import OrdType, Side, TimeInForce
-from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol
+from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol, VenueId
 
 
 class SubmitOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -23,3 +23,87 @@ class SubmitOrder(msgspec.Struct, frozen=True, kw_only=True):
     ts_received_ns: int
     order_id: OrderId = OrderId("")
     """OrderID (37): empty until the OMS assigns one."""
+
+
+class CancelOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """Ask to cancel what is left of an order (from OrderCancelRequest, 35=F)."""
+
+    session: SessionKey
+    cl_ord_id: ClOrdId
+    """ClOrdID (11) of this request."""
+    orig_cl_ord_id: ClOrdId
+    """OrigClOrdID (41): the order's last accepted ClOrdID."""
+    symbol: Symbol
+    side: Side
+    ts_received_ns: int
+
+
+class ReplaceOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """Ask to change an order's quantity, price or time in force (from OrderCancelReplaceRequest, 35=G)."""
+
+    session: SessionKey
+    cl_ord_id: ClOrdId
+    orig_cl_ord_id: ClOrdId
+    account: Account
+    symbol: Symbol
+    side: Side
+    ord_type: OrdType
+    order_qty: Decimal
+    price: Decimal | None
+    time_in_force: TimeInForce = TimeInForce.DAY
+    ts_received_ns: int
+    order_id: OrderId = OrderId("")
+    """OrderID (37) of the order being replaced: empty until the OMS finds it."""
+
+
+class QueryOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """Ask for an order's current state (from OrderStatusRequest, 35=H)."""
+
+    session: SessionKey
+    cl_ord_id: ClOrdId
+    order_id: OrderId | None
+    symbol: Symbol
+    side: Side
+    ts_received_ns: int
+
+
+class MassCancel(msgspec.Struct, frozen=True, kw_only=True):
+    """Ask to cancel every working order of the session in a scope (from OrderMassCancelRequest, 35=q)."""
+
+    session: SessionKey
+    cl_ord_id: ClOrdId
+    request_type: str
+    """MassCancelRequestType (530): 1 one security, 7 all orders."""
+    symbol: Symbol | None
+    ts_received_ns: int
+
+
+class VenueRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A request about an order already at a venue, built by the OMS for the EMS to send."""
+
+    order_id: OrderId
+    venue: VenueId
+    venue_cl_ord_id: ClOrdId
+    """ClOrdID (11) of this request at the venue."""
+    venue_orig_cl_ord_id: ClOrdId
+    """OrigClOrdID (41): the order's current ClOrdID at the venue."""
+    symbol: Symbol
+    side: Side
+    order_qty: Decimal
+
+
+class CancelAtVenue(VenueRequest, frozen=True, kw_only=True):
+    """Send an OrderCancelRequest (35=F) to the venue."""
+
+
+class ReplaceAtVenue(VenueRequest, frozen=True, kw_only=True):
+    """Send an OrderCancelReplaceRequest (35=G) to the venue; ``order_qty`` is the new quantity."""
+
+    account: Account
+    ord_type: OrdType
+    price: Decimal | None
+    time_in_force: TimeInForce
+
+
+class QueryAtVenue(VenueRequest, frozen=True, kw_only=True):
+    """Send an OrderStatusRequest (35=H) to the venue."""

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import msgspec
 
-from domain.enums import OrdRejReason
+from domain.commands import ReplaceOrder
+from domain.enums import CxlRejReason, OrdRejReason, OrdStatus, OrdType, TimeInForce
 from domain.ids import ClOrdId, ExecId, OrderId, VenueId
 
 
@@ -66,4 +67,79 @@ class OrderCanceled(VenueEvent, frozen=True, kw_only=True):
     text: str = ""
 
 
-OrderEvent = OrderDenied | OrderAccepted | OrderRejected | OrderFilled | OrderCanceled
+class OrderDoneForDay(VenueEvent, frozen=True, kw_only=True):
+    """The venue closed the order for the day (150=3)."""
+
+    text: str = ""
+
+
+class OrderExpired(VenueEvent, frozen=True, kw_only=True):
+    """The order's time in force ran out at the venue (150=C)."""
+
+    text: str = ""
+
+
+class OrderReplaced(VenueEvent, frozen=True, kw_only=True):
+    """The venue applied a replace (150=5): the order now has these terms."""
+
+    order_qty: Decimal
+    price: Decimal | None
+
+
+class OrderStatusReported(VenueEvent, frozen=True, kw_only=True):
+    """The venue's answer to a status request (150=I)."""
+
+    ord_status: OrdStatus
+    cum_qty: Decimal
+    text: str = ""
+
+
+class CancelRequested(msgspec.Struct, frozen=True, kw_only=True):
+    """We sent (or are sending) a cancel of the order to its venue."""
+
+    order_id: OrderId
+    cl_ord_id: ClOrdId
+    """The client's ClOrdID (11) of the cancel request."""
+    orig_cl_ord_id: ClOrdId
+    venue_cl_ord_id: ClOrdId
+    ts_ns: int
+
+
+class ReplaceRequested(CancelRequested, frozen=True, kw_only=True):
+    """We sent (or are sending) a replace of the order to its venue."""
+
+    order_qty: Decimal
+    price: Decimal | None
+    ord_type: OrdType
+    time_in_force: TimeInForce
+
+
+class CancelRejected(msgspec.Struct, frozen=True, kw_only=True):
+    """A cancel or replace was refused: by the venue (35=9), by risk, or because it could not be sent."""
+
+    venue: VenueId | None
+    venue_cl_ord_id: ClOrdId | None
+    """The request's ClOrdID at the venue; None when it never reached a venue."""
+    order_id: OrderId | None = None
+    reason: CxlRejReason
+    text: str
+    ts_ns: int
+
+
+OrderEvent = (
+    OrderDenied | OrderAccepted | OrderRejected | OrderFilled | OrderCanceled | OrderDoneForDay | OrderExpired
+    | OrderReplaced | CancelRequested | ReplaceRequested | CancelRejected
+)  # fmt: skip
+
+
+class ReplaceApproved(msgspec.Struct, frozen=True, kw_only=True):
+    """Pre-trade risk passed a replace request."""
+
+    command: ReplaceOrder
+
+
+class ReplaceDenied(msgspec.Struct, frozen=True, kw_only=True):
+    """Pre-trade risk refused a replace request; the order stays as it was."""
+
+    command: ReplaceOrder
+    text: str

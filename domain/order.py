@@ -1,11 +1,18 @@
 """The order and its state machine.
 
-Theory of operation: the legal transitions are data (``_TRANSITIONS``), as in h11 and nautilus. The table
-is the whole truth, plus one state-triggered rule: a fill that leaves nothing open completes the order,
-whatever the path to it. An event that the table does not allow raises ``InvalidTransition`` naming the
-order, the event and the state it found; the engine logs it and leaves the order untouched. Appendix D of
-FIX 4.4 (via ../shared/reference/risk-oms-tca.md 2.4) is the source of the pairs.
+Theory of operation: the legal transitions are data (``_TRANSITIONS``), as in h11 and nautilus. The table is
+the whole truth, plus two state-triggered rules: a fill that leaves nothing open completes the order, and
+``_WORKING`` (the end of a pending cancel or replace) means "New, Partially filled or Filled, whichever the
+quantities say". An event the table does not allow raises ``InvalidTransition`` naming the order, the event
+and the state it found; the engine logs it and leaves the order untouched.
+
+A cancel or replace is a *pending request* on the order until the venue answers. While it is pending the
+order reports 39=6 / 39=E (OrdStatus precedence, FIX 4.4: Pending Cancel > Pending Replace > Filled > ...)
+even for fills, and keeps its old terms: an order is not replaced until 150=5 (Appendix D C.1.b). Pairs come
+from FIX 4.4 Appendix D (../shared/reference/risk-oms-tca.md 2.2-2.4).
 """
+
+from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
@@ -14,31 +21,60 @@ from typing import Final
 from domain.commands import SubmitOrder
 from domain.enums import OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.events import (
+    CancelRejected,
+    CancelRequested,
     OrderAccepted,
     OrderCanceled,
     OrderDenied,
+    OrderDoneForDay,
     OrderEvent,
+    OrderExpired,
     OrderFilled,
     OrderRejected,
+    OrderReplaced,
+    ReplaceRequested,
 )
 from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol, VenueId
 
 AVG_PX_QUANTUM: Final = Decimal("1e-8")
 _ZERO: Final = Decimal(0)
+_WORKING: Final = None  # back to New / Partially filled / Filled, by the quantities
 
-_TRANSITIONS: Final[Mapping[tuple[OrdStatus, type], OrdStatus]] = {
-    (OrdStatus.PENDING_NEW, OrderDenied): OrdStatus.REJECTED,
-    (OrdStatus.PENDING_NEW, OrderRejected): OrdStatus.REJECTED,
-    (OrdStatus.PENDING_NEW, OrderAccepted): OrdStatus.NEW,
+S = OrdStatus
+_LIVE_EVENTS: Final[dict[type, OrdStatus | None]] = {
+    OrderFilled: S.PARTIALLY_FILLED,
+    OrderCanceled: S.CANCELED,
+    OrderDoneForDay: S.DONE_FOR_DAY,
+    OrderExpired: S.EXPIRED,
+    CancelRequested: S.PENDING_CANCEL,
+    ReplaceRequested: S.PENDING_REPLACE,
+}
+_TRANSITIONS: Final[Mapping[tuple[OrdStatus, type], OrdStatus | None]] = {
+    (S.PENDING_NEW, OrderDenied): S.REJECTED,
+    (S.PENDING_NEW, OrderRejected): S.REJECTED,
+    (S.PENDING_NEW, OrderAccepted): S.NEW,
     # Some venues fill before (or instead of) acknowledging.
-    (OrdStatus.PENDING_NEW, OrderFilled): OrdStatus.PARTIALLY_FILLED,
-    (OrdStatus.PENDING_NEW, OrderCanceled): OrdStatus.CANCELED,
-    (OrdStatus.NEW, OrderFilled): OrdStatus.PARTIALLY_FILLED,
-    (OrdStatus.NEW, OrderCanceled): OrdStatus.CANCELED,
-    (OrdStatus.PARTIALLY_FILLED, OrderFilled): OrdStatus.PARTIALLY_FILLED,
-    (OrdStatus.PARTIALLY_FILLED, OrderCanceled): OrdStatus.CANCELED,
-    # A late fill after a cancel is legal and keeps the order Canceled (Appendix D J.1.b).
-    (OrdStatus.CANCELED, OrderFilled): OrdStatus.CANCELED,
+    (S.PENDING_NEW, OrderFilled): S.PARTIALLY_FILLED,
+    (S.PENDING_NEW, OrderCanceled): S.CANCELED,
+    (S.PENDING_NEW, OrderExpired): S.EXPIRED,
+    **{(S.NEW, event): target for event, target in _LIVE_EVENTS.items()},
+    **{(S.PARTIALLY_FILLED, event): target for event, target in _LIVE_EVENTS.items()},
+    # Pending cancel: fills still count and are reported 39=6 (B.1.c); the venue answers 150=4 or 35=9.
+    (S.PENDING_CANCEL, OrderFilled): S.PENDING_CANCEL,
+    (S.PENDING_CANCEL, OrderCanceled): S.CANCELED,
+    (S.PENDING_CANCEL, CancelRejected): _WORKING,
+    (S.PENDING_CANCEL, OrderDoneForDay): S.DONE_FOR_DAY,
+    (S.PENDING_CANCEL, OrderExpired): S.EXPIRED,
+    # Pending replace: fills carry the old terms (C.1.b); the venue answers 150=5, 35=9, or cancels.
+    (S.PENDING_REPLACE, OrderFilled): S.PENDING_REPLACE,
+    (S.PENDING_REPLACE, OrderReplaced): _WORKING,
+    (S.PENDING_REPLACE, CancelRejected): _WORKING,
+    (S.PENDING_REPLACE, OrderCanceled): S.CANCELED,
+    (S.PENDING_REPLACE, OrderDoneForDay): S.DONE_FOR_DAY,
+    (S.PENDING_REPLACE, OrderExpired): S.EXPIRED,
+    # A late fill after a cancel or expiry is legal and keeps the state (Appendix D J.1.b).
+    (S.CANCELED, OrderFilled): S.CANCELED,
+    (S.EXPIRED, OrderFilled): S.EXPIRED,
 }
 
 
@@ -60,17 +96,28 @@ class Overfill(InvalidTransition):
         self.args = (f"order {order_id}: fill of {event.last_qty} exceeds LeavesQty {leaves_qty}, was {status.name}",)
 
 
-def next_status(order_id: OrderId, current: OrdStatus, event: OrderEvent, leaves_qty: Decimal) -> OrdStatus:
+def working_status(cum_qty: Decimal, leaves_qty: Decimal) -> OrdStatus:
+    """The state of an order with no pending request, from its quantities ("Filled" takes precedence)."""
+    if leaves_qty == _ZERO and cum_qty > _ZERO:
+        return OrdStatus.FILLED
+    return OrdStatus.PARTIALLY_FILLED if cum_qty > _ZERO else OrdStatus.NEW
+
+
+def next_status(
+    order_id: OrderId, current: OrdStatus, event: OrderEvent, cum_qty: Decimal, leaves_qty: Decimal
+) -> OrdStatus:
     """Return the state ``event`` moves an order in ``current`` to, or raise ``InvalidTransition``."""
     try:
         status = _TRANSITIONS[current, type(event)]
     except KeyError:
         raise InvalidTransition(order_id, current, event) from None
+    if status is _WORKING:
+        return working_status(cum_qty, leaves_qty)
     return OrdStatus.FILLED if status is OrdStatus.PARTIALLY_FILLED and leaves_qty == _ZERO else status
 
 
 class Order:
-    """One client order as the book of record sees it, with its venue leg."""
+    """One client order as the book of record sees it, with its venue leg and any pending request."""
 
     __slots__ = (
         "_filled_value",
@@ -84,6 +131,8 @@ class Order:
         "ord_type",
         "order_id",
         "order_qty",
+        "orig_cl_ord_id",
+        "pending",
         "price",
         "session",
         "side",
@@ -101,6 +150,9 @@ class Order:
         self.order_id = order_id
         self.session: SessionKey = command.session
         self.cl_ord_id: ClOrdId = command.cl_ord_id
+        """The last accepted ClOrdID (11) of the chain."""
+        self.orig_cl_ord_id: ClOrdId | None = None
+        """The ClOrdID the last accepted replace or cancel replaced (41 on its report)."""
         self.account: Account = command.account
         self.symbol: Symbol = command.symbol
         self.side: Side = command.side
@@ -119,35 +171,69 @@ class Order:
         self.text: str | None = None
         self.created_ns = command.ts_received_ns
         self.updated_ns = command.ts_received_ns
+        self.pending: CancelRequested | None = None
+        """The cancel or replace request in flight, if any."""
         self._filled_value = _ZERO
 
     def apply(self, event: OrderEvent) -> None:
         """Move the order by ``event``, or raise ``InvalidTransition`` and leave it as it was."""
         if isinstance(event, OrderFilled):
             self._apply_fill(event)
+        elif isinstance(event, OrderReplaced):
+            self._apply_replaced(event)
         else:
-            self.status = next_status(self.order_id, self.status, event, self.leaves_qty)
-            if self.status is OrdStatus.REJECTED or self.status is OrdStatus.CANCELED:
-                self.leaves_qty = _ZERO  # LeavesQty (151) is 0 on a closed order
-            if isinstance(event, OrderDenied | OrderRejected):
-                self.ord_rej_reason = event.reason
-                self.text = event.text
-            elif isinstance(event, OrderCanceled) and event.text:
-                self.text = event.text
-        if isinstance(event, OrderAccepted | OrderFilled) and event.venue_order_id:
+            self.status = next_status(self.order_id, self.status, event, self.cum_qty, self.leaves_qty)
+            self._after(event)
+        if isinstance(event, OrderAccepted | OrderFilled | OrderReplaced) and event.venue_order_id:
             self.venue_order_id = event.venue_order_id
         self.updated_ns = event.ts_ns
+
+    def _after(self, event: OrderEvent) -> None:
+        if isinstance(event, CancelRequested):  # and ReplaceRequested
+            self.pending = event
+            return
+        if isinstance(event, OrderDenied | OrderRejected):
+            self.ord_rej_reason = event.reason
+            self.text = event.text
+        elif isinstance(event, OrderCanceled | OrderDoneForDay | OrderExpired):
+            if event.text:
+                self.text = event.text
+            if isinstance(event, OrderCanceled) and self.pending is not None:
+                self._take_request_ids(self.pending)  # the cancel's ClOrdID now names the order
+        if self.status.is_terminal:
+            self.leaves_qty = _ZERO  # LeavesQty (151) is 0 on a closed order
+        self.pending = None
+
+    def _take_request_ids(self, request: CancelRequested) -> None:
+        self.orig_cl_ord_id = self.cl_ord_id
+        self.cl_ord_id = request.cl_ord_id
+        self.venue_cl_ord_id = request.venue_cl_ord_id
 
     def _apply_fill(self, fill: OrderFilled) -> None:
         live = not self.status.is_terminal
         if live and fill.last_qty > self.leaves_qty:
             raise Overfill(self.order_id, self.status, fill, self.leaves_qty)
         leaves = self.leaves_qty - fill.last_qty if live else _ZERO
-        self.status = next_status(self.order_id, self.status, fill, leaves)
+        cum = self.cum_qty + fill.last_qty
+        self.status = next_status(self.order_id, self.status, fill, cum, leaves)
         self.leaves_qty = leaves
-        self.cum_qty += fill.last_qty
+        self.cum_qty = cum
         self._filled_value += fill.last_qty * fill.last_px
         self.avg_px = (self._filled_value / self.cum_qty).quantize(AVG_PX_QUANTUM)
+
+    def _apply_replaced(self, event: OrderReplaced) -> None:
+        request = self.pending
+        if not isinstance(request, ReplaceRequested):
+            raise InvalidTransition(self.order_id, self.status, event)
+        leaves = max(event.order_qty - self.cum_qty, _ZERO)
+        self.status = next_status(self.order_id, self.status, event, self.cum_qty, leaves)
+        self.order_qty = event.order_qty
+        self.leaves_qty = leaves
+        self.price = request.price
+        self.ord_type = request.ord_type
+        self.time_in_force = request.time_in_force
+        self._take_request_ids(request)
+        self.pending = None
 
     def restore_fill_value(self) -> None:
         """Recompute the running fill value from CumQty and AvgPx (after loading from the book)."""

@@ -48,3 +48,24 @@ class CancelReject(msgspec.Struct, frozen=True, kw_only=True):
     response_to: CxlRejResponseTo
     reason: CxlRejReason
     text: str
+
+
+class MassCancelReport(msgspec.Struct, frozen=True, kw_only=True):
+    """OrderMassCancelReport (35=r) addressed to one session."""
+
+    session: SessionKey
+    cl_ord_id: ClOrdId
+    order_id: OrderId
+    """OrderID (37), required in 35=r: our id of the mass-cancel request."""
+    request_type: str
+    """MassCancelRequestType (530), echoed."""
+    response: str
+    """MassCancelResponse (531): 0 rejected, else the request type that was accepted."""
+    reject_reason: str | None = None
+    """MassCancelRejectReason (532) when rejected."""
+    total_affected: int = 0
+    """TotalAffectedOrders (533)."""
+    text: str | None = None
+
+
+ClientReport = ExecutionReport | CancelReject | MassCancelReport

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from domain.bus import MessageBus
 from domain.clock import Clock
-from domain.commands import SubmitOrder
-from domain.enums import OrdRejReason
-from domain.events import OrderDenied, OrderRouted
+from domain.commands import SubmitOrder, VenueRequest
+from domain.enums import CxlRejReason, OrdRejReason
+from domain.events import CancelRejected, OrderDenied, OrderRouted
 from domain.ids import ClOrdId, VenueId
 from ems.router import Router
 from ems.venues.base import Venue
@@ -22,8 +22,22 @@ class EmsEngine:
         self._venues = venues
         bus.register("ems.execute", self.execute)
 
-    def execute(self, order: SubmitOrder) -> None:
-        """Route and send ``order``."""
+    def execute(self, command: SubmitOrder | VenueRequest) -> None:
+        """Route and send a new order, or send a request about an order to the venue it is at."""
+        if isinstance(command, SubmitOrder):
+            self._submit(command)
+        else:
+            self._request(command)
+
+    def _request(self, request: VenueRequest) -> None:
+        venue = self._venues.get(request.venue)
+        problem = venue.request(request) if venue is not None else f"venue {request.venue} is not configured"
+        if problem is not None:
+            self._bus.send("oms.process", CancelRejected(
+                venue=request.venue, venue_cl_ord_id=request.venue_cl_ord_id, order_id=request.order_id,
+                reason=CxlRejReason.BROKER_OPTION, text=problem, ts_ns=self._clock.now_ns()))  # fmt: skip
+
+    def _submit(self, order: SubmitOrder) -> None:
         venue_id = self._router.route(order)
         venue = self._venues.get(venue_id) if venue_id is not None else None
         if venue is None:

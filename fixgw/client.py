@@ -7,10 +7,16 @@ import logging
 from domain.bus import MessageBus
 from domain.clock import Clock
 from domain.ids import Account, SessionKey
-from domain.reports import ExecutionReport
+from domain.reports import CancelReject, ClientReport, ExecutionReport
 from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields
-from fixgw.codec.inbound import decode_new_order_single
+from fixgw.codec.inbound import (
+    decode_cancel_request,
+    decode_mass_cancel_request,
+    decode_new_order_single,
+    decode_replace_request,
+    decode_status_request,
+)
 from fixgw.errors import UnsupportedMessageType
 from fixgw.session.application import FixApplication
 
@@ -33,19 +39,31 @@ class ClientHandler:
         """Nothing to do yet when a client logs out."""
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
-        """Turn a NewOrderSingle into ``SubmitOrder``; refuse every other application message."""
+        """Decode an order message into its command for the OMS; refuse every other application message."""
         if msg_type == "D":
-            command = decode_new_order_single(fields, session, self._default_account(session), self._clock)
-            self._bus.post("oms.execute", command)
+            command: object = decode_new_order_single(fields, session, self._default_account(session), self._clock)
+        elif msg_type == "F":
+            command = decode_cancel_request(fields, session, self._clock)
+        elif msg_type == "G":
+            command = decode_replace_request(fields, session, self._default_account(session), self._clock)
+        elif msg_type == "H":
+            command = decode_status_request(fields, session, self._clock)
+        elif msg_type == "q":
+            command = decode_mass_cancel_request(fields, session, self._clock)
         else:
             raise UnsupportedMessageType(msg_type)
+        self._bus.post("oms.execute", command)
 
-    def send_report(self, report: ExecutionReport) -> None:
-        """Send an ExecutionReport to its client session (queued by quickfix for resend if it is down)."""
-        if not self.app.send(report.session, outbound.execution_report(report), require_logon=False):
-            log.error(
-                "report %s for order %s: client session %s unknown", report.exec_id, report.order_id, report.session
-            )
+    def send_report(self, report: ClientReport) -> None:
+        """Send a report to its client session (quickfix stores it for resend if the session is down)."""
+        if isinstance(report, ExecutionReport):
+            message = outbound.execution_report(report)
+        elif isinstance(report, CancelReject):
+            message = outbound.order_cancel_reject(report)
+        else:
+            message = outbound.mass_cancel_report(report)
+        if not self.app.send(report.session, message, require_logon=False):
+            log.error("report to %s (ClOrdID %s) not sent: session unknown", report.session, report.cl_ord_id)
 
     def _default_account(self, session: SessionKey) -> Account:
         comp_id = session.split("->", 1)[-1].split(":", 1)[0]

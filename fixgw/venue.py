@@ -8,7 +8,7 @@ from domain.bus import MessageBus
 from domain.clock import Clock
 from domain.ids import SessionKey, VenueId
 from fixgw.codec.fields import QfFields
-from fixgw.codec.inbound import decode_execution_report
+from fixgw.codec.inbound import decode_cancel_reject, decode_execution_report
 from fixgw.errors import UnsupportedMessageType
 from fixgw.session.application import FixApplication
 
@@ -32,8 +32,12 @@ class VenueHandler:
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Turn an ExecutionReport into an event; refuse every other application message."""
-        if msg_type != "8":
+        venue = self._venues[session]
+        if msg_type == "8":
+            event: object = decode_execution_report(fields, venue, self._clock)
+        elif msg_type == "9":
+            event = decode_cancel_reject(fields, venue, self._clock)
+        else:
             raise UnsupportedMessageType(msg_type)
-        event = decode_execution_report(fields, self._venues[session], self._clock)
         if event is not None:
             self._bus.post("oms.process", event)

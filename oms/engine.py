@@ -1,8 +1,15 @@
-"""The OMS engine: opens orders, applies their events, journals every change and emits client reports."""
+"""The OMS engine: opens orders, runs their requests, applies their events, journals every change and
+emits the client's reports.
+
+Endpoints: ``oms.execute`` takes client commands (new, cancel, replace, status, mass cancel); ``oms.process``
+takes events (from risk, the EMS and the venues). Everything a client is told goes through the journal, so
+it is sent only after the change it reports is committed.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -10,21 +17,40 @@ import msgspec
 
 from domain.bus import MessageBus
 from domain.clock import Clock
-from domain.commands import SubmitOrder
-from domain.enums import ExecType, OrdRejReason, OrdStatus
+from domain.commands import (
+    CancelAtVenue,
+    CancelOrder,
+    MassCancel,
+    QueryOrder,
+    ReplaceAtVenue,
+    ReplaceOrder,
+    SubmitOrder,
+)
+from domain.enums import CxlRejReason, CxlRejResponseTo, ExecType, OrdRejReason, OrdStatus, Side
 from domain.events import (
+    CancelRejected,
+    CancelRequested,
     OrderAccepted,
     OrderCanceled,
     OrderDenied,
+    OrderDoneForDay,
     OrderEvent,
+    OrderExpired,
     OrderFilled,
     OrderRejected,
+    OrderReplaced,
     OrderRouted,
+    OrderStatusReported,
+    ReplaceApproved,
+    ReplaceDenied,
+    ReplaceRequested,
+    VenueEvent,
 )
-from domain.ids import ExecId, OrderId, VenueId
+from domain.ids import ClOrdId, ExecId, OrderId, VenueId
 from domain.order import InvalidTransition, Order
-from domain.reports import ExecutionReport
+from domain.reports import CancelReject, ClientReport, ExecutionReport, MassCancelReport
 from oms.book import Book
+from oms.positions import PositionBook
 
 log = logging.getLogger("fixgw.oms")
 
@@ -34,8 +60,14 @@ _EXEC_TYPES: dict[type, ExecType] = {
     OrderAccepted: ExecType.NEW,
     OrderFilled: ExecType.TRADE,
     OrderCanceled: ExecType.CANCELED,
+    OrderDoneForDay: ExecType.DONE_FOR_DAY,
+    OrderExpired: ExecType.EXPIRED,
+    OrderReplaced: ExecType.REPLACED,
+    CancelRequested: ExecType.PENDING_CANCEL,
+    ReplaceRequested: ExecType.PENDING_REPLACE,
 }
 _ZERO = Decimal(0)
+_MASS_CANCEL_TYPES = {"1", "7"}  # one security, all orders
 
 
 class Journal(Protocol):
@@ -43,40 +75,60 @@ class Journal(Protocol):
 
     def append(
         self, order: dict[str, Any] | None, execution: dict[str, Any] | None = None,
-        report: ExecutionReport | None = None,
+        report: ClientReport | None = None,
     ) -> None:  # fmt: skip
         """Queue one change and the report that depends on it."""
 
 
 class OmsEngine:
-    """Endpoints ``oms.execute`` (client commands) and ``oms.process`` (events about orders)."""
+    """The book of record's engine."""
 
-    def __init__(self, bus: MessageBus, clock: Clock, journal: Journal, book: Book, last_seq: int = 0) -> None:
+    def __init__(
+        self, bus: MessageBus, clock: Clock, journal: Journal, book: Book, positions: PositionBook | None = None
+    ) -> None:
         self._bus = bus
         self._clock = clock
         self._journal = journal
         self.book = book
-        self._seq = last_seq
+        self.positions = positions or PositionBook()
+        self._seq = 0
         self._reports_sent: dict[OrderId, int] = {}
+        self._requests_sent: dict[OrderId, int] = {}
+        self._commands: dict[type, Callable[[Any], None]] = {
+            SubmitOrder: self._handle_submit, CancelOrder: self._handle_cancel, ReplaceOrder: self._handle_replace,
+            QueryOrder: self._handle_query, MassCancel: self._handle_mass_cancel,
+        }  # fmt: skip
         bus.register("oms.execute", self.execute)
         bus.register("oms.process", self.process)
 
     def restore(
-        self, orders: list[Order], reports_sent: dict[OrderId, int], executions: list[tuple[VenueId, ExecId]]
+        self, orders: list[Order], counters: dict[OrderId, tuple[int, int]], executions: list[dict[str, Any]]
     ) -> None:
         """Load the book as it was committed (at start, before any session connects)."""
         for order in orders:
             self.book.add(order)
+            for cl_ord_id in (order.orig_cl_ord_id, order.pending.cl_ord_id if order.pending else None):
+                if cl_ord_id is not None:
+                    self.book.by_client[order.session, cl_ord_id] = order
             if order.venue is not None and order.venue_cl_ord_id is not None:
                 self.book.route(order, order.venue, order.venue_cl_ord_id)
+                if order.pending is not None:
+                    self.book.by_venue[order.venue, order.pending.venue_cl_ord_id] = order
             self._seq = max(self._seq, int(order.order_id[1:]))
-        self._reports_sent.update(reports_sent)
-        self.book.executions.update(executions)
+        for order_id, (reports, requests) in counters.items():
+            self._reports_sent[order_id] = reports
+            self._requests_sent[order_id] = requests
+        for e in executions:  # positions are a fold over the executions, in the order they happened
+            self.book.executions.add((VenueId(e["venue"]), ExecId(e["venue_exec_id"])))
+            self.positions.apply_fill(e["account"], e["symbol"], Side(e["side"]), e["last_qty"], e["last_px"])
 
     # -- commands ----------------------------------------------------------------------------------
 
-    def execute(self, command: SubmitOrder) -> None:
-        """Open an order for ``command`` and send it to pre-trade risk."""
+    def execute(self, command: object) -> None:
+        """Handle a client command."""
+        self._commands[type(command)](command)
+
+    def _handle_submit(self, command: SubmitOrder) -> None:
         if (command.session, command.cl_ord_id) in self.book.by_client:
             self._reject_duplicate(command)
             return
@@ -92,34 +144,198 @@ class OmsEngine:
         # 103=6: the first order with this ClOrdID stands; this one is not booked (FIX App D F.1.a).
         report = ExecutionReport(
             session=command.session, order_id=OrderId("NONE"), cl_ord_id=command.cl_ord_id,
-            exec_id=ExecId(f"DUP-{command.session}-{command.cl_ord_id}-{self._clock.now_ns()}"),
-            exec_type=ExecType.REJECTED, ord_status=OrdStatus.REJECTED, account=command.account,
-            symbol=command.symbol, side=command.side, ord_type=command.ord_type, price=command.price,
-            order_qty=command.order_qty, cum_qty=_ZERO, leaves_qty=_ZERO, avg_px=_ZERO,
-            transact_time_ns=self._clock.now_ns(), ord_rej_reason=OrdRejReason.DUPLICATE_ORDER,
+            exec_id=ExecId(f"DUP-{command.cl_ord_id}-{self._clock.now_ns()}"), exec_type=ExecType.REJECTED,
+            ord_status=OrdStatus.REJECTED, account=command.account, symbol=command.symbol, side=command.side,
+            ord_type=command.ord_type, price=command.price, order_qty=command.order_qty, cum_qty=_ZERO,
+            leaves_qty=_ZERO, avg_px=_ZERO, transact_time_ns=self._clock.now_ns(),
+            ord_rej_reason=OrdRejReason.DUPLICATE_ORDER,
             text=f"Duplicate ClOrdID (11) {command.cl_ord_id!r}: already used on this session",
         )  # fmt: skip
         self._journal.append(None, None, report)
 
+    def _handle_cancel(self, command: CancelOrder) -> None:
+        order = self._target(command, CxlRejResponseTo.ORDER_CANCEL_REQUEST)
+        if order is not None:
+            self._request_cancel(order, command.cl_ord_id, command.orig_cl_ord_id, command.ts_received_ns)
+
+    def _handle_replace(self, command: ReplaceOrder) -> None:
+        order = self._target(command, CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST)
+        if order is None:
+            return
+        if command.symbol != order.symbol or command.side != order.side:
+            self._cancel_reject(
+                command,
+                order,
+                CxlRejReason.BROKER_OPTION,
+                "Symbol (55) and Side (54) of an order cannot be replaced; cancel it instead",
+            )
+            return
+        self._bus.send("risk.execute", msgspec.structs.replace(command, order_id=order.order_id))
+
+    def _target(self, command: CancelOrder | ReplaceOrder, response_to: CxlRejResponseTo) -> Order | None:
+        """The order a cancel or replace is about, or None after answering 35=9."""
+        key = (command.session, command.orig_cl_ord_id)
+        order = self.book.by_client.get(key)
+        problem: tuple[CxlRejReason, str] | None = None
+        if (command.session, command.cl_ord_id) in self.book.by_client:
+            problem = CxlRejReason.DUPLICATE_CL_ORD_ID, f"Duplicate ClOrdID (11) {command.cl_ord_id!r}"
+        elif order is None or order.cl_ord_id != command.orig_cl_ord_id:
+            text = f"Unknown order: OrigClOrdID (41) {command.orig_cl_ord_id!r}"
+            if order is not None and order.pending is None:
+                text += f" is not the order's last accepted ClOrdID {order.cl_ord_id!r}"
+            problem = (CxlRejReason.UNKNOWN_ORDER if order is None or order.pending is None
+                       else CxlRejReason.ALREADY_PENDING), text  # fmt: skip
+        elif order.pending is not None or order.status is OrdStatus.PENDING_NEW:
+            problem = CxlRejReason.ALREADY_PENDING, f"Order {order.order_id} is {order.status.name}; retry later"
+        elif order.status.is_terminal:
+            problem = CxlRejReason.TOO_LATE_TO_CANCEL, f"Order {order.order_id} is already {order.status.name}"
+        if problem is None:
+            return order
+        self._cancel_reject(command, order, *problem, response_to=response_to)
+        return None
+
+    def _cancel_reject(
+        self, command: CancelOrder | ReplaceOrder, order: Order | None, reason: CxlRejReason, text: str,
+        response_to: CxlRejResponseTo = CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST,
+    ) -> None:  # fmt: skip
+        reject = CancelReject(
+            session=command.session, order_id=order.order_id if order else OrderId("NONE"),
+            cl_ord_id=command.cl_ord_id, orig_cl_ord_id=command.orig_cl_ord_id,
+            ord_status=order.status if order else OrdStatus.REJECTED, response_to=response_to, reason=reason,
+            text=text,
+        )  # fmt: skip
+        self._journal.append(None, None, reject)
+
+    def _request_cancel(self, order: Order, cl_ord_id: ClOrdId, orig: ClOrdId, ts_ns: int) -> None:
+        venue_cl_ord_id = self._next_request_id(order)
+        event = CancelRequested(order_id=order.order_id, cl_ord_id=cl_ord_id, orig_cl_ord_id=orig,
+                                venue_cl_ord_id=venue_cl_ord_id, ts_ns=ts_ns)  # fmt: skip
+        self._open_request(order, event)
+        assert order.venue is not None and order.venue_cl_ord_id is not None
+        self._bus.send("ems.execute", CancelAtVenue(
+            order_id=order.order_id, venue=order.venue, venue_cl_ord_id=venue_cl_ord_id,
+            venue_orig_cl_ord_id=order.venue_cl_ord_id, symbol=order.symbol, side=order.side,
+            order_qty=order.order_qty))  # fmt: skip
+
+    def _request_replace(self, approved: ReplaceApproved) -> None:
+        command = approved.command
+        order = self.book.by_id[command.order_id]
+        venue_cl_ord_id = self._next_request_id(order)
+        event = ReplaceRequested(
+            order_id=order.order_id, cl_ord_id=command.cl_ord_id, orig_cl_ord_id=command.orig_cl_ord_id,
+            venue_cl_ord_id=venue_cl_ord_id, ts_ns=command.ts_received_ns, order_qty=command.order_qty,
+            price=command.price, ord_type=command.ord_type, time_in_force=command.time_in_force,
+        )  # fmt: skip
+        self._open_request(order, event)
+        assert order.venue is not None and order.venue_cl_ord_id is not None
+        self._bus.send("ems.execute", ReplaceAtVenue(
+            order_id=order.order_id, venue=order.venue, venue_cl_ord_id=venue_cl_ord_id,
+            venue_orig_cl_ord_id=order.venue_cl_ord_id, symbol=order.symbol, side=order.side,
+            order_qty=command.order_qty, account=order.account, ord_type=command.ord_type, price=command.price,
+            time_in_force=command.time_in_force))  # fmt: skip
+
+    def _open_request(self, order: Order, event: CancelRequested) -> None:
+        order.apply(event)
+        self.book.by_client[order.session, event.cl_ord_id] = order
+        assert order.venue is not None
+        self.book.by_venue[order.venue, event.venue_cl_ord_id] = order
+        self._journal.append(self._row(order), None, self._report(order, event))
+
+    def _next_request_id(self, order: Order) -> ClOrdId:
+        sent = self._requests_sent.get(order.order_id, 0) + 1
+        self._requests_sent[order.order_id] = sent
+        return ClOrdId(f"{order.order_id}.{sent}")
+
+    def _handle_query(self, command: QueryOrder) -> None:
+        order = self.book.by_client.get((command.session, command.cl_ord_id))
+        if order is None and command.order_id:
+            found = self.book.by_id.get(command.order_id)
+            order = found if found is not None and found.session == command.session else None
+        if order is None:
+            self._journal.append(None, None, self._unknown_order_status(command))
+            return
+        self._journal.append(None, None, self._report(order, None, exec_type=ExecType.ORDER_STATUS))
+
+    def _unknown_order_status(self, command: QueryOrder) -> ExecutionReport:
+        return ExecutionReport(
+            session=command.session, order_id=OrderId("NONE"), cl_ord_id=command.cl_ord_id,
+            exec_id=ExecId(f"STATUS-{self._clock.now_ns()}"), exec_type=ExecType.ORDER_STATUS,
+            ord_status=OrdStatus.REJECTED, account=None, symbol=command.symbol, side=command.side, ord_type=None,
+            price=None, order_qty=_ZERO, cum_qty=_ZERO, leaves_qty=_ZERO, avg_px=_ZERO,
+            transact_time_ns=self._clock.now_ns(), ord_rej_reason=OrdRejReason.UNKNOWN_ORDER,
+            text=f"Unknown order: ClOrdID (11) {command.cl_ord_id!r}",
+        )  # fmt: skip
+
+    def _handle_mass_cancel(self, command: MassCancel) -> None:
+        report = MassCancelReport(session=command.session, cl_ord_id=command.cl_ord_id,
+                                  order_id=OrderId(f"MC-{command.cl_ord_id}"), request_type=command.request_type,
+                                  response="0")  # fmt: skip
+        if command.request_type not in _MASS_CANCEL_TYPES or (command.request_type == "1" and not command.symbol):
+            text = f"MassCancelRequestType (530) {command.request_type!r} is not supported; use 1 or 7"
+            self._journal.append(None, None, msgspec.structs.replace(report, reject_reason="0", text=text))
+            return
+        affected = [o for o in self.book.by_id.values() if self._in_scope(o, command)]
+        for order in affected:
+            self._request_cancel(order, order.cl_ord_id, order.cl_ord_id, command.ts_received_ns)
+        accepted = msgspec.structs.replace(report, response=command.request_type, total_affected=len(affected))
+        self._journal.append(None, None, accepted)
+
+    @staticmethod
+    def _in_scope(order: Order, command: MassCancel) -> bool:
+        working = order.status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED) and order.pending is None
+        return (
+            working
+            and order.session == command.session
+            and (command.request_type == "7" or order.symbol == command.symbol)
+        )
+
     # -- events ------------------------------------------------------------------------------------
 
-    def process(self, event: OrderEvent | OrderRouted) -> None:
+    def process(self, event: object) -> None:
         """Apply an event to its order, journal the change and report it to the client."""
         if isinstance(event, OrderRouted):
             self._on_routed(event)
-            return
+        elif isinstance(event, ReplaceApproved):
+            self._request_replace(event)
+        elif isinstance(event, ReplaceDenied):
+            order = self.book.by_id.get(event.command.order_id)
+            self._cancel_reject(event.command, order, CxlRejReason.BROKER_OPTION, event.text)
+        elif isinstance(event, OrderStatusReported):
+            log.info("venue %s status of %s: %s", event.venue, event.venue_cl_ord_id, event.ord_status.name)
+        else:
+            self._apply(event)  # type: ignore[arg-type]
+
+    def _apply(self, event: OrderEvent) -> None:
         order = self._find(event)
         if order is None:
             return
-        if isinstance(event, OrderFilled) and not self.book.first_sighting(event.venue, event.venue_exec_id):
-            return  # a resent (PossDup) or replayed fill: already counted
+        if isinstance(event, VenueEvent) and not self.book.first_sighting(event.venue, event.venue_exec_id):
+            return  # a resent (PossDup) or replayed report: already applied
+        request = order.pending
         try:
             order.apply(event)
         except InvalidTransition as exc:
             log.error("rejected event for order %s: %s (event %r)", order.order_id, exc, event)
             return
-        report = self._report(order, event)
-        self._journal.append(self._row(order), self._execution_row(order, event, report), report)
+        if isinstance(event, CancelRejected):
+            assert request is not None
+            report: ClientReport = self._venue_cancel_reject(order, request, event)
+        else:
+            report = self._report(order, event)
+        execution = None
+        if isinstance(event, OrderFilled):
+            execution = self._execution_row(order, event, report.exec_id)  # type: ignore[union-attr]
+            self.positions.apply_fill(order.account, order.symbol, order.side, event.last_qty, event.last_px)
+        self._journal.append(self._row(order), execution, report)
+
+    def _venue_cancel_reject(self, order: Order, request: CancelRequested, event: CancelRejected) -> CancelReject:
+        response_to = (CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST if isinstance(request, ReplaceRequested)
+                       else CxlRejResponseTo.ORDER_CANCEL_REQUEST)  # fmt: skip
+        return CancelReject(
+            session=order.session, order_id=order.order_id, cl_ord_id=request.cl_ord_id,
+            orig_cl_ord_id=request.orig_cl_ord_id, ord_status=order.status, response_to=response_to,
+            reason=event.reason, text=event.text,
+        )  # fmt: skip
 
     def _on_routed(self, event: OrderRouted) -> None:
         order = self.book.by_id[event.order_id]
@@ -127,51 +343,82 @@ class OmsEngine:
         self._journal.append(self._row(order))
 
     def _find(self, event: OrderEvent) -> Order | None:
-        if isinstance(event, OrderDenied):
+        if isinstance(event, OrderDenied | CancelRequested):
             return self.book.by_id.get(event.order_id)
-        order = self.book.by_venue.get((event.venue, event.venue_cl_ord_id))
+        if isinstance(event, CancelRejected) and event.order_id is not None:
+            return self.book.by_id.get(event.order_id)
+        assert not isinstance(event, CancelRequested)
+        key = (event.venue, event.venue_cl_ord_id)
+        order = self.book.by_venue.get(key)  # type: ignore[arg-type]
         if order is None:
             log.warning("venue %s reported on unknown ClOrdID %s", event.venue, event.venue_cl_ord_id)
         return order
 
     # -- rows and reports --------------------------------------------------------------------------
 
-    def _report(self, order: Order, event: OrderEvent) -> ExecutionReport:
+    def _report(self, order: Order, event: OrderEvent | None, exec_type: ExecType | None = None) -> ExecutionReport:
         sent = self._reports_sent.get(order.order_id, 0) + 1
         self._reports_sent[order.order_id] = sent
         fill = event if isinstance(event, OrderFilled) else None
+        cl_ord_id, orig = self._report_ids(order, event)
         return ExecutionReport(
-            session=order.session, order_id=order.order_id, cl_ord_id=order.cl_ord_id,
-            exec_id=ExecId(f"{order.order_id}-{sent}"), exec_type=_EXEC_TYPES[type(event)],
+            session=order.session, order_id=order.order_id, cl_ord_id=cl_ord_id,
+            exec_id=ExecId(f"{order.order_id}-{sent}"), exec_type=exec_type or _EXEC_TYPES[type(event)],
             ord_status=order.status, account=order.account, symbol=order.symbol, side=order.side,
             ord_type=order.ord_type, price=order.price, order_qty=order.order_qty, cum_qty=order.cum_qty,
             leaves_qty=order.leaves_qty, avg_px=order.avg_px,
             last_qty=fill.last_qty if fill else None, last_px=fill.last_px if fill else None,
-            transact_time_ns=event.ts_ns,
+            transact_time_ns=event.ts_ns if event is not None else self._clock.now_ns(),
             ord_rej_reason=order.ord_rej_reason if isinstance(event, OrderDenied | OrderRejected) else None,
-            text=order.text if not isinstance(event, OrderAccepted | OrderFilled) else None,
+            text=order.text if isinstance(event, OrderDenied | OrderRejected | OrderCanceled) else None,
+            orig_cl_ord_id=orig,
         )  # fmt: skip
+
+    @staticmethod
+    def _report_ids(order: Order, event: OrderEvent | None) -> tuple[ClOrdId, ClOrdId | None]:
+        """ClOrdID (11) and OrigClOrdID (41) of a report: the request's for pending acks and their outcome."""
+        if isinstance(event, CancelRequested):
+            return event.cl_ord_id, event.orig_cl_ord_id if event.orig_cl_ord_id != event.cl_ord_id else None
+        if isinstance(event, OrderCanceled | OrderReplaced) and order.orig_cl_ord_id not in (None, order.cl_ord_id):
+            return order.cl_ord_id, order.orig_cl_ord_id
+        return order.cl_ord_id, None
 
     def _row(self, order: Order) -> dict[str, Any]:
         return {
             "order_id": order.order_id, "seq": int(order.order_id[1:]), "session": order.session,
-            "cl_ord_id": order.cl_ord_id, "account": order.account, "symbol": order.symbol,
-            "side": order.side.value, "ord_type": order.ord_type.value,
+            "cl_ord_id": order.cl_ord_id, "orig_cl_ord_id": order.orig_cl_ord_id, "account": order.account,
+            "symbol": order.symbol, "side": order.side.value, "ord_type": order.ord_type.value,
             "time_in_force": order.time_in_force.value, "price": order.price, "order_qty": order.order_qty,
             "cum_qty": order.cum_qty, "leaves_qty": order.leaves_qty, "avg_px": order.avg_px,
             "status": order.status.value, "venue": order.venue, "venue_cl_ord_id": order.venue_cl_ord_id,
             "venue_order_id": order.venue_order_id,
             "ord_rej_reason": order.ord_rej_reason.value if order.ord_rej_reason else None,
             "text": order.text, "reports_sent": self._reports_sent.get(order.order_id, 0),
+            "requests_sent": self._requests_sent.get(order.order_id, 0), "pending": encode_pending(order.pending),
             "created_ns": order.created_ns, "updated_ns": order.updated_ns,
         }  # fmt: skip
 
     @staticmethod
-    def _execution_row(order: Order, event: OrderEvent, report: ExecutionReport) -> dict[str, Any] | None:
-        if not isinstance(event, OrderFilled):
-            return None
+    def _execution_row(order: Order, event: OrderFilled, exec_id: ExecId) -> dict[str, Any]:
         return {
-            "exec_id": report.exec_id, "order_id": order.order_id, "venue": event.venue,
-            "venue_exec_id": event.venue_exec_id, "symbol": order.symbol, "side": order.side.value,
-            "last_qty": event.last_qty, "last_px": event.last_px, "ts_ns": event.ts_ns,
+            "exec_id": exec_id, "order_id": order.order_id, "venue": event.venue,
+            "venue_exec_id": event.venue_exec_id, "account": order.account, "symbol": order.symbol,
+            "side": order.side.value, "last_qty": event.last_qty, "last_px": event.last_px, "ts_ns": event.ts_ns,
         }  # fmt: skip
+
+
+def encode_pending(request: CancelRequested | None) -> str | None:
+    """The pending request as JSON for the book (so a restart knows what is in flight)."""
+    if request is None:
+        return None
+    kind = "replace" if isinstance(request, ReplaceRequested) else "cancel"
+    return msgspec.json.encode({"kind": kind, "request": request}).decode()
+
+
+def decode_pending(text: str | None) -> CancelRequested | None:
+    """Read back what ``encode_pending`` wrote."""
+    if not text:
+        return None
+    raw = msgspec.json.decode(text)
+    request_type = ReplaceRequested if raw["kind"] == "replace" else CancelRequested
+    return msgspec.convert(raw["request"], request_type)

@@ -4,9 +4,12 @@ from decimal import Decimal
 
 import msgspec
 
-from domain.commands import SubmitOrder
+from domain.commands import ReplaceOrder, SubmitOrder
 from domain.enums import OrdRejReason, OrdType
 from risk.limits import EffectiveLimits
+
+OrderTerms = SubmitOrder | ReplaceOrder
+"""A new order, or the new terms of a replace: both are checked the same way."""
 
 
 class Denial(msgspec.Struct, frozen=True):
@@ -16,14 +19,14 @@ class Denial(msgspec.Struct, frozen=True):
     text: str
 
 
-def check_quantity(order: SubmitOrder) -> Denial | None:
+def check_quantity(order: OrderTerms) -> Denial | None:
     """OrderQty (38) must be positive."""
     if order.order_qty <= 0:
         return Denial(OrdRejReason.INCORRECT_QUANTITY, f"OrderQty (38) must be positive, got {order.order_qty}")
     return None
 
 
-def check_price(order: SubmitOrder) -> Denial | None:
+def check_price(order: OrderTerms) -> Denial | None:
     """A limit order needs a positive Price (44)."""
     if order.ord_type is OrdType.LIMIT:
         if order.price is None:
@@ -33,14 +36,14 @@ def check_price(order: SubmitOrder) -> Denial | None:
     return None
 
 
-def check_known_symbol(order: SubmitOrder, reference_price: Decimal | None) -> Denial | None:
+def check_known_symbol(order: OrderTerms, reference_price: Decimal | None) -> Denial | None:
     """The symbol must be one we trade (it then has a reference price)."""
     if reference_price is None:
         return Denial(OrdRejReason.UNKNOWN_SYMBOL, f"Unknown symbol {order.symbol!r}: not tradable on this gateway")
     return None
 
 
-def check_max_order_qty(order: SubmitOrder, limits: EffectiveLimits) -> Denial | None:
+def check_max_order_qty(order: OrderTerms, limits: EffectiveLimits) -> Denial | None:
     """OrderQty must not exceed the max order quantity."""
     limit = limits.max_order_qty
     if limit is not None and order.order_qty > limit:
@@ -52,7 +55,7 @@ def check_max_order_qty(order: SubmitOrder, limits: EffectiveLimits) -> Denial |
     return None
 
 
-def check_max_notional(order: SubmitOrder, limits: EffectiveLimits, reference_price: Decimal) -> Denial | None:
+def check_max_notional(order: OrderTerms, limits: EffectiveLimits, reference_price: Decimal) -> Denial | None:
     """OrderQty x price (the limit price, or the reference price for a market order) must not exceed the limit."""
     limit = limits.max_notional
     if limit is None:

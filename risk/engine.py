@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from domain.bus import MessageBus
 from domain.clock import Clock
-from domain.commands import SubmitOrder
-from domain.events import OrderDenied
+from domain.commands import ReplaceOrder, SubmitOrder
+from domain.events import OrderDenied, ReplaceApproved, ReplaceDenied
 from risk.checks import (
     Denial,
+    OrderTerms,
     check_known_symbol,
     check_max_notional,
     check_max_order_qty,
@@ -30,10 +31,15 @@ class RiskEngine:
         self._effective: dict[tuple[str, str], EffectiveLimits] = {}
         bus.register("risk.execute", self.execute)
 
-    def execute(self, command: SubmitOrder) -> None:
-        """Check ``command``; forward it to the EMS or deny it."""
+    def execute(self, command: SubmitOrder | ReplaceOrder) -> None:
+        """Check ``command``; forward a new order to the EMS or deny it; answer a replace to the OMS."""
         denial = self.check(command)
-        if denial is None:
+        if isinstance(command, ReplaceOrder):
+            verdict = (
+                ReplaceApproved(command=command) if denial is None else ReplaceDenied(command=command, text=denial.text)
+            )
+            self._bus.send("oms.process", verdict)
+        elif denial is None:
             self._bus.send("ems.execute", command)
         else:
             denied = OrderDenied(
@@ -41,7 +47,7 @@ class RiskEngine:
             )
             self._bus.send("oms.process", denied)
 
-    def check(self, order: SubmitOrder) -> Denial | None:
+    def check(self, order: OrderTerms) -> Denial | None:
         """Return the first failed check's denial, or None when the order may go."""
         reference = self._reference_prices.get(order.symbol)
         denial = check_quantity(order) or check_price(order) or check_known_symbol(order, reference)

@@ -143,6 +143,33 @@ class OrderBook:
         """Take a resting order off the book; False when it is not resting."""
         return self._own_side(order).remove(order)
 
+    def replace(self, order: SimOrder, order_qty: Decimal, price: Decimal | None) -> MatchResult | None:
+        """Change a resting order's terms as venues do; None when it is not resting.
+
+        A smaller quantity at the same price keeps the order's place in the queue; a new price or a larger
+        quantity loses it (the order goes to the back, and may trade at once if the new price crosses). A new
+        quantity at or below what is already filled leaves nothing open.
+        """
+        side = self._own_side(order)
+        if not self._is_resting(order):
+            return None
+        keeps_priority = price == order.price and order_qty <= order.order_qty
+        if keeps_priority or order_qty <= order.cum_qty:
+            order.order_qty = max(order_qty, order.cum_qty)
+            if order.leaves_qty == 0:
+                side.remove(order)
+            return MatchResult(rested=order.leaves_qty > 0)
+        side.remove(order)
+        order.order_qty = order_qty
+        order.price = price
+        return self.submit(order)
+
+    def _is_resting(self, order: SimOrder) -> bool:
+        if order.price is None:
+            return False
+        level = self._own_side(order).levels.get(order.price * self._own_side(order).sign)
+        return level is not None and order in level
+
     def depth(self) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
         """Return (bids, asks) as (price, total quantity) from the best level outwards."""
         return self.bids.depth(), self.asks.depth()

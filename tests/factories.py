@@ -6,8 +6,20 @@ from decimal import Decimal
 from typing import Any
 
 from domain.commands import SubmitOrder
-from domain.enums import OrdRejReason, OrdType, Side
-from domain.events import OrderAccepted, OrderCanceled, OrderDenied, OrderFilled, OrderRejected
+from domain.enums import CxlRejReason, OrdRejReason, OrdType, Side, TimeInForce
+from domain.events import (
+    CancelRejected,
+    CancelRequested,
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderDoneForDay,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderReplaced,
+    ReplaceRequested,
+)
 from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
 
 
@@ -51,3 +63,52 @@ def denied(**overrides: Any) -> OrderDenied:
         "ts_ns": 2,
     }
     return OrderDenied(**(fields | overrides))
+
+
+def done_for_day(**overrides: Any) -> OrderDoneForDay:
+    return OrderDoneForDay(**_venue(**overrides))
+
+
+def expired(**overrides: Any) -> OrderExpired:
+    return OrderExpired(**_venue(**overrides))
+
+
+def replaced(qty: str, price: str | None = "100", **overrides: Any) -> OrderReplaced:
+    return OrderReplaced(**_venue(**overrides), order_qty=Decimal(qty), price=Decimal(price) if price else None)
+
+
+def cancel_requested(**overrides: Any) -> CancelRequested:
+    fields: dict[str, Any] = {
+        "order_id": OrderId("O1"),
+        "cl_ord_id": ClOrdId("C2"),
+        "orig_cl_ord_id": ClOrdId("C1"),
+        "venue_cl_ord_id": ClOrdId("O1.1"),
+        "ts_ns": 3,
+    }
+    return CancelRequested(**(fields | overrides))
+
+
+def replace_requested(qty: str, price: str = "100", **overrides: Any) -> ReplaceRequested:
+    fields: dict[str, Any] = {
+        "order_id": OrderId("O1"),
+        "cl_ord_id": ClOrdId("C2"),
+        "orig_cl_ord_id": ClOrdId("C1"),
+        "venue_cl_ord_id": ClOrdId("O1.1"),
+        "ts_ns": 3,
+        "order_qty": Decimal(qty),
+        "price": Decimal(price),
+        "ord_type": OrdType.LIMIT,
+        "time_in_force": TimeInForce.DAY,
+    }
+    return ReplaceRequested(**(fields | overrides))
+
+
+def cancel_rejected(**overrides: Any) -> CancelRejected:
+    fields: dict[str, Any] = {
+        "venue": VenueId("VENUE"),
+        "venue_cl_ord_id": ClOrdId("O1.1"),
+        "reason": CxlRejReason.TOO_LATE_TO_CANCEL,
+        "text": "too late",
+        "ts_ns": 4,
+    }
+    return CancelRejected(**(fields | overrides))

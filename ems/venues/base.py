@@ -2,7 +2,7 @@
 
 from typing import Protocol
 
-from domain.commands import SubmitOrder
+from domain.commands import SubmitOrder, VenueRequest
 from domain.ids import ClOrdId, VenueId
 
 
@@ -13,4 +13,8 @@ class Venue(Protocol):
 
     def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> str | None:
         """Send ``order`` under ``venue_cl_ord_id``; return None when sent, else why it could not be."""
+        ...
+
+    def request(self, request: VenueRequest) -> str | None:
+        """Send a cancel, replace or status request; return None when sent, else why it could not be."""
         ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.clock import Clock
-from domain.commands import SubmitOrder
+from domain.commands import CancelAtVenue, ReplaceAtVenue, SubmitOrder, VenueRequest
 from domain.ids import ClOrdId, SessionKey, VenueId
 from fixgw.codec import outbound
 from fixgw.session.application import FixApplication
@@ -25,6 +25,18 @@ class FixVenue:
             ord_type=order.ord_type, order_qty=order.order_qty, price=order.price,
             time_in_force=order.time_in_force, transact_time_ns=self._clock.now_ns(),
         )  # fmt: skip
+        return self._send(message)
+
+    def request(self, request: VenueRequest) -> str | None:
+        """Encode a cancel (35=F), replace (35=G) or status request (35=H) and send it."""
+        now = self._clock.now_ns()
+        if isinstance(request, ReplaceAtVenue):
+            return self._send(outbound.replace_request(request, now))
+        if isinstance(request, CancelAtVenue):
+            return self._send(outbound.cancel_request(request, now))
+        return self._send(outbound.status_request(request))
+
+    def _send(self, message: object) -> str | None:
         if self._app.send(self._session, message):
             return None
         return f"venue {self.venue_id} is not connected (session {self._session} is not logged on)"

@@ -10,10 +10,21 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from domain.clock import Clock
-from domain.commands import SubmitOrder
-from domain.enums import ExecType, OrdRejReason, OrdType, Side, TimeInForce
-from domain.events import OrderAccepted, OrderCanceled, OrderFilled, OrderRejected, VenueEvent
-from domain.ids import Account, ClOrdId, ExecId, SessionKey, Symbol, VenueId
+from domain.commands import CancelOrder, MassCancel, QueryOrder, ReplaceOrder, SubmitOrder
+from domain.enums import CxlRejReason, ExecType, OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
+from domain.events import (
+    CancelRejected,
+    OrderAccepted,
+    OrderCanceled,
+    OrderDoneForDay,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderReplaced,
+    OrderStatusReported,
+    VenueEvent,
+)
+from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
 from fixgw.codec.fields import FieldSource
 from fixgw.errors import IncorrectDataFormat, IncorrectTagValue, RequiredTagMissing
 
@@ -81,6 +92,45 @@ def decode_new_order_single(
     )
 
 
+def decode_cancel_request(fields: FieldSource, session: SessionKey, clock: Clock) -> CancelOrder:
+    """Decode an OrderCancelRequest (35=F) into ``CancelOrder``."""
+    return CancelOrder(
+        session=session, cl_ord_id=ClOrdId(required(fields, 11)), orig_cl_ord_id=ClOrdId(required(fields, 41)),
+        symbol=Symbol(required(fields, 55)), side=enum_value(fields, 54, Side), ts_received_ns=clock.now_ns(),
+    )  # fmt: skip
+
+
+def decode_replace_request(
+    fields: FieldSource, session: SessionKey, default_account: Account, clock: Clock
+) -> ReplaceOrder:
+    """Decode an OrderCancelReplaceRequest (35=G) into ``ReplaceOrder``."""
+    return ReplaceOrder(
+        session=session, cl_ord_id=ClOrdId(required(fields, 11)), orig_cl_ord_id=ClOrdId(required(fields, 41)),
+        account=Account(fields.get(1) or default_account), symbol=Symbol(required(fields, 55)),
+        side=enum_value(fields, 54, Side), ord_type=enum_value(fields, 40, OrdType),
+        order_qty=required_decimal(fields, 38), price=optional_decimal(fields, 44),
+        time_in_force=enum_value(fields, 59, TimeInForce, TimeInForce.DAY), ts_received_ns=clock.now_ns(),
+    )  # fmt: skip
+
+
+def decode_status_request(fields: FieldSource, session: SessionKey, clock: Clock) -> QueryOrder:
+    """Decode an OrderStatusRequest (35=H) into ``QueryOrder``."""
+    order_id = fields.get(37)
+    return QueryOrder(
+        session=session, cl_ord_id=ClOrdId(required(fields, 11)), order_id=OrderId(order_id) if order_id else None,
+        symbol=Symbol(required(fields, 55)), side=enum_value(fields, 54, Side), ts_received_ns=clock.now_ns(),
+    )  # fmt: skip
+
+
+def decode_mass_cancel_request(fields: FieldSource, session: SessionKey, clock: Clock) -> MassCancel:
+    """Decode an OrderMassCancelRequest (35=q) into ``MassCancel``."""
+    symbol = fields.get(55)
+    return MassCancel(
+        session=session, cl_ord_id=ClOrdId(required(fields, 11)), request_type=required(fields, 530),
+        symbol=Symbol(symbol) if symbol else None, ts_received_ns=clock.now_ns(),
+    )  # fmt: skip
+
+
 def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -> VenueEvent | None:
     """Decode a venue's ExecutionReport (35=8) into an event; None for report types we only log."""
     common: dict[str, Any] = {
@@ -92,19 +142,36 @@ def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -
         "poss_dup": fields.header(43) == "Y",
     }
     exec_type = fields.get(150)
-    if exec_type == ExecType.TRADE:
-        return OrderFilled(
-            **common,
-            last_qty=required_decimal(fields, 32),
-            last_px=required_decimal(fields, 31),
-        )
-    if exec_type == ExecType.NEW:
-        return OrderAccepted(**common)
-    if exec_type == ExecType.REJECTED:
-        reason = enum_value(fields, 103, OrdRejReason, OrdRejReason.OTHER)
-        return OrderRejected(**common, reason=reason, text=fields.get(58) or "rejected by venue")
-    if exec_type in (ExecType.CANCELED, ExecType.EXPIRED, ExecType.DONE_FOR_DAY):
-        return OrderCanceled(**common, text=fields.get(58) or "")
     if exec_type is None:
         raise RequiredTagMissing(150)
-    return None
+    decoder = _EXEC_TYPE_DECODERS.get(exec_type)
+    return decoder(fields, common) if decoder is not None else None
+
+
+def _rejected(fields: FieldSource, common: dict[str, Any]) -> VenueEvent:
+    reason = enum_value(fields, 103, OrdRejReason, OrdRejReason.OTHER)
+    return OrderRejected(**common, reason=reason, text=fields.get(58) or "rejected by venue")
+
+
+_EXEC_TYPE_DECODERS: dict[str, Any] = {
+    ExecType.NEW: lambda f, c: OrderAccepted(**c),
+    ExecType.TRADE: lambda f, c: OrderFilled(**c, last_qty=required_decimal(f, 32), last_px=required_decimal(f, 31)),
+    ExecType.REJECTED: _rejected,
+    ExecType.CANCELED: lambda f, c: OrderCanceled(**c, text=f.get(58) or ""),
+    ExecType.DONE_FOR_DAY: lambda f, c: OrderDoneForDay(**c, text=f.get(58) or ""),
+    ExecType.EXPIRED: lambda f, c: OrderExpired(**c, text=f.get(58) or ""),
+    ExecType.REPLACED: lambda f, c: OrderReplaced(**c, order_qty=required_decimal(f, 38),
+                                                  price=optional_decimal(f, 44)),
+    ExecType.ORDER_STATUS: lambda f, c: OrderStatusReported(
+        **c, ord_status=enum_value(f, 39, OrdStatus), cum_qty=optional_decimal(f, 14) or Decimal(0),
+        text=f.get(58) or ""),
+}  # fmt: skip
+
+
+def decode_cancel_reject(fields: FieldSource, venue: VenueId, clock: Clock) -> CancelRejected:
+    """Decode a venue's OrderCancelReject (35=9)."""
+    return CancelRejected(
+        venue=venue, venue_cl_ord_id=ClOrdId(required(fields, 11)),
+        reason=enum_value(fields, 102, CxlRejReason, CxlRejReason.OTHER),
+        text=fields.get(58) or "cancel rejected by venue", ts_ns=clock.now_ns(),
+    )  # fmt: skip

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import quickfix
 
+from domain.commands import CancelAtVenue, ReplaceAtVenue, VenueRequest
 from domain.enums import OrdType, Side, TimeInForce
 from domain.ids import Account, ClOrdId, Symbol
-from domain.reports import CancelReject, ExecutionReport
+from domain.reports import CancelReject, ExecutionReport, MassCancelReport
 
 _last_second = -1
 _last_prefix = ""
@@ -146,4 +147,59 @@ def business_reject(
         m.setField(379, ref_id)
     m.setField(380, str(reason))
     m.setField(58, text)
+    return m
+
+
+def cancel_request(request: CancelAtVenue, transact_time_ns: int) -> quickfix.Message:
+    """Encode an OrderCancelRequest (35=F)."""
+    m = _message("F")
+    m.setField(41, request.venue_orig_cl_ord_id)
+    m.setField(11, request.venue_cl_ord_id)
+    m.setField(55, request.symbol)
+    m.setField(54, request.side.value)
+    m.setField(38, format_decimal(request.order_qty))
+    m.setField(60, format_utc_timestamp(transact_time_ns))
+    return m
+
+
+def replace_request(request: ReplaceAtVenue, transact_time_ns: int) -> quickfix.Message:
+    """Encode an OrderCancelReplaceRequest (35=G) with the new terms."""
+    m = _message("G")
+    m.setField(41, request.venue_orig_cl_ord_id)
+    m.setField(11, request.venue_cl_ord_id)
+    if request.account:
+        m.setField(1, request.account)
+    m.setField(55, request.symbol)
+    m.setField(54, request.side.value)
+    m.setField(38, format_decimal(request.order_qty))
+    m.setField(40, request.ord_type.value)
+    if request.price is not None:
+        m.setField(44, format_decimal(request.price))
+    if request.time_in_force is not TimeInForce.DAY:
+        m.setField(59, request.time_in_force.value)
+    m.setField(60, format_utc_timestamp(transact_time_ns))
+    return m
+
+
+def status_request(request: VenueRequest) -> quickfix.Message:
+    """Encode an OrderStatusRequest (35=H) for the order's current ClOrdID at the venue."""
+    m = _message("H")
+    m.setField(11, request.venue_orig_cl_ord_id)
+    m.setField(55, request.symbol)
+    m.setField(54, request.side.value)
+    return m
+
+
+def mass_cancel_report(report: MassCancelReport) -> quickfix.Message:
+    """Encode an OrderMassCancelReport (35=r)."""
+    m = _message("r")
+    m.setField(11, report.cl_ord_id)
+    m.setField(37, report.order_id)
+    m.setField(530, report.request_type)
+    m.setField(531, report.response)
+    if report.reject_reason is not None:
+        m.setField(532, report.reject_reason)
+    m.setField(533, str(report.total_affected))
+    if report.text:
+        m.setField(58, report.text)
     return m

@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy import Engine, Insert
 from sqlalchemy.dialects import postgresql, sqlite
 
-from domain.reports import ExecutionReport
+from domain.reports import ClientReport
 from oms.store.schema import executions, orders
 
 log = logging.getLogger("fixgw.oms.journal")
 
 Row = dict[str, Any]
-Entry = tuple[Row | None, Row | None, ExecutionReport | None]
+Entry = tuple[Row | None, Row | None, ClientReport | None]
 _STOP = object()
 _MAX_BATCH = 2000
 _RETRY_SECONDS = 0.5
@@ -34,7 +34,7 @@ _RETRY_SECONDS = 0.5
 class Journal:
     """Persist book changes in batches and release their reports after commit."""
 
-    def __init__(self, engine: Engine, deliver: Callable[[ExecutionReport], None]) -> None:
+    def __init__(self, engine: Engine, deliver: Callable[[ClientReport], None]) -> None:
         self._engine = engine
         self._deliver = deliver
         self._queue: queue.SimpleQueue[Entry | object] = queue.SimpleQueue()
@@ -49,7 +49,7 @@ class Journal:
         """Start the writer thread."""
         self._thread.start()
 
-    def append(self, order: Row | None, execution: Row | None = None, report: ExecutionReport | None = None) -> None:
+    def append(self, order: Row | None, execution: Row | None = None, report: ClientReport | None = None) -> None:
         """Queue one change; ``report`` is delivered once the change is committed."""
         self._appended += 1  # only the bus thread appends
         self._queue.put((order, execution, report))
@@ -119,11 +119,11 @@ class Journal:
             if fills:
                 conn.execute(executions.insert(), fills)
 
-    def _deliver_safely(self, report: ExecutionReport) -> None:
+    def _deliver_safely(self, report: ClientReport) -> None:
         try:
             self._deliver(report)
         except Exception:
-            log.exception("delivery of report %s for order %s failed", report.exec_id, report.order_id)
+            log.exception("delivery of a report to %s (ClOrdID %s) failed", report.session, report.cl_ord_id)
 
 
 def _upsert(engine: Engine, table: Any, key: str) -> Insert:

@@ -58,6 +58,7 @@ def order_from_row(row: dict[str, Any]) -> Order:
     order.venue = VenueId(row["venue"]) if row["venue"] else None
     order.venue_cl_ord_id = ClOrdId(row["venue_cl_ord_id"]) if row["venue_cl_ord_id"] else None
     order.venue_order_id = row["venue_order_id"]
+    order.orig_cl_ord_id = ClOrdId(row["orig_cl_ord_id"]) if row["orig_cl_ord_id"] else None
     order.ord_rej_reason = OrdRejReason(row["ord_rej_reason"]) if row["ord_rej_reason"] else None
     order.text = row["text"]
     order.updated_ns = row["updated_ns"]

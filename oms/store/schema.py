@@ -53,6 +53,7 @@ orders = Table(
     Column("seq", BigInteger, nullable=False, unique=True),
     Column("session", String(128), nullable=False),
     Column("cl_ord_id", String(128), nullable=False),
+    Column("orig_cl_ord_id", String(128), nullable=True),
     Column("account", String(64), nullable=False),
     Column("symbol", String(64), nullable=False),
     Column("side", String(1), nullable=False),
@@ -70,11 +71,13 @@ orders = Table(
     Column("ord_rej_reason", String(4), nullable=True),
     Column("text", Text, nullable=True),
     Column("reports_sent", Integer, nullable=False),
+    Column("requests_sent", Integer, nullable=False),
+    Column("pending", Text, nullable=True),
     Column("created_ns", BigInteger, nullable=False),
     Column("updated_ns", BigInteger, nullable=False),
-    UniqueConstraint("session", "cl_ord_id", name="uq_orders_session_cl_ord_id"),
 )
 Index("ix_orders_venue_cl_ord_id", orders.c.venue_cl_ord_id)
+Index("ix_orders_session_cl_ord_id", orders.c.session, orders.c.cl_ord_id)
 
 executions = Table(
     "executions",
@@ -83,6 +86,7 @@ executions = Table(
     Column("order_id", String(64), nullable=False, index=True),
     Column("venue", String(64), nullable=False),
     Column("venue_exec_id", String(128), nullable=False),
+    Column("account", String(64), nullable=False),
     Column("symbol", String(64), nullable=False),
     Column("side", String(1), nullable=False),
     Column("last_qty", Money, nullable=False),

@@ -8,8 +8,15 @@ import pytest
 import simplefix
 
 from domain.clock import TestClock
-from domain.enums import OrdRejReason, OrdType, Side, TimeInForce
-from domain.events import OrderAccepted, OrderCanceled, OrderFilled, OrderRejected
+from domain.enums import OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
+from domain.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderRejected,
+    OrderReplaced,
+    OrderStatusReported,
+)
 from domain.ids import Account, SessionKey, VenueId
 from fixgw.codec.fields import SfFields
 from fixgw.codec.inbound import decode_execution_report, decode_new_order_single
@@ -124,5 +131,19 @@ def test_decode_execution_report_when_canceled_then_canceled() -> None:
     assert isinstance(decode_execution_report(report(t150="4"), VenueId("V"), TestClock()), OrderCanceled)
 
 
-def test_decode_execution_report_when_status_report_then_none() -> None:
-    assert decode_execution_report(report(t150="I"), VenueId("V"), TestClock()) is None
+def test_decode_execution_report_when_status_report_then_status_reported() -> None:
+    event = decode_execution_report(report(t150="I", t39="1", t14="40"), VenueId("V"), TestClock())
+
+    assert isinstance(event, OrderStatusReported)
+    assert (event.ord_status, event.cum_qty) == (OrdStatus.PARTIALLY_FILLED, Decimal(40))
+
+
+def test_decode_execution_report_when_replaced_then_new_terms() -> None:
+    event = decode_execution_report(report(t150="5", t38="70", t44="99.5"), VenueId("V"), TestClock())
+
+    assert isinstance(event, OrderReplaced)
+    assert (event.order_qty, event.price) == (Decimal(70), Decimal("99.5"))
+
+
+def test_decode_execution_report_when_pending_cancel_ack_then_none() -> None:
+    assert decode_execution_report(report(t150="6"), VenueId("V"), TestClock()) is None
