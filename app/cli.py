@@ -12,9 +12,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from app import book_cli
 from app.config import REPO_ROOT, load_config
-from app.display import orders_table
 from fixgw.errors import GatewayError
+from fixgw.session.redaction import RedactingFilter
 from fixgw.session.settings import SessionsFile
 
 cli = typer.Typer(
@@ -25,15 +26,31 @@ cli = typer.Typer(
 )
 # Piped output (CI logs, files) gets a wide fixed width instead of 80 columns of wrapped cells.
 console = Console(width=None if sys.stdout.isatty() else 180)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays on one line
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="QuickFIX session file.")]
 SettingsOption = Annotated[Path, typer.Option("--settings", "-s", help="fixgw settings (TOML).")]
+RunSettingsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings", "-s", help="fixgw settings (TOML); default: fixgw.toml beside --config, else the repository's."
+    ),
+]
 DEFAULT_SETTINGS = REPO_ROOT / "fixgw.toml"
 
 
 def _logging(level: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())  # no FIX password (554) ever reaches the console
+
+
+def _settings_for(config: Path, settings: Path | None) -> Path:
+    """The settings file given, else a fixgw.toml beside the session file, else the repository's."""
+    if settings is not None:
+        return settings
+    beside = config.resolve().parent / "fixgw.toml"
+    return beside if beside.is_file() else DEFAULT_SETTINGS
 
 
 def _wait_for_signal() -> None:
@@ -46,13 +63,13 @@ def _wait_for_signal() -> None:
 @cli.command()
 def run(
     config: ConfigOption = REPO_ROOT / "sessions.cfg",
-    settings: SettingsOption = DEFAULT_SETTINGS,
+    settings: RunSettingsOption = None,
 ) -> None:
     """Run the gateway: accept clients, check risk, route to venues, keep the book. Ctrl-C stops it."""
     from app.gateway import Gateway
 
     _logging(logging.INFO)
-    gateway = Gateway(load_config(settings), SessionsFile.load(config))
+    gateway = Gateway(load_config(_settings_for(config, settings)), SessionsFile.load(config))
     gateway.start()
     console.print(f"gateway running ({config}); book: {gateway.config.database_url()}; Ctrl-C to stop")
     try:
@@ -99,22 +116,10 @@ def demo(
     console.print(f"[green]demo passed[/green]; book of record: {work_dir / 'fixgw.db'}")
 
 
-@cli.command()
-def orders(
-    settings: SettingsOption = DEFAULT_SETTINGS,
-    db: Annotated[str | None, typer.Option(help="Database URL (default: from the settings file).")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="How many of the newest orders.")] = 50,
-) -> None:
-    """Print the newest orders of the book of record."""
-    from oms.store import repository
-    from oms.store.database import open_database
-
-    url = db or load_config(settings).database_url()
-    engine = open_database(url)
-    try:
-        console.print(orders_table(repository.recent_orders(engine, limit)))
-    finally:
-        engine.dispose()
+cli.command()(book_cli.orders)
+cli.command()(book_cli.order)
+cli.command()(book_cli.positions)
+cli.add_typer(book_cli.db_cli, name="db")
 
 
 def main() -> None:

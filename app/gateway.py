@@ -36,10 +36,13 @@ class Gateway:
         self.clients = ClientHandler(self.bus, self.clock, accounts)
         venue_sessions = {SessionKey(v.session): VenueId(name) for name, v in config.venues.items()}
         self.venues = VenueHandler(self.bus, self.clock, venue_sessions)
-        self.journal = Journal(self.db, deliver=self.clients.send_report)
+        self.journal = Journal(self.db, deliver=self.clients.send_report, clock=self.clock)
+        self.clients.record = self.journal.record_inbound
+        self.venues.record = self.journal.record_inbound
         self.oms = OmsEngine(self.bus, self.clock, self.journal, Book())
         self._restore_book()
-        self.risk = RiskEngine(self.bus, self.clock, config.risk, config.instruments)
+        entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}
+        self.risk = RiskEngine(self.bus, self.clock, config.risk, config.instruments, entitlements)
         self.ems = EmsEngine(self.bus, self.clock, self._router(), self._fix_venues())
         work_dir = sessions.base_dir / "var" / "gateway"
         self.acceptor = Connector(self.clients.app, sessions, "acceptor", work_dir)

@@ -50,7 +50,7 @@ from domain.ids import ClOrdId, ExecId, OrderId, VenueId
 from domain.order import InvalidTransition, Order
 from domain.reports import CancelReject, ClientReport, ExecutionReport, MassCancelReport
 from oms.book import Book
-from oms.positions import PositionBook
+from oms.positions import Position, PositionBook
 
 log = logging.getLogger("fixgw.oms")
 
@@ -74,8 +74,9 @@ class Journal(Protocol):
     """Where the engine records book changes; a report is released only after its change is durable."""
 
     def append(
-        self, order: dict[str, Any] | None, execution: dict[str, Any] | None = None,
-        report: ClientReport | None = None,
+        self, order: dict[str, Any] | None = None, execution: dict[str, Any] | None = None,
+        report: ClientReport | None = None, position: dict[str, Any] | None = None,
+        audit: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
         """Queue one change and the report that depends on it."""
 
@@ -239,7 +240,9 @@ class OmsEngine:
         self.book.by_client[order.session, event.cl_ord_id] = order
         assert order.venue is not None
         self.book.by_venue[order.venue, event.venue_cl_ord_id] = order
-        self._journal.append(self._row(order), None, self._report(order, event))
+        msg_type = "G" if isinstance(event, ReplaceRequested) else "F"
+        audit = _request_audit(order, msg_type, event.venue_cl_ord_id, event.ts_ns)
+        self._journal.append(self._row(order), None, self._report(order, event), audit=audit)
 
     def _next_request_id(self, order: Order) -> ClOrdId:
         sent = self._requests_sent.get(order.order_id, 0) + 1
@@ -322,11 +325,12 @@ class OmsEngine:
             report: ClientReport = self._venue_cancel_reject(order, request, event)
         else:
             report = self._report(order, event)
-        execution = None
+        execution = position = None
         if isinstance(event, OrderFilled):
             execution = self._execution_row(order, event, report.exec_id)  # type: ignore[union-attr]
-            self.positions.apply_fill(order.account, order.symbol, order.side, event.last_qty, event.last_px)
-        self._journal.append(self._row(order), execution, report)
+            filled = self.positions.apply_fill(order.account, order.symbol, order.side, event.last_qty, event.last_px)
+            position = position_row(filled, event.ts_ns)
+        self._journal.append(self._row(order), execution, report, position)
 
     def _venue_cancel_reject(self, order: Order, request: CancelRequested, event: CancelRejected) -> CancelReject:
         response_to = (CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST if isinstance(request, ReplaceRequested)
@@ -340,7 +344,7 @@ class OmsEngine:
     def _on_routed(self, event: OrderRouted) -> None:
         order = self.book.by_id[event.order_id]
         self.book.route(order, event.venue, event.venue_cl_ord_id)
-        self._journal.append(self._row(order))
+        self._journal.append(self._row(order), audit=_request_audit(order, "D", event.venue_cl_ord_id, event.ts_ns))
 
     def _find(self, event: OrderEvent) -> Order | None:
         if isinstance(event, OrderDenied | CancelRequested):
@@ -405,6 +409,24 @@ class OmsEngine:
             "venue_exec_id": event.venue_exec_id, "account": order.account, "symbol": order.symbol,
             "side": order.side.value, "last_qty": event.last_qty, "last_px": event.last_px, "ts_ns": event.ts_ns,
         }  # fmt: skip
+
+
+def position_row(position: Position, ts_ns: int) -> dict[str, Any]:
+    """The row of a position in the book."""
+    return {
+        "account": position.account, "symbol": position.symbol, "qty": position.qty, "avg_cost": position.avg_cost,
+        "realized_pnl": position.realized_pnl, "fees": position.fees, "mark": position.mark,
+        "bought_qty": position.bought_qty, "sold_qty": position.sold_qty, "updated_ns": ts_ns,
+    }  # fmt: skip
+
+
+def _request_audit(order: Order, msg_type: str, venue_cl_ord_id: ClOrdId, ts_ns: int) -> dict[str, Any]:
+    """The audit row of a request we send to the venue (its FIX text is in the venue session's log)."""
+    body = {"order_id": order.order_id, "venue_cl_ord_id": venue_cl_ord_id, "symbol": order.symbol,
+            "side": order.side.value, "order_qty": str(order.order_qty), "price": str(order.price)}  # fmt: skip
+    return {"ts_ns": ts_ns, "direction": "out", "session": order.venue or "", "msg_type": msg_type, "seq": None,
+            "order_id": order.order_id, "cl_ord_id": venue_cl_ord_id,
+            "body": msgspec.json.encode(body).decode()}  # fmt: skip
 
 
 def encode_pending(request: CancelRequested | None) -> str | None:

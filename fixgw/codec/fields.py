@@ -1,9 +1,14 @@
 """One read interface over quickfix and simplefix messages, so a decoder serves live sessions and log replay."""
 
+from collections.abc import Callable
 from typing import Protocol
 
 import quickfix
 import simplefix
+
+
+Recorder = Callable[[str, int, str, str | None, str, int], None]
+"""Record a received message: (session, MsgSeqNum, MsgType, ClOrdID, FIX text, time received in ns)."""
 
 
 class FieldSource(Protocol):
@@ -43,6 +48,15 @@ class QfFields:
             return self._header.getField(tag)  # type: ignore[no-any-return]
         except quickfix.FieldNotFound:
             return None
+
+    def text(self) -> str:
+        """The whole message as FIX text with SOH shown as ``|`` (for the audit trail)."""
+        return self._body.toString().replace("\x01", "|")  # type: ignore[no-any-return]
+
+    def seq_num(self) -> int:
+        """MsgSeqNum (34), 0 when absent."""
+        raw = self.header(34)
+        return int(raw) if raw and raw.isdigit() else 0
 
     def as_dict(self) -> dict[int, str]:
         """Return every header and body field (first occurrence of a tag wins); for tools, not the hot path."""

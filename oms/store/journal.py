@@ -1,11 +1,15 @@
 """The journal writer: group commit of the book, then release of the reports that depend on it.
 
 Theory of operation: the order path never waits on SQL. The OMS appends an entry (order snapshot, optional
-execution row, optional outbound report) to an in-memory queue and returns. One writer thread takes every
-entry that is waiting, writes them in one transaction, commits, and only then hands the entries' reports to
-``deliver``. So a client never hears of an order or a fill that a crash could lose (the book is committed
-first), and one commit (one fsync at most) serves every message that arrived meanwhile: under load the batch
-grows and the cost per message falls.
+execution, position and audit rows, optional outbound report) to an in-memory queue and returns. One writer
+thread takes every entry that is waiting, writes them in one transaction, commits, and only then hands the
+entries' reports to ``deliver``. So a client never hears of an order or a fill that a crash could lose (the book
+is committed first), and one commit (one fsync at most) serves every message that arrived meanwhile: under
+load the batch grows and the cost per message falls.
+
+Received messages are recorded with ``record_inbound`` *after* their processing has appended its entries,
+so the row of message N never commits before what N caused: the highest committed MsgSeqNum of a session is
+a safe point to resume that session from after a crash.
 """
 
 from __future__ import annotations
@@ -16,43 +20,76 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from sqlalchemy import Engine, Insert
 from sqlalchemy.dialects import postgresql, sqlite
 
+from domain.clock import Clock
 from domain.reports import ClientReport
-from oms.store.schema import executions, orders
+from oms.store.schema import executions, messages, orders, positions
 
 log = logging.getLogger("fixgw.oms.journal")
 
 Row = dict[str, Any]
-Entry = tuple[Row | None, Row | None, ClientReport | None]
 _STOP = object()
 _MAX_BATCH = 2000
 _RETRY_SECONDS = 0.5
 
 
+class Entry(msgspec.Struct):
+    """One change of the book and what depends on it."""
+
+    order: Row | None = None
+    execution: Row | None = None
+    position: Row | None = None
+    audit: Row | None = None
+    report: ClientReport | None = None
+
+
 class Journal:
     """Persist book changes in batches and release their reports after commit."""
 
-    def __init__(self, engine: Engine, deliver: Callable[[ClientReport], None]) -> None:
+    def __init__(self, engine: Engine, deliver: Callable[[ClientReport], None], clock: Clock) -> None:
         self._engine = engine
         self._deliver = deliver
+        self._clock = clock
         self._queue: queue.SimpleQueue[Entry | object] = queue.SimpleQueue()
         self._appended = 0
         self._committed = 0
+        self._lock = threading.Lock()
         self._progress = threading.Condition()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
-        self._order_upsert = _upsert(engine, orders, "order_id")
+        self._upserts = {
+            "orders": _upsert(engine, orders, ["order_id"]),
+            "positions": _upsert(engine, positions, ["account", "symbol"]),
+        }
+        self.batches = 0
+        """How many transactions have been committed (for benchmarks)."""
 
     def start(self) -> None:
         """Start the writer thread."""
         self._thread.start()
 
-    def append(self, order: Row | None, execution: Row | None = None, report: ClientReport | None = None) -> None:
+    def append(
+        self, order: Row | None = None, execution: Row | None = None, report: ClientReport | None = None,
+        position: Row | None = None, audit: Row | None = None,
+    ) -> None:  # fmt: skip
         """Queue one change; ``report`` is delivered once the change is committed."""
-        self._appended += 1  # only the bus thread appends
-        self._queue.put((order, execution, report))
+        self._put(Entry(order, execution, position, audit, report))
+
+    def record_inbound(
+        self, session: str, seq: int, msg_type: str, cl_ord_id: str | None, body: str, received_ns: int
+    ) -> None:
+        """Queue the audit row of a received application message (call after processing it)."""
+        row = {"ts_ns": received_ns, "direction": "in", "session": session, "msg_type": msg_type,
+               "seq": seq, "order_id": None, "cl_ord_id": cl_ord_id, "body": body}  # fmt: skip
+        self._put(Entry(audit=row))
+
+    def _put(self, entry: Entry) -> None:
+        with self._lock:  # the client and venue threads both record
+            self._appended += 1
+            self._queue.put(entry)
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything appended so far is committed and delivered; False on timeout."""
@@ -98,26 +135,45 @@ class Journal:
             except Exception:
                 log.exception("journal commit of %d entries failed; retrying", len(batch))
                 self._stopping.wait(_RETRY_SECONDS)
-        for _, _, report in batch:
-            if report is not None:
-                self._deliver_safely(report)
+        self.batches += 1
+        for entry in batch:
+            if entry.report is not None:
+                self._deliver_safely(entry.report)
         with self._progress:
             self._committed += len(batch)
             self._progress.notify_all()
 
     def _write(self, batch: list[Entry]) -> None:
-        latest: dict[str, Row] = {}
+        latest_orders: dict[str, Row] = {}
+        latest_positions: dict[tuple[str, str], Row] = {}
         fills: list[Row] = []
-        for order, execution, _ in batch:
-            if order is not None:
-                latest[order["order_id"]] = order  # the last snapshot of an order wins
-            if execution is not None:
-                fills.append(execution)
+        audit: list[Row] = []
+        for entry in batch:
+            if entry.order is not None:
+                latest_orders[entry.order["order_id"]] = entry.order  # the last snapshot of an order wins
+            if entry.position is not None:
+                latest_positions[entry.position["account"], entry.position["symbol"]] = entry.position
+            if entry.execution is not None:
+                fills.append(entry.execution)
+            if entry.audit is not None:
+                audit.append(entry.audit)
+            if entry.report is not None:
+                audit.append(self._report_row(entry.report))
         with self._engine.begin() as conn:
-            if latest:
-                conn.execute(self._order_upsert, list(latest.values()))
+            if latest_orders:
+                conn.execute(self._upserts["orders"], list(latest_orders.values()))
             if fills:
                 conn.execute(executions.insert(), fills)
+            if latest_positions:
+                conn.execute(self._upserts["positions"], list(latest_positions.values()))
+            if audit:
+                conn.execute(messages.insert(), audit)
+
+    def _report_row(self, report: ClientReport) -> Row:
+        return {"ts_ns": self._clock.now_ns(), "direction": "out", "session": report.session,
+                "msg_type": _MSG_TYPES[type(report).__name__], "seq": None,
+                "order_id": getattr(report, "order_id", None), "cl_ord_id": report.cl_ord_id,
+                "body": msgspec.json.encode(report).decode()}  # fmt: skip
 
     def _deliver_safely(self, report: ClientReport) -> None:
         try:
@@ -126,8 +182,11 @@ class Journal:
             log.exception("delivery of a report to %s (ClOrdID %s) failed", report.session, report.cl_ord_id)
 
 
-def _upsert(engine: Engine, table: Any, key: str) -> Insert:
+_MSG_TYPES = {"ExecutionReport": "8", "CancelReject": "9", "MassCancelReport": "r"}
+
+
+def _upsert(engine: Engine, table: Any, keys: list[str]) -> Insert:
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table)
-    updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name != key}
-    return statement.on_conflict_do_update(index_elements=[key], set_=updates)  # type: ignore[no-any-return]
+    updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    return statement.on_conflict_do_update(index_elements=keys, set_=updates)  # type: ignore[no-any-return]

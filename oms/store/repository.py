@@ -10,7 +10,7 @@ from domain.commands import SubmitOrder
 from domain.enums import OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol, VenueId
 from domain.order import Order
-from oms.store.schema import executions, orders
+from oms.store.schema import executions, messages, orders, positions
 
 
 def load_orders(engine: Engine) -> list[dict[str, Any]]:
@@ -34,12 +34,65 @@ def last_order_seq(engine: Engine) -> int:
         return int(conn.execute(select(func.coalesce(func.max(orders.c.seq), 0))).scalar_one())
 
 
-def recent_orders(engine: Engine, limit: int) -> list[dict[str, Any]]:
-    """Return the ``limit`` newest orders, newest last."""
+def recent_orders(
+    engine: Engine, limit: int, *, status: str | None = None, symbol: str | None = None, account: str | None = None
+) -> list[dict[str, Any]]:
+    """Return the ``limit`` newest orders matching the filters, newest last."""
     query = select(orders).order_by(orders.c.seq.desc()).limit(limit)
+    for column, value in ((orders.c.status, status), (orders.c.symbol, symbol), (orders.c.account, account)):
+        if value is not None:
+            query = query.where(column == value)
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
     return rows[::-1]
+
+
+def find_order(engine: Engine, key: str) -> dict[str, Any] | None:
+    """Return the order whose OrderID, or else current ClOrdID, is ``key`` (the newest such order)."""
+    with engine.connect() as conn:
+        for column in (orders.c.order_id, orders.c.cl_ord_id):
+            row = conn.execute(select(orders).where(column == key).order_by(orders.c.seq.desc())).first()
+            if row is not None:
+                return dict(row._mapping)
+    return None
+
+
+def order_messages(engine: Engine, order: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every message in and out that concerns ``order``, oldest first.
+
+    Outbound rows carry the OrderID; received rows are found by the ClOrdIDs of the order's chain on the
+    client session and by the ClOrdIDs we used for it at its venue (OrderID, OrderID.n).
+    """
+    order_id = order["order_id"]
+    with engine.connect() as conn:
+        out = [dict(r._mapping) for r in conn.execute(select(messages).where(messages.c.order_id == order_id))]
+        client_ids = {r["cl_ord_id"] for r in out if r["session"] == order["session"]} | {order["cl_ord_id"]}
+        venue_ids = {order_id} | {f"{order_id}.{n}" for n in range(1, int(order["requests_sent"]) + 1)}
+        received = conn.execute(select(messages).where(
+            messages.c.direction == "in",
+            ((messages.c.session == order["session"]) & messages.c.cl_ord_id.in_(client_ids))
+            | ((messages.c.session != order["session"]) & messages.c.cl_ord_id.in_(venue_ids)),
+        ))  # fmt: skip
+        rows = out + [dict(r._mapping) for r in received]
+    return sorted(rows, key=lambda r: (r["ts_ns"], r["id"]))
+
+
+def load_positions(engine: Engine) -> list[dict[str, Any]]:
+    """Return every position row."""
+    with engine.connect() as conn:
+        return [
+            dict(r._mapping) for r in conn.execute(select(positions).order_by(positions.c.account, positions.c.symbol))
+        ]
+
+
+def last_inbound_seq(engine: Engine, session: str, since_ns: int) -> int | None:
+    """The highest MsgSeqNum received on ``session`` since ``since_ns`` whose processing is committed."""
+    query = select(func.max(messages.c.seq)).where(
+        messages.c.direction == "in", messages.c.session == session, messages.c.ts_ns >= since_ns
+    )
+    with engine.connect() as conn:
+        value = conn.execute(query).scalar_one()
+    return None if value is None else int(value)
 
 
 def order_from_row(row: dict[str, Any]) -> Order:
@@ -64,3 +117,14 @@ def order_from_row(row: dict[str, Any]) -> Order:
     order.updated_ns = row["updated_ns"]
     order.restore_fill_value()
     return order
+
+
+def last_prices(engine: Engine) -> dict[str, Any]:
+    """The price of the latest execution in each symbol (the mark for unrealized P&L)."""
+    latest = select(executions.c.symbol, func.max(executions.c.ts_ns).label("ts")).group_by(executions.c.symbol)
+    sub = latest.subquery()
+    query = select(executions.c.symbol, executions.c.last_px).join(
+        sub, (executions.c.symbol == sub.c.symbol) & (executions.c.ts_ns == sub.c.ts)
+    )
+    with engine.connect() as conn:
+        return {r.symbol: r.last_px for r in conn.execute(query)}

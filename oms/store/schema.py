@@ -95,3 +95,36 @@ executions = Table(
     # An execution counts once, however often the venue resends it (PossDup) or a log is replayed.
     UniqueConstraint("venue", "venue_exec_id", name="uq_executions_venue_exec_id"),
 )
+
+positions = Table(
+    "positions",
+    metadata,
+    Column("account", String(64), primary_key=True),
+    Column("symbol", String(64), primary_key=True),
+    Column("qty", Money, nullable=False),
+    Column("avg_cost", Money, nullable=False),
+    Column("realized_pnl", Money, nullable=False),
+    Column("fees", Money, nullable=False),
+    Column("mark", Money, nullable=True),
+    Column("bought_qty", Money, nullable=False),
+    Column("sold_qty", Money, nullable=False),
+    Column("updated_ns", BigInteger, nullable=False),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("ts_ns", BigInteger, nullable=False),
+    Column("direction", String(3), nullable=False, comment="in (received) or out (sent)"),
+    Column("session", String(128), nullable=False),
+    Column("msg_type", String(4), nullable=False),
+    # MsgSeqNum (34) of a received message: its row commits with (or after) everything the message caused.
+    Column("seq", BigInteger, nullable=True),
+    Column("order_id", String(64), nullable=True),
+    Column("cl_ord_id", String(128), nullable=True),
+    # The FIX text of a received message (SOH shown as |), or the JSON of a report or request we sent.
+    Column("body", Text, nullable=False),
+)
+Index("ix_messages_order_id", messages.c.order_id)
+Index("ix_messages_session_seq", messages.c.session, messages.c.seq)

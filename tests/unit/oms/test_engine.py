@@ -22,7 +22,8 @@ class RecordingJournal:
     def __init__(self) -> None:
         self.entries: list[tuple[dict[str, Any] | None, dict[str, Any] | None, ExecutionReport | None]] = []
 
-    def append(self, order: Any, execution: Any = None, report: Any = None) -> None:
+    def append(self, order: Any = None, execution: Any = None, report: Any = None, position: Any = None,
+               audit: Any = None) -> None:  # fmt: skip
         self.entries.append((order, execution, report))
 
     @property
