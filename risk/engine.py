@@ -17,16 +17,22 @@ from risk.checks import (
     check_price,
     check_quantity,
 )
+from risk.entitlements import Entitlements, check_account_entitled
 from risk.limits import EffectiveLimits, Instrument, RiskLimits
 
 
 class RiskEngine:
     """Endpoint ``risk.execute``: pass orders to ``ems.execute`` or deny them to ``oms.process``."""
 
-    def __init__(self, bus: MessageBus, clock: Clock, limits: RiskLimits, instruments: dict[str, Instrument]) -> None:
+    def __init__(
+        self, bus: MessageBus, clock: Clock, limits: RiskLimits, instruments: dict[str, Instrument],
+        entitlements: Entitlements | None = None,
+    ) -> None:  # fmt: skip
+        """``entitlements``: the accounts each client may trade; None checks no entitlement (tests, tools)."""
         self._bus = bus
         self._clock = clock
         self._limits = limits
+        self._entitlements = entitlements
         self._reference_prices: dict[str, Decimal] = {s: i.reference_price for s, i in instruments.items()}
         self._effective: dict[tuple[str, str], EffectiveLimits] = {}
         bus.register("risk.execute", self.execute)
@@ -49,6 +55,8 @@ class RiskEngine:
 
     def check(self, order: OrderTerms) -> Denial | None:
         """Return the first failed check's denial, or None when the order may go."""
+        if self._entitlements is not None and (denial := check_account_entitled(order, self._entitlements)):
+            return denial
         reference = self._reference_prices.get(order.symbol)
         denial = check_quantity(order) or check_price(order) or check_known_symbol(order, reference)
         if denial is not None or reference is None:

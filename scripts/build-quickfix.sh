@@ -4,7 +4,9 @@
 # Why patched: the SWIG wrapper of the PyPI sdist calls PyType_Modified() every time it
 # wraps a C++ object for Python (every callback's message, every typed field), which walks
 # thousands of field classes (swig/swig#3561) and costs ~75 us per typed getField. The patch
-# in patches/ removes that one call (and fixes a crash on acceptor stop, see patches/README.md). Why cached: compiling takes ~11 minutes on 2 cores, so
+# in patches/ removes that one call, fixes a crash on acceptor stop, authenticates a Logon before it can reset
+# anything, redacts passwords in every QuickFIX log, and turns on QuickFIX's TLS support (patches/README.md).
+# Why cached: compiling takes ~7-11 minutes on 2 cores, so
 # the wheel is kept outside the clone, keyed by the patch's hash, and reused by every setup.
 set -euo pipefail
 
@@ -19,6 +21,12 @@ existing=$(ls "$cache"/quickfix-$version-*.whl 2>/dev/null | head -n1 || true)
 if [ -n "$existing" ]; then
   echo "$existing"
   exit 0
+fi
+
+# The build links QuickFIX's TLS support (SSLSocketAcceptor) against the system OpenSSL: it needs its headers.
+if ! printf '#include <openssl/ssl.h>\n' | "${CXX:-c++}" -x c++ -fsyntax-only - >/dev/null 2>&1; then
+  echo "build-quickfix: error: OpenSSL headers not found (openssl/ssl.h); install them, e.g. apt-get install libssl-dev" >&2
+  exit 2
 fi
 
 work=$(mktemp -d)

@@ -2,10 +2,15 @@
 
 Theory of operation: the SWIG binding turns four quickfix exception types raised from ``fromApp`` into
 FIX rejects and calls ``Py_Exit(1)`` for anything else, killing the engine. So every callback here catches
-everything. Our ``FixReject`` errors are answered with a Reject (35=3) or BusinessMessageReject (35=j) that
-we build ourselves, because quickfix's own reject carries only a generic Text(58) and we want it to say
-what was wrong. An unexpected error is logged with its traceback and answered with 35=j 380=4
-(Application not available); the session stays up.
+everything. Our ``FixReject`` errors are answered with a Reject (35=3) that we build ourselves, because
+quickfix's own reject carries only a generic Text(58) and we want it to say what was wrong. An unsupported
+message type is left to quickfix (it raises ``quickfix.UnsupportedMessageType``), whose BusinessMessageReject
+(35=j 380=3) is the standard one, with DefaultApplVerID (1137) on FIXT. An unexpected error is logged with its
+traceback and answered with 35=j 380=4 (Application not available); the session stays up.
+
+Logons: our patched quickfix gives a Logon to ``fromAdmin`` before it acts on it (patches/README.md). There the
+``Authenticator`` checks Username (553) / Password (554); ``quickfix.RejectLogon`` is the only exception that
+ever leaves ``fromAdmin``, and quickfix then drops the connection without changing any stored state.
 """
 
 from __future__ import annotations
@@ -21,11 +26,11 @@ from domain.ids import SessionKey
 from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields
 from fixgw.errors import FixReject, UnsupportedMessageType
+from fixgw.session.auth import Authenticator
 
 log = logging.getLogger("fixgw.session")
 
 _BUSINESS_REJECT_APPLICATION_NOT_AVAILABLE = 4
-_BUSINESS_REJECT_UNSUPPORTED_MESSAGE_TYPE = 3
 
 
 class SessionHandler(Protocol):
@@ -52,6 +57,10 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         self._sessions: dict[SessionKey, quickfix.SessionID] = {}
         self._logged_on: set[SessionKey] = set()
         self._changed = threading.Condition()
+        self.authenticator: Authenticator | None = None
+        """Checks the Logons of sessions with credentials (set by the ``Connector``)."""
+        self.logon_fields: dict[SessionKey, list[tuple[int, str]]] = {}
+        """Fields our own Logon carries on a session, e.g. Username (553) / Password (554) to a venue."""
 
     # -- quickfix callbacks: camelCase as the binding requires, delegating at once -----------------
 
@@ -65,9 +74,15 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         self._guard(self._on_logout, sessionID)
 
     def toAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
-        pass
+        try:
+            self._to_admin(message=message, session_id=sessionID)
+        except BaseException:
+            log.exception("%s: failed to prepare an admin message for %s", self.name, sessionID.toString())
 
     def fromAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        refusal = self._guarded_logon_check(message=message, session_id=sessionID)
+        if refusal is not None:
+            raise quickfix.RejectLogon(refusal)
         if self._observe_admin:  # tools and tests that want to see Reject (35=3), Logout (35=5) ...
             try:
                 fields = QfFields(message)
@@ -80,9 +95,12 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
 
     def fromApp(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
         try:
-            self._from_app(message=message, session_id=sessionID)
+            unsupported = self._from_app(message=message, session_id=sessionID)
         except BaseException:
             log.exception("%s: failed to handle message from %s", self.name, sessionID.toString())
+            return
+        if unsupported:
+            raise quickfix.UnsupportedMessageType()
 
     # -- our side --------------------------------------------------------------------------------
 
@@ -111,19 +129,44 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
             self._changed.notify_all()
         self.handler.on_logout(key)
 
-    def _from_app(self, *, message: quickfix.Message, session_id: quickfix.SessionID) -> None:
+    def _to_admin(self, *, message: quickfix.Message, session_id: quickfix.SessionID) -> None:
+        extra = self.logon_fields.get(SessionKey(session_id.toString()))
+        if extra and message.getHeader().getField(35) == "A":
+            for tag, value in extra:
+                message.setField(tag, value)
+
+    def _guarded_logon_check(self, *, message: quickfix.Message, session_id: quickfix.SessionID) -> str | None:
+        """Return why a Logon is refused, or None; an error while checking refuses it (fail closed)."""
+        try:
+            return self._logon_refusal(message=message, session_id=session_id)
+        except BaseException:
+            log.exception("%s: Logon check failed for %s; refusing the Logon", self.name, session_id.toString())
+            return "Logon could not be checked"
+
+    def _logon_refusal(self, *, message: quickfix.Message, session_id: quickfix.SessionID) -> str | None:
+        if self.authenticator is None:
+            return None
+        fields = QfFields(message)
+        if fields.header(35) != "A":
+            return None
+        key = SessionKey(session_id.toString())
+        if not self.authenticator.requires_credentials(key):
+            return None
+        refusal = self.authenticator.check_logon(key, fields.get(553), fields.get(554))
+        if refusal is not None:
+            # Never the password itself: only who tried and why it failed.
+            log.warning("%s: Logon refused for %s: %s", self.name, key, refusal)
+        return refusal
+
+    def _from_app(self, *, message: quickfix.Message, session_id: quickfix.SessionID) -> bool:
+        """Hand the message to the handler; True when its type is unsupported (quickfix answers 35=j 380=3)."""
         fields = QfFields(message)
         msg_type = fields.header(35) or ""
         key = SessionKey(session_id.toString())
         try:
             self.handler.on_message(key, msg_type, fields)
-        except UnsupportedMessageType as exc:
-            self._reply(
-                session_id,
-                outbound.business_reject(
-                    _seq_num(fields), msg_type, _BUSINESS_REJECT_UNSUPPORTED_MESSAGE_TYPE, exc.text
-                ),
-            )
+        except UnsupportedMessageType:
+            return True
         except FixReject as exc:
             self._reply(
                 session_id,
@@ -140,6 +183,7 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
                     "Internal error while processing the message; it was not applied",
                 ),
             )
+        return False
 
     def _reply(self, session_id: quickfix.SessionID, message: quickfix.Message) -> None:
         try:
@@ -165,6 +209,10 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
     def is_logged_on(self, session: SessionKey) -> bool:
         """Return True when ``session`` is logged on."""
         return session in self._logged_on
+
+    def session_ids(self) -> dict[SessionKey, quickfix.SessionID]:
+        """Every session quickfix created for this application, with its quickfix id."""
+        return dict(self._sessions)
 
     @property
     def sessions(self) -> list[SessionKey]:

@@ -1,61 +1,159 @@
-"""Acceptor and Initiator lifecycle around quickfix's socket engines, with file stores for recovery."""
+"""Acceptor and Initiator lifecycle around quickfix's socket engines, with file stores for recovery.
+
+TLS: a session with ``SocketUseSSL=Y`` runs in a second engine of the same kind, quickfix's own
+``SSLSocketAcceptor`` / ``SSLSocketInitiator`` (OpenSSL; our wheel is built with it, patches/README.md). quickfix
+reads the TLS settings (certificate, key, protocols, CA, verify level) from the engine's [DEFAULT] section, so
+they are lifted there from the TLS sessions, which must agree on them. Plain and TLS sessions cannot share a port.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import quickfix
 
+from domain.ids import SessionKey
 from fixgw.errors import ConfigError
 from fixgw.session.application import FixApplication
-from fixgw.session.settings import SessionsFile
+from fixgw.session.auth import Authenticator
+from fixgw.session.settings import SessionConfig, SessionsFile
 
 log = logging.getLogger("fixgw.session")
 
 Kind = Literal["acceptor", "initiator"]
 
+USE_SSL = "SocketUseSSL"
+TLS_KEYS = (
+    "SSLProtocol", "SSLCipherSuite", "ServerCertificateFile", "ServerCertificateKeyFile", "ClientCertificateFile",
+    "ClientCertificateKeyFile", "CertificationAuthoritiesFile", "CertificationAuthoritiesDirectory",
+    "CertificateRevocationListFile", "CertificateRevocationListDirectory", "CertificateVerifyLevel",
+)  # fmt: skip
+# OpenSSL's defaults allow TLS 1.0 and 1.1; nothing we talk to needs them.
+DEFAULT_SSL_PROTOCOL = "TLSv1_2 +TLSv1_3"
+_ENGINES: dict[tuple[Kind, bool], Any] = {
+    ("acceptor", False): quickfix.SocketAcceptor,
+    ("acceptor", True): quickfix.SSLSocketAcceptor,
+    ("initiator", False): quickfix.SocketInitiator,
+    ("initiator", True): quickfix.SSLSocketInitiator,
+}
+
+
+class _Engine:
+    """One quickfix engine and the factories it points to (quickfix keeps raw pointers: hold them)."""
+
+    def __init__(self, app: FixApplication, sessions: SessionsFile, kind: Kind, tls: bool, work_dir: Path) -> None:
+        self.settings = sessions.to_quickfix(work_dir)
+        self.store_factory = quickfix.FileStoreFactory(self.settings)
+        self.log_factory = quickfix.FileLogFactory(self.settings)
+        name = f"{'TLS ' if tls else ''}{kind}"
+        try:
+            self.engine: Any = _ENGINES[kind, tls](app, self.store_factory, self.settings, self.log_factory)
+        except quickfix.ConfigError as exc:
+            raise ConfigError(f"{name} configuration refused by quickfix: {exc}") from None
+        self.name = name
+
 
 class Connector:
-    """Run the sessions of one kind from a sessions file for one ``FixApplication``."""
+    """Run the sessions of one kind from a sessions file for one ``FixApplication``.
+
+    With no session of that kind the connector is empty: ``start`` and ``stop`` do nothing.
+    """
 
     def __init__(self, app: FixApplication, sessions: SessionsFile, kind: Kind, work_dir: Path) -> None:
         picked = sessions.only(kind)
-        if not picked.sessions:
-            raise ConfigError(f"no {kind} session in the configuration")
         self.app = app
         self.kind = kind
-        self.settings = picked.to_quickfix(work_dir / kind)
-        # quickfix keeps raw pointers to these: hold them as long as the engine lives.
-        self._store_factory = quickfix.FileStoreFactory(self.settings)
-        self._log_factory = quickfix.FileLogFactory(self.settings)
-        engine_type = quickfix.SocketAcceptor if kind == "acceptor" else quickfix.SocketInitiator
-        try:
-            self._engine = engine_type(app, self._store_factory, self.settings, self._log_factory)
-        except quickfix.ConfigError as exc:
-            raise ConfigError(f"{kind} configuration refused by quickfix: {exc}") from None
+        app.authenticator = Authenticator.from_sessions(picked)
+        plain, tls = _split_tls(picked)
+        self._engines: list[_Engine] = []
+        if plain.sessions:
+            self._engines.append(_Engine(app, plain, kind, False, work_dir / kind))
+        if tls.sessions:
+            self._engines.append(_Engine(app, tls, kind, True, work_dir / kind / "tls"))
         self._running = False
+
+    def resume_from(self, committed: Callable[[SessionKey, int], int | None]) -> dict[SessionKey, tuple[int, int]]:
+        """Rewind each session's next expected MsgSeqNum to just after the last one whose processing is committed.
+
+        ``committed(session, since_ns)`` returns that MsgSeqNum, looking only at messages received since the
+        session's store was created (an older number belongs to an earlier sequence, e.g. yesterday's). The
+        counterparty then resends everything after it (PossDup), and exactly-once handling drops what was
+        applied. Returns {session: (next expected before, after)} for the sessions that were rewound.
+        """
+        rewound: dict[SessionKey, tuple[int, int]] = {}
+        for key, session_id in self.app.session_ids().items():
+            session = quickfix.Session.lookupSession(session_id)
+            if session is None:
+                continue
+            store = session.getStore()
+            since_ns = int(store.getCreationTime().getTimeT()) * 1_000_000_000
+            resume = (committed(key, since_ns) or 0) + 1
+            expected = int(store.getNextTargetMsgSeqNum())
+            if resume < expected:
+                store.setNextTargetMsgSeqNum(resume)
+                rewound[key] = (expected, resume)
+        return rewound
 
     def start(self) -> None:
         """Open the listening sockets (acceptor) or start connecting (initiator)."""
-        try:
-            self._engine.start()
-        except quickfix.RuntimeError as exc:
-            raise ConfigError(f"cannot start {self.kind} of {self.app.name}: {exc}") from None
-        self._running = True
+        for engine in self._engines:
+            try:
+                engine.engine.start()
+            except quickfix.RuntimeError as exc:
+                raise ConfigError(f"cannot start {engine.name} of {self.app.name}: {exc}") from None
+            self._running = True
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Log out every session (waiting for the counterparty's Logout), close the sockets, free the engine.
+        """Log out every session (waiting for the counterparty's Logout), close the sockets, free the engines.
 
         quickfix's own graceful stop polls once a second for up to ten seconds; we wait for the logouts
-        ourselves, on the application's condition, then stop the engine at once.
+        ourselves, on the application's condition, then stop the engines at once.
         Freeing matters: quickfix keeps every session in a process-wide registry until its engine is
         destroyed, and a later engine with the same SessionID (a restart in the same process) would clash.
         """
         if self._running:
             self.app.logout_all(timeout)
-            self._engine.stop(True)
+            for engine in self._engines:
+                engine.engine.stop(True)
             self._running = False
-        engine, self._engine = self._engine, None
-        del engine  # the engine goes before the factories it points to
+        for engine in self._engines:
+            engine.engine = None  # the engine goes before the factories it points to
+        self._engines = []
+
+
+def _split_tls(sessions: SessionsFile) -> tuple[SessionsFile, SessionsFile]:
+    """Split into plain sessions and TLS sessions, the TLS settings lifted into the TLS file's defaults."""
+    plain: list[dict[str, str]] = []
+    tls: list[dict[str, str]] = []
+    for own in sessions.sessions:
+        config = SessionConfig(own, sessions.defaults)
+        (tls if _is_yes(config.get(USE_SSL)) else plain).append(dict(own))
+    defaults = {k: v for k, v in sessions.defaults.items() if k not in TLS_KEYS and k != USE_SSL}
+    plain_file = SessionsFile(dict(defaults), [_without_tls(s) for s in plain], sessions.base_dir)
+    if not tls:
+        return plain_file, SessionsFile(dict(defaults), [], sessions.base_dir)
+    lifted = {k: v for k, v in sessions.defaults.items() if k in TLS_KEYS}
+    for own in tls:
+        for key in TLS_KEYS:
+            if key in own and lifted.setdefault(key, own[key]) != own[key]:
+                raise ConfigError(f"TLS sessions disagree on {key}: quickfix takes one value for all of them")
+    lifted.setdefault("SSLProtocol", DEFAULT_SSL_PROTOCOL)
+    for required in ("ServerCertificateFile", "ServerCertificateKeyFile") if _any_acceptor(sessions, tls) else ():
+        if required not in lifted:
+            raise ConfigError(f"a TLS acceptor session (SocketUseSSL=Y) needs {required}=")
+    return plain_file, SessionsFile(defaults | lifted, [_without_tls(s) for s in tls], sessions.base_dir)
+
+
+def _without_tls(own: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in own.items() if k not in TLS_KEYS and k != USE_SSL}
+
+
+def _any_acceptor(sessions: SessionsFile, picked: list[dict[str, str]]) -> bool:
+    return any(SessionConfig(own, sessions.defaults).connection_type == "acceptor" for own in picked)
+
+
+def _is_yes(value: str | None) -> bool:
+    return (value or "N").strip().upper() in ("Y", "YES", "TRUE", "1")

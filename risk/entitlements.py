@@ -1,0 +1,35 @@
+"""Account entitlements: which accounts each client may trade, from fixgw.toml's ``[clients.<CompID>] accounts``.
+
+One function decides, for new orders and replaces alike, so that the gateway and any other caller agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from domain.enums import OrdRejReason
+from domain.ids import SessionKey
+from risk.checks import Denial, OrderTerms
+
+Entitlements = Mapping[str, frozenset[str]]
+"""Client CompID (the session's TargetCompID on our acceptor) -> the accounts it may trade."""
+
+
+def client_comp_id(session: SessionKey) -> str:
+    """Return the client's CompID of an acceptor session key such as ``FIX.4.4:FIXGW->CLIENT1``."""
+    return session.split("->", 1)[-1].split(":", 1)[0]
+
+
+def check_account_entitled(order: OrderTerms, entitlements: Entitlements) -> Denial | None:
+    """The order's Account (1) must be one its client session may trade (OrdRejReason 15 Unknown account)."""
+    client = client_comp_id(order.session)
+    allowed = entitlements.get(client)
+    if allowed is None:
+        return Denial(OrdRejReason.UNKNOWN_ACCOUNT, f"client {client} has no tradable accounts configured")
+    if order.account not in allowed:
+        shown = f"account {order.account!r}" if order.account else "no account (1)"
+        return Denial(
+            OrdRejReason.UNKNOWN_ACCOUNT,
+            f"{shown} is not entitled for client {client}; it may trade {', '.join(sorted(allowed)) or 'none'}",
+        )
+    return None
