@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
+import msgspec
 from sqlalchemy import Engine
 
 from app.config import GatewayConfig
 from domain.bus import MessageBus
 from domain.clock import Clock, LiveClock
 from domain.ids import Account, OrderId, SessionKey, VenueId
+from domain.reports import CancelReject, ClientReport, ExecutionReport, MassCancelReport
 from ems.engine import EmsEngine
 from ems.router import Router
-from ems.venues.base import Venue
 from ems.venues.fix import FixVenue
 from fixgw.client import ClientHandler
 from fixgw.session.connector import Connector
@@ -22,6 +25,9 @@ from oms.store import repository
 from oms.store.database import open_database
 from oms.store.journal import Journal
 from risk.engine import RiskEngine
+
+log = logging.getLogger("fixgw.gateway")
+_REPORT_TYPES: dict[str, type[ClientReport]] = {"8": ExecutionReport, "9": CancelReject, "r": MassCancelReport}
 
 
 class Gateway:
@@ -43,10 +49,34 @@ class Gateway:
         self._restore_book()
         entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}
         self.risk = RiskEngine(self.bus, self.clock, config.risk, config.instruments, entitlements)
-        self.ems = EmsEngine(self.bus, self.clock, self._router(), self._fix_venues())
+        fix_venues = self._fix_venues()
+        self.ems = EmsEngine(self.bus, self.clock, self._router(), dict(fix_venues))
+        for venue in fix_venues.values():
+            venue.on_lost = self.ems.lost
         work_dir = sessions.base_dir / "var" / "gateway"
         self.acceptor = Connector(self.clients.app, sessions, "acceptor", work_dir)
         self.initiator = Connector(self.venues.app, sessions, "initiator", work_dir)
+        self._resume_sessions()
+
+    def _resume_sessions(self) -> None:
+        """After a crash: make each counterparty resend what we received but had not committed (see Connector)."""
+
+        def committed(session: SessionKey, since_ns: int) -> int | None:
+            return repository.last_inbound_seq(self.db, session, since_ns)
+
+        for connector in (self.acceptor, self.initiator):
+            for session, (before, after) in connector.resume_from(committed).items():
+                log.warning("%s: resuming at MsgSeqNum %d (store expected %d): uncommitted messages are resent",
+                            session, after, before)  # fmt: skip
+
+    def _redeliver(self) -> None:
+        """Send again, with PossResend=Y, the reports a crash may have kept from their clients."""
+        rows = repository.undelivered_reports(self.db, self.journal.undelivered_from)
+        for row in rows:
+            report = msgspec.json.decode(row["body"], type=_REPORT_TYPES[row["msg_type"]])
+            self.clients.send_report(msgspec.structs.replace(report, poss_resend=True))
+        if rows:
+            log.warning("re-sent %d report(s) committed before the restart but maybe never delivered", len(rows))
 
     def _restore_book(self) -> None:
         rows = repository.load_orders(self.db)
@@ -63,14 +93,17 @@ class Gateway:
         default = VenueId(self.config.routing.default) if self.config.routing.default else None
         return Router(symbols, default)
 
-    def _fix_venues(self) -> dict[VenueId, Venue]:
+    def _fix_venues(self) -> dict[VenueId, FixVenue]:
         return {
-            VenueId(name): FixVenue(VenueId(name), SessionKey(v.session), self.venues.app, self.clock)
+            VenueId(name): FixVenue(
+                VenueId(name), SessionKey(v.session), self.venues.app, self.clock, defer=self.journal.after_commit
+            )
             for name, v in self.config.venues.items()
         }
 
     def start(self) -> None:
         """Start the journal, connect to the venues, then accept clients."""
+        self._redeliver()
         self.journal.start()
         self.initiator.start()
         self.acceptor.start()

@@ -107,3 +107,9 @@ class ReplaceAtVenue(VenueRequest, frozen=True, kw_only=True):
 
 class QueryAtVenue(VenueRequest, frozen=True, kw_only=True):
     """Send an OrderStatusRequest (35=H) to the venue."""
+
+
+class ReconcileVenue(msgspec.Struct, frozen=True, kw_only=True):
+    """Ask the venue about every order whose request to it may not have arrived (after a (re)connect)."""
+
+    venue: VenueId

@@ -33,6 +33,8 @@ class ExecutionReport(msgspec.Struct, frozen=True, kw_only=True):
     text: str | None = None
     orig_cl_ord_id: ClOrdId | None = None
     """OrigClOrdID (41) on reports that answer a cancel or replace."""
+    poss_resend: bool = False
+    """PossResend (97): sent again after a restart; the receiver dedupes by ExecID (17)."""
 
 
 class CancelReject(msgspec.Struct, frozen=True, kw_only=True):
@@ -48,6 +50,7 @@ class CancelReject(msgspec.Struct, frozen=True, kw_only=True):
     response_to: CxlRejResponseTo
     reason: CxlRejReason
     text: str
+    poss_resend: bool = False
 
 
 class MassCancelReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,6 +69,7 @@ class MassCancelReport(msgspec.Struct, frozen=True, kw_only=True):
     total_affected: int = 0
     """TotalAffectedOrders (533)."""
     text: str | None = None
+    poss_resend: bool = False
 
 
 ClientReport = ExecutionReport | CancelReject | MassCancelReport

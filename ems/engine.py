@@ -7,7 +7,7 @@ from domain.clock import Clock
 from domain.commands import SubmitOrder, VenueRequest
 from domain.enums import CxlRejReason, OrdRejReason
 from domain.events import CancelRejected, OrderDenied, OrderRouted
-from domain.ids import ClOrdId, VenueId
+from domain.ids import ClOrdId, OrderId, VenueId
 from ems.router import Router
 from ems.venues.base import Venue
 
@@ -52,6 +52,16 @@ class EmsEngine:
         problem = venue.submit(order, venue_cl_ord_id)
         if problem is not None:
             self._deny(order, OrdRejReason.EXCHANGE_CLOSED, problem)
+
+    def lost(self, order_id: OrderId, venue_cl_ord_id: ClOrdId, text: str) -> None:
+        """A send that was due after commit found the venue gone (called from the journal's thread)."""
+        now = self._clock.now_ns()
+        if str(venue_cl_ord_id) == str(order_id):  # the order itself never reached the venue
+            event: object = OrderDenied(order_id=order_id, reason=OrdRejReason.EXCHANGE_CLOSED, text=text, ts_ns=now)
+        else:
+            event = CancelRejected(venue=None, venue_cl_ord_id=venue_cl_ord_id, order_id=order_id,
+                                   reason=CxlRejReason.BROKER_OPTION, text=text, ts_ns=now)  # fmt: skip
+        self._bus.post("oms.process", event)
 
     def _deny(self, order: SubmitOrder, reason: OrdRejReason, text: str) -> None:
         denied = OrderDenied(order_id=order.order_id, reason=reason, text=text, ts_ns=self._clock.now_ns())

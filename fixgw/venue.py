@@ -6,6 +6,7 @@ import logging
 
 from domain.bus import MessageBus
 from domain.clock import Clock
+from domain.commands import ReconcileVenue
 from domain.ids import SessionKey, VenueId
 from fixgw.codec.fields import QfFields, Recorder
 from fixgw.codec.inbound import decode_cancel_reject, decode_execution_report
@@ -27,7 +28,8 @@ class VenueHandler:
         self.app = FixApplication(self, "venues")
 
     def on_logon(self, session: SessionKey) -> None:
-        """Nothing to do yet when a venue session logs on."""
+        """Ask the OMS to reconcile what is in flight at this venue."""
+        self._bus.post("oms.execute", ReconcileVenue(venue=self._venues[session]))
 
     def on_logout(self, session: SessionKey) -> None:
         """Nothing to do yet when a venue session drops."""

@@ -21,7 +21,9 @@ from domain.commands import (
     CancelAtVenue,
     CancelOrder,
     MassCancel,
+    QueryAtVenue,
     QueryOrder,
+    ReconcileVenue,
     ReplaceAtVenue,
     ReplaceOrder,
     SubmitOrder,
@@ -98,7 +100,9 @@ class OmsEngine:
         self._commands: dict[type, Callable[[Any], None]] = {
             SubmitOrder: self._handle_submit, CancelOrder: self._handle_cancel, ReplaceOrder: self._handle_replace,
             QueryOrder: self._handle_query, MassCancel: self._handle_mass_cancel,
+            ReconcileVenue: self._handle_reconcile,
         }  # fmt: skip
+        self._reconciling: set[OrderId] = set()
         bus.register("oms.execute", self.execute)
         bus.register("oms.process", self.process)
 
@@ -208,32 +212,32 @@ class OmsEngine:
         self._journal.append(None, None, reject)
 
     def _request_cancel(self, order: Order, cl_ord_id: ClOrdId, orig: ClOrdId, ts_ns: int) -> None:
-        venue_cl_ord_id = self._next_request_id(order)
         event = CancelRequested(order_id=order.order_id, cl_ord_id=cl_ord_id, orig_cl_ord_id=orig,
-                                venue_cl_ord_id=venue_cl_ord_id, ts_ns=ts_ns)  # fmt: skip
+                                venue_cl_ord_id=self._next_request_id(order), ts_ns=ts_ns)  # fmt: skip
         self._open_request(order, event)
-        assert order.venue is not None and order.venue_cl_ord_id is not None
-        self._bus.send("ems.execute", CancelAtVenue(
-            order_id=order.order_id, venue=order.venue, venue_cl_ord_id=venue_cl_ord_id,
-            venue_orig_cl_ord_id=order.venue_cl_ord_id, symbol=order.symbol, side=order.side,
-            order_qty=order.order_qty))  # fmt: skip
+        self._bus.send("ems.execute", self._venue_request(order, event))
 
     def _request_replace(self, approved: ReplaceApproved) -> None:
         command = approved.command
         order = self.book.by_id[command.order_id]
-        venue_cl_ord_id = self._next_request_id(order)
         event = ReplaceRequested(
             order_id=order.order_id, cl_ord_id=command.cl_ord_id, orig_cl_ord_id=command.orig_cl_ord_id,
-            venue_cl_ord_id=venue_cl_ord_id, ts_ns=command.ts_received_ns, order_qty=command.order_qty,
+            venue_cl_ord_id=self._next_request_id(order), ts_ns=command.ts_received_ns, order_qty=command.order_qty,
             price=command.price, ord_type=command.ord_type, time_in_force=command.time_in_force,
         )  # fmt: skip
         self._open_request(order, event)
+        self._bus.send("ems.execute", self._venue_request(order, event))
+
+    @staticmethod
+    def _venue_request(order: Order, event: CancelRequested) -> CancelAtVenue | ReplaceAtVenue:
+        """The message for the venue that carries a pending request (sent once, or again after a restart)."""
         assert order.venue is not None and order.venue_cl_ord_id is not None
-        self._bus.send("ems.execute", ReplaceAtVenue(
-            order_id=order.order_id, venue=order.venue, venue_cl_ord_id=venue_cl_ord_id,
-            venue_orig_cl_ord_id=order.venue_cl_ord_id, symbol=order.symbol, side=order.side,
-            order_qty=command.order_qty, account=order.account, ord_type=command.ord_type, price=command.price,
-            time_in_force=command.time_in_force))  # fmt: skip
+        ids: dict[str, Any] = {"order_id": order.order_id, "venue": order.venue, "venue_cl_ord_id": event.venue_cl_ord_id,
+               "venue_orig_cl_ord_id": order.venue_cl_ord_id, "symbol": order.symbol, "side": order.side}  # fmt: skip
+        if isinstance(event, ReplaceRequested):
+            return ReplaceAtVenue(**ids, order_qty=event.order_qty, account=order.account, ord_type=event.ord_type,
+                                  price=event.price, time_in_force=event.time_in_force)  # fmt: skip
+        return CancelAtVenue(**ids, order_qty=order.order_qty)
 
     def _open_request(self, order: Order, event: CancelRequested) -> None:
         order.apply(event)
@@ -292,6 +296,33 @@ class OmsEngine:
             and (command.request_type == "7" or order.symbol == command.symbol)
         )
 
+    def _handle_reconcile(self, command: ReconcileVenue) -> None:
+        """Ask the venue about orders whose last message to it may have been lost with a restart or a drop."""
+        in_flight = (OrdStatus.PENDING_NEW, OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE)
+        for order in self.book.by_id.values():
+            if order.venue == command.venue and order.status in in_flight and order.venue_cl_ord_id is not None:
+                self._reconciling.add(order.order_id)
+                self._bus.send("ems.execute", QueryAtVenue(
+                    order_id=order.order_id, venue=order.venue, venue_cl_ord_id=order.venue_cl_ord_id,
+                    venue_orig_cl_ord_id=order.venue_cl_ord_id, symbol=order.symbol, side=order.side,
+                    order_qty=order.order_qty))  # fmt: skip
+
+    def _on_status(self, event: OrderStatusReported) -> None:
+        """Send again what the venue never received; everything it did receive, it reports by resend."""
+        order = self.book.by_venue.get((event.venue, event.venue_cl_ord_id))
+        if order is None or order.order_id not in self._reconciling:
+            return
+        self._reconciling.discard(order.order_id)
+        unknown_at_venue = event.ord_status is OrdStatus.REJECTED and event.venue_order_id == "NONE"
+        if unknown_at_venue and order.status is OrdStatus.PENDING_NEW:
+            log.warning("order %s never reached venue %s: sending it again", order.order_id, event.venue)
+            self._bus.send("ems.execute", _resubmission(order))
+        elif order.pending is not None and event.venue_cl_ord_id == order.venue_cl_ord_id and not unknown_at_venue:
+            if event.ord_status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED):
+                log.warning("request %s for order %s never reached venue %s: sending it again",
+                            order.pending.venue_cl_ord_id, order.order_id, event.venue)  # fmt: skip
+                self._bus.send("ems.execute", self._venue_request(order, order.pending))
+
     # -- events ------------------------------------------------------------------------------------
 
     def process(self, event: object) -> None:
@@ -304,7 +335,7 @@ class OmsEngine:
             order = self.book.by_id.get(event.command.order_id)
             self._cancel_reject(event.command, order, CxlRejReason.BROKER_OPTION, event.text)
         elif isinstance(event, OrderStatusReported):
-            log.info("venue %s status of %s: %s", event.venue, event.venue_cl_ord_id, event.ord_status.name)
+            self._on_status(event)
         else:
             self._apply(event)  # type: ignore[arg-type]
 
@@ -409,6 +440,15 @@ class OmsEngine:
             "venue_exec_id": event.venue_exec_id, "account": order.account, "symbol": order.symbol,
             "side": order.side.value, "last_qty": event.last_qty, "last_px": event.last_px, "ts_ns": event.ts_ns,
         }  # fmt: skip
+
+
+def _resubmission(order: Order) -> SubmitOrder:
+    """The order as it was submitted, to send to its venue again under the same ClOrdID."""
+    return SubmitOrder(
+        session=order.session, cl_ord_id=order.cl_ord_id, account=order.account, symbol=order.symbol,
+        side=order.side, ord_type=order.ord_type, order_qty=order.order_qty, price=order.price,
+        time_in_force=order.time_in_force, ts_received_ns=order.created_ns, order_id=order.order_id,
+    )  # fmt: skip
 
 
 def position_row(position: Position, ts_ns: int) -> dict[str, Any]:

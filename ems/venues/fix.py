@@ -1,42 +1,73 @@
-"""A venue reached over a FIX initiator session."""
+"""A venue reached over a FIX initiator session.
+
+Orders, cancels and replaces are *written ahead*: the book change that records them is committed before they
+leave (``defer`` runs the send after the journal's commit). A crash therefore never leaves an order at a venue
+that the book does not know, and a restart can ask the venue about every order it knows is in flight.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from domain.clock import Clock
-from domain.commands import CancelAtVenue, ReplaceAtVenue, SubmitOrder, VenueRequest
-from domain.ids import ClOrdId, SessionKey, VenueId
+from domain.commands import CancelAtVenue, QueryAtVenue, ReplaceAtVenue, SubmitOrder, VenueRequest
+from domain.ids import ClOrdId, OrderId, SessionKey, VenueId
 from fixgw.codec import outbound
 from fixgw.session.application import FixApplication
 
+Defer = Callable[[Callable[[], None]], None]
+LostHandler = Callable[[OrderId, ClOrdId, str], None]
+"""Told (order, ClOrdID at the venue, why) when a deferred send finds the session gone."""
+
 
 class FixVenue:
-    """Send orders as NewOrderSingle (35=D) on the venue's session, under our own ClOrdID."""
+    """Send orders (35=D) and requests (35=F/G/H) on the venue's session, under our own ClOrdIDs."""
 
-    def __init__(self, venue_id: VenueId, session: SessionKey, app: FixApplication, clock: Clock) -> None:
+    def __init__(
+        self, venue_id: VenueId, session: SessionKey, app: FixApplication, clock: Clock,
+        defer: Defer | None = None, on_lost: LostHandler | None = None,
+    ) -> None:  # fmt: skip
         self.venue_id = venue_id
         self._session = session
         self._app = app
         self._clock = clock
+        self._defer = defer
+        self.on_lost = on_lost
 
     def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> str | None:
-        """Encode and send; refuse when the session is not logged on rather than queue an order for later."""
+        """Send a NewOrderSingle; refuse at once when the session is down rather than queue an order."""
         message = outbound.new_order_single(
             cl_ord_id=venue_cl_ord_id, account=order.account, symbol=order.symbol, side=order.side,
             ord_type=order.ord_type, order_qty=order.order_qty, price=order.price,
             time_in_force=order.time_in_force, transact_time_ns=self._clock.now_ns(),
         )  # fmt: skip
-        return self._send(message)
+        return self._send(message, order.order_id, venue_cl_ord_id)
 
     def request(self, request: VenueRequest) -> str | None:
-        """Encode a cancel (35=F), replace (35=G) or status request (35=H) and send it."""
+        """Send a cancel (35=F), replace (35=G) or status request (35=H)."""
         now = self._clock.now_ns()
         if isinstance(request, ReplaceAtVenue):
-            return self._send(outbound.replace_request(request, now))
-        if isinstance(request, CancelAtVenue):
-            return self._send(outbound.cancel_request(request, now))
-        return self._send(outbound.status_request(request))
+            message = outbound.replace_request(request, now)
+        elif isinstance(request, CancelAtVenue):
+            message = outbound.cancel_request(request, now)
+        else:
+            message = outbound.status_request(request)
+        return self._send(message, request.order_id, request.venue_cl_ord_id, write_ahead=not isinstance(
+            request, QueryAtVenue))  # fmt: skip
 
-    def _send(self, message: object) -> str | None:
-        if self._app.send(self._session, message):
-            return None
+    def _send(
+        self, message: object, order_id: OrderId, venue_cl_ord_id: ClOrdId, write_ahead: bool = True
+    ) -> str | None:
+        if not self._app.is_logged_on(self._session):
+            return self._down()
+        if self._defer is None or not write_ahead:
+            return None if self._app.send(self._session, message) else self._down()
+        self._defer(lambda: self._send_committed(message, order_id, venue_cl_ord_id))
+        return None
+
+    def _send_committed(self, message: object, order_id: OrderId, venue_cl_ord_id: ClOrdId) -> None:
+        if not self._app.send(self._session, message) and self.on_lost is not None:
+            self.on_lost(order_id, venue_cl_ord_id, self._down())
+
+    def _down(self) -> str:
         return f"venue {self.venue_id} is not connected (session {self._session} is not logged on)"

@@ -76,6 +76,8 @@ def execution_report(report: ExecutionReport) -> quickfix.Message:
         m.setField(58, report.text)
     if report.orig_cl_ord_id:
         m.setField(41, report.orig_cl_ord_id)
+    if report.poss_resend:
+        m.getHeader().setField(97, "Y")
     return m
 
 
@@ -89,6 +91,8 @@ def order_cancel_reject(reject: CancelReject) -> quickfix.Message:
     m.setField(434, reject.response_to.value)
     m.setField(102, reject.reason.value)
     m.setField(58, reject.text)
+    if reject.poss_resend:
+        m.getHeader().setField(97, "Y")
     return m
 
 
@@ -202,4 +206,6 @@ def mass_cancel_report(report: MassCancelReport) -> quickfix.Message:
     m.setField(533, str(report.total_affected))
     if report.text:
         m.setField(58, report.text)
+    if report.poss_resend:
+        m.getHeader().setField(97, "Y")
     return m

@@ -21,12 +21,12 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, Insert
+from sqlalchemy import Engine, Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.clock import Clock
 from domain.reports import ClientReport
-from oms.store.schema import executions, messages, orders, positions
+from oms.store.schema import executions, journal_state, messages, orders, positions
 
 log = logging.getLogger("fixgw.oms.journal")
 
@@ -44,6 +44,8 @@ class Entry(msgspec.Struct):
     position: Row | None = None
     audit: Row | None = None
     report: ClientReport | None = None
+    action: Callable[[], None] | None = None
+    """Something to do once the batch is committed (e.g. send an order to a venue: write-ahead)."""
 
 
 class Journal:
@@ -66,6 +68,14 @@ class Journal:
         }
         self.batches = 0
         """How many transactions have been committed (for benchmarks)."""
+        with engine.connect() as conn:
+            self._last_id = int(conn.execute(select(func.coalesce(func.max(messages.c.id), 0))).scalar_one())
+            marker = conn.execute(select(journal_state.c.value).where(journal_state.c.name == DELIVERED)).scalar()
+        self._delivered_through = int(marker or 0)
+        self.undelivered_from = self._delivered_through
+        """Outbound rows above this id were committed but maybe never handed to their session (read at start)."""
+        self._marker_written = self._delivered_through
+        self._marker = _upsert(engine, journal_state, ["name"])
 
     def start(self) -> None:
         """Start the writer thread."""
@@ -77,6 +87,10 @@ class Journal:
     ) -> None:  # fmt: skip
         """Queue one change; ``report`` is delivered once the change is committed."""
         self._put(Entry(order, execution, position, audit, report))
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` on the writer thread once everything appended before it is committed."""
+        self._put(Entry(action=action))
 
     def record_inbound(
         self, session: str, seq: int, msg_type: str, cl_ord_id: str | None, body: str, received_ns: int
@@ -139,6 +153,11 @@ class Journal:
         for entry in batch:
             if entry.report is not None:
                 self._deliver_safely(entry.report)
+            elif entry.action is not None:
+                self._run_safely(entry.action)
+        self._delivered_through = self._last_id
+        if self._queue.empty():  # idle: record the delivery now rather than with the next batch
+            self._write_marker()
         with self._progress:
             self._committed += len(batch)
             self._progress.notify_all()
@@ -159,7 +178,13 @@ class Journal:
                 audit.append(entry.audit)
             if entry.report is not None:
                 audit.append(self._report_row(entry.report))
+        for row in audit:
+            self._last_id += 1
+            row["id"] = self._last_id
         with self._engine.begin() as conn:
+            if self._delivered_through != self._marker_written:
+                conn.execute(self._marker, [{"name": DELIVERED, "value": self._delivered_through}])
+                self._marker_written = self._delivered_through
             if latest_orders:
                 conn.execute(self._upserts["orders"], list(latest_orders.values()))
             if fills:
@@ -168,6 +193,22 @@ class Journal:
                 conn.execute(self._upserts["positions"], list(latest_positions.values()))
             if audit:
                 conn.execute(messages.insert(), audit)
+
+    def _write_marker(self) -> None:
+        if self._delivered_through == self._marker_written:
+            return
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(self._marker, [{"name": DELIVERED, "value": self._delivered_through}])
+            self._marker_written = self._delivered_through
+        except Exception:
+            log.exception("could not record delivered reports; a restart may resend some with PossResend=Y")
+
+    def _run_safely(self, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except Exception:
+            log.exception("post-commit action failed")
 
     def _report_row(self, report: ClientReport) -> Row:
         return {"ts_ns": self._clock.now_ns(), "direction": "out", "session": report.session,
@@ -182,6 +223,7 @@ class Journal:
             log.exception("delivery of a report to %s (ClOrdID %s) failed", report.session, report.cl_ord_id)
 
 
+DELIVERED = "delivered_through"
 _MSG_TYPES = {"ExecutionReport": "8", "CancelReject": "9", "MassCancelReport": "r"}
 
 

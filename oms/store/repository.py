@@ -128,3 +128,14 @@ def last_prices(engine: Engine) -> dict[str, Any]:
     )
     with engine.connect() as conn:
         return {r.symbol: r.last_px for r in conn.execute(query)}
+
+
+def undelivered_reports(engine: Engine, after_id: int) -> list[dict[str, Any]]:
+    """Outbound report rows committed after ``after_id`` (reports a crash may have kept from their client)."""
+    query = (
+        select(messages)
+        .where(messages.c.direction == "out", messages.c.id > after_id, messages.c.msg_type.in_(("8", "9", "r")))
+        .order_by(messages.c.id)
+    )
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]

@@ -128,3 +128,12 @@ messages = Table(
 )
 Index("ix_messages_order_id", messages.c.order_id)
 Index("ix_messages_session_seq", messages.c.session, messages.c.seq)
+
+journal_state = Table(
+    "journal_state",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+"""Named high-water marks of the journal, e.g. ``delivered_through``: every outbound message row up to this
+id has been handed to its session (a restart re-sends the rest with PossResend=Y)."""
