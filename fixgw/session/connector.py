@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,6 +65,7 @@ class Connector:
 
     def __init__(self, app: FixApplication, sessions: SessionsFile, kind: Kind, work_dir: Path) -> None:
         picked = sessions.only(kind)
+        self._picked = picked
         self.app = app
         self.kind = kind
         app.authenticator = Authenticator.from_sessions(picked)
@@ -84,16 +86,15 @@ class Connector:
         applied. Returns {session: (next expected before, after)} for the sessions that were rewound.
         """
         rewound: dict[SessionKey, tuple[int, int]] = {}
+        configs = {c.key: c for c in self._picked.resolved().configs()}
         for key, session_id in self.app.session_ids().items():
             session = quickfix.Session.lookupSession(session_id)
-            if session is None:
+            if session is None or key not in configs:
                 continue
-            store = session.getStore()
-            since_ns = int(store.getCreationTime().getTimeT()) * 1_000_000_000
-            resume = (committed(key, since_ns) or 0) + 1
-            expected = int(store.getNextTargetMsgSeqNum())
+            resume = (committed(key, _store_created_ns(configs[key])) or 0) + 1
+            expected = int(session.getExpectedTargetNum())
             if resume < expected:
-                store.setNextTargetMsgSeqNum(resume)
+                session.setNextTargetMsgSeqNum(resume)
                 rewound[key] = (expected, resume)
         return rewound
 
@@ -157,3 +158,15 @@ def _any_acceptor(sessions: SessionsFile, picked: list[dict[str, str]]) -> bool:
 
 def _is_yes(value: str | None) -> bool:
     return (value or "N").strip().upper() in ("Y", "YES", "TRUE", "1")
+
+
+def _store_created_ns(config: SessionConfig) -> int:
+    """When quickfix's FileStore of the session began its current sequence (0 when unknown)."""
+    qualifier = config.get("SessionQualifier")
+    name = f"{config['BeginString']}-{config['SenderCompID']}-{config['TargetCompID']}"
+    path = Path(config["FileStorePath"]) / f"{name}{'-' + qualifier if qualifier else ''}.session"
+    try:
+        created = datetime.strptime(path.read_text().strip(), "%Y%m%d-%H:%M:%S").replace(tzinfo=UTC)
+    except (OSError, ValueError):
+        return 0
+    return int(created.timestamp()) * 1_000_000_000
