@@ -46,6 +46,8 @@ class ScriptedClient:
         self.app = FixApplication(self, "client", observe_admin=True)
         self.connector = Connector(self.app, sessions, "initiator", sessions.base_dir)
         self.session = SessionKey(next(sessions.configs()).key)
+        self.queue_when_down = False
+        """Send even while logged out: quickfix stores the message and resends it after the next logon."""
 
     # SessionHandler
     def on_logon(self, session: SessionKey) -> None:
@@ -78,12 +80,14 @@ class ScriptedClient:
             side=side, ord_type=ord_type or (OrdType.LIMIT if price is not None else OrdType.MARKET),
             order_qty=qty, price=price, time_in_force=tif, transact_time_ns=time.time_ns(),
         )  # fmt: skip
-        if not self.app.send(self.session, message):
-            raise ConnectionError(f"{self.session} is not logged on")
+        self._send(message)
 
     def send_fields(self, msg_type: str, fields: list[tuple[int, str]]) -> None:
         """Send a message made of exactly ``fields`` in that order (for malformed-input tests and tools)."""
-        if not self.app.send(self.session, outbound.raw_message(msg_type, fields)):
+        self._send(outbound.raw_message(msg_type, fields))
+
+    def _send(self, message: object) -> None:
+        if not self.app.send(self.session, message, require_logon=not self.queue_when_down):
             raise ConnectionError(f"{self.session} is not logged on")
 
     def wait_for(self, predicate: Callable[[Fields], bool], timeout: float = 10.0) -> Fields:

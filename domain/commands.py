@@ -23,6 +23,8 @@ class SubmitOrder(msgspec.Struct, frozen=True, kw_only=True):
     ts_received_ns: int
     order_id: OrderId = OrderId("")
     """OrderID (37): empty until the OMS assigns one."""
+    poss_dup: bool = False
+    """PossDupFlag (43): a session-level resend; if its ClOrdID is known it was already processed."""
 
 
 class CancelOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,6 +38,7 @@ class CancelOrder(msgspec.Struct, frozen=True, kw_only=True):
     symbol: Symbol
     side: Side
     ts_received_ns: int
+    poss_dup: bool = False
 
 
 class ReplaceOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +57,7 @@ class ReplaceOrder(msgspec.Struct, frozen=True, kw_only=True):
     ts_received_ns: int
     order_id: OrderId = OrderId("")
     """OrderID (37) of the order being replaced: empty until the OMS finds it."""
+    poss_dup: bool = False
 
 
 class QueryOrder(msgspec.Struct, frozen=True, kw_only=True):

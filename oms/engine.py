@@ -135,6 +135,8 @@ class OmsEngine:
 
     def _handle_submit(self, command: SubmitOrder) -> None:
         if (command.session, command.cl_ord_id) in self.book.by_client:
+            if command.poss_dup:
+                return  # a resend of a message already processed (after a restart): nothing to do again
             self._reject_duplicate(command)
             return
         self._seq += 1
@@ -181,6 +183,8 @@ class OmsEngine:
         """The order a cancel or replace is about, or None after answering 35=9."""
         key = (command.session, command.orig_cl_ord_id)
         order = self.book.by_client.get(key)
+        if command.poss_dup and (command.session, command.cl_ord_id) in self.book.by_client:
+            return None  # a resend of a request already processed (after a restart)
         problem: tuple[CxlRejReason, str] | None = None
         if (command.session, command.cl_ord_id) in self.book.by_client:
             problem = CxlRejReason.DUPLICATE_CL_ORD_ID, f"Duplicate ClOrdID (11) {command.cl_ord_id!r}"

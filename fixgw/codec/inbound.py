@@ -89,6 +89,7 @@ def decode_new_order_single(
         price=optional_decimal(fields, 44),
         time_in_force=enum_value(fields, 59, TimeInForce, TimeInForce.DAY),
         ts_received_ns=clock.now_ns(),
+        poss_dup=fields.header(43) == "Y",
     )
 
 
@@ -97,6 +98,7 @@ def decode_cancel_request(fields: FieldSource, session: SessionKey, clock: Clock
     return CancelOrder(
         session=session, cl_ord_id=ClOrdId(required(fields, 11)), orig_cl_ord_id=ClOrdId(required(fields, 41)),
         symbol=Symbol(required(fields, 55)), side=enum_value(fields, 54, Side), ts_received_ns=clock.now_ns(),
+        poss_dup=fields.header(43) == "Y",
     )  # fmt: skip
 
 
@@ -110,6 +112,7 @@ def decode_replace_request(
         side=enum_value(fields, 54, Side), ord_type=enum_value(fields, 40, OrdType),
         order_qty=required_decimal(fields, 38), price=optional_decimal(fields, 44),
         time_in_force=enum_value(fields, 59, TimeInForce, TimeInForce.DAY), ts_received_ns=clock.now_ns(),
+        poss_dup=fields.header(43) == "Y",
     )  # fmt: skip
 
 
