@@ -86,3 +86,20 @@ def test_position_when_any_fills_then_total_pnl_equals_cash_flow_identity(
 
     # Average cost is a rational number: Decimal's 28 digits round it, hence the tolerance.
     assert abs(position.total_pnl - (cash + position.qty * mark)) < Decimal("1e-15")
+
+
+@given(fills, st.integers(9000, 11000), st.randoms(use_true_random=False))
+def test_position_when_fills_arrive_in_any_order_then_total_pnl_is_the_same(
+    trades: list[tuple[Side, int, int]], mark_cents: int, rnd: object
+) -> None:
+    # Same fills, same final position and mark: realized + unrealized does not depend on the arrival order.
+    shuffled = list(trades)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    totals = []
+    for sequence in (trades, shuffled):
+        position = Position("A", "X")
+        for side, qty, cents in sequence:
+            position.apply_fill(side, D(qty), D(cents) / 100)
+        position.mark = D(mark_cents) / 100
+        totals.append(position.total_pnl)
+    assert abs(totals[0] - totals[1]) < Decimal("1e-15")
