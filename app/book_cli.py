@@ -157,3 +157,16 @@ def db_current(settings: SettingsOption = DEFAULT_SETTINGS, db: DbOption = None)
         console.print(f"database at {current_revision(engine) or 'empty'}; newest migration {head_revision()}")
     finally:
         engine.dispose()
+
+
+def cancel(
+    order_id: Annotated[str, typer.Argument(help="OrderID, e.g. O12 (see fixgw orders).")],
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """Cancel a working order through the running gateway (the client gets an unsolicited cancel)."""
+    from app.admin import AdminClient
+
+    status, answer = AdminClient(load_config(settings).admin_token_path()).call("POST", f"/orders/{order_id}/cancel")
+    if status != 202:
+        raise ConfigError(answer.get("error", f"the gateway answered HTTP {status}"))
+    console.print(f"{order_id}: {answer['result']}")

@@ -119,6 +119,7 @@ def demo(
 cli.command()(book_cli.orders)
 cli.command()(book_cli.order)
 cli.command()(book_cli.positions)
+cli.command()(book_cli.cancel)
 cli.add_typer(book_cli.db_cli, name="db")
 
 

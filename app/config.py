@@ -62,6 +62,15 @@ class SimulatorConfig(_Strict):
     """Symbol -> reference price the book is seeded around."""
 
 
+class AdminConfig(_Strict):
+    """The gateway's admin API, used by the CLI (and the dashboard)."""
+
+    listen: str = "127.0.0.1:9880"
+    """host:port; port 0 picks a free one (written next to the token for the CLI)."""
+    token_file: str = "var/admin.token"
+    """Created at start with a fresh random token, readable by the owner only; relative to the settings file."""
+
+
 class GatewayConfig(_Strict):
     """Everything in fixgw.toml."""
 
@@ -72,7 +81,12 @@ class GatewayConfig(_Strict):
     venues: dict[str, VenueConfig] = {}
     routing: RoutingConfig = RoutingConfig()
     simulator: SimulatorConfig = SimulatorConfig()
+    admin: AdminConfig = AdminConfig()
     base_dir: Path = Field(default=REPO_ROOT, exclude=True)
+
+    def admin_token_path(self) -> Path:
+        """Where the admin token lives."""
+        return (self.base_dir / self.admin.token_file).resolve()
 
     def database_url(self) -> str:
         """The database URL with a relative SQLite path made absolute against the settings file."""

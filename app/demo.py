@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from app.config import REPO_ROOT, DatabaseConfig, GatewayConfig, load_config
+from app.config import REPO_ROOT, AdminConfig, DatabaseConfig, GatewayConfig, load_config
 from app.display import orders_table
 from app.fixclient import Fields, ScriptedClient, client_sessions
 from app.gateway import Gateway
@@ -55,7 +55,10 @@ def _prepare(
         shutil.rmtree(work)
     work.mkdir(parents=True)
     config = load_config(REPO_ROOT / "fixgw.toml")
-    config = config.model_copy(update={"database": DatabaseConfig(url=f"sqlite:///{work / 'fixgw.db'}")})
+    admin = AdminConfig(listen="127.0.0.1:0", token_file=str(work / "admin.token"))
+    config = config.model_copy(
+        update={"database": DatabaseConfig(url=f"sqlite:///{work / 'fixgw.db'}"), "admin": admin}
+    )
     gateway = SessionsFile.load(REPO_ROOT / "sessions.cfg").relocated(work / "gateway")
     venue = SessionsFile.load(REPO_ROOT / "venue.cfg").relocated(work / "venue")
     if client_port:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import msgspec
 from sqlalchemy import Engine
 
+from app.admin import AdminServer
 from app.config import GatewayConfig
 from domain.bus import MessageBus
 from domain.clock import Clock, LiveClock
@@ -57,6 +59,18 @@ class Gateway:
         self.acceptor = Connector(self.clients.app, sessions, "acceptor", work_dir)
         self.initiator = Connector(self.venues.app, sessions, "initiator", work_dir)
         self._resume_sessions()
+        self.admin = AdminServer(config.admin.listen, config.admin_token_path(), {
+            ("GET", "/health"): lambda _: (200, {"status": "ok"}),
+            ("POST", "/orders/{order_id}/cancel"): self._admin_cancel,
+        })  # fmt: skip
+
+    def _admin_cancel(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        order_id = OrderId(params["order_id"])
+        with self.bus.lock:
+            problem = self.oms.cancel_by_operator(order_id, self.clock.now_ns())
+        if problem is None:
+            return 202, {"order_id": order_id, "result": "cancel sent to the venue"}
+        return (404 if problem.startswith("unknown") else 409), {"error": problem}
 
     def _resume_sessions(self) -> None:
         """After a crash: make each counterparty resend what we received but had not committed (see Connector)."""
@@ -105,11 +119,13 @@ class Gateway:
         """Start the journal, connect to the venues, then accept clients."""
         self._redeliver()
         self.journal.start()
+        self.admin.start()
         self.initiator.start()
         self.acceptor.start()
 
     def stop(self) -> None:
         """Stop accepting, disconnect from the venues, commit what is queued."""
+        self.admin.stop()
         self.acceptor.stop()
         self.initiator.stop()
         self.journal.stop()

@@ -236,8 +236,10 @@ class OmsEngine:
     def _venue_request(order: Order, event: CancelRequested) -> CancelAtVenue | ReplaceAtVenue:
         """The message for the venue that carries a pending request (sent once, or again after a restart)."""
         assert order.venue is not None and order.venue_cl_ord_id is not None
-        ids: dict[str, Any] = {"order_id": order.order_id, "venue": order.venue, "venue_cl_ord_id": event.venue_cl_ord_id,
-               "venue_orig_cl_ord_id": order.venue_cl_ord_id, "symbol": order.symbol, "side": order.side}  # fmt: skip
+        ids: dict[str, Any] = {
+            "order_id": order.order_id, "venue": order.venue, "venue_cl_ord_id": event.venue_cl_ord_id,
+            "venue_orig_cl_ord_id": order.venue_cl_ord_id, "symbol": order.symbol, "side": order.side,
+        }  # fmt: skip
         if isinstance(event, ReplaceRequested):
             return ReplaceAtVenue(**ids, order_qty=event.order_qty, account=order.account, ord_type=event.ord_type,
                                   price=event.price, time_in_force=event.time_in_force)  # fmt: skip
@@ -256,6 +258,16 @@ class OmsEngine:
         sent = self._requests_sent.get(order.order_id, 0) + 1
         self._requests_sent[order.order_id] = sent
         return ClOrdId(f"{order.order_id}.{sent}")
+
+    def cancel_by_operator(self, order_id: OrderId, ts_ns: int) -> str | None:
+        """Cancel an order on an operator's word (the client sees an unsolicited cancel); else say why not."""
+        order = self.book.by_id.get(order_id)
+        if order is None:
+            return f"unknown order {order_id}"
+        if order.pending is not None or order.status not in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED):
+            return f"order {order_id} is {order.status.name}: only a working order can be canceled"
+        self._request_cancel(order, order.cl_ord_id, order.cl_ord_id, ts_ns)
+        return None
 
     def _handle_query(self, command: QueryOrder) -> None:
         order = self.book.by_client.get((command.session, command.cl_ord_id))
@@ -321,11 +333,14 @@ class OmsEngine:
         if unknown_at_venue and order.status is OrdStatus.PENDING_NEW:
             log.warning("order %s never reached venue %s: sending it again", order.order_id, event.venue)
             self._bus.send("ems.execute", _resubmission(order))
-        elif order.pending is not None and event.venue_cl_ord_id == order.venue_cl_ord_id and not unknown_at_venue:
-            if event.ord_status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED):
-                log.warning("request %s for order %s never reached venue %s: sending it again",
-                            order.pending.venue_cl_ord_id, order.order_id, event.venue)  # fmt: skip
-                self._bus.send("ems.execute", self._venue_request(order, order.pending))
+        elif (
+            order.pending is not None
+            and event.venue_cl_ord_id == order.venue_cl_ord_id
+            and event.ord_status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED)
+        ):
+            log.warning("request %s for order %s never reached venue %s: sending it again",
+                        order.pending.venue_cl_ord_id, order.order_id, event.venue)  # fmt: skip
+            self._bus.send("ems.execute", self._venue_request(order, order.pending))
 
     # -- events ------------------------------------------------------------------------------------
 

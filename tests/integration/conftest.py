@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import DatabaseConfig, GatewayConfig, load_config
+from app.config import AdminConfig, DatabaseConfig, GatewayConfig, load_config
 from app.fixclient import ScriptedClient, client_sessions
 from app.gateway import Gateway
 from app.venue import VenueServer
@@ -38,7 +38,8 @@ class System:
 def make_config(work: Path, database_url: str | None = None) -> GatewayConfig:
     config = load_config(ROOT / "fixgw.toml")
     url = database_url or f"sqlite:///{work / 'book.db'}"
-    return config.model_copy(update={"database": DatabaseConfig(url=url)})
+    admin = AdminConfig(listen="127.0.0.1:0", token_file=str(work / "admin.token"))
+    return config.model_copy(update={"database": DatabaseConfig(url=url), "admin": admin})
 
 
 def make_sessions(work: Path) -> tuple[SessionsFile, SessionsFile, int]:

@@ -3,8 +3,11 @@ cancel and done for day (E), status (G), mass cancel; ExecutionReports, OrderCan
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,7 @@ from app.fixclient import Fields
 from domain.enums import Side
 from fixgw.codec.outbound import format_utc_timestamp
 from oms.store import repository
+from tests.conftest import ROOT
 from tests.integration.conftest import System
 
 pytestmark = pytest.mark.integration
@@ -229,3 +233,24 @@ def test_mass_cancel_when_type_unsupported_then_rejected_531_0(system: System) -
     answer = system.client.wait_for(lambda m: m.get(35) == "r")
 
     assert (answer[531], answer[532]) == ("0", "0")
+
+
+# -- operator cancel through the admin API ---------------------------------------------------------------
+
+
+def test_operator_cancel_when_fixgw_cancel_then_client_gets_unsolicited_cancel(system: System, tmp_path: Path) -> None:
+    ack = resting(system, "OP-1")
+    settings = tmp_path / "fixgw.toml"
+    settings.write_text(f'[admin]\ntoken_file = "{tmp_path / "admin.token"}"\n')
+
+    command = [sys.executable, "-c", "from app.cli import main; main()", "cancel", ack[37], "--settings", str(settings)]
+
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = report(system, "OP-1", "4")
+
+    assert result.returncode == 0, result.stderr
+    assert (done[39], done[37]) == ("4", ack[37])
+    assert 41 not in done
+    again = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert again.returncode == 2
+    assert "CANCELED" in again.stderr and "Traceback" not in again.stderr
