@@ -123,6 +123,29 @@ cli.command()(book_cli.cancel)
 cli.add_typer(book_cli.db_cli, name="db")
 
 
+@cli.command("hash-password")
+def hash_password_command(
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input (scripts), not a prompt.")
+    ] = False,
+) -> None:
+    """Print a salted scrypt hash for a session's PasswordHash= (sessions.cfg); the password is never stored.
+
+    A client session with PasswordHash= (and optionally Username=) must send Username (553) and Password (554)
+    in its Logon; a wrong or missing one is disconnected before the session changes anything.
+    """
+    from fixgw.session.auth import hash_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        err.print("fixgw: error: the password must not be empty")
+        raise typer.Exit(2)
+    console.print(f"PasswordHash={hash_password(password)}", soft_wrap=True, highlight=False)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning our errors into one line and exit code 2."""
     try:
