@@ -13,13 +13,16 @@ OrderQty - LeavesQty while the order is live, and at the end equal the sum of it
 (ExecType F; 1 and 2 before FIX 4.3) are the executions, each counted once per ExecID however often it was
 logged or resent, and they feed ``oms.positions`` (average cost, realized and unrealized P&L) per session:
 the two sides of one session see the same fills, two sessions (a client's, a venue's) each their own.
+
+The report path is written for speed (a million messages are replayed in seconds): quantities are kept as
+the text the log gave and turned into Decimals only when that text changes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Final
 
 import msgspec
@@ -34,7 +37,8 @@ from replay.message import LogMessage
 _ZERO: Final = Decimal(0)
 _NO_ORDER_ID: Final = frozenset({"", "NONE", "0", "UNKNOWN"})
 _TERMINAL: Final = frozenset({"2", "3", "4", "8", "C"})
-_LIVE_FOR_LEAVES: Final = frozenset({"0", "1", "5", "6", "A", "E"})
+_LIVE: Final = frozenset({"0", "1", "5", "6", "A", "E"})
+"""OrdStatus (39) values in which LeavesQty must be OrderQty - CumQty."""
 _FILL_EXEC_TYPES: Final = frozenset({"F", "1", "2"})
 _NOT_A_TRADE: Final = frozenset({"1", "2", "3"})
 """ExecTransType (20, FIX 4.2): Cancel, Correct and Status reports are not new executions."""
@@ -44,6 +48,23 @@ _REPLACED_OR_CANCELED: Final = frozenset({"4", "5"})
 _QUANTITY_KINDS: Final = frozenset(
     {AnomalyKind.CUM_QTY_DECREASED, AnomalyKind.OVERFILL, AnomalyKind.LEAVES_QTY_MISMATCH, AnomalyKind.FILLS_NE_CUM_QTY}
 )
+_decimals: dict[str, Decimal] = {}
+"""Decimals by their text: a log repeats the same quantities and prices over and over."""
+
+
+def _decimal(raw: str) -> Decimal | None:
+    """``raw`` as a finite Decimal; None when it is not a number."""
+    value = _decimals.get(raw)
+    if value is None:
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            return None
+        if not value.is_finite():
+            return None
+        if len(_decimals) < 100_000:
+            _decimals[raw] = value
+    return value
 
 
 class ReplayFill(msgspec.Struct, gc=False):
@@ -62,8 +83,12 @@ class ReplayOrder:
     """One order chain and the state its reports give it."""
 
     __slots__ = (
+        "_avg_raw",
+        "_cum_raw",
+        "_leaves_raw",
+        "_price_raw",
+        "_qty_raw",
         "account",
-        "avg_px",
         "cl_ord_id",
         "cl_ord_ids",
         "created",
@@ -84,6 +109,7 @@ class ReplayOrder:
         "root",
         "seq",
         "session",
+        "session_rejected",
         "side",
         "status",
         "symbol",
@@ -102,6 +128,8 @@ class ReplayOrder:
         self.cl_ord_ids = [root]
         self.opened = opened
         """False when the log never showed the NewOrderSingle."""
+        self.session_rejected = False
+        """The receiver refused the NewOrderSingle itself (Reject 35=3 or BusinessMessageReject 35=j)."""
         self.order_id: str | None = None
         self.account = ""
         self.symbol = ""
@@ -114,7 +142,6 @@ class ReplayOrder:
         """OrdStatus (39) of the last report; PendingNew until the first."""
         self.cum_qty: Decimal | None = None
         self.leaves_qty: Decimal | None = None
-        self.avg_px: Decimal | None = None
         self.ord_rej_reason: str | None = None
         self.text: str | None = None
         self.reports = 0
@@ -129,6 +156,12 @@ class ReplayOrder:
         """TransactTime (60) or SendingTime (52) of the first message, as written."""
         self.updated = ""
         """SendingTime (52) of the last message, as written."""
+        self._qty_raw = self._price_raw = self._cum_raw = self._leaves_raw = self._avg_raw = ""
+
+    @property
+    def avg_px(self) -> Decimal | None:
+        """AvgPx (6) of the last report that had one."""
+        return _decimal(self._avg_raw) if self._avg_raw else None
 
     @property
     def is_open(self) -> bool:
@@ -154,9 +187,11 @@ class ReplayBook:
         self._by_cl_ord_id: dict[tuple[str, str], ReplayOrder] = {}
         self._by_order_id: dict[tuple[str, str], ReplayOrder] = {}
         self._marks: dict[tuple[str, str], Decimal] = {}
+        self._new_orders: dict[tuple[str, int], ReplayOrder] = {}
+        """NewOrderSingles by session and MsgSeqNum, for the rejects that name them by RefSeqNum (45)."""
         self._handlers: dict[str, Callable[[LogMessage], None]] = {
             "D": self._new_order, "F": self._request, "G": self._request, "8": self._execution_report,
-            "9": self._cancel_reject,
+            "9": self._cancel_reject, "3": self._reject, "j": self._reject,
         }  # fmt: skip
 
     def apply(self, message: LogMessage) -> None:
@@ -187,16 +222,17 @@ class ReplayBook:
         if not cl_ord_id:
             self._anomaly(message, AnomalyKind.BAD_VALUE, "NewOrderSingle without ClOrdID (11)")
             return
-        key = (message.session, cl_ord_id)
-        existing = self._by_cl_ord_id.get(key)
+        existing = self._by_cl_ord_id.get((message.session, cl_ord_id))
         if existing is not None:
             if not message.poss_dup:
                 existing.pending_duplicates += 1
-                self._anomaly(message, AnomalyKind.DUPLICATE_CL_ORD_ID,
-                              f"NewOrderSingle reuses ClOrdID (11) {cl_ord_id!r}", existing)  # fmt: skip
+                text = f"NewOrderSingle reuses ClOrdID (11) {cl_ord_id!r}"
+                self._anomaly(message, AnomalyKind.DUPLICATE_CL_ORD_ID, text, existing)
             return
         order = self._open(message, cl_ord_id, opened=True)
-        self._take_terms(order, message, from_report=False)
+        self._take_terms(order, message)
+        if message.seq_num is not None:
+            self._new_orders[message.session, message.seq_num] = order
 
     def _request(self, message: LogMessage) -> None:
         """OrderCancelRequest (F) or OrderCancelReplaceRequest (G): link its ClOrdID to the chain."""
@@ -206,10 +242,10 @@ class ReplayBook:
         order = self._find(message.session, orig, cl_ord_id, data.get("37"))
         if order is None:
             name = "OrderCancelRequest" if message.msg_type == "F" else "OrderCancelReplaceRequest"
-            text = f"{name} for unknown OrigClOrdID (41) {orig!r}"
             order = self._open(message, orig or cl_ord_id, opened=False)
-            self._flag(order, AnomalyKind.BROKEN_CHAIN, text, message.file, message.line, message.msg_type)
-            self._take_terms(order, message, from_report=False)
+            self._flag(order, AnomalyKind.BROKEN_CHAIN, f"{name} for unknown OrigClOrdID (41) {orig!r}",
+                       message.file, message.line, message.msg_type)  # fmt: skip
+            self._take_terms(order, message)
         self._link(order, message.session, cl_ord_id)
 
     def _cancel_reject(self, message: LogMessage) -> None:
@@ -221,81 +257,97 @@ class ReplayBook:
             return
         self._link(order, message.session, data.get("11", ""))
 
+    def _reject(self, message: LogMessage) -> None:
+        """Reject (35=3) or BusinessMessageReject (35=j): when it names a NewOrderSingle, no order was opened."""
+        data = message.fields.data
+        ref = data.get("45", "")
+        if data.get("372", "D") != "D" or not ref.isdigit():
+            return
+        order = self._new_orders.get((message.session, int(ref)))
+        if order is not None and not order.reports:
+            order.session_rejected = True
+            order.text = data.get("58") or order.text
+            self._set_status(order, "8", message)
+
     # -- reports -----------------------------------------------------------------------------------
 
     def _execution_report(self, message: LogMessage) -> None:
-        data = message.fields.data
+        get = message.fields.data.get
         session = message.session
-        cl_ord_id = data.get("11", "")
-        order_id = data.get("37")
-        status = data.get("39", "")
-        order = self._find(session, data.get("41", ""), cl_ord_id, order_id)
-        fill = self._is_fill(data, status)
+        cl_ord_id = get("11", "")
+        order_id = get("37", "")
+        status = get("39", "")
+        exec_type = get("150")
+        order = self._find(session, get("41", ""), cl_ord_id, order_id)
+        if get("20") in _NOT_A_TRADE:
+            fill = False
+        elif exec_type is None:  # FIX 4.0/4.1 reports have no ExecType: a fill shows in OrdStatus and LastShares
+            fill = status in ("1", "2") and get("32", "0") not in ("", "0")
+        else:
+            fill = exec_type in _FILL_EXEC_TYPES
         if order is None:
-            kind = AnomalyKind.UNKNOWN_ORDER_FILL if fill else AnomalyKind.UNKNOWN_ORDER_REPORT
-            what = "fill" if fill else f"report (39={status})"
-            self._anomaly(message, kind, f"{what} on unknown ClOrdID (11) {cl_ord_id!r}, OrderID (37) {order_id!r}")
-            if status == "8" or not cl_ord_id:
-                return  # a reject of an order we never saw: nothing to track
-            order = self._open(message, data.get("41") or cl_ord_id, opened=False)
-        exec_id = data.get("17")
+            order = self._unknown_order(message, status, fill)
+            if order is None:
+                return
+        exec_id = get("17")
         if exec_id:
             if exec_id in order.exec_ids:
                 if not message.poss_dup:
-                    self._anomaly(message, AnomalyKind.DUPLICATE_EXEC_ID,
-                                  f"ExecID (17) {exec_id!r} reported again; counted once", order)  # fmt: skip
+                    text = f"ExecID (17) {exec_id!r} reported again; counted once"
+                    self._anomaly(message, AnomalyKind.DUPLICATE_EXEC_ID, text, order)
                 return
             order.exec_ids.add(exec_id)
-        if (
-            status == "8"
-            and order.pending_duplicates
-            and (data.get("103") == "6" or (order_id not in _NO_ORDER_ID and order_id != order.order_id))
-        ):
+        if status == "8" and order.pending_duplicates and self._rejects_duplicate(order, get("103"), order_id):
             order.pending_duplicates -= 1  # the reject of a second order with this ClOrdID, not of this one
             return
-        self._link(order, session, cl_ord_id)
-        if order_id not in _NO_ORDER_ID and order_id is not None:
+        if cl_ord_id and cl_ord_id not in order.cl_ord_ids:
+            self._link(order, session, cl_ord_id)
+        if order_id != order.order_id and order_id not in _NO_ORDER_ID:
             if order.order_id is None:
                 order.order_id = order_id
             self._by_order_id.setdefault((session, order_id), order)
-        self._apply_report(order, message, status, fill)
-
-    def _apply_report(self, order: ReplayOrder, message: LogMessage, status: str, fill: bool) -> None:
-        data = message.fields.data
         order.reports += 1
-        self._take_terms(order, message, from_report=True)
-        exec_type = data.get("150")
-        if exec_type in _REPLACED_OR_CANCELED and data.get("11"):
-            order.cl_ord_id = data["11"]
-        cum = self._decimal(message, order, 14)
-        leaves = self._decimal(message, order, 151)
-        avg = self._decimal(message, order, 6)
+        changed = self._take_terms(order, message)
+        if exec_type in _REPLACED_OR_CANCELED and cl_ord_id:
+            order.cl_ord_id = cl_ord_id
+        raw = get("14", "")
+        if raw and raw != order._cum_raw:
+            changed = True
+            self._cum_qty(order, message, raw)
+        raw = get("151", "")
+        if raw and raw != order._leaves_raw:
+            changed = True
+            order._leaves_raw = raw
+            order.leaves_qty = self._number(message, order, raw, 151)
+        order._avg_raw = get("6") or order._avg_raw
         if fill:
             self._fill(order, message)
-        if cum is not None:
-            if order.cum_qty is not None and cum < order.cum_qty:
-                why = self._regression_reason(data)
-                self._flag(order, AnomalyKind.CUM_QTY_DECREASED, f"CumQty (14) went from {order.cum_qty} to {cum}{why}",
-                           message.file, message.line, "8", once=False)  # fmt: skip
-            order.cum_qty = cum
-        if leaves is not None:
-            order.leaves_qty = leaves
-        if avg is not None:
-            order.avg_px = avg
-        if status:
-            self._set_status(order, status)
-        else:
-            self._anomaly(message, AnomalyKind.MISSING_TAG, "ExecutionReport without OrdStatus (39)", order)
-        if data.get("103"):
-            order.ord_rej_reason = data["103"]
-        if data.get("58"):
-            order.text = data["58"]
-        self._check_quantities(order, message, status, cum, leaves)
+        if status != order.status:
+            changed = True
+            self._set_status(order, status, message)
+        if get("103"):
+            order.ord_rej_reason = get("103")
+        if get("58"):
+            order.text = get("58")
+        if changed:
+            self._check_quantities(order, message, status)
 
-    def _check_quantities(
-        self, order: ReplayOrder, message: LogMessage, status: str, cum: Decimal | None, leaves: Decimal | None
-    ) -> None:
-        qty = order.order_qty
+    def _cum_qty(self, order: ReplayOrder, message: LogMessage, raw: str) -> None:
+        cum = self._number(message, order, raw, 14)
+        order._cum_raw = raw
+        if cum is None:
+            return
+        if order.cum_qty is not None and cum < order.cum_qty:
+            data = message.fields.data
+            why = ""
+            if data.get("20") == "1" or data.get("150") == "H":
+                why = f" (a trade cancel of ExecID {data.get('19', '?')!r}; its fill stays in the positions)"
+            self._flag(order, AnomalyKind.CUM_QTY_DECREASED, f"CumQty (14) went from {order.cum_qty} to {cum}{why}",
+                       message.file, message.line, "8", once=False)  # fmt: skip
+        order.cum_qty = cum
+
+    def _check_quantities(self, order: ReplayOrder, message: LogMessage, status: str) -> None:
+        qty, cum, leaves = order.order_qty, order.cum_qty, order.leaves_qty
         if qty is None or cum is None:
             return
         if cum > qty:
@@ -304,27 +356,26 @@ class ReplayBook:
             return
         # A report must agree with itself. One without OrderQty is held to the order's, except while PendingNew:
         # LeavesQty 0 until the order is accepted is common practice (Montran); with 38=1000 beside it, it is not.
-        if leaves is None or status not in _LIVE_FOR_LEAVES or ("38" not in message.fields.data and status == "A"):
+        if leaves is None or status not in _LIVE or (status == "A" and "38" not in message.fields.data):
             return
         if qty - cum != leaves:
             text = f"LeavesQty (151) {leaves} but OrderQty (38) {qty} - CumQty (14) {cum} = {qty - cum}"
             self._flag(order, AnomalyKind.LEAVES_QTY_MISMATCH, text, message.file, message.line, "8")
 
     def _fill(self, order: ReplayOrder, message: LogMessage) -> None:
-        last_qty = self._decimal(message, order, 32)
-        last_px = self._decimal(message, order, 31)
+        data = message.fields.data
+        last_qty = self._number(message, order, data.get("32", ""), 32)
+        last_px = self._number(message, order, data.get("31", ""), 31)
         if not last_qty or last_px is None:
-            fields = message.fields
-            text = f"fill without LastQty (32) and LastPx (31): 32={fields.get(32)!r} 31={fields.get(31)!r}"
+            text = f"fill without LastQty (32) and LastPx (31): 32={data.get('32')!r} 31={data.get('31')!r}"
             self._anomaly(message, AnomalyKind.BAD_VALUE, text, order)
             return
-        data = message.fields.data
         time = data.get("60") or data.get("52", "")
         order.fills.append(ReplayFill(data.get("17", ""), last_qty, last_px, time, message.file, message.line))
         order.filled_qty += last_qty
         if order.order_qty is not None and order.filled_qty > order.order_qty:
-            self._flag(order, AnomalyKind.OVERFILL, f"fills add up to {order.filled_qty}, over OrderQty (38) "
-                       f"{order.order_qty}", message.file, message.line, "8")  # fmt: skip
+            text = f"fills add up to {order.filled_qty}, over OrderQty (38) {order.order_qty}"
+            self._flag(order, AnomalyKind.OVERFILL, text, message.file, message.line, "8")
         side = _SIDES.get(order.side)
         if side is None:
             self._flag(order, AnomalyKind.BAD_VALUE, f"Side (54) {order.side!r}: fill not in positions",
@@ -336,6 +387,22 @@ class ReplayBook:
         book.apply_fill(order.account, order.symbol, side, last_qty, last_px)
         self._marks[order.session, order.symbol] = last_px
 
+    def _unknown_order(self, message: LogMessage, status: str, fill: bool) -> ReplayOrder | None:
+        data = message.fields.data
+        cl_ord_id = data.get("11", "")
+        kind = AnomalyKind.UNKNOWN_ORDER_FILL if fill else AnomalyKind.UNKNOWN_ORDER_REPORT
+        what = "fill" if fill else f"report (39={status})"
+        text = f"{what} on unknown ClOrdID (11) {cl_ord_id!r}, OrderID (37) {data.get('37')!r}"
+        self._anomaly(message, kind, text)
+        if status == "8" or not cl_ord_id:
+            return None  # a reject of an order we never saw: nothing to track
+        return self._open(message, data.get("41") or cl_ord_id, opened=False)
+
+    @staticmethod
+    def _rejects_duplicate(order: ReplayOrder, reason: str | None, order_id: str) -> bool:
+        """A reject (39=8) for a chain that saw its ClOrdID reused: is it the second order's?"""
+        return reason == "6" or (order_id not in _NO_ORDER_ID and order_id != order.order_id)
+
     # -- chains ------------------------------------------------------------------------------------
 
     def _open(self, message: LogMessage, root: str, *, opened: bool) -> ReplayOrder:
@@ -344,7 +411,8 @@ class ReplayBook:
         order.created = data.get("60") or data.get("52", "")
         self.orders.append(order)
         self._by_cl_ord_id[message.session, root] = order
-        self._count_open(None, order.status)
+        self.open_orders += 1
+        self.peak_open_orders = max(self.peak_open_orders, self.open_orders)
         return order
 
     def _find(self, session: str, orig: str, cl_ord_id: str, order_id: str | None) -> ReplayOrder | None:
@@ -361,59 +429,54 @@ class ReplayBook:
             self._by_cl_ord_id[session, cl_ord_id] = order
             order.cl_ord_ids.append(cl_ord_id)
 
-    def _take_terms(self, order: ReplayOrder, message: LogMessage, *, from_report: bool) -> None:
-        """Symbol, side, account and type from the order; quantity and price from its latest report."""
-        data = message.fields.data
+    def _take_terms(self, order: ReplayOrder, message: LogMessage) -> bool:
+        """Symbol, side and account from the first message that has them; OrderQty, Price, OrdType and
+        TimeInForce from the latest. Return True when the quantity changed."""
+        get = message.fields.data.get
         if not order.symbol:
-            order.symbol = data.get("55", "")
-            order.side = data.get("54", "")
+            order.symbol = get("55", "")
+            order.side = get("54", "")
         if not order.account:
-            order.account = data.get("1", "")
-        if from_report or not order.reports:
-            qty = self._decimal(message, order, 38)
-            if qty is not None:
-                order.order_qty = qty
-            price = self._decimal(message, order, 44)
-            if price is not None:
-                order.price = price
-            order.ord_type = data.get("40") or order.ord_type
-            order.time_in_force = data.get("59") or order.time_in_force
-        order.updated = data.get("52") or order.updated
+            order.account = get("1", "")
+        changed = False
+        raw = get("38", "")
+        if raw and raw != order._qty_raw:
+            order._qty_raw = raw
+            order.order_qty = self._number(message, order, raw, 38)
+            changed = True
+        raw = get("44", "")
+        if raw and raw != order._price_raw:
+            order._price_raw = raw
+            order.price = self._number(message, order, raw, 44)
+        order.ord_type = get("40") or order.ord_type
+        order.time_in_force = get("59") or order.time_in_force
+        order.updated = get("52") or order.updated
+        return changed
 
-    def _set_status(self, order: ReplayOrder, status: str) -> None:
-        self._count_open(order.status, status)
-        order.status = status
-
-    def _count_open(self, before: str | None, after: str) -> None:
-        was_open = before is not None and before not in _TERMINAL
-        now_open = after not in _TERMINAL
+    def _set_status(self, order: ReplayOrder, status: str, message: LogMessage) -> None:
+        if not status:
+            self._anomaly(message, AnomalyKind.MISSING_TAG, "ExecutionReport without OrdStatus (39)", order)
+            return
+        was_open = order.status not in _TERMINAL
+        now_open = status not in _TERMINAL
         if was_open != now_open:
             self.open_orders += 1 if now_open else -1
             self.peak_open_orders = max(self.peak_open_orders, self.open_orders)
+        order.status = status
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _is_fill(data: dict[str, str], status: str) -> bool:
-        if data.get("20") in _NOT_A_TRADE:
-            return False
-        exec_type = data.get("150")
-        if exec_type is None:  # FIX 4.0/4.1 reports have no ExecType: a fill shows in OrdStatus and LastShares
-            return status in ("1", "2") and data.get("32", "0") not in ("", "0")
-        return exec_type in _FILL_EXEC_TYPES
-
-    @staticmethod
-    def _regression_reason(data: dict[str, str]) -> str:
-        if data.get("20") == "1" or data.get("150") == "H":
-            return f" (a trade cancel of ExecID {data.get('19', '?')!r}; its fill stays in the positions)"
-        return ""
-
-    def _decimal(self, message: LogMessage, order: ReplayOrder, tag: int) -> Decimal | None:
-        try:
-            return optional_decimal(message.fields, tag)
-        except IncorrectDataFormat as exc:
-            self._anomaly(message, AnomalyKind.BAD_VALUE, exc.text, order)
+    def _number(self, message: LogMessage, order: ReplayOrder, raw: str, tag: int) -> Decimal | None:
+        """A quantity or price; a value that is not a number is an anomaly (worded as the gateway words it)."""
+        if not raw:
             return None
+        value = _decimal(raw)
+        if value is None:
+            try:
+                optional_decimal(message.fields, tag)
+            except IncorrectDataFormat as exc:
+                self._anomaly(message, AnomalyKind.BAD_VALUE, exc.text, order)
+        return value
 
     def _flag(
         self,

@@ -12,22 +12,21 @@ from replay.prefixes import Direction
 _KEYS: Final = tuple(str(tag) for tag in range(1000))
 
 
-class LogFields:
+class LogFields(msgspec.Struct, gc=False):
     """A message's fields as a ``FieldSource`` (first occurrence of a tag wins), header and body alike.
 
     ``data`` is the underlying ``{"35": "8", ...}`` mapping, for hot paths that look up many tags.
     """
 
-    __slots__ = ("data",)
-
-    def __init__(self, data: dict[str, str]) -> None:
-        self.data = data
+    data: dict[str, str]
 
     def get(self, tag: int) -> str | None:
         """Return the value of ``tag`` or None."""
         return self.data.get(_KEYS[tag] if tag < 1000 else str(tag))
 
-    header = get  # a flat message: header and body tags share one namespace
+    def header(self, tag: int) -> str | None:
+        """Return the value of ``tag`` or None (a flat message: header and body share one namespace)."""
+        return self.get(tag)
 
     def as_dict(self) -> dict[int, str]:
         """Return the fields keyed by tag number."""
@@ -55,6 +54,8 @@ class LogMessage(msgspec.Struct, gc=False):
     direction: Direction | None
     direction_source: str
     """prefix, own-compid, session-prefix, file-name or unknown."""
+    stream: str
+    """One direction of one session, for sequence numbers: ``SENDER->TARGET`` and the direction."""
     session: str
     """The session as the log's writer names it: ``BEGIN:OWN->PEER``, or ``BEGIN:A<->B`` when the
     direction is unknown."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Final, NamedTuple
+from typing import Final
 
 
 class Direction(StrEnum):
@@ -22,21 +22,32 @@ class Direction(StrEnum):
     OUTGOING = "out"
 
 
-class PrefixInfo(NamedTuple):
-    """What a prefix says: the layout's name, the time as written, the direction and a session id."""
-
-    layout: str
-    time: str
-    direction: Direction | None
-    session: str
-    """``FIX.4.4:SENDER->TARGET`` as the prefix names it (log4j, ScreenLog), else ""."""
+Prefix = tuple[str, str, "Direction | None", str]
+"""What a prefix says: the layout's name, the time as written, the direction, and the session id it names
+(``FIX.4.4:SENDER->TARGET`` in log4j and ScreenLog lines, else "")."""
 
 
-class Layout(NamedTuple):
-    """A known prefix layout."""
+class Layout:
+    """A known prefix layout: a name and a pattern with a ``time`` group and maybe ``dir`` and ``session``."""
 
-    name: str
-    pattern: re.Pattern[bytes]
+    __slots__ = ("has_direction", "has_session", "name", "pattern")
+
+    def __init__(self, name: str, pattern: re.Pattern[bytes]) -> None:
+        self.name = name
+        self.pattern = pattern
+        self.has_direction = "dir" in pattern.groupindex
+        self.has_session = "session" in pattern.groupindex
+
+    def read(self, match: re.Match[bytes]) -> Prefix:
+        """What a match of this layout's pattern says."""
+        direction = match.group("dir") if self.has_direction else None
+        session = match.group("session") if self.has_session else None
+        return (
+            self.name,
+            match.group("time").decode("latin-1"),
+            _WORDS[direction] if direction else None,
+            session.decode("latin-1") if session else "",
+        )
 
 
 _IN: Final = Direction.INCOMING
@@ -92,42 +103,21 @@ _GENERIC_TIME: Final = re.compile(
     rb"|\d\d:\d\d:\d\d(?:[.,]\d+)?"
 )
 _SESSION_ID: Final = re.compile(rb"FIXT?\.\d\.\d:[^\s:,>]+->[^\s:,>]+")
-_EMPTY: Final = PrefixInfo("bare", "", None, "")
+_EMPTY: Final[Prefix] = ("bare", "", None, "")
 
 
-def parse_layout(layout: Layout, prefix: bytes) -> PrefixInfo | None:
-    """Return what ``prefix`` says when it is entirely in ``layout``'s form, else None."""
-    match = layout.pattern.fullmatch(prefix)
-    if match is None:
-        return None
-    groups = match.groupdict()
-    direction = groups.get("dir")
-    session = groups.get("session")
-    return PrefixInfo(
-        layout.name,
-        match.group("time").decode("latin-1"),
-        _WORDS[direction] if direction else None,
-        session.decode("latin-1") if session else "",
-    )
-
-
-def parse_prefix(prefix: bytes, hint: Layout | None = None) -> tuple[PrefixInfo, Layout | None]:
+def parse_prefix(prefix: bytes, hint: Layout | None = None) -> tuple[Prefix, Layout | None]:
     """Return what ``prefix`` says and the layout that read it (None when no known layout did)."""
     if not prefix:
         return _EMPTY, hint
-    if hint is not None:
-        info = parse_layout(hint, prefix)
-        if info is not None:
-            return info, hint
-    for layout in LAYOUTS:
-        if layout is not hint:
-            info = parse_layout(layout, prefix)
-            if info is not None:
-                return info, layout
+    for layout in (hint, *LAYOUTS) if hint is not None else LAYOUTS:
+        match = layout.pattern.fullmatch(prefix)
+        if match is not None:
+            return layout.read(match), layout
     return _generic(prefix), None
 
 
-def _generic(prefix: bytes) -> PrefixInfo:
+def _generic(prefix: bytes) -> Prefix:
     text = prefix.replace(b"\x00", b"")
     if not text.strip():
         return _EMPTY
@@ -135,7 +125,7 @@ def _generic(prefix: bytes) -> PrefixInfo:
     direction = None if word is None else (_IN if word.group("in") else _OUT)
     time = _GENERIC_TIME.search(text)
     session = _SESSION_ID.search(text)
-    return PrefixInfo(
+    return (
         "other",
         time.group(0).decode("latin-1") if time else "",
         direction,

@@ -21,11 +21,10 @@ message whose data field holds an ``=`` or a SOH, where its RawData handling is 
 from __future__ import annotations
 
 import re
-import zlib
-from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import BinaryIO, Final
+from zlib import adler32
 
 import msgspec
 import simplefix
@@ -34,7 +33,7 @@ from simplefix.errors import ParsingError
 
 from replay.anomalies import AnomalyKind, Problem
 from replay.message import LogFields, LogMessage
-from replay.prefixes import Direction, Layout, PrefixInfo, continuation_length, parse_prefix
+from replay.prefixes import Direction, Layout, Prefix, continuation_length, parse_prefix
 
 SOH: Final = b"\x01"
 MAX_MESSAGE: Final = 1 << 20
@@ -78,12 +77,17 @@ class FileStats(msgspec.Struct, kw_only=True):
         return "events" if self.other_lines else "empty"
 
 
+_Key = tuple[Direction | None, str, str, str, str, str, str]
+"""Prefix direction, prefix session, BeginString, SenderCompID, TargetCompID, layout, delimiter."""
+_BARE: Final[Prefix] = ("bare", "", None, "")
+
+
 class _Pending:
     """A message whose CheckSum has not turned up yet."""
 
     __slots__ = ("data", "first_line", "layout", "lines", "prefix", "terminator")
 
-    def __init__(self, data: bytes, terminator: bytes, first_line: int, prefix: PrefixInfo, layout: Layout | None):
+    def __init__(self, data: bytes, terminator: bytes, first_line: int, prefix: Prefix, layout: Layout | None):
         self.data = data
         self.terminator = terminator
         self.first_line = first_line
@@ -100,14 +104,14 @@ def own_comp_id_from_file_name(name: str) -> str | None:
 
 def checksum(data: bytes) -> int:
     """Return the FIX CheckSum (10) of ``data``: the sum of its bytes modulo 256."""
-    # zlib.adler32's low half is (1 + sum of the bytes) mod 65521, exact for up to 256 bytes (256 x 255 < 65521):
+    # adler32's low half is (1 + sum of the bytes) mod 65521, exact for up to 256 bytes (256 x 255 < 65521):
     # the sum is done in C, 256 bytes at a time, 8x faster than sum(data) on a typical message.
     if len(data) <= 256:
-        return ((zlib.adler32(data) & 0xFFFF) - 1) & 0xFF
+        return ((adler32(data) & 0xFFFF) - 1) & 0xFF
     view = memoryview(data)
     total = 0
     for start in range(0, len(data), 256):
-        total += (zlib.adler32(view[start : start + 256]) & 0xFFFF) - 1
+        total += (adler32(view[start : start + 256]) & 0xFFFF) - 1
     return total & 0xFF
 
 
@@ -127,8 +131,8 @@ class LogReader:
         self._own = own_comp_id or None
         self._progress = progress
         self.stats = FileStats(file=self.name, own_comp_id=own_comp_id_from_file_name(path.name))
-        self._kinds: Counter[tuple[str, str, str, str]] = Counter()
-        self._sessions: dict[tuple[Direction | None, str, str, str, str], tuple[Direction | None, str, str]] = {}
+        self._kinds: dict[_Key, int] = {}
+        self._sessions: dict[_Key, tuple[Direction | None, str, str, str]] = {}
         self._index = 0
 
     def __iter__(self) -> Iterator[LogMessage]:
@@ -142,10 +146,12 @@ class LogReader:
         pending: _Pending | None = None
         hint: Layout | None = None
         number = 0
+        progress = self._progress
+        build = self._build
         for line in file:
             number += 1
-            if self._progress is not None and number % PROGRESS_EVERY == 0:
-                self._progress(file.tell())
+            if progress is not None and not number % PROGRESS_EVERY:
+                progress(file.tell())
             if pending is not None:
                 pending, rest = yield from self._continue(pending, line, number)
                 if rest is None:
@@ -155,14 +161,36 @@ class LogReader:
             if start < 0:
                 self.stats.other_lines += 1
                 continue
-            prefix, hint = parse_prefix(line[:start], hint)
+            if not start:
+                prefix: Prefix = _BARE
+            else:
+                match = hint.pattern.fullmatch(line, 0, start) if hint is not None else None
+                if match is None:
+                    prefix, hint = parse_prefix(line[:start], hint)
+                else:
+                    assert hint is not None
+                    prefix = hint.read(match)
+            # The common case, inline for speed: SOH, a BodyLength that lands on "10=", nothing after on the line.
+            head = _HEAD.match(line, start)
+            if head is not None and head.group(2) == SOH and (length := head.group(3)) is not None:
+                trailer = head.end() + 1 + int(length)
+                close = line.find(SOH, trailer + 3, trailer + 7)
+                if close > 0 and line.startswith(b"\x0110=", trailer - 1) and line.find(_BEGIN, close) < 0:
+                    declared = line[trailer + 3 : close]
+                    summed = line[start:trailer]
+                    computed = ((adler32(summed) & 0xFFFF) - 1) & 0xFF if len(summed) <= 256 else checksum(summed)
+                    problems = (
+                        () if declared.isdigit() and int(declared) == computed else (_bad_checksum(declared, computed),)
+                    )
+                    yield build(line[start : close + 1], number, prefix, "SOH", head.group(1), problems, 1)
+                    continue
             pending = yield from self._messages(line, start, number, prefix, hint)
         if pending is not None:
             yield self._message(pending.data, pending.first_line, pending.prefix, pending.lines, truncated=True)
         self.stats.lines = number
         self.stats.bytes = file.tell()
-        if self._progress is not None:
-            self._progress(self.stats.bytes)
+        if progress is not None:
+            progress(self.stats.bytes)
 
     def _continue(
         self, pending: _Pending, line: bytes, number: int
@@ -188,7 +216,7 @@ class LogReader:
         return None, (rest + terminator) if _BEGIN in rest else None
 
     def _messages(
-        self, line: bytes, start: int, number: int, prefix: PrefixInfo, layout: Layout | None
+        self, line: bytes, start: int, number: int, prefix: Prefix, layout: Layout | None
     ) -> Generator[LogMessage, None, _Pending | None]:
         """Yield every message of a line; return the last one if it runs on to the next line."""
         while start >= 0:
@@ -205,7 +233,7 @@ class LogReader:
                 yield self._message(line[start:following], number, prefix, 1, truncated=True)
                 start = following
                 continue
-            yield self._message(line[start:end], number, prefix, 1, head=head, delimiter=head.group(2))
+            yield self._message(line[start:end], number, prefix, 1, head=head)
             # Another message on the same line: back to back (FileStore .body) or after junk.
             start = line.find(_BEGIN, end)
         return None
@@ -216,53 +244,77 @@ class LogReader:
         self,
         raw: bytes,
         line: int,
-        prefix: PrefixInfo,
+        prefix: Prefix,
         lines: int,
         *,
         truncated: bool = False,
         head: re.Match[bytes] | None = None,
-        delimiter: bytes | None = None,
     ) -> LogMessage:
+        """Normalise, check and build a message found by the general path."""
         if head is None:
             head = _HEAD.match(raw)
-            delimiter = head.group(2) if head is not None else SOH
-        assert delimiter is not None
+        delimiter = head.group(2) if head is not None else SOH
         soh = raw if delimiter == SOH else _normalise(raw, delimiter)
         if not soh.endswith(SOH):
             soh += SOH
         problems = _check(soh, head.group(3) if head is not None else None, truncated)
-        data, malformed = _fields(soh)
-        if malformed is not None:
-            problems.append(Problem(AnomalyKind.MALFORMED_FIELD, f"malformed field {malformed[:40]!r}"))
-        for tag, name in _REQUIRED_HEADER:
-            if not data.get(tag):
-                problems.append(Problem(AnomalyKind.MISSING_TAG, f"{name} ({tag}) missing"))
-        begin = head.group(1).decode("latin-1") if head is not None else data.get("8", "")
+        name = _DELIMITER_NAMES.get(delimiter) or delimiter.decode("latin-1")
+        begin = head.group(1) if head is not None else b""
+        return self._build(soh, line, prefix, name, begin, tuple(problems), lines)
+
+    def _build(
+        self,
+        soh: bytes,
+        line: int,
+        prefix: Prefix,
+        delimiter: str,
+        begin_bytes: bytes,
+        problems: tuple[Problem, ...],
+        lines: int,
+    ) -> LogMessage:
+        """Split the fields, check the standard header, work out direction and session."""
+        text = soh.decode("latin-1")
+        data: dict[str, str] | None = None
+        if text.count("=") == text.count("\x01"):
+            # No "=" inside a value: one split in C gives tag, value, tag, value... Reversed, so the first wins.
+            tokens = text.replace("=", "\x01").split("\x01")
+            tags = tokens[-3::-2]
+            if "".join(tags).isdigit():
+                data = dict(zip(tags, tokens[-2::-2], strict=True))
+        if data is None:
+            data, malformed = _slow_fields(soh, text)
+            if malformed is not None:
+                problems += (Problem(AnomalyKind.MALFORMED_FIELD, f"malformed field {malformed[:40]!r}"),)
+        msg_type = data.get("35", "")
         sender = data.get("49", "")
         target = data.get("56", "")
-        direction, source, session = self._direction(prefix, begin, sender, target)
-        seq = data.get("34")
+        seq = data.get("34", "")
+        if not (msg_type and sender and target and seq):
+            problems += tuple(
+                Problem(AnomalyKind.MISSING_TAG, f"{name} ({tag}) missing")
+                for tag, name in _REQUIRED_HEADER
+                if not data.get(tag)
+            )
+        begin = begin_bytes.decode("latin-1") if begin_bytes else data.get("8", "")
+        layout, time, word, prefix_session = prefix
+        key = (word, prefix_session, begin, sender, target, layout, delimiter)
+        known = self._sessions.get(key)
+        if known is None:  # once per session and layout
+            known = self._sessions[key] = self._work_out_direction(word, prefix_session, begin, sender, target)
+        direction, source, session, stream = known
+        self._kinds[key] = self._kinds.get(key, 0) + 1
         index = self._index
         self._index = index + 1
-        delimiter_name = _DELIMITER_NAMES.get(delimiter) or delimiter.decode("latin-1")
-        self._kinds[prefix.layout, delimiter_name, source, begin] += 1
         return LogMessage(
-            self.name, line, index, LogFields(data), data.get("35", ""), begin, sender, target,
-            int(seq) if seq and seq.isdigit() else None, direction, source, session, prefix.time,
-            prefix.layout, delimiter_name, tuple(problems), lines, soh,
+            self.name, line, index, LogFields(data), msg_type, begin, sender, target,
+            int(seq) if seq.isdigit() else None, direction, source, stream, session, time, layout, delimiter,
+            problems, lines, soh,
         )  # fmt: skip
-
-    def _direction(self, prefix: PrefixInfo, begin: str, sender: str, target: str) -> tuple[Direction | None, str, str]:
-        """Direction, where it came from, and the session seen from the log's writer."""
-        key = (prefix.direction, prefix.session, begin, sender, target)
-        known = self._sessions.get(key)
-        if known is None:
-            known = self._sessions[key] = self._work_out_direction(*key)
-        return known
 
     def _work_out_direction(
         self, word: Direction | None, prefix_session: str, begin: str, sender: str, target: str
-    ) -> tuple[Direction | None, str, str]:
+    ) -> tuple[Direction | None, str, str, str]:
+        """Direction, where it came from, the session as the log's writer sees it, and the stream."""
         direction, source = word, "prefix"
         if direction is None:
             # Direction from the prefix when the log has one; otherwise the CompIDs against our own: the one
@@ -273,16 +325,19 @@ class LogReader:
                 if own and own in (sender, target) and sender != target:
                     direction, source = (Direction.OUTGOING if sender == own else Direction.INCOMING), where
                     break
+        stream = f"{begin}:{sender}->{target}:{direction or '?'}"
         if direction is None:
             low, high = sorted((sender, target))
-            return None, "unknown", f"{begin}:{low}<->{high}"
+            return None, "unknown", f"{begin}:{low}<->{high}", stream
         own, peer = (sender, target) if direction is Direction.OUTGOING else (target, sender)
-        return direction, source, f"{begin}:{own}->{peer}"
+        return direction, source, f"{begin}:{own}->{peer}", stream
 
     def _finish_stats(self) -> None:
         stats = self.stats
         stats.messages = self._index
-        for (layout, delimiter, source, begin), count in self._kinds.items():
+        for key, count in self._kinds.items():
+            _, _, begin, _, _, layout, delimiter = key
+            source = self._sessions[key][1]
             stats.layouts[layout] = stats.layouts.get(layout, 0) + count
             stats.delimiters[delimiter] = stats.delimiters.get(delimiter, 0) + count
             stats.direction_sources[source] = stats.direction_sources.get(source, 0) + count
@@ -350,8 +405,7 @@ def _check(soh: bytes, declared_length: bytes | None, truncated: bool) -> list[P
     declared = soh[trailer + 4 : -1]
     computed = checksum(soh[: trailer + 1])
     if not declared.isdigit() or int(declared) != computed:
-        text = f"CheckSum (10) is {declared.decode('latin-1')!r}, computed {computed:03d}"
-        problems.append(Problem(AnomalyKind.BAD_CHECKSUM, text))
+        problems.append(_bad_checksum(declared, computed))
     if declared_length is None:
         problems.append(Problem(AnomalyKind.MISSING_TAG, "BodyLength (9) missing"))
     else:
@@ -363,15 +417,8 @@ def _check(soh: bytes, declared_length: bytes | None, truncated: bool) -> list[P
     return problems
 
 
-def _fields(soh: bytes) -> tuple[dict[str, str], str | None]:
+def _slow_fields(soh: bytes, text: str) -> tuple[dict[str, str], str | None]:
     """Return ``{tag: value}`` (first occurrence wins) and the first malformed field, if any."""
-    text = soh.decode("latin-1")
-    if text.count("=") == text.count("\x01"):
-        # No "=" inside a value: one split in C gives tag, value, tag, value... Reversed, so the first wins.
-        tokens = text.replace("=", "\x01").split("\x01")
-        tags = tokens[-3::-2]
-        if "".join(tags).isdigit():
-            return dict(zip(tags, tokens[-2::-2], strict=True)), None
     if _RAW_LENGTH.search(soh):
         parsed = _simplefix_fields(soh)
         if parsed is not None:
@@ -385,6 +432,12 @@ def _fields(soh: bytes) -> tuple[dict[str, str], str | None]:
         elif part and malformed is None:
             malformed = part
     return data, malformed
+
+
+def _bad_checksum(declared: bytes, computed: int) -> Problem:
+    return Problem(
+        AnomalyKind.BAD_CHECKSUM, f"CheckSum (10) is {declared.decode('latin-1')!r}, computed {computed:03d}"
+    )
 
 
 def _simplefix_fields(soh: bytes) -> dict[str, str] | None:

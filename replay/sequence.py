@@ -13,21 +13,20 @@ from __future__ import annotations
 
 from replay.anomalies import Anomaly, AnomalyKind
 from replay.message import LogMessage
-from replay.prefixes import Direction
 
 
 class SequenceTracker:
     """Check MsgSeqNum (34) stream by stream."""
 
     def __init__(self) -> None:
-        self._expected: dict[tuple[Direction | None, str, str], int] = {}
+        self._expected: dict[str, int] = {}
 
     def check(self, message: LogMessage) -> Anomaly | None:
         """Advance the message's stream; return an anomaly when its number does not follow."""
         seq = message.seq_num
         if seq is None:
             return None
-        key = (message.direction, message.sender, message.target)
+        key = message.stream
         data = message.fields.data
         msg_type = message.msg_type
         if msg_type == "4":
