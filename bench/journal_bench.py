@@ -12,24 +12,20 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import create_engine, text
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from domain.clock import LiveClock  # noqa: E402
-from domain.enums import ExecType, OrdStatus, Side  # noqa: E402
-from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol  # noqa: E402
-from domain.reports import ExecutionReport  # noqa: E402
-from oms.store import journal as journal_module  # noqa: E402
-from oms.store.database import open_database  # noqa: E402
-from oms.store.journal import Journal  # noqa: E402
+from domain.clock import LiveClock
+from domain.enums import ExecType, OrdStatus, Side
+from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol
+from domain.reports import ExecutionReport
+from oms.store import journal as journal_module
+from oms.store.database import open_database
+from oms.store.journal import Journal
 
 
 def entry(i: int) -> tuple[dict, dict, ExecutionReport, dict]:
