@@ -59,6 +59,8 @@ class OrderFilled(VenueEvent, frozen=True, kw_only=True):
 
     last_qty: Decimal
     last_px: Decimal
+    commission: Decimal = Decimal(0)
+    """The fee the venue charged for this fill, in money (from Commission (12) and CommType (13))."""
 
 
 class OrderCanceled(VenueEvent, frozen=True, kw_only=True):

@@ -125,7 +125,9 @@ class OmsEngine:
             self._requests_sent[order_id] = requests
         for e in executions:  # positions are a fold over the executions, in the order they happened
             self.book.executions.add((VenueId(e["venue"]), ExecId(e["venue_exec_id"])))
-            self.positions.apply_fill(e["account"], e["symbol"], Side(e["side"]), e["last_qty"], e["last_px"])
+            self.positions.apply_fill(
+                e["account"], e["symbol"], Side(e["side"]), e["last_qty"], e["last_px"], e["commission"]
+            )
 
     # -- commands ----------------------------------------------------------------------------------
 
@@ -378,7 +380,9 @@ class OmsEngine:
         execution = position = None
         if isinstance(event, OrderFilled):
             execution = self._execution_row(order, event, report.exec_id)  # type: ignore[union-attr]
-            filled = self.positions.apply_fill(order.account, order.symbol, order.side, event.last_qty, event.last_px)
+            filled = self.positions.apply_fill(
+                order.account, order.symbol, order.side, event.last_qty, event.last_px, event.commission
+            )
             position = position_row(filled, event.ts_ns)
         self._journal.append(self._row(order), execution, report, position)
 
@@ -458,6 +462,7 @@ class OmsEngine:
             "exec_id": exec_id, "order_id": order.order_id, "venue": event.venue,
             "venue_exec_id": event.venue_exec_id, "account": order.account, "symbol": order.symbol,
             "side": order.side.value, "last_qty": event.last_qty, "last_px": event.last_px, "ts_ns": event.ts_ns,
+            "commission": event.commission,
         }  # fmt: skip
 
 

@@ -6,7 +6,6 @@ from typing import Protocol
 import quickfix
 import simplefix
 
-
 Recorder = Callable[[str, int, str, str | None, str, int], None]
 """Record a received message: (session, MsgSeqNum, MsgType, ClOrdID, FIX text, time received in ns)."""
 

@@ -151,6 +151,25 @@ def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -
     return decoder(fields, common) if decoder is not None else None
 
 
+def _filled(fields: FieldSource, common: dict[str, Any]) -> VenueEvent:
+    last_qty, last_px = required_decimal(fields, 32), required_decimal(fields, 31)
+    return OrderFilled(**common, last_qty=last_qty, last_px=last_px,
+                       commission=commission(fields, last_qty, last_px))  # fmt: skip
+
+
+def commission(fields: FieldSource, last_qty: Decimal, last_px: Decimal) -> Decimal:
+    """The fill's fee in money: Commission (12) as CommType (13) says (1 per unit, 2 percent, else absolute)."""
+    amount = optional_decimal(fields, 12)
+    if amount is None:
+        return Decimal(0)
+    comm_type = fields.get(13)
+    if comm_type == "1":
+        return amount * last_qty
+    if comm_type == "2":
+        return amount / 100 * last_qty * last_px
+    return amount
+
+
 def _rejected(fields: FieldSource, common: dict[str, Any]) -> VenueEvent:
     reason = enum_value(fields, 103, OrdRejReason, OrdRejReason.OTHER)
     return OrderRejected(**common, reason=reason, text=fields.get(58) or "rejected by venue")
@@ -158,7 +177,7 @@ def _rejected(fields: FieldSource, common: dict[str, Any]) -> VenueEvent:
 
 _EXEC_TYPE_DECODERS: dict[str, Any] = {
     ExecType.NEW: lambda f, c: OrderAccepted(**c),
-    ExecType.TRADE: lambda f, c: OrderFilled(**c, last_qty=required_decimal(f, 32), last_px=required_decimal(f, 31)),
+    ExecType.TRADE: lambda f, c: _filled(f, c),
     ExecType.REJECTED: _rejected,
     ExecType.CANCELED: lambda f, c: OrderCanceled(**c, text=f.get(58) or ""),
     ExecType.DONE_FOR_DAY: lambda f, c: OrderDoneForDay(**c, text=f.get(58) or ""),

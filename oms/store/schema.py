@@ -91,6 +91,7 @@ executions = Table(
     Column("side", String(1), nullable=False),
     Column("last_qty", Money, nullable=False),
     Column("last_px", Money, nullable=False),
+    Column("commission", Money, nullable=False, server_default="0"),
     Column("ts_ns", BigInteger, nullable=False),
     # An execution counts once, however often the venue resends it (PossDup) or a log is replayed.
     UniqueConstraint("venue", "venue_exec_id", name="uq_executions_venue_exec_id"),

@@ -147,3 +147,20 @@ def test_decode_execution_report_when_replaced_then_new_terms() -> None:
 
 def test_decode_execution_report_when_pending_cancel_ack_then_none() -> None:
     assert decode_execution_report(report(t150="6"), VenueId("V"), TestClock()) is None
+
+
+@pytest.mark.parametrize(
+    ("comm", "comm_type", "fee"), [("1.5", "3", "1.5"), ("0.01", "1", "0.3"), ("0.1", "2", "2.985")]
+)
+def test_decode_execution_report_when_commission_then_fee_in_money(comm: str, comm_type: str, fee: str) -> None:
+    fields = report(t150="F", t32="30", t31="99.5", t12=comm, t13=comm_type)
+
+    event = decode_execution_report(fields, VenueId("V"), TestClock())
+
+    assert isinstance(event, OrderFilled) and event.commission == Decimal(fee)
+
+
+def test_decode_execution_report_when_no_commission_then_zero_fee() -> None:
+    event = decode_execution_report(report(t150="F", t32="30", t31="99.5"), VenueId("V"), TestClock())
+
+    assert isinstance(event, OrderFilled) and event.commission == 0
