@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app import book_cli, replay_cli
+from app import book_cli, replay_cli, risk_cli
 from app.config import REPO_ROOT, load_config
 from fixgw.errors import GatewayError
 from fixgw.session.redaction import RedactingFilter
@@ -121,6 +121,8 @@ cli.command()(book_cli.order)
 cli.command()(book_cli.positions)
 cli.command()(book_cli.cancel)
 cli.add_typer(book_cli.db_cli, name="db")
+cli.add_typer(risk_cli.risk_cli, name="risk")
+cli.command()(risk_cli.kill)
 cli.command()(replay_cli.replay)
 
 

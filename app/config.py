@@ -31,6 +31,8 @@ class ClientConfig(_Strict):
     accounts: list[str] = []
     default_account: str | None = None
     """Account (1) for orders that carry none; defaults to the first of ``accounts``."""
+    cancel_on_disconnect: bool = False
+    """Cancel the client's working orders when its session drops or logs out (CME-style COD/COC)."""
 
     @property
     def effective_default_account(self) -> str:

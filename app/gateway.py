@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from app.admin import AdminServer
 from app.config import GatewayConfig
+from app.risk_admin import risk_routes
 from domain.bus import MessageBus
 from domain.clock import Clock, LiveClock
 from domain.ids import Account, OrderId, SessionKey, VenueId
@@ -26,6 +27,7 @@ from oms.engine import OmsEngine, decode_pending
 from oms.store import repository
 from oms.store.database import open_database
 from oms.store.journal import Journal
+from risk.controls import Control, Controls
 from risk.engine import RiskEngine
 
 log = logging.getLogger("fixgw.gateway")
@@ -50,7 +52,13 @@ class Gateway:
         self.oms = OmsEngine(self.bus, self.clock, self.journal, Book())
         self._restore_book()
         entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}
-        self.risk = RiskEngine(self.bus, self.clock, config.risk, config.instruments, entitlements)
+        self.controls = Controls(on_change=self._record_control)
+        self.controls.restore([Control(**row) for row in repository.load_controls(self.db)])
+        self.risk = RiskEngine(self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls)
+        self.oms.publish_restored(repository.load_executions(self.db))
+        self.clients.cancel_on_disconnect = frozenset(
+            c for c, cfg in config.clients.items() if cfg.cancel_on_disconnect
+        )
         fix_venues = self._fix_venues()
         self.ems = EmsEngine(self.bus, self.clock, self._router(), dict(fix_venues))
         for venue in fix_venues.values():
@@ -62,7 +70,13 @@ class Gateway:
         self.admin = AdminServer(config.admin.listen, config.admin_token_path(), {
             ("GET", "/health"): lambda _: (200, {"status": "ok"}),
             ("POST", "/orders/{order_id}/cancel"): self._admin_cancel,
+            **risk_routes(self),
         })  # fmt: skip
+
+    def _record_control(self, control: Control) -> None:
+        # Persisted on the journal's thread: no database I/O on the order path, even for a post-trade breach.
+        row = msgspec.structs.asdict(control)
+        self.journal.after_commit(lambda: repository.save_control(self.db, row))
 
     def _admin_cancel(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         order_id = OrderId(params["order_id"])

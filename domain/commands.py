@@ -117,3 +117,13 @@ class ReconcileVenue(msgspec.Struct, frozen=True, kw_only=True):
     """Ask the venue about every order whose request to it may not have arrived (after a (re)connect)."""
 
     venue: VenueId
+
+
+class CancelWorking(msgspec.Struct, frozen=True, kw_only=True):
+    """Cancel every working order in a scope (kill switch, risk breach, cancel-on-disconnect)."""
+
+    account: str | None = None
+    client: str | None = None
+    """A client CompID: its session's orders."""
+    everything: bool = False
+    reason: str

@@ -5,8 +5,8 @@ from decimal import Decimal
 import msgspec
 
 from domain.commands import ReplaceOrder
-from domain.enums import CxlRejReason, OrdRejReason, OrdStatus, OrdType, TimeInForce
-from domain.ids import ClOrdId, ExecId, OrderId, VenueId
+from domain.enums import CxlRejReason, OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
+from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
 
 
 class OrderDenied(msgspec.Struct, frozen=True, kw_only=True):
@@ -145,3 +145,20 @@ class ReplaceDenied(msgspec.Struct, frozen=True, kw_only=True):
 
     command: ReplaceOrder
     text: str
+
+
+class OrderUpdated(msgspec.Struct, frozen=True, kw_only=True):
+    """The OMS's view of an order after it changed (published on ``events.order``): what exposure follows."""
+
+    order_id: OrderId
+    session: SessionKey
+    account: Account
+    symbol: Symbol
+    side: Side
+    price: Decimal | None
+    leaves_qty: Decimal
+    """What is still working (0 once the order is closed)."""
+    last_qty: Decimal | None = None
+    last_px: Decimal | None = None
+    fee: Decimal = Decimal(0)
+    ts_ns: int

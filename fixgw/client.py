@@ -6,6 +6,7 @@ import logging
 
 from domain.bus import MessageBus
 from domain.clock import Clock
+from domain.commands import CancelWorking
 from domain.ids import Account, SessionKey
 from domain.reports import CancelReject, ClientReport, ExecutionReport
 from fixgw.codec import outbound
@@ -32,13 +33,18 @@ class ClientHandler:
         self._default_accounts = default_accounts
         self.record: Recorder | None = None
         """Where received messages are recorded, once processed (the journal's ``record_inbound``)."""
+        self.cancel_on_disconnect: frozenset[str] = frozenset()
+        """Client CompIDs whose working orders are canceled when their session goes down."""
         self.app = FixApplication(self, "clients")
 
     def on_logon(self, session: SessionKey) -> None:
         """Nothing to do yet when a client logs on."""
 
     def on_logout(self, session: SessionKey) -> None:
-        """Nothing to do yet when a client logs out."""
+        """Cancel the client's working orders if it asked for cancel-on-disconnect."""
+        client = session.split("->", 1)[-1].split(":", 1)[0]
+        if client in self.cancel_on_disconnect:
+            self._bus.post("oms.execute", CancelWorking(client=client, reason=f"cancel on disconnect of {client}"))
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Decode an order message into its command for the OMS; refuse every other application message."""

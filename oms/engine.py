@@ -20,6 +20,7 @@ from domain.clock import Clock
 from domain.commands import (
     CancelAtVenue,
     CancelOrder,
+    CancelWorking,
     MassCancel,
     QueryAtVenue,
     QueryOrder,
@@ -43,6 +44,7 @@ from domain.events import (
     OrderReplaced,
     OrderRouted,
     OrderStatusReported,
+    OrderUpdated,
     ReplaceApproved,
     ReplaceDenied,
     ReplaceRequested,
@@ -50,9 +52,9 @@ from domain.events import (
 )
 from domain.ids import ClOrdId, ExecId, OrderId, VenueId
 from domain.order import InvalidTransition, Order
+from domain.positions import Position, PositionBook
 from domain.reports import CancelReject, ClientReport, ExecutionReport, MassCancelReport
 from oms.book import Book
-from oms.positions import Position, PositionBook
 
 log = logging.getLogger("fixgw.oms")
 
@@ -100,7 +102,7 @@ class OmsEngine:
         self._commands: dict[type, Callable[[Any], None]] = {
             SubmitOrder: self._handle_submit, CancelOrder: self._handle_cancel, ReplaceOrder: self._handle_replace,
             QueryOrder: self._handle_query, MassCancel: self._handle_mass_cancel,
-            ReconcileVenue: self._handle_reconcile,
+            ReconcileVenue: self._handle_reconcile, CancelWorking: self._handle_cancel_working,
         }  # fmt: skip
         self._reconciling: set[OrderId] = set()
         bus.register("oms.execute", self.execute)
@@ -128,6 +130,20 @@ class OmsEngine:
             self.positions.apply_fill(
                 e["account"], e["symbol"], Side(e["side"]), e["last_qty"], e["last_px"], e["commission"]
             )
+
+    def publish_restored(self, executions: list[dict[str, Any]]) -> None:
+        """Tell subscribers (risk's exposure) what the restored book holds: every fill, then what still works."""
+        for e in executions:
+            order = self.book.by_id.get(OrderId(e["order_id"]))
+            if order is None:
+                continue
+            self._bus.publish("events.order", OrderUpdated(
+                order_id=order.order_id, session=order.session, account=order.account, symbol=order.symbol,
+                side=order.side, price=order.price, leaves_qty=_ZERO, last_qty=e["last_qty"], last_px=e["last_px"],
+                fee=e["commission"], ts_ns=e["ts_ns"]))  # fmt: skip
+        for order in self.book.by_id.values():
+            if not order.status.is_terminal and order.status is not OrdStatus.PENDING_NEW:
+                self._publish(order, None)
 
     # -- commands ----------------------------------------------------------------------------------
 
@@ -271,6 +287,17 @@ class OmsEngine:
         self._request_cancel(order, order.cl_ord_id, order.cl_ord_id, ts_ns)
         return None
 
+    def _handle_cancel_working(self, command: CancelWorking) -> None:
+        for order in list(self.book.by_id.values()):
+            in_scope = (
+                command.everything
+                or order.account == command.account
+                or (command.client is not None and order.session.split("->", 1)[-1].split(":", 1)[0] == command.client)
+            )
+            if in_scope and order.status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED) and order.pending is None:
+                log.warning("canceling order %s: %s", order.order_id, command.reason)
+                self._request_cancel(order, order.cl_ord_id, order.cl_ord_id, self._clock.now_ns())
+
     def _handle_query(self, command: QueryOrder) -> None:
         order = self.book.by_client.get((command.session, command.cl_ord_id))
         if order is None and command.order_id:
@@ -385,6 +412,7 @@ class OmsEngine:
             )
             position = position_row(filled, event.ts_ns)
         self._journal.append(self._row(order), execution, report, position)
+        self._publish(order, event)
 
     def _venue_cancel_reject(self, order: Order, request: CancelRequested, event: CancelRejected) -> CancelReject:
         response_to = (CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST if isinstance(request, ReplaceRequested)
@@ -399,6 +427,7 @@ class OmsEngine:
         order = self.book.by_id[event.order_id]
         self.book.route(order, event.venue, event.venue_cl_ord_id)
         self._journal.append(self._row(order), audit=_request_audit(order, "D", event.venue_cl_ord_id, event.ts_ns))
+        self._publish(order, event)
 
     def _find(self, event: OrderEvent) -> Order | None:
         if isinstance(event, OrderDenied | CancelRequested):
@@ -411,6 +440,14 @@ class OmsEngine:
         if order is None:
             log.warning("venue %s reported on unknown ClOrdID %s", event.venue, event.venue_cl_ord_id)
         return order
+
+    def _publish(self, order: Order, event: object) -> None:
+        fill = event if isinstance(event, OrderFilled) else None
+        self._bus.publish("events.order", OrderUpdated(
+            order_id=order.order_id, session=order.session, account=order.account, symbol=order.symbol,
+            side=order.side, price=order.price, leaves_qty=order.leaves_qty if not order.status.is_terminal else _ZERO,
+            last_qty=fill.last_qty if fill else None, last_px=fill.last_px if fill else None,
+            fee=fill.commission if fill else _ZERO, ts_ns=self._clock.now_ns()))  # fmt: skip
 
     # -- rows and reports --------------------------------------------------------------------------
 

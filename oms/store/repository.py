@@ -10,7 +10,7 @@ from domain.commands import SubmitOrder
 from domain.enums import OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol, VenueId
 from domain.order import Order
-from oms.store.schema import executions, messages, orders, positions
+from oms.store.schema import executions, messages, orders, positions, risk_audit, risk_controls
 
 
 def load_orders(engine: Engine) -> list[dict[str, Any]]:
@@ -139,3 +139,35 @@ def undelivered_reports(engine: Engine, after_id: int) -> list[dict[str, Any]]:
     )
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def save_control(engine: Engine, row: dict[str, Any]) -> None:
+    """Record a control change: in force (or lifted) in ``risk_controls``, and always in ``risk_audit``."""
+    key = (risk_controls.c.kind == row["kind"]) & (risk_controls.c.scope == row["scope"]) & (
+        risk_controls.c.key == row["key"])  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(risk_controls.delete().where(key))
+        if row["value"] not in ("active", "off"):
+            conn.execute(risk_controls.insert(), [row])
+        conn.execute(risk_audit.insert(), [row])
+
+
+def save_audit(engine: Engine, row: dict[str, Any]) -> None:
+    """Record a change that is not a control (e.g. a limit) in ``risk_audit``."""
+    with engine.begin() as conn:
+        conn.execute(risk_audit.insert(), [row])
+
+
+def load_controls(engine: Engine) -> list[dict[str, Any]]:
+    """The controls in force."""
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(risk_controls))]
+
+
+def load_risk_audit(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest control and limit changes, newest last."""
+    with engine.connect() as conn:
+        rows = [
+            dict(r._mapping) for r in conn.execute(select(risk_audit).order_by(risk_audit.c.id.desc()).limit(limit))
+        ]
+    return rows[::-1]

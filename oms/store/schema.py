@@ -138,3 +138,30 @@ journal_state = Table(
 )
 """Named high-water marks of the journal, e.g. ``delivered_through``: every outbound message row up to this
 id has been handed to its session (a restart re-sends the rest with PossResend=Y)."""
+
+risk_controls = Table(
+    "risk_controls",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("scope", String(16), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("value", String(32), nullable=False),
+    Column("who", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("ts_ns", BigInteger, nullable=False),
+)
+"""The operator controls in force (trading states, kill switches): restored at start."""
+
+risk_audit = Table(
+    "risk_audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("ts_ns", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("key", String(128), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("who", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+"""Every change of a control or a limit: who, when, why."""

@@ -1,0 +1,116 @@
+"""Admin API routes for pre-trade risk: limits, trading states, kill switches."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from domain.commands import CancelWorking
+from domain.enums import Side
+from oms.store import repository
+from risk.controls import Control, TradingState
+
+if TYPE_CHECKING:
+    from app.gateway import Gateway
+
+Answer = tuple[int, dict[str, Any]]
+
+
+def risk_routes(gateway: Gateway) -> dict[tuple[str, str], Any]:
+    """The routes, bound to a gateway."""
+    return {
+        ("GET", "/risk"): lambda _: show(gateway),
+        ("POST", "/risk/limits"): lambda body: set_limit(gateway, body),
+        ("POST", "/risk/state"): lambda body: set_state(gateway, body),
+        ("POST", "/kill"): lambda body: kill(gateway, body),
+    }
+
+
+def show(gateway: Gateway) -> Answer:
+    """Limits, controls in force, exposure per account and symbol, recent changes."""
+    with gateway.bus.lock:
+        exposure = gateway.risk.exposure
+        positions = [
+            {"account": p.account, "symbol": p.symbol, "position": p.qty, "avg_cost": p.avg_cost,
+             "realized_pnl": p.realized_pnl, "unrealized_pnl": p.unrealized_pnl,
+             "working_buy": exposure.working(p.account, p.symbol, _side("1")),
+             "working_sell": exposure.working(p.account, p.symbol, _side("2"))}
+            for p in exposure.positions.positions.values()
+        ]  # fmt: skip
+        controls = [_control_json(c) for c in gateway.controls.all()]
+        limits = gateway.risk.limits.model_dump(mode="json")
+    return 200, {"limits": limits, "controls": controls, "exposure": positions,
+                 "audit": repository.load_risk_audit(gateway.db, 20)}  # fmt: skip
+
+
+def set_limit(gateway: Gateway, body: dict[str, Any]) -> Answer:
+    """Change one limit live: {scope: default|account|symbol, key, name, value (null removes), who, reason}."""
+    scope, key, name = body.get("scope", "default"), body.get("key"), body.get("name", "")
+    if scope not in ("default", "account", "symbol") or (scope != "default" and not key):
+        return 400, {"error": "scope must be default, account (with key) or symbol (with key)"}
+    try:
+        value = None if body.get("value") is None else Decimal(str(body["value"]))
+        with gateway.bus.lock:
+            gateway.risk.set_limits(gateway.risk.limits.with_limit(scope, key, name, value))
+    except (ValueError, InvalidOperation, ValidationError) as exc:
+        return 400, {"error": _first_line(exc)}
+    row = {"ts_ns": gateway.clock.now_ns(), "kind": "limit", "scope": scope, "key": key or "",
+           "value": f"{name}={value}", "who": body.get("who", "?"), "reason": body.get("reason", "")}  # fmt: skip
+    gateway.journal.after_commit(lambda: repository.save_audit(gateway.db, row))
+    return 200, {"result": f"{scope} {key or ''} {name} = {value}".replace("  ", " ")}
+
+
+def set_state(gateway: Gateway, body: dict[str, Any]) -> Answer:
+    """Set the trading state: {scope: global|account, key, state: active|reduce_only|halted, who, reason}."""
+    scope = body.get("scope", "global")
+    try:
+        state = TradingState(body.get("state", ""))
+    except ValueError:
+        return 400, {"error": f"state must be one of {', '.join(s.value for s in TradingState)}"}
+    if scope not in ("global", "account") or (scope == "account" and not body.get("key")):
+        return 400, {"error": "scope must be global or account (with key)"}
+    control = _control(gateway, "state", scope, body, state.value)
+    with gateway.bus.lock:
+        gateway.controls.set(control)
+    return 200, {"result": f"{scope} {control.key} is {state.value}".replace("  ", " ")}
+
+
+def kill(gateway: Gateway, body: dict[str, Any]) -> Answer:
+    """Kill switch: {scope: global|account|session, key, on: bool, who, reason}; on cancels working orders."""
+    scope, on = body.get("scope", "global"), bool(body.get("on", True))
+    if scope not in ("global", "account", "session") or (scope != "global" and not body.get("key")):
+        return 400, {"error": "scope must be global, account (with key) or session (client CompID as key)"}
+    control = _control(gateway, "kill", scope, body, "on" if on else "off")
+    with gateway.bus.lock:
+        gateway.controls.set(control)
+        if on:
+            reason = f"kill switch ({scope} {control.key}) by {control.who}: {control.reason}"
+            command = CancelWorking(
+                account=control.key if scope == "account" else None,
+                client=control.key if scope == "session" else None,
+                everything=scope == "global",
+                reason=reason,
+            )
+            gateway.bus.send("oms.execute", command)
+    verb = "on: new orders are refused and working orders are being canceled" if on else "off"
+    return 200, {"result": f"kill switch {scope} {control.key} {verb}".replace("  ", " ")}
+
+
+def _control(gateway: Gateway, kind: str, scope: str, body: dict[str, Any], value: str) -> Control:
+    return Control(kind=kind, scope=scope, key=body.get("key") or "" if scope != "global" else "", value=value,
+                   who=body.get("who", "?"), reason=body.get("reason", ""), ts_ns=gateway.clock.now_ns())  # fmt: skip
+
+
+def _control_json(control: Control) -> dict[str, Any]:
+    return {"kind": control.kind, "scope": control.scope, "key": control.key, "value": control.value,
+            "who": control.who, "reason": control.reason, "ts_ns": control.ts_ns}  # fmt: skip
+
+
+def _side(code: str) -> Side:
+    return Side(code)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

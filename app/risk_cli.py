@@ -1,0 +1,101 @@
+"""CLI for pre-trade risk on the running gateway: fixgw risk show|set|state, fixgw kill on|off."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from app.admin import AdminClient
+from app.config import REPO_ROOT, load_config
+from fixgw.errors import ConfigError
+
+console = Console(width=None if sys.stdout.isatty() else 180)
+risk_cli = typer.Typer(help="Pre-trade risk on the running gateway: limits, trading states.", no_args_is_help=True)
+SettingsOption = Annotated[Path, typer.Option("--settings", "-s", help="fixgw settings (TOML).")]
+ReasonOption = Annotated[str, typer.Option("--reason", "-r", help="Why: kept in the audit trail.")]
+DEFAULT_SETTINGS = REPO_ROOT / "fixgw.toml"
+
+
+def _call(settings: Path, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    status, answer = AdminClient(load_config(settings).admin_token_path()).call(method, path, body)
+    if status != 200:
+        raise ConfigError(answer.get("error", f"the gateway answered HTTP {status}"))
+    return answer
+
+
+@risk_cli.command("show")
+def show(settings: SettingsOption = DEFAULT_SETTINGS, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show limits, trading states and kill switches in force, exposure, and recent changes."""
+    answer = _call(settings, "GET", "/risk")
+    if as_json:
+        typer.echo(json.dumps(answer, indent=2, default=str))
+        return
+    console.print_json(json.dumps({"limits": answer["limits"]}))
+    controls = Table(title="Controls in force")
+    for name in ("kind", "scope", "key", "value", "who", "reason"):
+        controls.add_column(name)
+    for c in answer["controls"]:
+        controls.add_row(c["kind"], c["scope"], c["key"], c["value"], c["who"], c["reason"])
+    console.print(controls)
+    exposure = Table(title="Exposure")
+    for name in ("account", "symbol", "position", "working_buy", "working_sell", "realized_pnl", "unrealized_pnl"):
+        exposure.add_column(name)
+    for e in answer["exposure"]:
+        exposure.add_row(*(str(e[k]) for k in ("account", "symbol", "position", "working_buy", "working_sell",
+                                               "realized_pnl", "unrealized_pnl")))  # fmt: skip
+    console.print(exposure)
+
+
+@risk_cli.command("set")
+def set_limit(
+    limit: Annotated[str, typer.Argument(help="Limit name, e.g. max_order_qty, price_band_pct, credit_limit.")],
+    value: Annotated[str, typer.Argument(help="New value, or 'none' to remove the limit at this scope.")],
+    account: Annotated[str | None, typer.Option(help="Set it for this account.")] = None,
+    symbol: Annotated[str | None, typer.Option(help="Set it for this symbol.")] = None,
+    reason: ReasonOption = "",
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """Change a limit on the running gateway at once (the settings file applies again after a restart)."""
+    if account and symbol:
+        raise ConfigError("give --account or --symbol, not both")
+    scope, key = ("account", account) if account else ("symbol", symbol) if symbol else ("default", None)
+    body = {"scope": scope, "key": key, "name": limit, "value": None if value.lower() == "none" else value,
+            "who": getpass.getuser(), "reason": reason}  # fmt: skip
+    console.print(_call(settings, "POST", "/risk/limits", body)["result"])
+
+
+@risk_cli.command("state")
+def state(
+    new_state: Annotated[str, typer.Argument(metavar="STATE", help="active, reduce_only or halted.")],
+    account: Annotated[str | None, typer.Option(help="Only this account (default: the whole gateway).")] = None,
+    reason: ReasonOption = "",
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """Set the trading state of an account or of the whole gateway."""
+    body = {"scope": "account" if account else "global", "key": account, "state": new_state,
+            "who": getpass.getuser(), "reason": reason}  # fmt: skip
+    console.print(_call(settings, "POST", "/risk/state", body)["result"])
+
+
+def kill(
+    switch: Annotated[str, typer.Argument(metavar="on|off", help="Turn the kill switch on or off.")],
+    account: Annotated[str | None, typer.Option(help="Only this account.")] = None,
+    session: Annotated[str | None, typer.Option(help="Only this client session (its CompID).")] = None,
+    reason: ReasonOption = "",
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """Kill switch: refuse new orders and replaces and cancel every working order in scope (until off)."""
+    if switch not in ("on", "off"):
+        raise ConfigError("say `fixgw kill on` or `fixgw kill off`")
+    if account and session:
+        raise ConfigError("give --account or --session, not both")
+    scope, key = ("account", account) if account else ("session", session) if session else ("global", None)
+    body = {"scope": scope, "key": key, "on": switch == "on", "who": getpass.getuser(), "reason": reason}
+    console.print(_call(settings, "POST", "/kill", body)["result"])

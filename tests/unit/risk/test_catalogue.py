@@ -1,0 +1,183 @@
+"""The rest of the pre-trade catalogue: band, position, credit, loss, restricted, states, kill switches,
+throttle, duplicates; and the post-trade reaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from domain.bus import MessageBus
+from domain.clock import TestClock
+from domain.commands import CancelWorking
+from domain.enums import OrdRejReason, OrdType, Side
+from domain.events import OrderDenied, OrderUpdated
+from domain.ids import Account, OrderId, SessionKey, Symbol
+from risk.checks import check_credit, check_position_limit, check_price_band, check_trading_state
+from risk.controls import Control, Controls, TradingState
+from risk.engine import RiskEngine
+from risk.limits import Instrument, LimitSet, RiskLimits
+from tests.factories import new_order
+
+D = Decimal
+
+
+def test_price_band_when_limit_price_outside_then_denied_naming_distance() -> None:
+    limits = LimitSet(price_band_pct=D(5))
+
+    assert check_price_band(new_order(price=D("104.99")), limits, D(100)) is None
+    denial = check_price_band(new_order(price=D("106")), limits, D(100))
+
+    assert denial is not None and "6.00% from reference 100" in denial.text
+    assert check_price_band(new_order(ord_type=OrdType.MARKET, price=None), limits, D(100)) is None
+
+
+@pytest.mark.parametrize(
+    ("side", "position", "working", "qty", "denied"),
+    [(Side.BUY, 50, 30, 20, False), (Side.BUY, 50, 30, 21, True), (Side.SELL, 0, 40, 60, False),
+     (Side.SELL, -10, 40, 51, True)],
+)  # fmt: skip
+def test_position_limit_when_projected_with_working_orders(
+    side: Side, position: int, working: int, qty: int, denied: bool
+) -> None:
+    limits = LimitSet(max_long_qty=D(100), max_short_qty=D(100))
+
+    denial = check_position_limit(new_order(side=side, order_qty=D(qty)), limits, D(position), D(working))
+
+    assert (denial is not None) is denied
+    if denial:
+        assert denial.reason is OrdRejReason.ORDER_EXCEEDS_LIMIT
+
+
+def test_credit_when_open_plus_position_plus_order_over_limit_then_broker_credit() -> None:
+    denial = check_credit(new_order(order_qty=D(10)), LimitSet(credit_limit=D(5000)), D(4500), D(60))
+
+    assert denial is not None and denial.reason is OrdRejReason.BROKER_OPTION
+    assert "4500 in use + 10 x 60 = 5100 > limit 5000" in denial.text
+
+
+@pytest.mark.parametrize(
+    ("state", "position", "side", "qty", "working", "denied"),
+    [(TradingState.HALTED, 10, Side.SELL, 1, 0, True), (TradingState.REDUCE_ONLY, 10, Side.SELL, 10, 0, False),
+     (TradingState.REDUCE_ONLY, 10, Side.SELL, 6, 5, True), (TradingState.REDUCE_ONLY, 10, Side.BUY, 1, 0, True),
+     (TradingState.REDUCE_ONLY, 0, Side.SELL, 1, 0, True), (TradingState.ACTIVE, 0, Side.BUY, 1, 0, False)],
+)  # fmt: skip
+def test_trading_state_when_state_then_only_allowed_orders_pass(
+    state: TradingState, position: int, side: Side, qty: int, working: int, denied: bool
+) -> None:
+    order = new_order(side=side, order_qty=D(qty))
+
+    assert (check_trading_state(order, state, "why", D(position), D(working)) is not None) is denied
+
+
+def control(kind: str, scope: str, key: str, value: str) -> Control:
+    return Control(kind=kind, scope=scope, key=key, value=value, who="ops", reason="test", ts_ns=1)
+
+
+def test_controls_when_global_and_account_states_then_strictest_wins_and_off_lifts() -> None:
+    controls = Controls()
+    controls.set(control("state", "global", "", "reduce_only"))
+    controls.set(control("state", "account", "A", "halted"))
+
+    assert controls.state("A")[0] is TradingState.HALTED
+    assert controls.state("B")[0] is TradingState.REDUCE_ONLY
+    controls.set(control("state", "global", "", "active"))
+    assert controls.state("B")[0] is TradingState.ACTIVE
+
+
+def test_controls_when_kill_switch_for_session_then_only_that_client_blocked() -> None:
+    changes: list[Control] = []
+    controls = Controls(on_change=changes.append)
+    controls.set(control("kill", "session", "CLIENT2", "on"))
+
+    assert controls.kill_switch("ACCT1", "CLIENT2") is not None
+    assert controls.kill_switch("ACCT1", "CLIENT1") is None
+    assert [c.value for c in changes] == ["on"]
+
+
+class Harness:
+    def __init__(self, limits: RiskLimits, clock: TestClock | None = None) -> None:
+        self.bus = MessageBus()
+        self.clock = clock or TestClock()
+        self.sent: list[tuple[str, Any]] = []
+        for endpoint in ("ems.execute", "oms.process", "oms.execute"):
+            self.bus.register(endpoint, lambda m, e=endpoint: self.sent.append((e, m)))
+        self.risk = RiskEngine(self.bus, self.clock, limits, {"MSFT": Instrument(reference_price=D(100))})
+
+    def denials(self) -> list[OrderDenied]:
+        return [m for e, m in self.sent if isinstance(m, OrderDenied)]
+
+    def fill(self, side: Side, qty: str, px: str, order_id: str = "F1") -> None:
+        update = OrderUpdated(
+            order_id=OrderId(order_id), session=SessionKey("FIX.4.4:FIXGW->CLIENT1"), account=Account("ACCT1"),
+            symbol=Symbol("MSFT"), side=side, price=D(px), leaves_qty=D(0), last_qty=D(qty), last_px=D(px), ts_ns=1,
+        )  # fmt: skip
+        self.bus.publish("events.order", update)
+
+
+def test_engine_when_order_rate_exceeded_then_denied_until_window_passes() -> None:
+    h = Harness(RiskLimits(default=LimitSet(max_orders_per_second=2)))
+
+    for i in range(3):
+        h.risk.execute(new_order(order_id=OrderId(f"O{i}"), price=D(100 + i)))
+    h.clock.advance(1_000_000_000)
+    h.risk.execute(new_order(order_id=OrderId("O9")))
+
+    assert [d.order_id for d in h.denials()] == ["O2"]
+    assert "order rate limit" in h.denials()[0].text
+
+
+def test_engine_when_identical_order_within_window_then_duplicate_103_6() -> None:
+    h = Harness(RiskLimits(default=LimitSet(duplicate_window_ms=500)))
+
+    h.risk.execute(new_order(order_id=OrderId("O1")))
+    h.clock.advance(100_000_000)
+    h.risk.execute(new_order(order_id=OrderId("O2")))
+    h.clock.advance(600_000_000)
+    h.risk.execute(new_order(order_id=OrderId("O3")))
+
+    assert [(d.order_id, d.reason) for d in h.denials()] == [("O2", OrdRejReason.DUPLICATE_ORDER)]
+
+
+def test_engine_when_restricted_symbol_then_denied() -> None:
+    h = Harness(RiskLimits(accounts={"ACCT1": LimitSet(restricted_symbols=frozenset({"MSFT"}))}))
+
+    h.risk.execute(new_order())
+
+    assert "restricted" in h.denials()[0].text
+
+
+def test_engine_when_fill_breaches_position_limit_then_reduce_only_and_working_orders_canceled() -> None:
+    h = Harness(RiskLimits(default=LimitSet(max_long_qty=D(100)), on_breach="reduce_only"))
+
+    h.fill(Side.BUY, "150", "100")
+
+    assert h.risk.controls.state("ACCT1")[0] is TradingState.REDUCE_ONLY
+    [(endpoint, cancel)] = [(e, m) for e, m in h.sent if isinstance(m, CancelWorking)]
+    assert endpoint == "oms.execute" and cancel.account == "ACCT1"
+    h.risk.execute(new_order(order_id=OrderId("B"), side=Side.BUY, order_qty=D(1)))
+    h.risk.execute(new_order(order_id=OrderId("S"), side=Side.SELL, order_qty=D(50)))
+    assert [d.order_id for d in h.denials()] == ["B"]
+
+
+def test_engine_when_loss_limit_reached_after_fill_then_halted() -> None:
+    h = Harness(RiskLimits(default=LimitSet(max_daily_loss=D(1000)), on_breach="halt"))
+
+    h.fill(Side.BUY, "100", "100", order_id="F1")
+    h.fill(Side.SELL, "100", "89", order_id="F2")  # realized -1100
+
+    assert h.risk.controls.state("ACCT1")[0] is TradingState.HALTED
+    h.risk.execute(new_order(order_id=OrderId("X")))
+    assert "halted" in h.denials()[0].text
+
+
+def test_engine_when_working_orders_followed_then_position_check_counts_them() -> None:
+    h = Harness(RiskLimits(default=LimitSet(max_long_qty=D(100))))
+    h.bus.publish("events.order", OrderUpdated(
+        order_id=OrderId("W1"), session=SessionKey("S"), account=Account("ACCT1"), symbol=Symbol("MSFT"),
+        side=Side.BUY, price=D(99), leaves_qty=D(80), ts_ns=1))  # fmt: skip
+
+    h.risk.execute(new_order(order_id=OrderId("O1"), order_qty=D(30)))
+
+    assert "working 80" in h.denials()[0].text
