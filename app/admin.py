@@ -60,8 +60,9 @@ class AdminServer:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop serving."""
-        self._http.shutdown()
+        """Stop serving and close the socket."""
+        if self._thread.is_alive():
+            self._http.shutdown()
         self._http.server_close()
 
     def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:

@@ -113,4 +113,7 @@ def _side(code: str) -> Side:
 
 
 def _first_line(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,123 @@
+"""Risk controls on a running gateway: kill switch from the CLI, cancel-on-disconnect, controls across restarts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from app.config import ClientConfig
+from app.gateway import Gateway
+from domain.enums import OrdStatus, Side
+from oms.store import repository
+from tests.conftest import ROOT
+from tests.integration.conftest import System, make_config, start_system, stop_system
+
+pytestmark = pytest.mark.integration
+
+
+def fixgw(settings: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", "from app.cli import main; main()", *args, "--settings", str(settings)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+
+
+def settings_for(system: System, tmp_path: Path) -> Path:
+    path = tmp_path / "cli.toml"
+    path.write_text(f'[admin]\ntoken_file = "{system.work / "admin.token"}"\n')
+    return path
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Wait for a condition that no message announces to this process (it happens between gateway and venue)."""
+    deadline = time.monotonic() + timeout
+    ready = threading.Event()
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        ready.wait(0.01)
+    return True
+
+
+def resting(system: System, cl_ord_id: str) -> str:
+    system.client.send_order(cl_ord_id, "MSFT", Side.BUY, Decimal(10), Decimal("99.50"))
+    return system.client.wait_for(lambda m: m.get(11) == cl_ord_id and m.get(150) == "0")[37]
+
+
+def test_kill_switch_when_on_then_working_orders_canceled_new_ones_denied_and_off_restores(
+    system: System, tmp_path: Path
+) -> None:
+    settings = settings_for(system, tmp_path)
+    order_id = resting(system, "K1")
+
+    on = fixgw(settings, "kill", "on", "--account", "ACCT1", "--reason", "runaway algo")
+    canceled = system.client.wait_for(lambda m: m.get(11) == "K1" and m.get(150) == "4")
+    system.client.send_order("K2", "MSFT", Side.BUY, Decimal(1), Decimal("99.50"))
+    denied = system.client.wait_for(lambda m: m.get(11) == "K2" and m.get(150) == "8")
+    off = fixgw(settings, "kill", "off", "--account", "ACCT1", "--reason", "fixed")
+    system.client.send_order("K3", "MSFT", Side.BUY, Decimal(1), Decimal("99.50"))
+    accepted = system.client.wait_for(lambda m: m.get(11) == "K3" and m.get(150) in ("0", "8"))
+
+    assert on.returncode == 0 and off.returncode == 0, on.stderr + off.stderr
+    assert canceled[37] == order_id
+    assert "kill switch" in denied[58] and "runaway algo" in denied[58]
+    assert accepted[150] == "0"
+    audit = repository.load_risk_audit(system.gateway.db)
+    assert [(a["kind"], a["value"], a["reason"]) for a in audit] == [
+        ("kill", "on", "runaway algo"),
+        ("kill", "off", "fixed"),
+    ]
+
+
+def test_risk_set_when_limit_lowered_live_then_next_order_denied_by_it(system: System, tmp_path: Path) -> None:
+    settings = settings_for(system, tmp_path)
+
+    result = fixgw(settings, "risk", "set", "max_order_qty", "5", "--account", "ACCT1", "--reason", "test")
+    system.client.send_order("L1", "MSFT", Side.BUY, Decimal(6), Decimal("99.50"))
+    denied = system.client.wait_for(lambda m: m.get(11) == "L1" and m.get(150) == "8")
+    bad = fixgw(settings, "risk", "set", "max_order_qty", "0", "--reason", "test")
+
+    assert result.returncode == 0, result.stderr
+    assert "limit 5" in denied[58]
+    assert bad.returncode == 2 and "greater than 0" in bad.stderr
+
+
+def test_controls_when_gateway_restarts_then_kill_switch_still_on(tmp_path: Path) -> None:
+    system = start_system(tmp_path, make_config(tmp_path))
+    try:
+        assert fixgw(settings_for(system, tmp_path), "kill", "on", "--reason", "incident").returncode == 0
+        assert system.gateway.journal.flush()
+    finally:
+        stop_system(system)
+
+    restarted = Gateway(make_config(tmp_path), system.gateway_sessions)
+    try:
+        kill = restarted.controls.kill_switch("ACCT1", "CLIENT1")
+        assert kill is not None and kill.reason == "incident"
+    finally:
+        restarted.stop()
+
+
+def test_cancel_on_disconnect_when_client_drops_then_its_working_orders_canceled(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    clients = {"CLIENT1": ClientConfig(accounts=["ACCT1"], cancel_on_disconnect=True)}
+    system = start_system(tmp_path, config.model_copy(update={"clients": clients}))
+    try:
+        order_id = resting(system, "COD-1")
+        system.client.stop()
+        order = system.gateway.oms.book.by_id[order_id]  # type: ignore[index]
+
+        assert wait_until(lambda: order.status is OrdStatus.CANCELED)
+        assert system.gateway.journal.flush()
+        [row] = [r for r in repository.load_orders(system.gateway.db) if r["order_id"] == order_id]
+        assert row["status"] == "4"
+        book = system.venue.simulator.engine.book("MSFT")
+        assert not any(o.cl_ord_id == order_id for level in book.bids.levels.values() for o in level)
+    finally:
+        system.gateway.stop()
+        system.venue.stop()
