@@ -80,11 +80,16 @@ class PositionBook:
     def apply_fill(self, account: str, symbol: str, side: Side, qty: Decimal, price: Decimal,
                    fee: Decimal = _ZERO) -> Position:  # fmt: skip
         """Fold a fill into its position and return the position."""
+        position = self.open(account, symbol)
+        position.apply_fill(side, qty, price, fee)
+        return position
+
+    def open(self, account: str, symbol: str) -> Position:
+        """Return the position, creating a flat one if there is none."""
         key = (account, symbol)
         position = self.positions.get(key)
         if position is None:
             position = self.positions[key] = Position(account, symbol)
-        position.apply_fill(side, qty, price, fee)
         return position
 
     def mark(self, symbol: str, price: Decimal) -> None:

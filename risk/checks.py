@@ -84,8 +84,8 @@ def check_price_band(order: OrderTerms, limits: LimitSet, reference: Decimal) ->
     band = limits.price_band_pct
     if band is None or order.ord_type is not OrdType.LIMIT or order.price is None:
         return None
-    distance = abs(order.price - reference) / reference * 100
-    if distance > band:
+    if abs(order.price - reference) * 100 > band * reference:  # no division on the passing path
+        distance = abs(order.price - reference) / reference * 100
         return Denial(
             OrdRejReason.OTHER,
             f"price band: {order.price} is {distance:.2f}% from reference {reference} (band {band}%, {order.symbol})",

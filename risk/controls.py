@@ -66,6 +66,8 @@ class Controls:
 
     def state(self, account: str) -> tuple[TradingState, Control | None]:
         """The strictest trading state for ``account`` (global or its own)."""
+        if not self._states:  # the usual case, on the order path
+            return TradingState.ACTIVE, None
         found = [c for c in (self._states.get(("global", "")), self._states.get(("account", account))) if c]
         if not found:
             return TradingState.ACTIVE, None
@@ -74,6 +76,8 @@ class Controls:
 
     def kill_switch(self, account: str, client: str) -> Control | None:
         """The kill switch that blocks ``account`` trading from ``client``'s session, if any is on."""
+        if not self._kills:
+            return None
         for key in (("global", ""), ("account", account), ("session", client)):
             control = self._kills.get(key)
             if control is not None:

@@ -5,6 +5,7 @@ One function decides, for new orders and replaces alike, so that the gateway and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from domain.enums import OrdRejReason
@@ -15,6 +16,7 @@ Entitlements = Mapping[str, frozenset[str]]
 """Client CompID (the session's TargetCompID on our acceptor) -> the accounts it may trade."""
 
 
+@functools.cache
 def client_comp_id(session: SessionKey) -> str:
     """Return the client's CompID of an acceptor session key such as ``FIX.4.4:FIXGW->CLIENT1``."""
     return session.split("->", 1)[-1].split(":", 1)[0]

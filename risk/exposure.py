@@ -34,7 +34,12 @@ class Exposure:
         self._working: dict[OrderId, _Working] = {}
         self._open_qty: dict[tuple[str, str, Side], Decimal] = defaultdict(Decimal)
         self._open_notional: dict[str, Decimal] = defaultdict(Decimal)
-        self._by_account: dict[str, list[Position]] = defaultdict(list)
+        self._by_symbol: dict[str, list[Position]] = defaultdict(list)
+        # Running totals per account, kept exact as fills and marks move, so checks never loop over positions:
+        self._realized: dict[str, Decimal] = defaultdict(Decimal)  # sum of realized P&L
+        self._cost: dict[str, Decimal] = defaultdict(Decimal)  # sum of qty x avg_cost
+        self._value: dict[str, Decimal] = defaultdict(Decimal)  # sum of qty x mark
+        self._gross: dict[str, Decimal] = defaultdict(Decimal)  # sum of |qty| x mark
 
     def on_order(self, update: OrderUpdated) -> None:
         """Follow one order change: its working quantity, and its fill if it had one."""
@@ -52,12 +57,30 @@ class Exposure:
             self._fill(update, update.last_qty, update.last_px)
 
     def _fill(self, update: OrderUpdated, qty: Decimal, price: Decimal) -> None:
-        known = self.positions.get(update.account, update.symbol)
-        position = self.positions.apply_fill(update.account, update.symbol, update.side, qty, price, update.fee)
-        if known is None:
-            self._by_account[update.account].append(position)
-        self.marks[update.symbol] = price
-        self.positions.mark(update.symbol, price)
+        position = self.positions.get(update.account, update.symbol)
+        if position is None:
+            position = self.positions.open(update.account, update.symbol)
+            self._by_symbol[update.symbol].append(position)
+        self._count(position, -1)
+        position.apply_fill(update.side, qty, price, update.fee)
+        self._count(position, +1)
+        self._mark(update.symbol, price)
+
+    def _count(self, p: Position, sign: int) -> None:
+        mark = p.mark if p.mark is not None else p.avg_cost
+        self._realized[p.account] += sign * p.realized_pnl
+        self._cost[p.account] += sign * p.qty * p.avg_cost
+        self._value[p.account] += sign * p.qty * mark
+        self._gross[p.account] += sign * abs(p.qty) * mark
+
+    def _mark(self, symbol: str, price: Decimal) -> None:
+        self.marks[symbol] = price
+        for p in self._by_symbol[symbol]:
+            old = p.mark if p.mark is not None else p.avg_cost
+            if old != price:
+                self._value[p.account] += p.qty * (price - old)
+                self._gross[p.account] += abs(p.qty) * (price - old)
+                p.mark = price
 
     def position(self, account: str, symbol: str) -> Decimal:
         """Signed position (long positive)."""
@@ -75,9 +98,8 @@ class Exposure:
 
     def account_notional(self, account: str) -> Decimal:
         """Open-order notional plus the absolute notional of every position at its mark."""
-        held = sum((abs(p.qty) * (p.mark or p.avg_cost) for p in self._by_account.get(account, ())), _ZERO)
-        return self._open_notional.get(account, _ZERO) + held
+        return self._open_notional.get(account, _ZERO) + self._gross.get(account, _ZERO)
 
     def account_pnl(self, account: str) -> Decimal:
-        """Realized plus unrealized P&L over the account's positions."""
-        return sum((p.total_pnl for p in self._by_account.get(account, ())), _ZERO)
+        """Realized plus unrealized P&L over the account's positions: realized + sum qty x (mark - avg_cost)."""
+        return self._realized.get(account, _ZERO) + self._value.get(account, _ZERO) - self._cost.get(account, _ZERO)

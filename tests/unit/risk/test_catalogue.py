@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.bus import MessageBus
 from domain.clock import TestClock
@@ -17,6 +19,7 @@ from domain.ids import Account, OrderId, SessionKey, Symbol
 from risk.checks import check_credit, check_position_limit, check_price_band, check_trading_state
 from risk.controls import Control, Controls, TradingState
 from risk.engine import RiskEngine
+from risk.exposure import Exposure
 from risk.limits import Instrument, LimitSet, RiskLimits
 from tests.factories import new_order
 
@@ -181,3 +184,22 @@ def test_engine_when_working_orders_followed_then_position_check_counts_them() -
     h.risk.execute(new_order(order_id=OrderId("O1"), order_qty=D(30)))
 
     assert "working 80" in h.denials()[0].text
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["A", "B"]), st.sampled_from(["X", "Y"]), st.sampled_from([Side.BUY, Side.SELL]),
+                       st.integers(1, 50), st.integers(90, 110)), min_size=1, max_size=30)
+)  # fmt: skip
+def test_exposure_when_any_fills_then_running_totals_equal_sums_over_positions(
+    fills: list[tuple[str, str, Side, int, int]],
+) -> None:
+    exposure = Exposure({"X": D(100), "Y": D(100)})
+    for i, (account, symbol, side, qty, px) in enumerate(fills):
+        exposure.on_order(OrderUpdated(
+            order_id=OrderId(f"F{i}"), session=SessionKey("S"), account=Account(account), symbol=Symbol(symbol),
+            side=side, price=D(px), leaves_qty=D(0), last_qty=D(qty), last_px=D(px), ts_ns=i))  # fmt: skip
+
+    for account in ("A", "B"):
+        held = [p for (a, _), p in exposure.positions.positions.items() if a == account]
+        assert abs(exposure.account_pnl(account) - sum((p.total_pnl for p in held), D(0))) < D("1e-12")
+        assert exposure.account_notional(account) == sum((abs(p.qty) * p.mark for p in held if p.mark), D(0))

@@ -1,0 +1,111 @@
+"""Pre-trade risk latency: p50/p99 of each check and of the whole catalogue for one order, in memory.
+
+The account carries positions in 50 symbols and 500 working orders, every limit of the catalogue is set, and the
+order passes every check (the slowest path: nothing short-circuits). Times are wall-clock per call, measured with
+perf_counter_ns around each call; medians of the per-run percentiles over --runs runs.
+
+    .venv/bin/python bench/risk_bench.py [--orders 20000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from domain.bus import MessageBus
+from domain.clock import LiveClock
+from domain.commands import SubmitOrder
+from domain.enums import OrdType, Side
+from domain.events import OrderUpdated
+from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol
+from risk import checks
+from risk.engine import RiskEngine
+from risk.limits import Instrument, LimitSet, RiskLimits
+
+D = Decimal
+SYMBOLS = [f"S{i:02d}" for i in range(50)]
+
+
+def engine() -> RiskEngine:
+    bus = MessageBus()
+    bus.register("ems.execute", lambda _: None)
+    bus.register("oms.process", lambda _: None)
+    bus.register("oms.execute", lambda _: None)
+    limits = LimitSet(
+        max_order_qty=D(10_000), max_notional=D(10**7), price_band_pct=D(10), max_long_qty=D(10**6),
+        max_short_qty=D(10**6), credit_limit=D(10**12), max_daily_loss=D(10**9), max_orders_per_second=10**9,
+        duplicate_window_ms=1, restricted_symbols=frozenset({"XXX"}),
+    )  # fmt: skip
+    instruments = {s: Instrument(reference_price=D(100)) for s in SYMBOLS}
+    risk = RiskEngine(bus, LiveClock(), RiskLimits(default=limits), instruments,
+                      entitlements={"CLIENT1": frozenset({"ACCT1"})})  # fmt: skip
+    for i in range(500):
+        symbol = SYMBOLS[i % 50]
+        bus.publish("events.order", OrderUpdated(
+            order_id=OrderId(f"W{i}"), session=SessionKey("FIX.4.4:FIXGW->CLIENT1"), account=Account("ACCT1"),
+            symbol=Symbol(symbol), side=Side.BUY, price=D(99), leaves_qty=D(10), last_qty=D(5), last_px=D(100),
+            ts_ns=i))  # fmt: skip
+    return risk
+
+
+def order(i: int) -> SubmitOrder:
+    return SubmitOrder(
+        session=SessionKey("FIX.4.4:FIXGW->CLIENT1"), cl_ord_id=ClOrdId(f"C{i}"), account=Account("ACCT1"),
+        symbol=Symbol(SYMBOLS[i % 50]), side=Side.BUY, ord_type=OrdType.LIMIT, order_qty=D(100 + i % 7),
+        price=D("100.05") + D(i % 13) / 100, ts_received_ns=0, order_id=OrderId(f"O{i}"),
+    )  # fmt: skip
+
+
+def percentiles(samples: list[int]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2] / 1000, ordered[int(len(ordered) * 0.99)] / 1000
+
+
+def measure(call: Callable[[SubmitOrder], object], orders: list[SubmitOrder]) -> tuple[float, float]:
+    samples = []
+    clock = time.perf_counter_ns
+    for o in orders:
+        start = clock()
+        call(o)
+        samples.append(clock() - start)
+    return percentiles(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    risk = engine()
+    limits = risk.limits.effective("ACCT1", SYMBOLS[0])
+    exposure = risk.exposure
+    cases: dict[str, Callable[[SubmitOrder], object]] = {
+        "quantity": checks.check_quantity,
+        "price": checks.check_price,
+        "restricted": lambda o: checks.check_restricted(o, limits),
+        "max_order_qty": lambda o: checks.check_max_order_qty(o, limits),
+        "max_notional": lambda o: checks.check_max_notional(o, limits, D(100)),
+        "price_band": lambda o: checks.check_price_band(o, limits, D(100)),
+        "position (with working)": lambda o: checks.check_position_limit(
+            o, limits, exposure.position(o.account, o.symbol), exposure.working(o.account, o.symbol, o.side)),
+        "credit": lambda o: checks.check_credit(o, limits, exposure.account_notional(o.account), D(100)),
+        "loss": lambda o: checks.check_daily_loss(o, limits, exposure.account_pnl(o.account)),
+        "WHOLE CATALOGUE (RiskEngine.check)": risk.check,
+    }  # fmt: skip
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+    for run in range(args.runs):
+        orders = [order(run * args.orders + i) for i in range(args.orders)]
+        for name, call in cases.items():
+            results[name].append(measure(call, orders))
+    print(f"{'check':40} {'p50 us':>8} {'p99 us':>8}   ({args.runs} runs x {args.orders} orders; medians)")
+    for name, runs in results.items():
+        p50 = statistics.median(r[0] for r in runs)
+        p99 = statistics.median(r[1] for r in runs)
+        print(f"{name:40} {p50:8.2f} {p99:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
