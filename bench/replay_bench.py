@@ -125,7 +125,7 @@ def _order_flow(log: LogWriter, order: Order, rng: random.Random) -> None:
                          (60, "20260102-10:00:00.000")])  # fmt: skip
     outcome = rng.random()
     if outcome < 0.10:
-        fields = order.report("8", "8") + [(103, "3"), (58, "max order quantity exceeded")]
+        fields = [*order.report("8", "8"), (103, "3"), (58, "max order quantity exceeded")]
         log.send(OWN, "8", fields)
         return
     log.send(OWN, "8", order.report("0", "0"))

@@ -7,6 +7,8 @@ folds them from the executions at start (``OmsEngine.restore``).
 
 from __future__ import annotations
 
+import logging
+import time
 from decimal import Decimal
 from typing import Any, Final
 
@@ -26,6 +28,10 @@ class StoreError(Exception):
 def write_book(engine: Any, book: ReplayBook, *, timeout: float = 60.0) -> tuple[int, int]:
     """Write every order and execution of ``book``; return how many of each. Raises StoreError."""
     journal = Journal(engine, deliver=_no_reports, clock=LiveClock())
+    failures = _Failures()
+    journal_log = logging.getLogger("fixgw.oms.journal")
+    journal_log.addHandler(failures)  # the journal retries a failed commit for ever: we stop at the first
+    propagate, journal_log.propagate = journal_log.propagate, False  # and say it once, in one line
     journal.start()
     written = 0
     exec_ids: set[tuple[str, str]] = set()
@@ -46,10 +52,18 @@ def write_book(engine: Any, book: ReplayBook, *, timeout: float = 60.0) -> tuple
                 }  # fmt: skip
                 journal.append(execution=_row(executions, values))
                 written += 1
-        if not journal.flush(timeout + len(book.orders) / 1000):
-            raise StoreError("the database did not accept the replayed book (see the log above)")
+        limit = timeout + len(book.orders) / 1000
+        deadline = time.monotonic() + limit
+        while not journal.flush(0.1):
+            if failures.text:
+                raise StoreError(f"the database refused the replayed book: {failures.text}")
+            if time.monotonic() > deadline:
+                raise StoreError(f"the database took more than {limit:.0f} s to take the replayed book")
     finally:
         journal.stop(timeout=1.0)
+    # Only now: after a failure the writer thread goes on retrying until the process ends, and stays muted.
+    journal_log.removeHandler(failures)
+    journal_log.propagate = propagate
     return len(book.orders), written
 
 
@@ -68,21 +82,22 @@ def _order_values(order: ReplayOrder) -> dict[str, Any]:
 
 
 def _row(table: Any, values: dict[str, Any]) -> dict[str, Any]:
-    """One value per column of ``table``: ours, else NULL, else a neutral value of the column's type."""
+    """One value per column of ``table``: ours; else the column's default (left to the database), NULL, or a
+    neutral value of its type."""
     row = {}
     for column in table.columns:
         if column.name in values:
             row[column.name] = values[column.name]
-        elif column.nullable or column.default is not None or column.autoincrement is True:
-            row[column.name] = None
+        elif column.server_default is not None or column.default is not None or column.autoincrement is True:
+            continue
         else:
-            row[column.name] = _neutral(column)
+            row[column.name] = None if column.nullable else _neutral(column)
     return row
 
 
 def _neutral(column: Any) -> object:
     try:
-        kind = column.type.python_type
+        kind = getattr(column.type, "impl", column.type).python_type  # a TypeDecorator (Money) says its impl's
     except NotImplementedError:
         return ""
     if issubclass(kind, int):
@@ -93,6 +108,19 @@ def _neutral(column: Any) -> object:
 def _peer(session: str) -> str:
     """The counterparty of ``BEGIN:OWN->PEER`` (both sides of ``BEGIN:A<->B``)."""
     return session.partition(":")[2].replace("<->", "->").rpartition("->")[2] or session
+
+
+class _Failures(logging.Handler):
+    """Catch the journal's report of a failed commit."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.text = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the first line of the error."""
+        error = record.exc_info[1] if record.exc_info else None
+        self.text = self.text or (str(error).splitlines()[0] if error else record.getMessage())
 
 
 def _no_reports(_report: object) -> None:

@@ -1,0 +1,100 @@
+"""fixgw replay as a user runs it: summary and anomalies, JSON, exit codes, writing a replayed book."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+FIXGW = [sys.executable, "-c", "from app.cli import main; main()"]
+OWN = Path(__file__).resolve().parent / "fixtures" / "own"
+CHAINS = str(OWN / "broker-chains.log")
+
+
+def fixgw(*args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"COLUMNS": "200"}
+    return subprocess.run([*FIXGW, *args], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env, check=False)
+
+
+def test_replay_cli_when_a_log_has_anomalies_then_they_are_listed_and_the_exit_code_is_0() -> None:
+    result = fixgw("replay", CHAINS)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for expected in ("Messages by type (21 in all)", "8 ExecutionReport", "Orders by final state", "FILLED",
+                     "Positions", "cum_qty_decreased", "broker-chains.log:16 cum_qty_decreased",
+                     "went from 500 to 0", "unknown_order_fill"):  # fmt: skip
+        assert expected in out, expected
+
+
+def test_replay_cli_when_json_is_asked_then_stdout_is_one_json_document() -> None:
+    result = fixgw("replay", "--json", CHAINS, str(OWN / "wrapped-in-out.log"))
+
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["verification"] is None
+    summary = document["summary"]
+    assert (summary["messages"], summary["orders"], len(summary["files"])) == (27, 4, 2)
+    assert summary["orders_by_state"]["FILLED"] == 1
+    assert {a["kind"] for a in summary["anomalies"]} >= {"cum_qty_decreased", "sequence_gap"}
+
+
+def test_replay_cli_when_a_file_cannot_be_read_then_one_line_error_and_exit_2(tmp_path: Path) -> None:
+    result = fixgw("replay", CHAINS, str(tmp_path / "nope.log"))
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"fixgw: error: cannot read {tmp_path / 'nope.log'}: no such file"
+
+
+def test_replay_cli_when_verify_has_no_database_then_exit_2() -> None:
+    result = fixgw("replay", "--verify", CHAINS)
+
+    assert (result.returncode, result.stderr.strip()) == (2, "fixgw: error: --verify needs --db, the book of "
+                                                              "record to check")  # fmt: skip
+
+
+def test_replay_cli_when_a_database_is_given_then_the_rebuilt_book_is_written_there_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'replayed.db'}"
+
+    first = fixgw("replay", "--db", url, CHAINS)
+    again = fixgw("replay", "--db", url, CHAINS)
+
+    assert first.returncode == 0, first.stderr
+    assert f"book written to {url}: 4 orders, 4 executions" in first.stdout
+    assert again.returncode == 2
+    assert "already holds 4 orders; replay writes into a fresh book" in again.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "replayed.db") as db:
+        rows = db.execute("SELECT cl_ord_id, status, cum_qty, venue_order_id FROM orders ORDER BY seq").fetchall()
+    assert rows[0] == ("A.4", "2", "800", "B-A")
+
+
+def test_replay_cli_when_the_database_refuses_the_book_then_one_line_error_and_exit_2(tmp_path: Path) -> None:
+    import sqlite3
+
+    from oms.store.database import open_database
+
+    open_database(f"sqlite:///{tmp_path / 'refusing.db'}").dispose()
+    with sqlite3.connect(tmp_path / "refusing.db") as db:
+        db.execute("CREATE TRIGGER refuse BEFORE INSERT ON executions BEGIN SELECT RAISE(ABORT, 'no fills here'); END")
+
+    result = fixgw("replay", "--db", f"sqlite:///{tmp_path / 'refusing.db'}", CHAINS)
+
+    assert result.returncode == 2
+    assert "fixgw: error: the database refused the replayed book:" in result.stderr
+    assert "no fills here" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_replay_cli_when_strict_then_messages_with_a_bad_checksum_are_left_out() -> None:
+    viewer = str(
+        Path(__file__).resolve().parent / "fixtures" / "third_party" / "quickfix-logviewer" / "testDelimiter.log"
+    )
+
+    result = fixgw("replay", "--integrity", "strict", "--json", viewer)
+
+    assert json.loads(result.stdout)["summary"]["skipped_messages"] == 1
