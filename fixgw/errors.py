@@ -11,9 +11,9 @@ GatewayError
 They are turned into FIX messages in exactly one place: ``fixgw.session.application``.
 """
 
-
-class GatewayError(Exception):
-    """Base of every error the gateway raises on purpose."""
+# Re-exported: the root errors live in ``domain`` so that every package can raise them.
+from domain.errors import ConfigError as ConfigError
+from domain.errors import GatewayError as GatewayError
 
 
 class FixReject(GatewayError):
@@ -54,7 +54,3 @@ class UnsupportedMessageType(FixReject):
     def __init__(self, msg_type: str) -> None:
         super().__init__(None, f"Unsupported message type: {msg_type}")
         self.msg_type = msg_type
-
-
-class ConfigError(GatewayError):
-    """A configuration that cannot work; raised at start only."""

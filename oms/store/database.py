@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from fixgw.errors import ConfigError
+from domain.errors import ConfigError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
