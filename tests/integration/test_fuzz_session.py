@@ -32,8 +32,8 @@ from tests.integration.rawfix import encode, field, now
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = int(os.environ.get("FIXGW_FUZZ_EXAMPLES", "300"))
-MIN_MESSAGES = 5 * EXAMPLES  # every batch has at least five frames
+EXAMPLES = int(os.environ.get("FIXGW_FUZZ_EXAMPLES", "400"))
+MIN_MESSAGES = 5 * EXAMPLES  # every batch has at least five frames: 2,000 by default
 
 
 class ErrorRecords(logging.Handler):
