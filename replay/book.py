@@ -28,6 +28,7 @@ from typing import Final
 import msgspec
 
 from domain.enums import Side
+from fixgw.codec.fields import DictFields
 from fixgw.codec.inbound import optional_decimal
 from fixgw.errors import IncorrectDataFormat
 from oms.positions import PositionBook
@@ -79,89 +80,57 @@ class ReplayFill(msgspec.Struct, gc=False):
     line: int
 
 
-class ReplayOrder:
-    """One order chain and the state its reports give it."""
+class ReplayOrder(msgspec.Struct, gc=False):
+    """One order chain and the state its reports give it (a Struct: a million messages make many orders)."""
 
-    __slots__ = (
-        "_avg_raw",
-        "_cum_raw",
-        "_leaves_raw",
-        "_price_raw",
-        "_qty_raw",
-        "account",
-        "cl_ord_id",
-        "cl_ord_ids",
-        "created",
-        "cum_qty",
-        "exec_ids",
-        "filled_qty",
-        "fills",
-        "flagged",
-        "leaves_qty",
-        "opened",
-        "ord_rej_reason",
-        "ord_type",
-        "order_id",
-        "order_qty",
-        "pending_duplicates",
-        "price",
-        "reports",
-        "root",
-        "seq",
-        "session",
-        "session_rejected",
-        "side",
-        "status",
-        "symbol",
-        "text",
-        "time_in_force",
-        "updated",
-    )  # fmt: skip
-
-    def __init__(self, seq: int, session: str, root: str, opened: bool) -> None:
-        self.seq = seq
-        self.session = session
-        self.root = root
-        """The first ClOrdID (11) of the chain."""
-        self.cl_ord_id = root
-        """The last accepted ClOrdID: a replace's or cancel's once 150=5 / 150=4 confirms it."""
-        self.cl_ord_ids = [root]
-        self.opened = opened
-        """False when the log never showed the NewOrderSingle."""
-        self.session_rejected = False
-        """The receiver refused the NewOrderSingle itself (Reject 35=3 or BusinessMessageReject 35=j)."""
-        self.order_id: str | None = None
-        self.account = ""
-        self.symbol = ""
-        self.side = ""
-        self.ord_type = ""
-        self.time_in_force = ""
-        self.price: Decimal | None = None
-        self.order_qty: Decimal | None = None
-        self.status = "A"
-        """OrdStatus (39) of the last report; PendingNew until the first."""
-        self.cum_qty: Decimal | None = None
-        self.leaves_qty: Decimal | None = None
-        self.ord_rej_reason: str | None = None
-        self.text: str | None = None
-        self.reports = 0
-        self.fills: list[ReplayFill] = []
-        self.filled_qty = _ZERO
-        """The sum of the fills' LastQty."""
-        self.exec_ids: set[str] = set()
-        self.pending_duplicates = 0
-        self.flagged: set[AnomalyKind] = set()
-        """Every kind of anomaly found on this order."""
-        self.created = ""
-        """TransactTime (60) or SendingTime (52) of the first message, as written."""
-        self.updated = ""
-        """SendingTime (52) of the last message, as written."""
-        self._qty_raw = self._price_raw = self._cum_raw = self._leaves_raw = self._avg_raw = ""
+    seq: int
+    session: str
+    root: str
+    """The first ClOrdID (11) of the chain."""
+    opened: bool
+    """False when the log never showed the NewOrderSingle."""
+    cl_ord_id: str = ""
+    """The last accepted ClOrdID: a replace's or cancel's once 150=5 / 150=4 confirms it."""
+    cl_ord_ids: list[str] = msgspec.field(default_factory=list)
+    session_rejected: bool = False
+    """The receiver refused the NewOrderSingle itself (Reject 35=3 or BusinessMessageReject 35=j)."""
+    order_id: str | None = None
+    account: str = ""
+    symbol: str = ""
+    side: str = ""
+    ord_type: str = ""
+    time_in_force: str = ""
+    price: Decimal | None = None
+    order_qty: Decimal | None = None
+    status: str = "A"
+    """OrdStatus (39) of the last report; PendingNew until the first."""
+    cum_qty: Decimal | None = None
+    leaves_qty: Decimal | None = None
+    ord_rej_reason: str | None = None
+    text: str | None = None
+    reports: int = 0
+    fills: list[ReplayFill] = msgspec.field(default_factory=list)
+    filled_qty: Decimal = _ZERO
+    """The sum of the fills' LastQty."""
+    exec_ids: set[str] = msgspec.field(default_factory=set)
+    pending_duplicates: int = 0
+    flagged: set[AnomalyKind] = msgspec.field(default_factory=set)
+    """Every kind of anomaly found on this order."""
+    created: str = ""
+    """TransactTime (60) or SendingTime (52) of the first message, as written."""
+    updated: str = ""
+    """SendingTime (52) of the last message, as written."""
+    qty_text: str = ""
+    price_text: str = ""
+    cum_text: str = ""
+    leaves_text: str = ""
+    avg_text: str = ""
+    """The quantities and prices as last written: turned into Decimals only when they change."""
 
     @property
     def avg_px(self) -> Decimal | None:
         """AvgPx (6) of the last report that had one."""
-        return _decimal(self._avg_raw) if self._avg_raw else None
+        return _decimal(self.avg_text) if self.avg_text else None
 
     @property
     def is_open(self) -> bool:
@@ -217,8 +186,7 @@ class ReplayBook:
     # -- requests ----------------------------------------------------------------------------------
 
     def _new_order(self, message: LogMessage) -> None:
-        data = message.fields.data
-        cl_ord_id = data.get("11")
+        cl_ord_id = message.tags.cl_ord_id
         if not cl_ord_id:
             self._anomaly(message, AnomalyKind.BAD_VALUE, "NewOrderSingle without ClOrdID (11)")
             return
@@ -236,60 +204,62 @@ class ReplayBook:
 
     def _request(self, message: LogMessage) -> None:
         """OrderCancelRequest (F) or OrderCancelReplaceRequest (G): link its ClOrdID to the chain."""
-        data = message.fields.data
-        cl_ord_id = data.get("11", "")
-        orig = data.get("41", "")
-        order = self._find(message.session, orig, cl_ord_id, data.get("37"))
+        tags = message.tags
+        orig = tags.orig_cl_ord_id
+        order = self._find(message.session, orig, tags.cl_ord_id, tags.order_id)
         if order is None:
             name = "OrderCancelRequest" if message.msg_type == "F" else "OrderCancelReplaceRequest"
-            order = self._open(message, orig or cl_ord_id, opened=False)
+            order = self._open(message, orig or tags.cl_ord_id, opened=False)
             self._flag(order, AnomalyKind.BROKEN_CHAIN, f"{name} for unknown OrigClOrdID (41) {orig!r}",
                        message.file, message.line, message.msg_type)  # fmt: skip
             self._take_terms(order, message)
-        self._link(order, message.session, cl_ord_id)
+        self._link(order, message.session, tags.cl_ord_id)
 
     def _cancel_reject(self, message: LogMessage) -> None:
-        data = message.fields.data
-        order = self._find(message.session, data.get("41", ""), data.get("11", ""), data.get("37"))
+        tags = message.tags
+        order = self._find(message.session, tags.orig_cl_ord_id, tags.cl_ord_id, tags.order_id)
         if order is None:
-            text = f"OrderCancelReject for unknown OrigClOrdID (41) {data.get('41')!r}"
+            text = f"OrderCancelReject for unknown OrigClOrdID (41) {tags.orig_cl_ord_id!r}"
             self._anomaly(message, AnomalyKind.BROKEN_CHAIN, text)
             return
-        self._link(order, message.session, data.get("11", ""))
+        self._link(order, message.session, tags.cl_ord_id)
 
     def _reject(self, message: LogMessage) -> None:
         """Reject (35=3) or BusinessMessageReject (35=j): when it names a NewOrderSingle, no order was opened."""
-        data = message.fields.data
-        ref = data.get("45", "")
-        if data.get("372", "D") != "D" or not ref.isdigit():
+        tags = message.tags
+        if tags.ref_msg_type not in ("", "D") or not tags.ref_seq_num.isdigit():
             return
-        order = self._new_orders.get((message.session, int(ref)))
+        order = self._new_orders.get((message.session, int(tags.ref_seq_num)))
         if order is not None and not order.reports:
             order.session_rejected = True
-            order.text = data.get("58") or order.text
+            order.text = tags.text or order.text
             self._set_status(order, "8", message)
 
     # -- reports -----------------------------------------------------------------------------------
 
     def _execution_report(self, message: LogMessage) -> None:
-        get = message.fields.data.get
+        tags = message.tags
         session = message.session
-        cl_ord_id = get("11", "")
-        order_id = get("37", "")
-        status = get("39", "")
-        exec_type = get("150")
-        order = self._find(session, get("41", ""), cl_ord_id, order_id)
-        if get("20") in _NOT_A_TRADE:
+        cl_ord_id = tags.cl_ord_id
+        order_id = tags.order_id
+        status = tags.ord_status
+        exec_type = tags.exec_type
+        by_cl_ord_id = self._by_cl_ord_id
+        orig = tags.orig_cl_ord_id
+        order = by_cl_ord_id.get((session, orig)) if orig else None
+        if order is None:
+            order = self._find(session, "", cl_ord_id, order_id)
+        if tags.exec_trans_type in _NOT_A_TRADE:
             fill = False
-        elif exec_type is None:  # FIX 4.0/4.1 reports have no ExecType: a fill shows in OrdStatus and LastShares
-            fill = status in ("1", "2") and get("32", "0") not in ("", "0")
+        elif not exec_type:  # FIX 4.0/4.1 reports have no ExecType: a fill shows in OrdStatus and LastShares
+            fill = status in ("1", "2") and tags.last_qty not in ("", "0")
         else:
             fill = exec_type in _FILL_EXEC_TYPES
         if order is None:
             order = self._unknown_order(message, status, fill)
             if order is None:
                 return
-        exec_id = get("17")
+        exec_id = tags.exec_id
         if exec_id:
             if exec_id in order.exec_ids:
                 if not message.poss_dup:
@@ -297,7 +267,7 @@ class ReplayBook:
                     self._anomaly(message, AnomalyKind.DUPLICATE_EXEC_ID, text, order)
                 return
             order.exec_ids.add(exec_id)
-        if status == "8" and order.pending_duplicates and self._rejects_duplicate(order, get("103"), order_id):
+        if status == "8" and order.pending_duplicates and self._rejects_duplicate(order, tags.ord_rej_reason, order_id):
             order.pending_duplicates -= 1  # the reject of a second order with this ClOrdID, not of this one
             return
         if cl_ord_id and cl_ord_id not in order.cl_ord_ids:
@@ -307,41 +277,61 @@ class ReplayBook:
                 order.order_id = order_id
             self._by_order_id.setdefault((session, order_id), order)
         order.reports += 1
-        changed = self._take_terms(order, message)
+        # The terms: symbol, side and account once; quantity and price when their text changes.
+        if not order.symbol or not order.account:
+            order.symbol = order.symbol or tags.symbol
+            order.side = order.side or tags.side
+            order.account = order.account or tags.account
+        changed = False
+        text = tags.order_qty
+        if text and text != order.qty_text:
+            order.qty_text = text
+            order.order_qty = self._number(message, order, text, 38)
+            changed = True
+        text = tags.price
+        if text and text != order.price_text:
+            order.price_text = text
+            order.price = self._number(message, order, text, 44)
+        if tags.ord_type:
+            order.ord_type = tags.ord_type
+        if tags.time_in_force:
+            order.time_in_force = tags.time_in_force
+        order.updated = tags.sending_time or order.updated
         if exec_type in _REPLACED_OR_CANCELED and cl_ord_id:
             order.cl_ord_id = cl_ord_id
-        raw = get("14", "")
-        if raw and raw != order._cum_raw:
+        text = tags.cum_qty
+        if text and text != order.cum_text:
             changed = True
-            self._cum_qty(order, message, raw)
-        raw = get("151", "")
-        if raw and raw != order._leaves_raw:
+            self._cum_qty(order, message, text)
+        text = tags.leaves_qty
+        if text and text != order.leaves_text:
             changed = True
-            order._leaves_raw = raw
-            order.leaves_qty = self._number(message, order, raw, 151)
-        order._avg_raw = get("6") or order._avg_raw
+            order.leaves_text = text
+            order.leaves_qty = self._number(message, order, text, 151)
+        if tags.avg_px:
+            order.avg_text = tags.avg_px
         if fill:
             self._fill(order, message)
         if status != order.status:
             changed = True
             self._set_status(order, status, message)
-        if get("103"):
-            order.ord_rej_reason = get("103")
-        if get("58"):
-            order.text = get("58")
+        if tags.ord_rej_reason:
+            order.ord_rej_reason = tags.ord_rej_reason
+        if tags.text:
+            order.text = tags.text
         if changed:
             self._check_quantities(order, message, status)
 
     def _cum_qty(self, order: ReplayOrder, message: LogMessage, raw: str) -> None:
         cum = self._number(message, order, raw, 14)
-        order._cum_raw = raw
+        order.cum_text = raw
         if cum is None:
             return
         if order.cum_qty is not None and cum < order.cum_qty:
-            data = message.fields.data
+            tags = message.tags
             why = ""
-            if data.get("20") == "1" or data.get("150") == "H":
-                why = f" (a trade cancel of ExecID {data.get('19', '?')!r}; its fill stays in the positions)"
+            if tags.exec_trans_type == "1" or tags.exec_type == "H":
+                why = f" (a trade cancel of ExecID {tags.exec_ref_id or '?'!r}; its fill stays in the positions)"
             self._flag(order, AnomalyKind.CUM_QTY_DECREASED, f"CumQty (14) went from {order.cum_qty} to {cum}{why}",
                        message.file, message.line, "8", once=False)  # fmt: skip
         order.cum_qty = cum
@@ -356,22 +346,22 @@ class ReplayBook:
             return
         # A report must agree with itself. One without OrderQty is held to the order's, except while PendingNew:
         # LeavesQty 0 until the order is accepted is common practice (Montran); with 38=1000 beside it, it is not.
-        if leaves is None or status not in _LIVE or (status == "A" and "38" not in message.fields.data):
+        if leaves is None or status not in _LIVE or (status == "A" and not message.tags.order_qty):
             return
         if qty - cum != leaves:
             text = f"LeavesQty (151) {leaves} but OrderQty (38) {qty} - CumQty (14) {cum} = {qty - cum}"
             self._flag(order, AnomalyKind.LEAVES_QTY_MISMATCH, text, message.file, message.line, "8")
 
     def _fill(self, order: ReplayOrder, message: LogMessage) -> None:
-        data = message.fields.data
-        last_qty = self._number(message, order, data.get("32", ""), 32)
-        last_px = self._number(message, order, data.get("31", ""), 31)
+        tags = message.tags
+        last_qty = self._number(message, order, tags.last_qty, 32)
+        last_px = self._number(message, order, tags.last_px, 31)
         if not last_qty or last_px is None:
-            text = f"fill without LastQty (32) and LastPx (31): 32={data.get('32')!r} 31={data.get('31')!r}"
+            text = f"fill without LastQty (32) and LastPx (31): 32={tags.last_qty!r} 31={tags.last_px!r}"
             self._anomaly(message, AnomalyKind.BAD_VALUE, text, order)
             return
-        time = data.get("60") or data.get("52", "")
-        order.fills.append(ReplayFill(data.get("17", ""), last_qty, last_px, time, message.file, message.line))
+        time = tags.transact_time or tags.sending_time
+        order.fills.append(ReplayFill(tags.exec_id, last_qty, last_px, time, message.file, message.line))
         order.filled_qty += last_qty
         if order.order_qty is not None and order.filled_qty > order.order_qty:
             text = f"fills add up to {order.filled_qty}, over OrderQty (38) {order.order_qty}"
@@ -388,34 +378,33 @@ class ReplayBook:
         self._marks[order.session, order.symbol] = last_px
 
     def _unknown_order(self, message: LogMessage, status: str, fill: bool) -> ReplayOrder | None:
-        data = message.fields.data
-        cl_ord_id = data.get("11", "")
+        tags = message.tags
         kind = AnomalyKind.UNKNOWN_ORDER_FILL if fill else AnomalyKind.UNKNOWN_ORDER_REPORT
         what = "fill" if fill else f"report (39={status})"
-        text = f"{what} on unknown ClOrdID (11) {cl_ord_id!r}, OrderID (37) {data.get('37')!r}"
+        text = f"{what} on unknown ClOrdID (11) {tags.cl_ord_id!r}, OrderID (37) {tags.order_id!r}"
         self._anomaly(message, kind, text)
-        if status == "8" or not cl_ord_id:
+        if status == "8" or not tags.cl_ord_id:
             return None  # a reject of an order we never saw: nothing to track
-        return self._open(message, data.get("41") or cl_ord_id, opened=False)
+        return self._open(message, tags.orig_cl_ord_id or tags.cl_ord_id, opened=False)
 
     @staticmethod
-    def _rejects_duplicate(order: ReplayOrder, reason: str | None, order_id: str) -> bool:
+    def _rejects_duplicate(order: ReplayOrder, reason: str, order_id: str) -> bool:
         """A reject (39=8) for a chain that saw its ClOrdID reused: is it the second order's?"""
         return reason == "6" or (order_id not in _NO_ORDER_ID and order_id != order.order_id)
 
     # -- chains ------------------------------------------------------------------------------------
 
     def _open(self, message: LogMessage, root: str, *, opened: bool) -> ReplayOrder:
-        order = ReplayOrder(len(self.orders) + 1, message.session, root, opened)
-        data = message.fields.data
-        order.created = data.get("60") or data.get("52", "")
+        order = ReplayOrder(len(self.orders) + 1, message.session, root, opened, root, [root])
+        order.created = message.tags.transact_time or message.tags.sending_time
         self.orders.append(order)
         self._by_cl_ord_id[message.session, root] = order
         self.open_orders += 1
-        self.peak_open_orders = max(self.peak_open_orders, self.open_orders)
+        if self.open_orders > self.peak_open_orders:
+            self.peak_open_orders = self.open_orders
         return order
 
-    def _find(self, session: str, orig: str, cl_ord_id: str, order_id: str | None) -> ReplayOrder | None:
+    def _find(self, session: str, orig: str, cl_ord_id: str, order_id: str) -> ReplayOrder | None:
         by_cl_ord_id = self._by_cl_ord_id
         order = by_cl_ord_id.get((session, orig)) if orig else None
         if order is None and cl_ord_id:
@@ -432,25 +421,25 @@ class ReplayBook:
     def _take_terms(self, order: ReplayOrder, message: LogMessage) -> bool:
         """Symbol, side and account from the first message that has them; OrderQty, Price, OrdType and
         TimeInForce from the latest. Return True when the quantity changed."""
-        get = message.fields.data.get
+        tags = message.tags
         if not order.symbol:
-            order.symbol = get("55", "")
-            order.side = get("54", "")
+            order.symbol = tags.symbol
+            order.side = tags.side
         if not order.account:
-            order.account = get("1", "")
+            order.account = tags.account
         changed = False
-        raw = get("38", "")
-        if raw and raw != order._qty_raw:
-            order._qty_raw = raw
+        raw = tags.order_qty
+        if raw and raw != order.qty_text:
+            order.qty_text = raw
             order.order_qty = self._number(message, order, raw, 38)
             changed = True
-        raw = get("44", "")
-        if raw and raw != order._price_raw:
-            order._price_raw = raw
+        raw = tags.price
+        if raw and raw != order.price_text:
+            order.price_text = raw
             order.price = self._number(message, order, raw, 44)
-        order.ord_type = get("40") or order.ord_type
-        order.time_in_force = get("59") or order.time_in_force
-        order.updated = get("52") or order.updated
+        order.ord_type = tags.ord_type or order.ord_type
+        order.time_in_force = tags.time_in_force or order.time_in_force
+        order.updated = tags.sending_time or order.updated
         return changed
 
     def _set_status(self, order: ReplayOrder, status: str, message: LogMessage) -> None:
@@ -461,19 +450,23 @@ class ReplayBook:
         now_open = status not in _TERMINAL
         if was_open != now_open:
             self.open_orders += 1 if now_open else -1
-            self.peak_open_orders = max(self.peak_open_orders, self.open_orders)
+            if self.open_orders > self.peak_open_orders:
+                self.peak_open_orders = self.open_orders
         order.status = status
 
     # -- helpers -----------------------------------------------------------------------------------
 
     def _number(self, message: LogMessage, order: ReplayOrder, raw: str, tag: int) -> Decimal | None:
         """A quantity or price; a value that is not a number is an anomaly (worded as the gateway words it)."""
+        value = _decimals.get(raw)
+        if value is not None:
+            return value
         if not raw:
             return None
         value = _decimal(raw)
         if value is None:
             try:
-                optional_decimal(message.fields, tag)
+                optional_decimal(DictFields({tag: raw}), tag)
             except IncorrectDataFormat as exc:
                 self._anomaly(message, AnomalyKind.BAD_VALUE, exc.text, order)
         return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Callable, Iterable
 from enum import StrEnum
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from replay.anomalies import Anomaly
 from replay.book import ReplayBook
+from replay.pipeline import PIPELINE_FROM, PipedReader
 from replay.reader import FileStats, LogReader
 from replay.sequence import SequenceTracker
 from replay.summary import PositionRow, ReplaySummary, ord_status_name
@@ -26,9 +28,13 @@ class Integrity(StrEnum):
 class Replayer:
     """Read one file after another into one book."""
 
-    def __init__(self, *, own_comp_id: str | None = None, integrity: Integrity = Integrity.WARN) -> None:
+    def __init__(
+        self, *, own_comp_id: str | None = None, integrity: Integrity = Integrity.WARN, pipeline: bool | None = None
+    ) -> None:
         self.own_comp_id = own_comp_id
         self.integrity = integrity
+        self.pipeline = pipeline
+        """Read in a second process: always (True), never (False), or for files of PIPELINE_FROM bytes and more."""
         self.book = ReplayBook()
         self.files: list[FileStats] = []
         self.messages_by_type: Counter[str] = Counter()
@@ -38,7 +44,19 @@ class Replayer:
 
     def replay(self, path: Path, *, name: str | None = None, progress: Callable[[int], None] | None = None) -> None:
         """Replay one file; ``progress`` is told how many bytes of it have been read. Raises OSError."""
-        reader = LogReader(path, own_comp_id=self.own_comp_id, name=name, progress=progress)
+        piped = self.pipeline if self.pipeline is not None else path.stat().st_size >= PIPELINE_FROM
+        kind = PipedReader if piped else LogReader
+        reader = kind(path, own_comp_id=self.own_comp_id, name=name, progress=progress)
+        collecting = gc.isenabled()
+        gc.disable()  # the book only grows while replaying, and has no cycles to collect: don't look for them
+        try:
+            self._replay(reader)
+        finally:
+            if collecting:
+                gc.enable()
+        self.files.append(reader.stats)
+
+    def _replay(self, reader: LogReader | PipedReader) -> None:
         counts = self.messages_by_type
         strict = self.integrity is Integrity.STRICT
         check_sequence = self._sequence.check
@@ -59,7 +77,6 @@ class Replayer:
             if anomaly is not None:
                 anomalies.append(anomaly)
             apply(message)
-        self.files.append(reader.stats)
 
     def replay_all(self, paths: Iterable[Path]) -> ReplaySummary:
         """Replay every file in order and return the summary."""

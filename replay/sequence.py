@@ -27,20 +27,20 @@ class SequenceTracker:
         if seq is None:
             return None
         key = message.stream
-        data = message.fields.data
+        tags = message.tags
         msg_type = message.msg_type
         if msg_type == "4":
-            new = data.get("36", "")
+            new = tags.new_seq_no
             if new.isdigit():
                 self._expected[key] = int(new)
                 return None
         expected = self._expected.get(key)
-        if expected is not None and seq < expected and data.get("43") == "Y":
+        if expected is not None and seq < expected and tags.poss_dup == "Y":
             return None  # a resend: an old number on purpose
         self._expected[key] = seq + 1
         if expected is None or seq == expected:
             return None
-        if msg_type == "A" and (seq == 1 or data.get("141") == "Y"):
+        if msg_type == "A" and (seq == 1 or tags.reset_seq_num == "Y"):
             return None
         stream = f"{message.sender}->{message.target}"
         if seq > expected:
