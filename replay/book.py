@@ -158,16 +158,12 @@ class ReplayBook:
         self._marks: dict[tuple[str, str], Decimal] = {}
         self._new_orders: dict[tuple[str, int], ReplayOrder] = {}
         """NewOrderSingles by session and MsgSeqNum, for the rejects that name them by RefSeqNum (45)."""
-        self._handlers: dict[str, Callable[[LogMessage], None]] = {
-            "D": self._new_order, "F": self._request, "G": self._request, "8": self._execution_report,
-            "9": self._cancel_reject, "3": self._reject, "j": self._reject,
-        }  # fmt: skip
 
     def apply(self, message: LogMessage) -> None:
-        """Fold one message into the book (messages other than D, F, G, 8 and 9 change nothing)."""
-        handler = self._handlers.get(message.msg_type)
+        """Fold one message into the book (messages other than D, F, G, 8, 9, 3 and j change nothing)."""
+        handler = _HANDLERS.get(message.msg_type)
         if handler is not None:
-            handler(message)
+            handler(self, message)
 
     def finish(self) -> None:
         """Check what can only be checked at the end: fills against CumQty; mark positions to last prices."""
@@ -499,3 +495,11 @@ class ReplayBook:
             seq_num=message.seq_num, session=message.session, order=order.root if order else "",
         )  # fmt: skip
         self.anomalies.append(anomaly)
+
+
+# Unbound, so that a book holds no reference to itself (no cycle: it is freed as soon as it is dropped).
+_HANDLERS: Final[dict[str, Callable[[ReplayBook, LogMessage], None]]] = {
+    "D": ReplayBook._new_order, "F": ReplayBook._request, "G": ReplayBook._request,
+    "8": ReplayBook._execution_report, "9": ReplayBook._cancel_reject, "3": ReplayBook._reject,
+    "j": ReplayBook._reject,
+}  # fmt: skip
