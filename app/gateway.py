@@ -47,8 +47,8 @@ class Gateway:
         venue_sessions = {SessionKey(v.session): VenueId(name) for name, v in config.venues.items()}
         self.venues = VenueHandler(self.bus, self.clock, venue_sessions)
         self.journal = Journal(self.db, deliver=self.clients.send_report, clock=self.clock)
-        self.clients.record = self.journal.record_inbound
-        self.venues.record = self.journal.record_inbound
+        self.clients.app.record = self.journal.record_inbound
+        self.venues.app.record = self.journal.record_inbound
         self.oms = OmsEngine(self.bus, self.clock, self.journal, Book())
         self._restore_book()
         entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}

@@ -10,7 +10,7 @@ from domain.commands import CancelWorking
 from domain.ids import Account, SessionKey
 from domain.reports import CancelReject, ClientReport, ExecutionReport
 from fixgw.codec import outbound
-from fixgw.codec.fields import QfFields, Recorder
+from fixgw.codec.fields import QfFields
 from fixgw.codec.inbound import (
     decode_cancel_request,
     decode_mass_cancel_request,
@@ -31,8 +31,6 @@ class ClientHandler:
         self._bus = bus
         self._clock = clock
         self._default_accounts = default_accounts
-        self.record: Recorder | None = None
-        """Where received messages are recorded, once processed (the journal's ``record_inbound``)."""
         self.cancel_on_disconnect: frozenset[str] = frozenset()
         """Client CompIDs whose working orders are canceled when their session goes down."""
         self.app = FixApplication(self, "clients")
@@ -48,14 +46,6 @@ class ClientHandler:
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Decode an order message into its command for the OMS; refuse every other application message."""
-        received_ns = self._clock.now_ns()
-        try:
-            self._dispatch(session, msg_type, fields)
-        finally:  # recorded after processing, rejected or not: see oms.store.journal
-            if self.record is not None:
-                self.record(session, fields.seq_num(), msg_type, fields.get(11), fields.text(), received_ns)
-
-    def _dispatch(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         if msg_type == "D":
             command: object = decode_new_order_single(fields, session, self._default_account(session), self._clock)
         elif msg_type == "F":

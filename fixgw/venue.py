@@ -8,7 +8,7 @@ from domain.bus import MessageBus
 from domain.clock import Clock
 from domain.commands import ReconcileVenue
 from domain.ids import SessionKey, VenueId
-from fixgw.codec.fields import QfFields, Recorder
+from fixgw.codec.fields import QfFields
 from fixgw.codec.inbound import decode_cancel_reject, decode_execution_report
 from fixgw.errors import UnsupportedMessageType
 from fixgw.session.application import FixApplication
@@ -23,8 +23,6 @@ class VenueHandler:
         self._bus = bus
         self._clock = clock
         self._venues = venues_by_session
-        self.record: Recorder | None = None
-        """Where received messages are recorded, once processed (the journal's ``record_inbound``)."""
         self.app = FixApplication(self, "venues")
 
     def on_logon(self, session: SessionKey) -> None:
@@ -36,14 +34,6 @@ class VenueHandler:
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Turn an ExecutionReport into an event; refuse every other application message."""
-        received_ns = self._clock.now_ns()
-        try:
-            self._dispatch(session, msg_type, fields)
-        finally:  # recorded after processing, rejected or not: see oms.store.journal
-            if self.record is not None:
-                self.record(session, fields.seq_num(), msg_type, fields.get(11), fields.text(), received_ns)
-
-    def _dispatch(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         venue = self._venues[session]
         if msg_type == "8":
             event: object = decode_execution_report(fields, venue, self._clock)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -24,7 +25,7 @@ import quickfix
 
 from domain.ids import SessionKey
 from fixgw.codec import outbound
-from fixgw.codec.fields import QfFields
+from fixgw.codec.fields import QfFields, Recorder
 from fixgw.errors import FixReject, UnsupportedMessageType
 from fixgw.session.auth import Authenticator
 
@@ -59,6 +60,8 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         self._changed = threading.Condition()
         self.authenticator: Authenticator | None = None
         """Checks the Logons of sessions with credentials (set by the ``Connector``)."""
+        self.record: Recorder | None = None
+        """Where received application messages are recorded once processed (the journal's ``record_inbound``)."""
         self.logon_fields: dict[SessionKey, list[tuple[int, str]]] = {}
         """Fields our own Logon carries on a session, e.g. Username (553) / Password (554) to a venue."""
 
@@ -163,6 +166,14 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         fields = QfFields(message)
         msg_type = fields.header(35) or ""
         key = SessionKey(session_id.toString())
+        received_ns = time.time_ns()
+        try:
+            return self._handle(key, msg_type, fields, session_id)
+        finally:  # recorded after processing, rejected or not: see oms.store.journal
+            if self.record is not None:
+                self.record(key, fields.seq_num(), msg_type, fields.get(11), fields.text(), received_ns)
+
+    def _handle(self, key: SessionKey, msg_type: str, fields: QfFields, session_id: quickfix.SessionID) -> bool:
         try:
             self.handler.on_message(key, msg_type, fields)
         except UnsupportedMessageType:

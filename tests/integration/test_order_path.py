@@ -134,3 +134,20 @@ def test_order_path_when_duplicate_cl_ord_id_then_rejected_103_6_and_first_order
     assert (duplicate[103], duplicate[37]) == ("6", "NONE")
     row = order_row(system, "DUP-1")
     assert (row["status"], row["order_qty"]) == ("0", Decimal(10))
+
+
+def test_audit_trail_when_order_filled_then_every_message_in_and_out_recorded(system: System) -> None:
+    system.client.send_order("AUD-1", "MSFT", Side.BUY, Decimal(10), Decimal("100.05"))
+    filled = final_report(system, "AUD-1", "2")
+
+    messages = repository.order_messages(system.gateway.db, order_row(system, "AUD-1"))
+
+    trail = [(m["direction"], m["msg_type"], m["session"].endswith("CLIENT1")) for m in messages]
+    assert trail[0] == ("in", "D", True)  # the client's order, as received
+    assert ("out", "D", False) in trail  # our order to the venue
+    assert trail.count(("in", "8", False)) == 2  # the venue's ack and fill
+    assert trail.count(("out", "8", True)) == 2  # our ack and fill to the client
+    nos = messages[0]
+    assert nos["seq"] > 0 and "35=D" in nos["body"] and "11=AUD-1" in nos["body"]
+    assert repository.last_inbound_seq(system.gateway.db, nos["session"], 0) >= nos["seq"]
+    assert filled[37] == messages[-1]["order_id"]
