@@ -35,8 +35,8 @@ def show(gateway: Gateway) -> Answer:
         positions = [
             {"account": p.account, "symbol": p.symbol, "position": p.qty, "avg_cost": p.avg_cost,
              "realized_pnl": p.realized_pnl, "unrealized_pnl": p.unrealized_pnl,
-             "working_buy": exposure.working(p.account, p.symbol, _side("1")),
-             "working_sell": exposure.working(p.account, p.symbol, _side("2"))}
+             "working_buy": exposure.working(p.account, p.symbol, Side.BUY),
+             "working_sell": exposure.working(p.account, p.symbol, Side.SELL)}
             for p in exposure.positions.positions.values()
         ]  # fmt: skip
         controls = [_control_json(c) for c in gateway.controls.all()]
@@ -106,10 +106,6 @@ def _control(gateway: Gateway, kind: str, scope: str, body: dict[str, Any], valu
 def _control_json(control: Control) -> dict[str, Any]:
     return {"kind": control.kind, "scope": control.scope, "key": control.key, "value": control.value,
             "who": control.who, "reason": control.reason, "ts_ns": control.ts_ns}  # fmt: skip
-
-
-def _side(code: str) -> Side:
-    return Side(code)
 
 
 def _first_line(exc: Exception) -> str:

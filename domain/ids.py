@@ -1,5 +1,6 @@
 """Typed identifiers: mypy rejects a ClOrdId passed where an OrderId is expected."""
 
+import functools
 from typing import NewType
 
 ClOrdId = NewType("ClOrdId", str)
@@ -16,3 +17,9 @@ SessionKey = NewType("SessionKey", str)
 """A FIX session as text, e.g. ``FIX.4.4:FIXGW->CLIENT1`` (quickfix's ``SessionID.toString()``)."""
 VenueId = NewType("VenueId", str)
 """The name routing rules use for a venue, e.g. ``VENUE``."""
+
+
+@functools.cache
+def client_comp_id(session: SessionKey) -> str:
+    """The client's CompID in one of our acceptor session keys: ``FIX.4.4:FIXGW->CLIENT1`` -> ``CLIENT1``."""
+    return session.split("->", 1)[-1].split(":", 1)[0]

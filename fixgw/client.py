@@ -7,7 +7,7 @@ import logging
 from domain.bus import MessageBus
 from domain.clock import Clock
 from domain.commands import CancelWorking
-from domain.ids import Account, SessionKey
+from domain.ids import Account, SessionKey, client_comp_id
 from domain.reports import CancelReject, ClientReport, ExecutionReport
 from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields
@@ -40,7 +40,7 @@ class ClientHandler:
 
     def on_logout(self, session: SessionKey) -> None:
         """Cancel the client's working orders if it asked for cancel-on-disconnect."""
-        client = session.split("->", 1)[-1].split(":", 1)[0]
+        client = client_comp_id(session)
         if client in self.cancel_on_disconnect:
             self._bus.post("oms.execute", CancelWorking(client=client, reason=f"cancel on disconnect of {client}"))
 
@@ -72,5 +72,4 @@ class ClientHandler:
             log.error("report to %s (ClOrdID %s) not sent: session unknown", report.session, report.cl_ord_id)
 
     def _default_account(self, session: SessionKey) -> Account:
-        comp_id = session.split("->", 1)[-1].split(":", 1)[0]
-        return self._default_accounts.get(comp_id, Account(""))
+        return self._default_accounts.get(client_comp_id(session), Account(""))

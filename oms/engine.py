@@ -50,7 +50,7 @@ from domain.events import (
     ReplaceRequested,
     VenueEvent,
 )
-from domain.ids import ClOrdId, ExecId, OrderId, VenueId
+from domain.ids import ClOrdId, ExecId, OrderId, VenueId, client_comp_id
 from domain.order import InvalidTransition, Order
 from domain.positions import Position, PositionBook
 from domain.reports import CancelReject, ClientReport, ExecutionReport, MassCancelReport
@@ -292,7 +292,7 @@ class OmsEngine:
             in_scope = (
                 command.everything
                 or order.account == command.account
-                or (command.client is not None and order.session.split("->", 1)[-1].split(":", 1)[0] == command.client)
+                or (command.client is not None and client_comp_id(order.session) == command.client)
             )
             if in_scope and order.status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED) and order.pending is None:
                 log.warning("canceling order %s: %s", order.order_id, command.reason)

@@ -14,6 +14,7 @@ from domain.clock import Clock
 from domain.commands import CancelWorking, ReplaceOrder, SubmitOrder
 from domain.enums import OrdRejReason, OrdType
 from domain.events import OrderDenied, OrderUpdated, ReplaceApproved, ReplaceDenied
+from domain.ids import client_comp_id
 from risk.checks import (
     Denial,
     OrderTerms,
@@ -30,7 +31,7 @@ from risk.checks import (
     check_trading_state,
 )
 from risk.controls import Control, Controls, TradingState
-from risk.entitlements import Entitlements, check_account_entitled, client_comp_id
+from risk.entitlements import Entitlements, check_account_entitled
 from risk.exposure import Exposure
 from risk.limits import Instrument, LimitSet, RiskLimits
 

@@ -5,21 +5,14 @@ One function decides, for new orders and replaces alike, so that the gateway and
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 
 from domain.enums import OrdRejReason
-from domain.ids import SessionKey
+from domain.ids import client_comp_id
 from risk.checks import Denial, OrderTerms
 
 Entitlements = Mapping[str, frozenset[str]]
 """Client CompID (the session's TargetCompID on our acceptor) -> the accounts it may trade."""
-
-
-@functools.cache
-def client_comp_id(session: SessionKey) -> str:
-    """Return the client's CompID of an acceptor session key such as ``FIX.4.4:FIXGW->CLIENT1``."""
-    return session.split("->", 1)[-1].split(":", 1)[0]
 
 
 def check_account_entitled(order: OrderTerms, entitlements: Entitlements) -> Denial | None:

@@ -67,12 +67,10 @@ def write_settings(work: Path, url: str) -> None:
     (work / "fixgw.toml").write_text(text)
 
 
-placed: dict[str, tuple[str, Side]] = {}
-
-
 def send_round(
-    client: ScriptedClient, rng: random.Random, round_no: int, resting: list[str], kill: Callable[[], None] | None
-) -> list[str]:
+    client: ScriptedClient, rng: random.Random, round_no: int, resting: dict[str, tuple[str, Side]],
+    kill: Callable[[], None] | None,
+) -> list[str]:  # fmt: skip
     """Send a round of orders; kill the gateway after a random number of them (the rest go out regardless:
     to a dying connection, or into the client's store to be resent after the next logon)."""
     sent = []
@@ -86,8 +84,7 @@ def send_round(
         if rng.random() < 0.3:  # rests on the book; canceled later, maybe after a restart
             price = Decimal("99.90") if side is Side.BUY else Decimal("100.10")
             client.send_order(cl_ord_id, symbol, side, Decimal(rng.randint(1, 50)), price)
-            resting.append(cl_ord_id)
-            placed[cl_ord_id] = (symbol, side)
+            resting[cl_ord_id] = (symbol, side)
         else:  # crosses: fills against the seeded liquidity, often over several levels
             price = Decimal("100.05") if side is Side.BUY else Decimal("99.95")
             client.send_order(cl_ord_id, symbol, side, Decimal(rng.randint(1, 900)), price)
@@ -109,7 +106,7 @@ def test_crash_recovery_when_gateway_killed_repeatedly_then_book_matches_venue_a
     venue.start()
     gateway.start()
     sent: list[str] = []
-    resting: list[str] = []
+    resting: dict[str, tuple[str, Side]] = {}  # ClOrdID -> (symbol, side), oldest first
     try:
         client.start(timeout=30)
         for round_no in range(KILLS + 1):
@@ -122,8 +119,8 @@ def test_crash_recovery_when_gateway_killed_repeatedly_then_book_matches_venue_a
                 client.wait_for(lambda m, w=wanted: count_reports(client) >= w, 30)
                 gateway.kill()
             if resting and round_no % 2:
-                victim = resting.pop(0)
-                symbol, side = placed[victim]
+                victim = next(iter(resting))
+                symbol, side = resting.pop(victim)
                 client.send_fields("F", [(41, victim), (11, f"{victim}-X"), (55, symbol), (54, side.value),
                                          (60, format_utc_timestamp(time.time_ns()))])  # fmt: skip
             if round_no == KILLS:
