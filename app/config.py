@@ -5,8 +5,9 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, ValidationInfo, field_validator
 
 from fixgw.errors import ConfigError
 from risk.limits import Instrument, RiskLimits
@@ -41,17 +42,32 @@ class ClientConfig(_Strict):
 
 
 class VenueConfig(_Strict):
-    """A venue and the initiator session that reaches it."""
+    """A venue: reached over a FIX initiator session (``kind = "fix"``), or run inside the gateway."""
 
-    session: str
-    """e.g. ``FIX.4.4:FIXGW->VENUE``."""
+    kind: Literal["fix", "internal"] = "fix"
+    """``internal``: the simulator's matching engine in the gateway's process, seeded from ``[simulator]``."""
+    session: str | None = Field(default=None, validate_default=True)
+    """The initiator session of a FIX venue, e.g. ``FIX.4.4:FIXGW->VENUE``; none for an internal venue."""
+
+    @field_validator("session")
+    @classmethod
+    def _session_for_kind(cls, session: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind", "fix")
+        if kind == "fix" and not session:
+            raise ValueError('a FIX venue needs its initiator session, e.g. session = "FIX.4.4:FIXGW->VENUE"')
+        if kind == "internal" and session is not None:
+            raise ValueError("an internal venue runs inside the gateway and has no session; remove it")
+        return session
 
 
 class RoutingConfig(_Strict):
-    """Symbol -> venue rules, and a default venue."""
+    """Which venue an order goes to: its account's rule, else its symbol's, else the default venue."""
 
     default: str | None = None
     symbols: dict[str, str] = {}
+    """Symbol -> venue."""
+    accounts: dict[str, str] = {}
+    """Account -> venue; wins over the symbol rule."""
 
 
 class SimulatorConfig(_Strict):
@@ -100,7 +116,8 @@ class GatewayConfig(_Strict):
 
     def check(self) -> None:
         """Refuse routing rules that name a venue that is not configured."""
-        named = set(self.routing.symbols.values()) | ({self.routing.default} if self.routing.default else set())
+        routing = self.routing
+        named = {*routing.symbols.values(), *routing.accounts.values(), *([routing.default] if routing.default else [])}
         unknown = named - set(self.venues)
         if unknown:
             raise ConfigError(f"routing names venue(s) {sorted(unknown)} not defined under [venues]")

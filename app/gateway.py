@@ -11,13 +11,16 @@ from sqlalchemy import Engine
 from app.admin import AdminServer
 from app.config import GatewayConfig
 from app.risk_admin import risk_routes
+from app.venue import seed
 from domain.bus import MessageBus
 from domain.clock import Clock, LiveClock
+from domain.commands import ReconcileVenue
 from domain.ids import Account, OrderId, SessionKey, VenueId
 from domain.reports import CancelReject, ClientReport, ExecutionReport, MassCancelReport
 from ems.engine import EmsEngine
 from ems.router import Router
 from ems.venues.fix import FixVenue
+from ems.venues.internal import RESTING, InternalVenue, time_priority
 from fixgw.client import ClientHandler
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
@@ -29,6 +32,7 @@ from oms.store.database import open_database
 from oms.store.journal import Journal
 from risk.controls import Control, Controls
 from risk.engine import RiskEngine
+from simulator.matching import MatchingEngine
 
 log = logging.getLogger("fixgw.gateway")
 _REPORT_TYPES: dict[str, type[ClientReport]] = {"8": ExecutionReport, "9": CancelReject, "r": MassCancelReport}
@@ -44,7 +48,7 @@ class Gateway:
         self.bus = MessageBus()
         accounts = {comp: Account(c.effective_default_account) for comp, c in config.clients.items()}
         self.clients = ClientHandler(self.bus, self.clock, accounts)
-        venue_sessions = {SessionKey(v.session): VenueId(name) for name, v in config.venues.items()}
+        venue_sessions = {SessionKey(v.session): VenueId(name) for name, v in config.venues.items() if v.session}
         self.venues = VenueHandler(self.bus, self.clock, venue_sessions)
         self.journal = Journal(self.db, deliver=self.clients.send_report, clock=self.clock)
         self.clients.app.record = self.journal.record_inbound
@@ -56,13 +60,15 @@ class Gateway:
         self.controls.restore([Control(**row) for row in repository.load_controls(self.db)])
         self.risk = RiskEngine(self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls)
         self.oms.publish_restored(repository.load_executions(self.db))
+        self._internal_venues: list[VenueId] = []
         self.clients.cancel_on_disconnect = frozenset(
             c for c, cfg in config.clients.items() if cfg.cancel_on_disconnect
         )
-        fix_venues = self._fix_venues()
-        self.ems = EmsEngine(self.bus, self.clock, self._router(), dict(fix_venues))
-        for venue in fix_venues.values():
-            venue.on_lost = self.ems.lost
+        venues = self._venues()
+        self.ems = EmsEngine(self.bus, self.clock, self._router(), dict(venues))
+        for venue in venues.values():
+            if isinstance(venue, FixVenue):
+                venue.on_lost = self.ems.lost
         work_dir = sessions.base_dir / "var" / "gateway"
         self.acceptor = Connector(self.clients.app, sessions, "acceptor", work_dir)
         self.initiator = Connector(self.venues.app, sessions, "initiator", work_dir)
@@ -119,20 +125,39 @@ class Gateway:
     def _router(self) -> Router:
         symbols = {s: VenueId(v) for s, v in self.config.routing.symbols.items()}
         default = VenueId(self.config.routing.default) if self.config.routing.default else None
-        return Router(symbols, default)
+        accounts = {a: VenueId(v) for a, v in self.config.routing.accounts.items()}
+        return Router(symbols, default, accounts)
 
-    def _fix_venues(self) -> dict[VenueId, FixVenue]:
-        return {
-            VenueId(name): FixVenue(
-                VenueId(name), SessionKey(v.session), self.venues.app, self.clock, defer=self.journal.after_commit
-            )
-            for name, v in self.config.venues.items()
-        }
+    def _venues(self) -> dict[VenueId, FixVenue | InternalVenue]:
+        venues: dict[VenueId, FixVenue | InternalVenue] = {}
+        for name, v in self.config.venues.items():
+            if v.session is None:
+                venues[VenueId(name)] = self._internal_venue(VenueId(name))
+            else:
+                venues[VenueId(name)] = FixVenue(
+                    VenueId(name), SessionKey(v.session), self.venues.app, self.clock, defer=self.journal.after_commit
+                )
+        return venues
+
+    def _internal_venue(self, venue_id: VenueId) -> InternalVenue:
+        """The venue with the book's working orders there back in their places, then the house liquidity."""
+        engine = MatchingEngine()
+        venue = InternalVenue(venue_id, self.bus, self.clock, engine, self.config.simulator.symbols,
+                              atomic=self.journal.atomic)  # fmt: skip
+        working = [o for o in self.oms.book.by_id.values() if o.venue == venue_id and o.status in RESTING]
+        requests = repository.venue_requests(self.db, venue_id, [o.order_id for o in working])
+        if restored := venue.restore(time_priority(working, requests)):
+            log.info("internal venue %s: %d working order(s) back on its book", venue_id, restored)
+        seed(engine, self.config.simulator)
+        self._internal_venues.append(venue_id)
+        return venue
 
     def start(self) -> None:
         """Start the journal, connect to the venues, then accept clients."""
         self._redeliver()
         self.journal.start()
+        for venue_id in self._internal_venues:  # what a FIX venue's logon does: settle what was in flight
+            self.bus.post("oms.execute", ReconcileVenue(venue=venue_id))
         self.admin.start()
         self.initiator.start()
         self.acceptor.start()

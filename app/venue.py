@@ -15,8 +15,7 @@ class VenueServer:
 
     def __init__(self, config: SimulatorConfig, sessions: SessionsFile, clock: Clock | None = None) -> None:
         engine = MatchingEngine()
-        for symbol, reference in config.symbols.items():
-            engine.seed(symbol, reference, config.tick, config.depth, config.level_qty)
+        seed(engine, config)
         self.simulator = VenueSimulator(clock or LiveClock(), engine, config.symbols)
         self.acceptor = Connector(self.simulator.app, sessions, "acceptor", sessions.base_dir / "var" / "venue")
 
@@ -27,3 +26,9 @@ class VenueServer:
     def stop(self) -> None:
         """Log members out and close."""
         self.acceptor.stop()
+
+
+def seed(engine: MatchingEngine, config: SimulatorConfig) -> None:
+    """Rest the house liquidity ``[simulator]`` configures (the external simulator's and the internal venue's)."""
+    for symbol, reference in config.symbols.items():
+        engine.seed(symbol, reference, config.tick, config.depth, config.level_qty)

@@ -139,6 +139,10 @@ class OrderBook:
                 result.rested = True
         return result
 
+    def rest(self, order: SimOrder) -> None:
+        """Put a limit order at the back of its price level without matching it (restoring a book)."""
+        self._own_side(order).add(order)
+
     def cancel(self, order: SimOrder) -> bool:
         """Take a resting order off the book; False when it is not resting."""
         return self._own_side(order).remove(order)
@@ -151,7 +155,7 @@ class OrderBook:
         quantity at or below what is already filled leaves nothing open.
         """
         side = self._own_side(order)
-        if not self._is_resting(order):
+        if not self.is_resting(order):
             return None
         keeps_priority = price == order.price and order_qty <= order.order_qty
         if keeps_priority or order_qty <= order.cum_qty:
@@ -164,11 +168,17 @@ class OrderBook:
         order.price = price
         return self.submit(order)
 
-    def _is_resting(self, order: SimOrder) -> bool:
+    def is_resting(self, order: SimOrder) -> bool:
+        """True when ``order`` is on the book."""
         if order.price is None:
             return False
         level = self._own_side(order).levels.get(order.price * self._own_side(order).sign)
         return level is not None and order in level
+
+    def would_trade(self, order: SimOrder) -> bool:
+        """True when ``order`` would trade at once against the other side."""
+        contra = self._contra_side(order)
+        return bool(contra.keys) and self._crosses(order, contra.keys[0] * contra.sign)
 
     def depth(self) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
         """Return (bids, asks) as (price, total quantity) from the best level outwards."""
@@ -240,12 +250,17 @@ class MatchingEngine:
         return self.book(order.symbol).submit(order)
 
     def seed(self, symbol: str, reference_price: Decimal, tick: Decimal, depth: int, level_qty: Decimal) -> None:
-        """Rest ``depth`` levels of house liquidity each side, one tick apart, around ``reference_price``."""
+        """Rest ``depth`` levels of house liquidity each side, one tick apart, around ``reference_price``.
+
+        House liquidity never trades when it is seeded: a level that would cross an order already resting
+        (members' orders restored after a restart) is left out.
+        """
         book = self.book(symbol)
         for level in range(1, depth + 1):
             for side, price in (
                 (Side.BUY, reference_price - tick * level),
                 (Side.SELL, reference_price + tick * level),
             ):
-                order_id = f"HOUSE-{symbol}-{side.name}-{level}"
-                book.submit(SimOrder(order_id, symbol, side, OrdType.LIMIT, level_qty, price))
+                house = SimOrder(f"HOUSE-{symbol}-{side.name}-{level}", symbol, side, OrdType.LIMIT, level_qty, price)
+                if not book.would_trade(house):
+                    book.rest(house)

@@ -46,6 +46,8 @@ class Entry(msgspec.Struct):
     report: ClientReport | None = None
     action: Callable[[], None] | None = None
     """Something to do once the batch is committed (e.g. send an order to a venue: write-ahead)."""
+    group: list[Entry] | None = None
+    """Entries that commit in the same transaction (``Journal.atomic``); this entry holds nothing else."""
 
 
 class Journal:
@@ -76,6 +78,8 @@ class Journal:
         """Outbound rows above this id were committed but maybe never handed to their session (read at start)."""
         self._marker_written = self._delivered_through
         self._marker = _upsert(engine, journal_state, ["name"])
+        self._group: list[Entry] | None = None
+        self._group_depth = 0
 
     def start(self) -> None:
         """Start the writer thread."""
@@ -100,8 +104,35 @@ class Journal:
                "seq": seq, "order_id": None, "cl_ord_id": cl_ord_id, "body": body}  # fmt: skip
         self._put(Entry(audit=row))
 
+    def atomic(self) -> _Group:
+        """Make everything appended inside ``with journal.atomic():`` commit in one transaction.
+
+        For changes that are true only together, such as both sides of a trade at the internal venue, whose
+        book is rebuilt from this one. Nested blocks join the outermost.
+        """
+        return _Group(self)
+
+    def _open_group(self) -> None:
+        with self._lock:
+            self._group_depth += 1
+            if self._group is None:
+                self._group = []
+
+    def _close_group(self) -> None:
+        with self._lock:
+            self._group_depth -= 1
+            if self._group_depth:
+                return
+            group, self._group = self._group, None
+            if group:
+                self._appended += len(group)
+                self._queue.put(Entry(group=group))
+
     def _put(self, entry: Entry) -> None:
         with self._lock:  # the client and venue threads both record
+            if self._group is not None:  # another thread's entry joins too: it only commits later
+                self._group.append(entry)
+                return
             self._appended += 1
             self._queue.put(entry)
 
@@ -132,7 +163,11 @@ class Journal:
         while True:
             if item is _STOP:
                 return batch, True
-            batch.append(item)  # type: ignore[arg-type]
+            group = item.group  # type: ignore[attr-defined]
+            if group is None:
+                batch.append(item)  # type: ignore[arg-type]
+            else:
+                batch.extend(group)
             if len(batch) >= _MAX_BATCH:
                 return batch, False
             try:
@@ -221,6 +256,21 @@ class Journal:
             self._deliver(report)
         except Exception:
             log.exception("delivery of a report to %s (ClOrdID %s) failed", report.session, report.cl_ord_id)
+
+
+class _Group:
+    """The block of ``Journal.atomic``."""
+
+    __slots__ = ("_journal",)
+
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+
+    def __enter__(self) -> None:
+        self._journal._open_group()
+
+    def __exit__(self, *_: object) -> None:
+        self._journal._close_group()  # also after an error: what was applied in memory must be committed
 
 
 DELIVERED = "delivered_through"

@@ -77,6 +77,20 @@ def order_messages(engine: Engine, order: dict[str, Any]) -> list[dict[str, Any]
     return sorted(rows, key=lambda r: (r["ts_ns"], r["id"]))
 
 
+def venue_requests(engine: Engine, venue: str, order_ids: list[str]) -> list[dict[str, Any]]:
+    """The audit rows of the orders (35=D) and replaces (35=G) sent to ``venue`` for these orders, oldest first."""
+    rows: list[dict[str, Any]] = []
+    columns = (messages.c.id, messages.c.order_id, messages.c.msg_type, messages.c.body)
+    with engine.connect() as conn:
+        for start in range(0, len(order_ids), 500):  # bounded IN lists
+            query = select(*columns).where(
+                messages.c.direction == "out", messages.c.session == venue, messages.c.msg_type.in_(("D", "G")),
+                messages.c.order_id.in_(order_ids[start : start + 500]),
+            )  # fmt: skip
+            rows.extend(dict(r._mapping) for r in conn.execute(query))
+    return sorted(rows, key=lambda r: int(r["id"]))
+
+
 def load_positions(engine: Engine) -> list[dict[str, Any]]:
     """Return every position row."""
     with engine.connect() as conn:

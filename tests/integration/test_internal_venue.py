@@ -1,0 +1,213 @@
+"""The internal venue over real FIX sessions: routed by symbol and by account beside the external simulator,
+reports and SQL rows, a restart on the same book, and ``fixgw run`` with no venue session at all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.config import ClientConfig, GatewayConfig, RoutingConfig, VenueConfig
+from app.fixclient import Fields, ScriptedClient, client_sessions
+from app.gateway import Gateway
+from domain.enums import Side, TimeInForce
+from fixgw.session.settings import SessionsFile
+from oms.store import repository
+from oms.store.database import open_database
+from tests.conftest import ROOT
+from tests.integration.conftest import System, free_port, make_config, start_system, stop_system
+from tests.integration.test_cli import FIXGW
+
+pytestmark = pytest.mark.integration
+
+
+def pool_config(work: Path) -> GatewayConfig:
+    """IBM and everything of ACCT2 go to the internal venue POOL; the rest to the external simulator."""
+    config = make_config(work)
+    venues = {"VENUE": VenueConfig(session="FIX.4.4:FIXGW->VENUE"), "POOL": VenueConfig(kind="internal")}
+    routing = RoutingConfig(default="VENUE", symbols={"IBM": "POOL"}, accounts={"ACCT2": "POOL"})
+    clients = {"CLIENT1": ClientConfig(accounts=["ACCT1", "ACCT2"])}
+    return config.model_copy(update={"venues": venues, "routing": routing, "clients": clients})
+
+
+@pytest.fixture
+def system(tmp_path: Path) -> Iterator[System]:
+    running = start_system(tmp_path, pool_config(tmp_path))
+    yield running
+    stop_system(running)
+
+
+def report(client: ScriptedClient, cl_ord_id: str, **tags: str) -> Fields:
+    """The first ExecutionReport for ``cl_ord_id`` with these tag values (39="2" as ``t39="2"``)."""
+    wanted = {int(k[1:]): v for k, v in tags.items()}
+    return client.wait_for(lambda m: m.get(35) == "8" and m.get(11) == cl_ord_id and wanted.items() <= m.items())
+
+
+def row(system: System, cl_ord_id: str) -> dict[str, Any]:
+    assert system.gateway.journal.flush()
+    [found] = [r for r in repository.load_orders(system.gateway.db) if r["cl_ord_id"] == cl_ord_id]
+    return found
+
+
+def executions(system: System, order_id: str) -> list[tuple[str, Decimal, Decimal]]:
+    return [(e["venue"], e["last_qty"], e["last_px"]) for e in repository.load_executions(system.gateway.db, order_id)]
+
+
+def test_internal_venue_when_symbol_routed_there_then_filled_in_process_and_others_go_to_simulator(
+    system: System,
+) -> None:
+    system.client.send_order("INT-1", "IBM", Side.BUY, Decimal(700), Decimal("100.02"))
+    system.client.send_order("EXT-1", "MSFT", Side.BUY, Decimal(100), Decimal("100.05"))
+
+    new = report(system.client, "INT-1", t150="0")
+    first = report(system.client, "INT-1", t150="F", t39="1")
+    last = report(system.client, "INT-1", t150="F", t39="2")
+    report(system.client, "EXT-1", t150="F", t39="2")
+
+    assert (new[39], new[151]) == ("0", "700")
+    assert (first[32], first[31], first[14], first[151]) == ("500", "100.01", "500", "200")
+    assert (last[32], last[31], last[14], last[151], last[6]) == ("200", "100.02", "700", "0", "100.01285714")
+    internal, external = row(system, "INT-1"), row(system, "EXT-1")
+    assert (internal["venue"], internal["status"], internal["cum_qty"]) == ("POOL", "2", Decimal(700))
+    assert executions(system, internal["order_id"]) == [("POOL", 500, Decimal("100.01")),
+                                                        ("POOL", 200, Decimal("100.02"))]  # fmt: skip
+    assert (external["venue"], executions(system, external["order_id"])) == (
+        "VENUE", [("VENUE", 100, Decimal("100.01"))])  # fmt: skip
+    [member] = system.venue.simulator.app.sessions
+    assert system.venue.simulator.order(member, external["order_id"]) is not None
+    assert system.venue.simulator.order(member, internal["order_id"]) is None
+
+
+def test_internal_venue_when_account_routed_there_then_its_orders_cross_each_other_and_positions_net(
+    system: System,
+) -> None:
+    system.client.send_order("ACC-S", "MSFT", Side.SELL, Decimal(100), Decimal("100.00"), account="ACCT2")
+    report(system.client, "ACC-S", t150="0")
+    system.client.send_order("ACC-B", "MSFT", Side.BUY, Decimal(60), Decimal("100.00"), account="ACCT2")
+
+    maker = report(system.client, "ACC-S", t150="F")
+    taker = report(system.client, "ACC-B", t150="F")
+
+    assert (maker[39], maker[32], maker[31], maker[14], maker[151]) == ("1", "60", "100", "60", "40")
+    assert (taker[39], taker[32], taker[31], taker[14], taker[151]) == ("2", "60", "100", "60", "0")
+    assert (row(system, "ACC-S")["venue"], row(system, "ACC-B")["venue"]) == ("POOL", "POOL")
+    [position] = [p for p in repository.load_positions(system.gateway.db) if p["account"] == "ACCT2"]
+    assert (position["symbol"], position["qty"], position["bought_qty"], position["sold_qty"]) == (
+        "MSFT", 0, 60, 60)  # fmt: skip
+    fills = repository.load_executions(system.gateway.db)
+    assert len({(e["venue"], e["venue_exec_id"]) for e in fills}) == len(fills) == 2
+
+
+def test_internal_venue_when_ioc_and_requests_then_remainder_canceled_replaced_canceled_and_rejected(
+    system: System,
+) -> None:
+    client = system.client
+    client.send_order("IOC-1", "IBM", Side.SELL, Decimal(2600), Decimal("99.98"), tif=TimeInForce.IMMEDIATE_OR_CANCEL)
+    client.send_order("REST-1", "IBM", Side.BUY, Decimal(100), Decimal("99.50"))
+    report(client, "REST-1", t150="0")
+    client.send_fields("G", [(11, "REST-2"), (41, "REST-1"), (1, "ACCT1"), (55, "IBM"), (54, "1"), (38, "150"),
+                             (40, "2"), (44, "99.60"), (60, "20240101-00:00:00")])  # fmt: skip
+    replaced = report(client, "REST-2", t150="5")
+    client.send_fields("F", [(11, "REST-3"), (41, "REST-2"), (55, "IBM"), (54, "1"), (38, "150"),
+                             (60, "20240101-00:00:00")])  # fmt: skip
+
+    canceled = report(client, "REST-3", t150="4")
+    ioc = report(client, "IOC-1", t150="4")
+
+    assert (ioc[39], ioc[14], ioc[151], ioc[58]) == ("4", "1000", "0", "remainder canceled")
+    assert (replaced[39], replaced[38], replaced[44], replaced[41]) == ("0", "150", "99.6", "REST-1")
+    assert (canceled[39], canceled[41], canceled[151]) == ("4", "REST-2", "0")
+    assert (row(system, "REST-3")["status"], row(system, "IOC-1")["cum_qty"]) == ("4", Decimal(1000))
+
+
+def test_internal_venue_when_gateway_restarts_then_resting_orders_can_be_canceled_and_filled(tmp_path: Path) -> None:
+    config = pool_config(tmp_path)
+    system = start_system(tmp_path, config)
+    try:
+        system.client.send_order("R-SELL", "IBM", Side.SELL, Decimal(300), Decimal("100.00"))
+        system.client.send_order("R-BUY", "IBM", Side.BUY, Decimal(100), Decimal("100.00"))  # R-SELL: 100 of 300
+        system.client.send_order("R-REST", "IBM", Side.BUY, Decimal(100), Decimal("99.50"))
+        report(system.client, "R-BUY", t39="2")
+        report(system.client, "R-REST", t150="0")
+        assert system.gateway.journal.flush()
+    except BaseException:
+        stop_system(system)
+        raise
+    system.client.stop()
+    system.gateway.stop()
+    gateway = Gateway(config, system.gateway_sessions)
+    client = ScriptedClient(client_sessions(system.gateway_sessions, "CLIENT1", tmp_path / "client"))
+    restarted = System(system.venue, gateway, client, system.gateway_sessions, system.client_port, tmp_path)
+    try:
+        gateway.start()
+        client.start()
+        client.send_fields("F", [(11, "R-REST-X"), (41, "R-REST"), (55, "IBM"), (54, "1"), (38, "100"),
+                                 (60, "20240101-00:00:00")])  # fmt: skip
+        client.send_order("R-TAKE", "IBM", Side.BUY, Decimal(250), Decimal("100.00"))
+
+        canceled = report(client, "R-REST-X", t150="4")
+        maker = report(client, "R-SELL", t150="F", t39="2")
+        taker = report(client, "R-TAKE", t150="F")
+
+        assert (canceled[39], canceled[41]) == ("4", "R-REST")
+        assert (maker[32], maker[14], maker[151], maker[6]) == ("200", "300", "0", "100")
+        assert (taker[39], taker[32], taker[14], taker[151]) == ("1", "200", "200", "50")
+        sell = row(restarted, "R-SELL")
+        assert (sell["status"], sell["cum_qty"], sell["venue"]) == ("2", Decimal(300), "POOL")
+        assert [q for _, q, _ in executions(restarted, sell["order_id"])] == [100, 200]
+        assert row(restarted, "R-REST-X")["status"] == "4"
+    finally:
+        stop_system(restarted)
+
+
+def only_internal_settings(work: Path) -> Path:
+    """bench/internal.toml with the book, the admin API and its token moved into ``work``."""
+    text = (ROOT / "bench" / "internal.toml").read_text()
+    moved = {
+        'url = "sqlite:///../var/internal.db"': f'url = "sqlite:///{work / "book.db"}"',
+        'token_file = "../var/admin.token"': f'token_file = "{work / "admin.token"}"\nlisten = "127.0.0.1:0"',
+    }
+    for old, new in moved.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = work / "fixgw.toml"
+    path.write_text(text)
+    return path
+
+
+def test_fixgw_run_when_only_an_internal_venue_then_trades_without_any_venue_session(tmp_path: Path) -> None:
+    sessions = SessionsFile.load(ROOT / "sessions.cfg").relocated(tmp_path / "gateway").only("acceptor")
+    sessions = sessions.with_port("acceptor", free_port())
+    sessions_file = tmp_path / "sessions.cfg"
+    sessions_file.write_text(sessions.dumps())
+    settings = only_internal_settings(tmp_path)
+    command = [*FIXGW, "run", "--config", str(sessions_file), "--settings", str(settings)]
+    gateway = subprocess.Popen(
+        command, cwd=ROOT, env=os.environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    client = ScriptedClient(client_sessions(sessions, "CLIENT1", tmp_path / "client"))
+    try:
+        client.start(timeout=60)
+        client.send_order("ONLY-1", "AAPL", Side.BUY, Decimal(100), Decimal("100.01"))
+        filled = report(client, "ONLY-1", t150="F")
+    finally:
+        client.stop()
+        gateway.send_signal(signal.SIGTERM)
+        _, stderr = gateway.communicate(timeout=60)
+
+    assert (filled[39], filled[31], filled[14]) == ("2", "100.01", "100")
+    assert gateway.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    db = open_database(f"sqlite:///{tmp_path / 'book.db'}")
+    try:
+        [order] = repository.load_orders(db)
+        assert (order["venue"], order["status"]) == ("INTERNAL", "2")
+        assert len(repository.load_executions(db)) == 1
+    finally:
+        db.dispose()
