@@ -39,9 +39,13 @@ class Exchange:
 
     def __init__(
         self, clock: Clock, engine: MatchingEngine, symbols: Iterable[str], sink: Sink, *,
-        order_id_prefix: str = "V", exec_id_prefix: str = "E",
+        order_id_prefix: str = "V", exec_id_prefix: str = "E", keep_closed: bool = True,
     ) -> None:  # fmt: skip
-        """``*_prefix``: what the venue's OrderIDs (37) and ExecIDs (17) start with, before a running number."""
+        """``*_prefix``: what the venue's OrderIDs (37) and ExecIDs (17) start with, before a running number.
+
+        ``keep_closed``: remember filled, canceled and done orders for good (a late request about one is
+        answered "too late", 102=0), or only until ``forget_closed`` (memory stays flat however long it runs).
+        """
         self._clock = clock
         self.engine = engine
         self._symbols = frozenset(symbols)
@@ -51,6 +55,9 @@ class Exchange:
         self._exec_ids = itertools.count(1)
         self._order_id_prefix = order_id_prefix
         self._exec_id_prefix = exec_id_prefix
+        self._closed: list[SimOrder] | None = None if keep_closed else []
+        self._renamed: dict[SimOrder, list[ClOrdId]] = {}
+        """The earlier ClOrdIDs of orders renamed by a cancel or replace (kept only when forgetting)."""
         self._handlers: dict[type, Callable[[Any], None]] = {
             SubmitOrder: self._new_order, CancelOrder: self._cancel, ReplaceOrder: self._replace,
             QueryOrder: self._status, MassCancel: self._mass_cancel,
@@ -63,6 +70,17 @@ class Exchange:
     def order(self, member: SessionKey, cl_ord_id: str) -> SimOrder | None:
         """The member's order known by ``cl_ord_id`` (any ClOrdID of its chain), if any."""
         return self._orders.get((member, ClOrdId(cl_ord_id)))
+
+    def forget_closed(self) -> None:
+        """Drop the orders closed since the last call, under every ClOrdID of their chain (``keep_closed``)."""
+        closed = self._closed
+        if not closed:
+            return
+        for order in closed:
+            owner = SessionKey(str(order.owner))
+            for cl_ord_id in (ClOrdId(order.cl_ord_id), *self._renamed.pop(order, ())):
+                self._orders.pop((owner, cl_ord_id), None)
+        closed.clear()
 
     def restore(self, order: SimOrder) -> None:
         """Rest a member's working order as it was (after a restart), behind those restored before it.
@@ -172,6 +190,8 @@ class Exchange:
         return None
 
     def _rename(self, session: SessionKey, order: SimOrder, cl_ord_id: ClOrdId) -> None:
+        if self._closed is not None:
+            self._renamed.setdefault(order, []).append(ClOrdId(order.cl_ord_id))
         order.cl_ord_id = cl_ord_id
         self._orders[session, cl_ord_id] = order
 
@@ -217,6 +237,8 @@ class Exchange:
     ) -> ExecutionReport:
         assert isinstance(order.owner, str)
         leaves = _ZERO if closed or status is OrdStatus.REJECTED else order.leaves_qty
+        if self._closed is not None and status.is_terminal and exec_type is not ExecType.ORDER_STATUS:
+            self._closed.append(order)
         return ExecutionReport(
             session=SessionKey(order.owner), order_id=OrderId(order.order_id), cl_ord_id=ClOrdId(order.cl_ord_id),
             exec_id=ExecId(f"{self._exec_id_prefix}{next(self._exec_ids)}"), exec_type=exec_type,

@@ -80,8 +80,8 @@ class InternalVenue:
         self._member = SessionKey(f"{venue_id}:internal")
         """The exchange knows the gateway as its one member."""
         nonce = f"{clock.now_ns():x}"
-        self.exchange = Exchange(clock, engine, symbols, self._reports_append,
-                                 order_id_prefix=f"{nonce}-V", exec_id_prefix=f"{nonce}-E")  # fmt: skip
+        self.exchange = Exchange(clock, engine, symbols, self._reports_append, order_id_prefix=f"{nonce}-V",
+                                 exec_id_prefix=f"{nonce}-E", keep_closed=False)  # fmt: skip
         self._reports: deque[VenueReport] = deque()
         self._delivering = False
 
@@ -153,6 +153,8 @@ class InternalVenue:
                         self._bus.send("oms.process", event)
         finally:
             self._delivering = False
+        # The OMS has seen every event: it answers any later request about a closed order itself.
+        self.exchange.forget_closed()
 
 
 def time_priority(orders: Iterable[Order], requests: Iterable[dict[str, Any]]) -> list[Order]:
