@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app import book_cli, replay_cli, risk_cli
+from app import bench_cli, book_cli, replay_cli, risk_cli
 from app.config import REPO_ROOT, load_config
 from fixgw.errors import GatewayError
 from fixgw.session.redaction import RedactingFilter
@@ -124,6 +124,7 @@ cli.add_typer(book_cli.db_cli, name="db")
 cli.add_typer(risk_cli.risk_cli, name="risk")
 cli.command()(risk_cli.kill)
 cli.command()(replay_cli.replay)
+cli.command()(bench_cli.bench)
 
 
 @cli.command("hash-password")

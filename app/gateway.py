@@ -16,6 +16,7 @@ from domain.bus import MessageBus
 from domain.clock import Clock, LiveClock
 from domain.commands import ReconcileVenue
 from domain.ids import Account, OrderId, SessionKey, VenueId
+from domain.latency import hops
 from domain.reports import CancelReject, ClientReport, ExecutionReport, MassCancelReport
 from ems.engine import EmsEngine
 from ems.router import Router
@@ -74,10 +75,23 @@ class Gateway:
         self.initiator = Connector(self.venues.app, sessions, "initiator", work_dir)
         self._resume_sessions()
         self.admin = AdminServer(config.admin.listen, config.admin_token_path(), {
-            ("GET", "/health"): lambda _: (200, {"status": "ok"}),
+            ("GET", "/health"): self._health,
+            ("GET", "/metrics/hops"): lambda _: (200, {"hops": hops.summary()}),
+            ("POST", "/metrics/hops/reset"): self._reset_hops,
             ("POST", "/orders/{order_id}/cancel"): self._admin_cancel,
             **risk_routes(self),
         })  # fmt: skip
+
+    def _health(self, _: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Up, and whether each venue can take orders (a FIX venue: its session is logged on)."""
+        venues = {name: self.venues.app.is_logged_on(SessionKey(v.session)) if v.session else True
+                  for name, v in self.config.venues.items()}  # fmt: skip
+        return 200, {"status": "ok", "venues": venues}
+
+    @staticmethod
+    def _reset_hops(_: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        hops.reset()
+        return 200, {"reset": True}
 
     def _record_control(self, control: Control) -> None:
         # Persisted on the journal's thread: no database I/O on the order path, even for a post-trade breach.

@@ -8,6 +8,7 @@ from domain.commands import SubmitOrder, VenueRequest
 from domain.enums import CxlRejReason, OrdRejReason
 from domain.events import CancelRejected, OrderDenied, OrderRouted
 from domain.ids import ClOrdId, OrderId, VenueId
+from domain.latency import hops
 from ems.router import Router
 from ems.venues.base import Venue
 
@@ -38,6 +39,7 @@ class EmsEngine:
                 reason=CxlRejReason.BROKER_OPTION, text=problem, ts_ns=self._clock.now_ns()))  # fmt: skip
 
     def _submit(self, order: SubmitOrder) -> None:
+        hops.mark("risk")
         venue_id = self._router.route(order)
         venue = self._venues.get(venue_id) if venue_id is not None else None
         if venue is None:
@@ -50,6 +52,7 @@ class EmsEngine:
         )
         self._bus.send("oms.process", routed)
         problem = venue.submit(order, venue_cl_ord_id)
+        hops.mark("route")
         if problem is not None:
             self._deny(order, OrdRejReason.EXCHANGE_CLOSED, problem)
 

@@ -8,6 +8,7 @@ from domain.bus import MessageBus
 from domain.clock import Clock
 from domain.commands import CancelWorking
 from domain.ids import Account, SessionKey, client_comp_id
+from domain.latency import hops, now_ns
 from domain.reports import CancelReject, ClientReport, ExecutionReport
 from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields
@@ -47,9 +48,10 @@ class ClientHandler:
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Decode an order message into its command for the OMS; refuse every other application message."""
         if msg_type == "D":
-            command: object = decode_new_order_single(fields, session, self._default_account(session), self._clock)
-        elif msg_type == "F":
-            command = decode_cancel_request(fields, session, self._clock)
+            self._new_order(session, fields)
+            return
+        if msg_type == "F":
+            command: object = decode_cancel_request(fields, session, self._clock)
         elif msg_type == "G":
             command = decode_replace_request(fields, session, self._default_account(session), self._clock)
         elif msg_type == "H":
@@ -60,8 +62,19 @@ class ClientHandler:
             raise UnsupportedMessageType(msg_type)
         self._bus.post("oms.execute", command)
 
+    def _new_order(self, session: SessionKey, fields: QfFields) -> None:
+        """The hot path: decode, then the whole synchronous chain, on a hop timeline (domain.latency)."""
+        hops.start()
+        try:
+            command = decode_new_order_single(fields, session, self._default_account(session), self._clock)
+            hops.mark("decode")
+            self._bus.post("oms.execute", command)
+        finally:
+            hops.stop()
+
     def send_report(self, report: ClientReport) -> None:
         """Send a report to its client session (quickfix stores it for resend if the session is down)."""
+        started = now_ns()
         if isinstance(report, ExecutionReport):
             message = outbound.execution_report(report)
         elif isinstance(report, CancelReject):
@@ -70,6 +83,7 @@ class ClientHandler:
             message = outbound.mass_cancel_report(report)
         if not self.app.send(report.session, message, require_logon=False):
             log.error("report to %s (ClOrdID %s) not sent: session unknown", report.session, report.cl_ord_id)
+        hops.record("encode+send", now_ns() - started)
 
     def _default_account(self, session: SessionKey) -> Account:
         return self._default_accounts.get(client_comp_id(session), Account(""))

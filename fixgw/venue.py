@@ -8,6 +8,7 @@ from domain.bus import MessageBus
 from domain.clock import Clock
 from domain.commands import ReconcileVenue
 from domain.ids import SessionKey, VenueId
+from domain.latency import hops
 from fixgw.codec.fields import QfFields
 from fixgw.codec.inbound import decode_cancel_reject, decode_execution_report
 from fixgw.errors import UnsupportedMessageType
@@ -36,6 +37,7 @@ class VenueHandler:
         """Turn an ExecutionReport into an event; refuse every other application message."""
         venue = self._venues[session]
         if msg_type == "8":
+            hops.end((venue, fields.get(11)), "venue round trip")
             event: object = decode_execution_report(fields, venue, self._clock)
         elif msg_type == "9":
             event = decode_cancel_reject(fields, venue, self._clock)

@@ -51,6 +51,7 @@ from domain.events import (
     VenueEvent,
 )
 from domain.ids import ClOrdId, ExecId, OrderId, VenueId, client_comp_id
+from domain.latency import hops
 from domain.order import InvalidTransition, Order
 from domain.positions import Position, PositionBook
 from domain.reports import CancelReject, ClientReport, ExecutionReport, MassCancelReport
@@ -163,6 +164,7 @@ class OmsEngine:
         order = Order(command, order_id)
         self.book.add(order)
         self._journal.append(self._row(order))
+        hops.mark("oms")
         self._bus.send("risk.execute", command)
 
     def _reject_duplicate(self, command: SubmitOrder) -> None:

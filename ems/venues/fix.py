@@ -12,6 +12,7 @@ from collections.abc import Callable
 from domain.clock import Clock
 from domain.commands import CancelAtVenue, QueryAtVenue, ReplaceAtVenue, SubmitOrder, VenueRequest
 from domain.ids import ClOrdId, OrderId, SessionKey, VenueId
+from domain.latency import hops
 from fixgw.codec import outbound
 from fixgw.session.application import FixApplication
 
@@ -41,7 +42,7 @@ class FixVenue:
             ord_type=order.ord_type, order_qty=order.order_qty, price=order.price,
             time_in_force=order.time_in_force, transact_time_ns=self._clock.now_ns(),
         )  # fmt: skip
-        return self._send(message, order.order_id, venue_cl_ord_id)
+        return self._send(message, order.order_id, venue_cl_ord_id, round_trip=True)
 
     def request(self, request: VenueRequest) -> str | None:
         """Send a cancel (35=F), replace (35=G) or status request (35=H)."""
@@ -56,16 +57,21 @@ class FixVenue:
             request, QueryAtVenue))  # fmt: skip
 
     def _send(
-        self, message: object, order_id: OrderId, venue_cl_ord_id: ClOrdId, write_ahead: bool = True
-    ) -> str | None:
+        self, message: object, order_id: OrderId, venue_cl_ord_id: ClOrdId, write_ahead: bool = True,
+        round_trip: bool = False,
+    ) -> str | None:  # fmt: skip
         if not self._app.is_logged_on(self._session):
             return self._down()
         if self._defer is None or not write_ahead:
+            if round_trip:
+                hops.begin((self.venue_id, venue_cl_ord_id))
             return None if self._app.send(self._session, message) else self._down()
-        self._defer(lambda: self._send_committed(message, order_id, venue_cl_ord_id))
+        self._defer(lambda: self._send_committed(message, order_id, venue_cl_ord_id, round_trip))
         return None
 
-    def _send_committed(self, message: object, order_id: OrderId, venue_cl_ord_id: ClOrdId) -> None:
+    def _send_committed(self, message: object, order_id: OrderId, venue_cl_ord_id: ClOrdId, round_trip: bool) -> None:
+        if round_trip:  # timed from the send: the wait for the commit before it is the journal's hop
+            hops.begin((self.venue_id, venue_cl_ord_id))
         if not self._app.send(self._session, message) and self.on_lost is not None:
             self.on_lost(order_id, venue_cl_ord_id, self._down())
 

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.clock import Clock
+from domain.latency import hops, now_ns
 from domain.reports import ClientReport
 from oms.store.schema import executions, journal_state, messages, orders, positions
 
@@ -48,6 +49,8 @@ class Entry(msgspec.Struct):
     """Something to do once the batch is committed (e.g. send an order to a venue: write-ahead)."""
     group: list[Entry] | None = None
     """Entries that commit in the same transaction (``Journal.atomic``); this entry holds nothing else."""
+    appended_ns: int = 0
+    """When a report was queued (domain.latency clock): its wait for the commit is the "book commit" hop."""
 
 
 class Journal:
@@ -90,7 +93,7 @@ class Journal:
         position: Row | None = None, audit: Row | None = None,
     ) -> None:  # fmt: skip
         """Queue one change; ``report`` is delivered once the change is committed."""
-        self._put(Entry(order, execution, position, audit, report))
+        self._put(Entry(order, execution, position, audit, report, appended_ns=now_ns() if report else 0))
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` on the writer thread once everything appended before it is committed."""
@@ -177,6 +180,7 @@ class Journal:
 
     def _commit_until_done(self, batch: list[Entry]) -> None:
         # A report may only go out after its change is durable: retry rather than drop or send early.
+        started = now_ns()
         while True:
             try:
                 self._write(batch)
@@ -185,8 +189,11 @@ class Journal:
                 log.exception("journal commit of %d entries failed; retrying", len(batch))
                 self._stopping.wait(_RETRY_SECONDS)
         self.batches += 1
+        committed = now_ns()
+        hops.record("journal write", committed - started)
         for entry in batch:
             if entry.report is not None:
+                hops.record("book commit", committed - entry.appended_ns)
                 self._deliver_safely(entry.report)
             elif entry.action is not None:
                 self._run_safely(entry.action)

@@ -1,0 +1,116 @@
+"""``fixgw bench``: the whole order path under load, against a bare quickfix acceptor."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from app.config import REPO_ROOT
+
+_SYSTEMS = ("baseline", "external", "internal")
+console = Console(width=None if sys.stdout.isatty() else 180)
+err = Console(stderr=True)
+
+
+def bench(
+    orders: Annotated[int, typer.Option(help="Orders per throughput run (closed loop at --window).")] = 20_000,
+    latency_orders: Annotated[int, typer.Option(help="Orders per latency run (window 1).")] = 2_000,
+    window: Annotated[int, typer.Option(help="Orders in flight in the throughput runs.")] = 100,
+    runs: Annotated[int, typer.Option(help="Runs of each kind; figures are medians over runs.")] = 5,
+    warmup: Annotated[int, typer.Option(help="Orders sent before measuring.")] = 1_000,
+    rate: Annotated[
+        float | None, typer.Option(help="Also run open loop at this many orders/s (latency from the schedule).")
+    ] = None,
+    system: Annotated[
+        list[str] | None,
+        typer.Option("--system", help="baseline | external | internal (repeatable; default: all three)."),
+    ] = None,
+    config: Annotated[Path, typer.Option("--config", "-c", help="Gateway session file.")] = REPO_ROOT / "sessions.cfg",
+    settings: Annotated[Path, typer.Option("--settings", "-s", help="Gateway settings (TOML).")] = REPO_ROOT
+    / "fixgw.toml",
+    venue_config: Annotated[Path, typer.Option(help="Venue simulator session file.")] = REPO_ROOT / "venue.cfg",
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Keep books, stores and logs here (default: a temp dir).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Drive orders through the full path (client session -> risk -> EMS -> venue -> book -> client) and report.
+
+    Starts each system as its own processes on free ports: the baseline (a bare quickfix acceptor that fills
+    every order), the gateway with the venue simulator behind its FIX session (external), and the gateway with
+    the matching engine in process (internal). Reports orders/s and acks/s at --window, latency percentiles at
+    window 1, server CPU per order, memory growth and the gateway's own per-hop timings.
+    """
+    from app.bench.report import document
+    from app.bench.runner import Bench, BenchPlan
+
+    systems = tuple(system or _SYSTEMS)
+    unknown = [s for s in systems if s not in _SYSTEMS]
+    if unknown:
+        err.print(f"fixgw: error: unknown --system {unknown[0]!r}; one of {', '.join(_SYSTEMS)}")
+        raise typer.Exit(2)
+    if orders < 2 or latency_orders < 2 or window < 1 or runs < 1:
+        err.print("fixgw: error: --orders and --latency-orders must be >= 2, --window and --runs >= 1")
+        raise typer.Exit(2)
+    if work_dir is not None and work_dir.exists() and any(work_dir.iterdir()):
+        err.print(f"fixgw: error: --work-dir {work_dir} is not empty; the bench starts every system from nothing")
+        raise typer.Exit(2)
+    plan = BenchPlan(orders=orders, latency_orders=latency_orders, window=window, runs=runs, warmup=warmup,
+                     rate=rate, systems=systems, sessions_file=config, settings_file=settings,
+                     venue_sessions_file=venue_config, work_dir=work_dir)  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="fixgw-bench-") as temp:
+        work = work_dir or Path(temp)
+        progress = (lambda text: err.print(f"[dim]{text}[/dim]")) if not as_json else None
+        report = document(plan, Bench(plan, work, progress).run())
+    if as_json:
+        console.print_json(json.dumps(report, default=str))
+    else:
+        print_report(report)
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """Tables for people: throughput and latency per system, then the gateway's hops."""
+    plan = report["plan"]
+    table = Table(
+        title=f"fixgw bench: medians of {plan['runs']} runs "
+        f"({plan['orders']} orders at window {plan['window']}; {plan['latency_orders']} at window 1)"
+    )
+    for column in ("system", "orders/s", "acks/s", "ack p50 µs", "p90", "p99", "p99.9", "fill p50 µs", "p99",
+                   "server CPU µs/order", "RSS growth kB/100k", "rejects"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "system" else "right")
+    for s in report["systems"]:
+        ack, fill = s["ack_latency_us"], s["fill_latency_us"]
+        table.add_row(
+            s["system"], f"{s['orders_per_s']:,.0f}", f"{s['acks_per_s']:,.0f}", f"{ack.get('p50', 0):,.0f}",
+            f"{ack.get('p90', 0):,.0f}", f"{ack.get('p99', 0):,.0f}", f"{ack.get('p99.9', 0):,.0f}",
+            f"{fill.get('p50', 0):,.0f}", f"{fill.get('p99', 0):,.0f}", f"{s['server_cpu_us_per_order']:,.0f}",
+            f"{s['memory'].get('growth_kb_per_100k_orders', 0):,.0f}", str(s["rejected"] + s["session_rejects"]),
+        )  # fmt: skip
+    console.print(table)
+    for name, ratio in report["ratio_to_baseline"].items():
+        p50 = ratio["ack_p50"]
+        console.print(f"{name}: {ratio['orders_per_s']:.2f}x the baseline's orders/s"
+                      + (f", {p50:.2f}x its ack p50" if p50 else ""))  # fmt: skip
+    for s in report["systems"]:
+        if s.get("reject_texts"):
+            console.print(f"[yellow]{s['system']} rejected orders:[/yellow] {s['reject_texts']}")
+        if s["hops"].get("hops"):
+            _print_hops(s["system"], s["hops"]["hops"])
+    console.print(f"machine: {report['machine']}")
+
+
+def _print_hops(system: str, hops: dict[str, dict[str, float]]) -> None:
+    table = Table(title=f"{system}: the gateway's own timings per hop (µs, all measured orders)")
+    for column in ("hop", "count", "p50", "p90", "p99", "p99.9"):
+        table.add_column(column, justify="left" if column == "hop" else "right")
+    for hop, figures in hops.items():
+        table.add_row(hop, f"{figures['count']:,}", *(f"{figures.get(k, 0):,.1f}" for k in ("p50", "p90", "p99",
+                                                                                          "p99.9")))  # fmt: skip
+    console.print(table)

@@ -1,0 +1,118 @@
+"""Latency of each hop of the order path, measured by the gateway itself.
+
+Theory of operation: the client thread opens a *timeline* when a NewOrderSingle arrives (``start``); each stage
+of the synchronous chain it drives (decode, book, risk, route) calls ``mark``, which records the time since the
+previous mark of the same thread under the stage's name (a stage reached from another thread, with no timeline
+open there, records nothing). Stages on other threads (the journal's commit, the venue's answer, the
+report's encode and send) record their own durations with ``record``. Every hop keeps its most recent
+``CAPACITY`` samples in a preallocated ring, so memory stays flat however long the gateway runs, and a sample
+costs one ``perf_counter_ns`` and one array store: cheap enough to stay on in production.
+
+It is a process-wide registry (like a metrics registry), so that any stage can report without every
+constructor on the order path taking one more argument.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from array import array
+
+CAPACITY = 1 << 17
+"""Samples kept per hop (the most recent)."""
+_MASK = CAPACITY - 1
+_now = time.perf_counter_ns
+
+
+class Ring:
+    """The most recent ``CAPACITY`` durations of one hop, in ns."""
+
+    __slots__ = ("count", "samples")
+
+    def __init__(self) -> None:
+        self.samples = array("q", bytes(8 * CAPACITY))
+        self.count = 0
+
+    def add(self, ns: int) -> None:
+        """Keep one duration."""
+        self.samples[self.count & _MASK] = ns
+        self.count += 1
+
+    def summary(self) -> dict[str, float]:
+        """count, then p50/p90/p99/p99.9/max in µs over the samples kept."""
+        kept = sorted(self.samples[: min(self.count, CAPACITY)])
+        out: dict[str, float] = {"count": self.count}
+        for pct in (50.0, 90.0, 99.0, 99.9):
+            out[f"p{pct:g}"] = kept[max(1, math.ceil(pct / 100 * len(kept))) - 1] / 1000 if kept else 0.0
+        out["max"] = kept[-1] / 1000 if kept else 0.0
+        return out
+
+
+class HopClock:
+    """Per-hop rings, and the timeline of the message the order path is processing now."""
+
+    def __init__(self) -> None:
+        self._rings: dict[str, Ring] = {}
+        self._lock = threading.Lock()
+        self._timeline = threading.local()
+        """Per thread: ``last``, the ns of the previous mark of its open timeline (0 when none is open)."""
+        self._pending: dict[object, int] = {}
+
+    def ring(self, hop: str) -> Ring:
+        """The ring of ``hop``, created on first use (hop names are a small fixed set)."""
+        ring = self._rings.get(hop)
+        if ring is None:
+            with self._lock:
+                ring = self._rings.setdefault(hop, Ring())
+        return ring
+
+    def start(self) -> None:
+        """Open this thread's timeline now."""
+        self._timeline.last = _now()
+
+    def mark(self, hop: str) -> None:
+        """Record the time since this thread's previous mark as ``hop``; nothing when no timeline is open."""
+        timeline = self._timeline
+        last = getattr(timeline, "last", 0)
+        if last:
+            now = _now()
+            self.ring(hop).add(now - last)
+            timeline.last = now
+
+    def stop(self) -> None:
+        """Close this thread's timeline."""
+        self._timeline.last = 0
+
+    def record(self, hop: str, ns: int) -> None:
+        """Record a duration measured elsewhere."""
+        self.ring(hop).add(ns)
+
+    def begin(self, key: object) -> None:
+        """Note the start of a round trip that another thread will end (e.g. an order sent to a venue)."""
+        pending = self._pending
+        if len(pending) >= CAPACITY:  # answers that never came: forget them rather than grow
+            pending.clear()
+        pending[key] = _now()
+
+    def end(self, key: object, hop: str) -> None:
+        """End the round trip ``key`` (if one is open) and record it as ``hop``."""
+        started = self._pending.pop(key, 0)
+        if started:
+            self.ring(hop).add(_now() - started)
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Each hop's figures, in the order hops were first seen."""
+        return {hop: ring.summary() for hop, ring in list(self._rings.items())}
+
+    def reset(self) -> None:
+        """Forget every sample (e.g. after a warm-up)."""
+        with self._lock:
+            self._rings = {}
+            self._pending.clear()
+
+
+hops = HopClock()
+"""The gateway's hop clock."""
+now_ns = _now
+"""The monotonic clock the hops are measured with."""
