@@ -4,9 +4,11 @@ reports and SQL rows, a restart on the same book, and ``fixgw run`` with no venu
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from oms.store.database import open_database
 from tests.conftest import ROOT
 from tests.integration.conftest import System, free_port, make_config, start_system, stop_system
 from tests.integration.test_cli import FIXGW
+from tests.integration.test_crash_recovery import GatewayProcess
 
 pytestmark = pytest.mark.integration
 
@@ -211,3 +214,107 @@ def test_fixgw_run_when_only_an_internal_venue_then_trades_without_any_venue_ses
         assert len(repository.load_executions(db)) == 1
     finally:
         db.dispose()
+
+
+def test_internal_venue_when_gateway_killed_repeatedly_then_both_sides_of_every_trade_are_in_the_book(
+    tmp_path: Path,
+) -> None:
+    """kill -9 while gateway orders trade with each other at the internal venue, restart on the same book.
+
+    Every order is priced inside the house's spread (bids up to 99.99, asks from 100.01), so every fill is one
+    side of a trade between two of the gateway's own orders: whatever the kills, the book must hold both sides
+    of each trade (bought = sold per symbol), CumQty must be the sum of the order's executions and what the
+    client was told, and the resting orders (restored at each start) must still trade and cancel.
+    """
+    rng = random.Random(7)
+    sessions = SessionsFile.load(ROOT / "sessions.cfg").relocated(tmp_path / "gateway").only("acceptor")
+    sessions = sessions.with_port("acceptor", free_port())
+    (tmp_path / "sessions.cfg").write_text(sessions.dumps())
+    only_internal_settings(tmp_path)
+    client = ScriptedClient(client_sessions(sessions, "CLIENT1", tmp_path / "client"))
+    client.queue_when_down = True
+    gateway = GatewayProcess(tmp_path)
+    gateway.start()
+    sent: list[str] = []
+    try:
+        client.start(timeout=60)
+        for round_no in range(KILLS + 1):
+            mid_send = round_no % 2 == 0 and round_no < KILLS
+            sent += send_inside_spread(client, rng, round_no, gateway.kill if mid_send else None)
+            if round_no < KILLS and not mid_send:  # kill after some of this round's reports: mid-flow
+                wanted, prefix = rng.randint(1, ROUND), f"K{round_no}-"  # each order has its 150=0
+                client.wait_for(lambda _, w=wanted, p=prefix: reports_of(client, p) >= w, 30)
+                gateway.kill()
+            if round_no == KILLS:
+                break
+            gateway.start()
+            assert client.app.wait_for_logout(client.session, 30), "client did not see the gateway go"
+            assert client.app.wait_for_logon([client.session], 60), "client did not log on again"
+        told = settled(client, tmp_path / "book.db", sent)
+    finally:
+        client.stop()
+        gateway.stop()
+
+    assert_internal_book(tmp_path / "book.db", sent, told)
+
+
+KILLS = 6
+ROUND = 12
+
+
+def send_inside_spread(client: ScriptedClient, rng: random.Random, round_no: int,
+                       kill: Callable[[], None] | None) -> list[str]:  # fmt: skip
+    """A round of orders at 100.00 (they trade with each other), killing the gateway after a random one."""
+    sent = []
+    kill_at = rng.randint(0, ROUND - 1)
+    for i in range(ROUND):
+        if kill is not None and i == kill_at:
+            kill()
+        cl_ord_id = f"K{round_no}-{i}"
+        side = rng.choice([Side.BUY, Side.SELL])
+        client.send_order(cl_ord_id, rng.choice(["MSFT", "IBM"]), side, Decimal(rng.randint(1, 60)), Decimal("100"))
+        sent.append(cl_ord_id)
+    return sent
+
+
+def reports_of(client: ScriptedClient, prefix: str) -> int:
+    return sum(1 for m in client.received if m.get(35) == "8" and m.get(11, "").startswith(prefix))
+
+
+def settled(client: ScriptedClient, db_path: Path, sent: list[str], timeout: float = 60) -> dict[str, Decimal]:
+    """Wait until the client was told, for every order, the CumQty the book holds; return those."""
+    for cl_ord_id in sent:  # every order was booked and answered
+        client.wait_for(lambda m, c=cl_ord_id: m.get(35) == "8" and m.get(11) == c and m.get(37) != "NONE", timeout)
+    db = open_database(f"sqlite:///{db_path}")
+    try:
+        book = {r["cl_ord_id"]: r["cum_qty"] for r in repository.load_orders(db)}
+    finally:
+        db.dispose()
+    for cl_ord_id in sent:  # reports go out only after their commit: the client hears the book's figure
+        cum = book[cl_ord_id]
+        client.wait_for(lambda m, c=cl_ord_id, q=cum: m.get(35) == "8" and m.get(11) == c
+                        and Decimal(m.get(14, "-1")) == q, timeout)  # fmt: skip
+    return {c: book[c] for c in sent}
+
+
+def assert_internal_book(db_path: Path, sent: list[str], told: dict[str, Decimal]) -> None:
+    db = open_database(f"sqlite:///{db_path}")
+    try:
+        orders = {r["cl_ord_id"]: r for r in repository.load_orders(db)}
+        fills = repository.load_executions(db)
+        positions = repository.load_positions(db)
+    finally:
+        db.dispose()
+    assert sorted(orders) == sorted(sent), "an order the client sent is missing from the book, or is there twice"
+    by_order: dict[str, Decimal] = defaultdict(Decimal)
+    by_side: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for fill in fills:
+        by_order[fill["order_id"]] += fill["last_qty"]
+        by_side[fill["symbol"], fill["side"]] += fill["last_qty"]
+        assert fill["last_px"] == 100
+    for cl_ord_id, row in orders.items():
+        assert row["cum_qty"] == by_order[row["order_id"]] == told[cl_ord_id], cl_ord_id
+    for symbol in ("MSFT", "IBM"):
+        assert by_side[symbol, "1"] == by_side[symbol, "2"], f"one side of a {symbol} trade is missing"
+    assert sum(by_side.values()) > 0
+    assert all(p["qty"] == 0 for p in positions)  # one account trading with itself
