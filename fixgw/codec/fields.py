@@ -25,32 +25,47 @@ class FieldSource(Protocol):
 class QfFields:
     """A quickfix message's body and header as a ``FieldSource``.
 
-    Only the tag-number calls are used: a typed field object (``fix.Symbol()``) costs a SWIG wrap each time.
+    Why from text: every ``getField`` is a trip through SWIG (0.7 µs, 2.8 µs when the tag is absent and
+    quickfix raises), and the audit trail needs the message's text anyway; one ``toString`` and a split serve
+    every lookup of the message for about 3 µs. Header and body tags share one namespace, as in FIX; a tag that
+    appears in a repeating group as well answers its first occurrence. A message whose data field (RawData (96)
+    and the like) carries SOH cannot be split safely, and is read through quickfix's own lookups instead.
     """
 
-    __slots__ = ("_body", "_header")
+    __slots__ = ("_body", "_fields", "_raw")
 
     def __init__(self, message: quickfix.Message) -> None:
         self._body = message
-        self._header = message.getHeader()
+        self._raw: str = message.toString()
+        parts = self._raw[:-1].split("\x01")
+        parts.reverse()  # so that the first occurrence of a tag is the one the dict keeps
+        try:
+            self._fields: dict[str, str] | None = dict(part.split("=", 1) for part in parts)
+        except ValueError:
+            self._fields = None
 
     def get(self, tag: int) -> str | None:
-        """Return the body field ``tag`` or None."""
-        try:
-            return self._body.getField(tag)  # type: ignore[no-any-return]
-        except quickfix.FieldNotFound:
-            return None
+        """Return the field ``tag`` or None."""
+        if self._fields is not None:
+            return self._fields.get(str(tag))
+        return self._engine_get(self._body, tag)
 
     def header(self, tag: int) -> str | None:
         """Return the header field ``tag`` or None."""
+        if self._fields is not None:
+            return self._fields.get(str(tag))
+        return self._engine_get(self._body.getHeader(), tag)
+
+    @staticmethod
+    def _engine_get(fields: quickfix.FieldMap, tag: int) -> str | None:
         try:
-            return self._header.getField(tag)  # type: ignore[no-any-return]
+            return fields.getField(tag)  # type: ignore[no-any-return]
         except quickfix.FieldNotFound:
             return None
 
     def text(self) -> str:
         """The whole message as FIX text with SOH shown as ``|`` (for the audit trail)."""
-        return self._body.toString().replace("\x01", "|")  # type: ignore[no-any-return]
+        return self._raw.replace("\x01", "|")
 
     def seq_num(self) -> int:
         """MsgSeqNum (34), 0 when absent."""
@@ -59,7 +74,7 @@ class QfFields:
 
     def as_dict(self) -> dict[int, str]:
         """Return every header and body field (first occurrence of a tag wins); for tools, not the hot path."""
-        return parse_fields(self._body.toString())
+        return parse_fields(self._raw)
 
 
 def parse_fields(raw: str) -> dict[int, str]:

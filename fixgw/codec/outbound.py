@@ -38,6 +38,19 @@ def _message(msg_type: str) -> quickfix.Message:
     return message
 
 
+def _from_text(msg_type: str, body: str, poss_resend: bool = False) -> quickfix.Message:
+    """One quickfix message from FIX body text (``tag=value<SOH>`` …) in a single call into the binding.
+
+    Why text: each ``setField`` is a trip through SWIG (about 1 µs); a report of 17 fields built field by field
+    cost 15 µs, parsed from text 2.4 µs. The session fills in the rest of the header (8, 49, 56, 34, 52),
+    BodyLength (9) and CheckSum (10) when it sends.
+    """
+    return quickfix.Message(f"35={msg_type}\x01{'97=Y' + SOH if poss_resend else ''}{body}", False)
+
+
+SOH = "\x01"
+
+
 def raw_message(msg_type: str, fields: list[tuple[int, str]]) -> quickfix.Message:
     """Build a message from raw (tag, value) pairs, in order, unvalidated (tools and tests)."""
     m = _message(msg_type)
@@ -48,52 +61,45 @@ def raw_message(msg_type: str, fields: list[tuple[int, str]]) -> quickfix.Messag
 
 def execution_report(report: ExecutionReport) -> quickfix.Message:
     """Encode an ExecutionReport (35=8)."""
-    m = _message("8")
-    m.setField(37, report.order_id)
-    m.setField(11, report.cl_ord_id)
-    m.setField(17, report.exec_id)
-    m.setField(150, report.exec_type.value)
-    m.setField(39, report.ord_status.value)
+    parts = [
+        f"37={report.order_id}\x0111={report.cl_ord_id}\x0117={report.exec_id}\x01150={report.exec_type.value}"
+        f"\x0139={report.ord_status.value}\x01"
+    ]
     if report.account:
-        m.setField(1, report.account)
-    m.setField(55, report.symbol)
-    m.setField(54, report.side.value)
+        parts.append(f"1={report.account}\x01")
+    parts.append(f"55={report.symbol}\x0154={report.side.value}\x01")
     if report.ord_type is not None:
-        m.setField(40, report.ord_type.value)
+        parts.append(f"40={report.ord_type.value}\x01")
     if report.price is not None:
-        m.setField(44, format_decimal(report.price))
-    m.setField(38, format_decimal(report.order_qty))
-    m.setField(14, format_decimal(report.cum_qty))
-    m.setField(151, format_decimal(report.leaves_qty))
-    m.setField(6, format_decimal(report.avg_px))
+        parts.append(f"44={format_decimal(report.price)}\x01")
+    parts.append(
+        f"38={format_decimal(report.order_qty)}\x0114={format_decimal(report.cum_qty)}"
+        f"\x01151={format_decimal(report.leaves_qty)}\x016={format_decimal(report.avg_px)}\x01"
+    )
     if report.last_qty is not None and report.last_px is not None:
-        m.setField(32, format_decimal(report.last_qty))
-        m.setField(31, format_decimal(report.last_px))
-    m.setField(60, format_utc_timestamp(report.transact_time_ns))
+        parts.append(f"32={format_decimal(report.last_qty)}\x0131={format_decimal(report.last_px)}\x01")
+    parts.append(f"60={format_utc_timestamp(report.transact_time_ns)}\x01")
     if report.ord_rej_reason is not None:
-        m.setField(103, report.ord_rej_reason.value)
+        parts.append(f"103={report.ord_rej_reason.value}\x01")
     if report.text:
-        m.setField(58, report.text)
+        parts.append(f"58={_text(report.text)}\x01")
     if report.orig_cl_ord_id:
-        m.setField(41, report.orig_cl_ord_id)
-    if report.poss_resend:
-        m.getHeader().setField(97, "Y")
-    return m
+        parts.append(f"41={report.orig_cl_ord_id}\x01")
+    return _from_text("8", "".join(parts), report.poss_resend)
+
+
+def _text(value: str) -> str:
+    """Text (58) can quote anything a client sent; SOH would end the field early, so it never goes out raw."""
+    return value.replace(SOH, " ")
 
 
 def order_cancel_reject(reject: CancelReject) -> quickfix.Message:
     """Encode an OrderCancelReject (35=9)."""
-    m = _message("9")
-    m.setField(37, reject.order_id)
-    m.setField(11, reject.cl_ord_id)
-    m.setField(41, reject.orig_cl_ord_id)
-    m.setField(39, reject.ord_status.value)
-    m.setField(434, reject.response_to.value)
-    m.setField(102, reject.reason.value)
-    m.setField(58, reject.text)
-    if reject.poss_resend:
-        m.getHeader().setField(97, "Y")
-    return m
+    body = (
+        f"37={reject.order_id}\x0111={reject.cl_ord_id}\x0141={reject.orig_cl_ord_id}\x0139={reject.ord_status.value}"
+        f"\x01434={reject.response_to.value}\x01102={reject.reason.value}\x0158={_text(reject.text)}\x01"
+    )
+    return _from_text("9", body, reject.poss_resend)
 
 
 def new_order_single(
@@ -109,20 +115,14 @@ def new_order_single(
     transact_time_ns: int,
 ) -> quickfix.Message:
     """Encode a NewOrderSingle (35=D)."""
-    m = _message("D")
-    m.setField(11, cl_ord_id)
-    if account:
-        m.setField(1, account)
-    m.setField(55, symbol)
-    m.setField(54, side.value)
-    m.setField(38, format_decimal(order_qty))
-    m.setField(40, ord_type.value)
-    if price is not None:
-        m.setField(44, format_decimal(price))
-    if time_in_force is not TimeInForce.DAY:
-        m.setField(59, time_in_force.value)
-    m.setField(60, format_utc_timestamp(transact_time_ns))
-    return m
+    body = (
+        f"11={cl_ord_id}\x01{f'1={account}{SOH}' if account else ''}55={symbol}\x0154={side.value}"
+        f"\x0138={format_decimal(order_qty)}\x0140={ord_type.value}\x01"
+        f"{f'44={format_decimal(price)}{SOH}' if price is not None else ''}"
+        f"{f'59={time_in_force.value}{SOH}' if time_in_force is not TimeInForce.DAY else ''}"
+        f"60={format_utc_timestamp(transact_time_ns)}\x01"
+    )
+    return _from_text("D", body)
 
 
 def session_reject(

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain.enums import ExecType, OrdStatus, OrdType, Side, TimeInForce
+from domain.enums import CxlRejReason, CxlRejResponseTo, ExecType, OrdStatus, OrdType, Side, TimeInForce
 from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol
-from domain.reports import ExecutionReport
+from domain.reports import CancelReject, ExecutionReport
 from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields
 
@@ -55,3 +55,41 @@ def test_new_order_single_when_market_day_then_no_price_and_no_tif() -> None:
 
     assert (fields[35], fields[11], fields[55], fields[38], fields[40]) == ("D", "O9", "IBM", "5", "1")
     assert 44 not in fields and 59 not in fields and 1 not in fields
+
+
+def test_execution_report_when_resent_with_text_then_97_in_header_and_soh_never_in_text() -> None:
+    report = ExecutionReport(
+        session=SessionKey("S"), order_id=OrderId("O1"), cl_ord_id=ClOrdId("C1"), exec_id=ExecId("O1-1"),
+        exec_type=ExecType.REJECTED, ord_status=OrdStatus.REJECTED, account=None, symbol=Symbol("MSFT"),
+        side=Side.BUY, ord_type=None, price=None, order_qty=Decimal(1), cum_qty=Decimal(0), leaves_qty=Decimal(0),
+        avg_px=Decimal(0), transact_time_ns=0, text="bad \x01 value = 3", poss_resend=True,
+    )  # fmt: skip
+
+    message = outbound.execution_report(report)
+
+    assert message.getHeader().getField(97) == "Y"
+    assert message.getField(58) == "bad   value = 3"
+    assert message.getField(39) == "8"
+
+
+def test_order_cancel_reject_has_every_field() -> None:
+    reject = CancelReject(
+        session=SessionKey("S"), order_id=OrderId("O1"), cl_ord_id=ClOrdId("C2"), orig_cl_ord_id=ClOrdId("C1"),
+        ord_status=OrdStatus.NEW, response_to=CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST,
+        reason=CxlRejReason.BROKER_OPTION, text="limit",
+    )  # fmt: skip
+
+    fields = QfFields(outbound.order_cancel_reject(reject)).as_dict()
+
+    assert {t: fields[t] for t in (35, 37, 11, 41, 39, 434, 102, 58)} == {
+        35: "9", 37: "O1", 11: "C2", 41: "C1", 39: "0", 434: "2", 102: "2", 58: "limit"}  # fmt: skip
+    assert 97 not in fields
+
+
+def test_fields_when_data_field_carries_soh_then_read_through_quickfix() -> None:
+    message = outbound.raw_message("D", [(11, "C1"), (95, "3"), (96, "a\x01b"), (55, "IBM")])
+
+    fields = QfFields(message)
+
+    assert (fields.get(11), fields.get(96), fields.get(55), fields.get(44)) == ("C1", "a\x01b", "IBM", None)
+    assert fields.header(35) == "D"
