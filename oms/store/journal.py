@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import msgspec
@@ -27,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from domain.clock import Clock
 from domain.latency import hops, now_ns
 from domain.reports import ClientReport
+from oms.store.bulk import BulkStatement
 from oms.store.schema import executions, journal_state, messages, orders, positions
 
 log = logging.getLogger("fixgw.oms.journal")
@@ -81,6 +83,15 @@ class Journal:
         """Outbound rows above this id were committed but maybe never handed to their session (read at start)."""
         self._marker_written = self._delivered_through
         self._marker = _upsert(engine, journal_state, ["name"])
+        self._bulk = {
+            "orders": BulkStatement(engine, orders, self._upserts["orders"]),
+            "executions": BulkStatement(engine, executions, executions.insert()),
+            "positions": BulkStatement(engine, positions, self._upserts["positions"]),
+            "messages": BulkStatement(engine, messages, messages.insert()),
+            "marker": BulkStatement(engine, journal_state, self._marker),
+        }
+        self._raw: Any = None
+        """The writer thread's own DBAPI connection (see oms.store.bulk), opened on first use."""
         self._group: list[Entry] | None = None
         self._group_depth = 0
 
@@ -158,6 +169,9 @@ class Journal:
             if batch:
                 self._commit_until_done(batch)
             if stop:
+                if self._raw is not None:
+                    self._raw.close()  # back to the pool, which the gateway disposes of
+                    self._raw = None
                 return
 
     def _drain(self, first: object) -> tuple[list[Entry], bool]:
@@ -223,26 +237,44 @@ class Journal:
         for row in audit:
             self._last_id += 1
             row["id"] = self._last_id
-        with self._engine.begin() as conn:
-            if self._delivered_through != self._marker_written:
-                conn.execute(self._marker, [{"name": DELIVERED, "value": self._delivered_through}])
-                self._marker_written = self._delivered_through
-            if latest_orders:
-                conn.execute(self._upserts["orders"], list(latest_orders.values()))
-            if fills:
-                conn.execute(executions.insert(), fills)
-            if latest_positions:
-                conn.execute(self._upserts["positions"], list(latest_positions.values()))
-            if audit:
-                conn.execute(messages.insert(), audit)
+        marker = self._delivered_through
+        with self._transaction() as cursor:
+            if marker != self._marker_written:
+                self._bulk["marker"].run(cursor, [{"name": DELIVERED, "value": marker}])
+            self._bulk["orders"].run(cursor, list(latest_orders.values()))
+            self._bulk["executions"].run(cursor, fills)
+            self._bulk["positions"].run(cursor, list(latest_positions.values()))
+            self._bulk["messages"].run(cursor, audit)
+        self._marker_written = marker
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """A transaction on the writer's own connection; on any error it is rolled back and the connection
+        replaced (the batch is then retried whole by ``_commit_until_done``)."""
+        if self._raw is None:
+            self._raw = self._engine.raw_connection()
+        raw = self._raw
+        try:
+            cursor = raw.cursor()
+            yield cursor
+            cursor.close()
+            raw.commit()
+        except BaseException:
+            self._raw = None
+            with suppress(Exception):
+                raw.rollback()
+            with suppress(Exception):
+                raw.invalidate()
+            raise
 
     def _write_marker(self) -> None:
-        if self._delivered_through == self._marker_written:
+        marker = self._delivered_through
+        if marker == self._marker_written:
             return
         try:
-            with self._engine.begin() as conn:
-                conn.execute(self._marker, [{"name": DELIVERED, "value": self._delivered_through}])
-            self._marker_written = self._delivered_through
+            with self._transaction() as cursor:
+                self._bulk["marker"].run(cursor, [{"name": DELIVERED, "value": marker}])
+            self._marker_written = marker
         except Exception:
             log.exception("could not record delivered reports; a restart may resend some with PossResend=Y")
 
@@ -281,7 +313,7 @@ class _Group:
 
 
 DELIVERED = "delivered_through"
-_MSG_TYPES = {"ExecutionReport": "8", "CancelReject": "9", "MassCancelReport": "r"}
+_MSG_TYPES = {"ExecutionReport": "8", "CancelReject": "9", "MassCancelReport": "r", "BusinessReject": "j"}
 
 
 def _upsert(engine: Engine, table: Any, keys: list[str]) -> Insert:
