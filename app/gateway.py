@@ -15,9 +15,10 @@ from app.venue import seed
 from domain.bus import MessageBus
 from domain.clock import Clock, LiveClock
 from domain.commands import ReconcileVenue
+from domain.events import RiskActionTaken
 from domain.ids import Account, OrderId, SessionKey, VenueId
 from domain.latency import hops
-from domain.reports import CancelReject, ClientReport, ExecutionReport, MassCancelReport
+from domain.reports import BusinessReject, CancelReject, ClientReport, ExecutionReport, MassCancelReport
 from ems.engine import EmsEngine
 from ems.router import Router
 from ems.venues.fix import FixVenue
@@ -36,7 +37,9 @@ from risk.engine import RiskEngine
 from simulator.matching import MatchingEngine
 
 log = logging.getLogger("fixgw.gateway")
-_REPORT_TYPES: dict[str, type[ClientReport]] = {"8": ExecutionReport, "9": CancelReject, "r": MassCancelReport}
+_REPORT_TYPES: dict[str, type[ClientReport]] = {
+    "8": ExecutionReport, "9": CancelReject, "r": MassCancelReport, "j": BusinessReject,
+}  # fmt: skip
 
 
 class Gateway:
@@ -60,6 +63,8 @@ class Gateway:
         self.controls = Controls(on_change=self._record_control)
         self.controls.restore([Control(**row) for row in repository.load_controls(self.db)])
         self.risk = RiskEngine(self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls)
+        self.oms.admit = self.risk.admit  # message throttles, before the OMS books anything
+        self.bus.subscribe("events.risk", self._record_risk_action)
         self.oms.publish_restored(repository.load_executions(self.db))
         self._internal_venues: list[VenueId] = []
         self.clients.cancel_on_disconnect = frozenset(
@@ -92,6 +97,12 @@ class Gateway:
     def _reset_hops(_: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         hops.reset()
         return 200, {"reset": True}
+
+    def _record_risk_action(self, action: RiskActionTaken) -> None:
+        # After commit, like the controls: the reducing order's own row is committed first.
+        row = {"ts_ns": action.ts_ns, "kind": "action", "scope": "account", "key": action.account,
+               "value": f"{action.action}: {action.detail}", "who": "risk", "reason": action.reason}  # fmt: skip
+        self.journal.after_commit(lambda: repository.save_audit(self.db, row))
 
     def _record_control(self, control: Control) -> None:
         # Persisted on the journal's thread: no database I/O on the order path, even for a post-trade breach.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ def show(gateway: Gateway) -> Answer:
     """Limits, controls in force, exposure per account and symbol, recent changes."""
     with gateway.bus.lock:
         exposure = gateway.risk.exposure
+        exposure.roll_to(gateway.clock.now_ns())  # the day may have rolled since the last order
         positions = [
             {"account": p.account, "symbol": p.symbol, "position": p.qty, "avg_cost": p.avg_cost,
              "realized_pnl": p.realized_pnl, "unrealized_pnl": p.unrealized_pnl,
@@ -39,17 +41,26 @@ def show(gateway: Gateway) -> Answer:
              "working_sell": exposure.working(p.account, p.symbol, Side.SELL)}
             for p in exposure.positions.positions.values()
         ]  # fmt: skip
+        accounts = [
+            {"account": a, "realized_today": exposure.totals(a).day_realized, "pnl_for_loss_limit": exposure.day_pnl(a),
+             "credit_used": exposure.account_notional(a)}
+            for a in sorted({p.account for p in exposure.positions.positions.values()})
+        ]  # fmt: skip
         controls = [_control_json(c) for c in gateway.controls.all()]
         limits = gateway.risk.limits.model_dump(mode="json")
-    return 200, {"limits": limits, "controls": controls, "exposure": positions,
-                 "audit": repository.load_risk_audit(gateway.db, 20)}  # fmt: skip
+        day_start = datetime.fromtimestamp(exposure.day_start_ns / 1e9, UTC).isoformat(timespec="seconds")
+    return 200, {"limits": limits, "controls": controls, "exposure": positions, "accounts": accounts,
+                 "trading_day_start": day_start, "audit": repository.load_risk_audit(gateway.db, 20)}  # fmt: skip
 
 
 def set_limit(gateway: Gateway, body: dict[str, Any]) -> Answer:
-    """Change one limit live: {scope: default|account|symbol, key, name, value (null removes), who, reason}."""
+    """Change one limit live: {scope: default|account|symbol|session, key, name, value (null removes), who, reason}.
+
+    A session's key is its client CompID, or ``*`` for every session.
+    """
     scope, key, name = body.get("scope", "default"), body.get("key"), body.get("name", "")
-    if scope not in ("default", "account", "symbol") or (scope != "default" and not key):
-        return 400, {"error": "scope must be default, account (with key) or symbol (with key)"}
+    if scope not in ("default", "account", "symbol", "session") or (scope != "default" and not key):
+        return 400, {"error": "scope must be default, account (with key), symbol (with key) or session (with key)"}
     try:
         value = None if body.get("value") is None else Decimal(str(body["value"]))
         with gateway.bus.lock:

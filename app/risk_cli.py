@@ -51,6 +51,12 @@ def show(settings: SettingsOption = DEFAULT_SETTINGS, as_json: Annotated[bool, t
         exposure.add_row(*(str(e[k]) for k in ("account", "symbol", "position", "working_buy", "working_sell",
                                                "realized_pnl", "unrealized_pnl")))  # fmt: skip
     console.print(exposure)
+    accounts = Table(title=f"Accounts (trading day since {answer['trading_day_start']})")
+    for name in ("account", "realized_today", "pnl_for_loss_limit", "credit_used"):
+        accounts.add_column(name)
+    for a in answer["accounts"]:
+        accounts.add_row(*(str(a[k]) for k in ("account", "realized_today", "pnl_for_loss_limit", "credit_used")))
+    console.print(accounts)
 
 
 @risk_cli.command("set")
@@ -59,13 +65,23 @@ def set_limit(
     value: Annotated[str, typer.Argument(help="New value, or 'none' to remove the limit at this scope.")],
     account: Annotated[str | None, typer.Option(help="Set it for this account.")] = None,
     symbol: Annotated[str | None, typer.Option(help="Set it for this symbol.")] = None,
+    session: Annotated[
+        str | None,
+        typer.Option(
+            help="A session throttle (max_messages_per_second, max_orders_per_second) for this client "
+            "CompID, or '*' for every session."
+        ),
+    ] = None,
     reason: ReasonOption = "",
     settings: SettingsOption = DEFAULT_SETTINGS,
 ) -> None:
     """Change a limit on the running gateway at once (the settings file applies again after a restart)."""
-    if account and symbol:
-        raise ConfigError("give --account or --symbol, not both")
-    scope, key = ("account", account) if account else ("symbol", symbol) if symbol else ("default", None)
+    if sum(x is not None for x in (account, symbol, session)) > 1:
+        raise ConfigError("give one of --account, --symbol or --session")
+    scope, key = (
+        ("account", account) if account else ("symbol", symbol) if symbol else ("session", session) if session
+        else ("default", None)
+    )  # fmt: skip
     body = {"scope": scope, "key": key, "name": limit, "value": None if value.lower() == "none" else value,
             "who": getpass.getuser(), "reason": reason}  # fmt: skip
     console.print(_call(settings, "POST", "/risk/limits", body)["result"])

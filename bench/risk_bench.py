@@ -23,7 +23,7 @@ from domain.events import OrderUpdated
 from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol
 from risk import checks
 from risk.engine import RiskEngine
-from risk.limits import Instrument, LimitSet, RiskLimits
+from risk.limits import Instrument, LimitSet, RiskLimits, SessionLimits
 
 D = Decimal
 SYMBOLS = [f"S{i:02d}" for i in range(50)]
@@ -36,11 +36,13 @@ def engine() -> RiskEngine:
     bus.register("oms.execute", lambda _: None)
     limits = LimitSet(
         max_order_qty=D(10_000), max_notional=D(10**7), price_band_pct=D(10), max_long_qty=D(10**6),
-        max_short_qty=D(10**6), credit_limit=D(10**12), max_daily_loss=D(10**9), max_orders_per_second=10**9,
+        max_short_qty=D(10**6), credit_limit=D(10**12), max_daily_loss=D(10**9), max_orders_per_second=10**6,
+        max_messages_per_second=10**6,
         duplicate_window_ms=1, restricted_symbols=frozenset({"XXX"}),
     )  # fmt: skip
     instruments = {s: Instrument(reference_price=D(100)) for s in SYMBOLS}
-    risk = RiskEngine(bus, LiveClock(), RiskLimits(default=limits), instruments,
+    sessions = {"*": SessionLimits(max_orders_per_second=10**6, max_messages_per_second=10**6)}
+    risk = RiskEngine(bus, LiveClock(), RiskLimits(default=limits, sessions=sessions), instruments,
                       entitlements={"CLIENT1": frozenset({"ACCT1"})})  # fmt: skip
     for i in range(500):
         symbol = SYMBOLS[i % 50]
@@ -92,7 +94,8 @@ def main() -> None:
         "position (with working)": lambda o: checks.check_position_limit(
             o, limits, exposure.position(o.account, o.symbol), exposure.working(o.account, o.symbol, o.side)),
         "credit": lambda o: checks.check_credit(o, limits, exposure.account_notional(o.account), D(100)),
-        "loss": lambda o: checks.check_daily_loss(o, limits, exposure.account_pnl(o.account)),
+        "loss": lambda o: checks.check_daily_loss(o, limits, exposure.day_pnl(o.account)),
+        "message throttle (RiskEngine.admit)": lambda o: risk.admit(o.session, o.account, o.symbol),
         "WHOLE CATALOGUE (RiskEngine.check)": risk.check,
     }  # fmt: skip
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}

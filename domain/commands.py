@@ -127,3 +127,22 @@ class CancelWorking(msgspec.Struct, frozen=True, kw_only=True):
     """A client CompID: its session's orders."""
     everything: bool = False
     reason: str
+
+
+class SubmitRiskOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """The risk engine's own order after a post-trade breach: bring a position back within its limit.
+
+    The OMS books it under ``RISK_SESSION`` and hands it straight to the EMS as an immediate-or-cancel market
+    order: it is the risk engine's decision, so the pre-trade catalogue (which may by then refuse everything
+    for the account) does not judge it again.
+    """
+
+    cl_ord_id: ClOrdId
+    """ClOrdID (11), ``RISK-...``: unique across restarts (it carries the time it was made)."""
+    account: Account
+    symbol: Symbol
+    side: Side
+    order_qty: Decimal
+    reason: str
+    """Why: the breach it answers (kept as the order's Text)."""
+    ts_ns: int

@@ -147,6 +147,18 @@ class ReplaceDenied(msgspec.Struct, frozen=True, kw_only=True):
     text: str
 
 
+class RiskActionTaken(msgspec.Struct, frozen=True, kw_only=True):
+    """The risk engine acted on its own after a fill breached a limit (published on ``events.risk``, audited)."""
+
+    account: Account
+    action: str
+    """The ``on_breach`` action: ``cancel_working`` or ``send_reducing_order`` (states are audited as controls)."""
+    detail: str
+    """What it did, e.g. ``SELL 50 MSFT at market (ClOrdID RISK-...)``."""
+    reason: str
+    ts_ns: int
+
+
 class OrderUpdated(msgspec.Struct, frozen=True, kw_only=True):
     """The OMS's view of an order after it changed (published on ``events.order``): what exposure follows."""
 

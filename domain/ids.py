@@ -18,6 +18,10 @@ SessionKey = NewType("SessionKey", str)
 VenueId = NewType("VenueId", str)
 """The name routing rules use for a venue, e.g. ``VENUE``."""
 
+RISK_SESSION = SessionKey("risk")
+"""The session of the risk engine's own orders (post-trade reducing orders): no client hears of them, and the
+book shows them under this session with ClOrdIDs that start ``RISK-``."""
+
 
 @functools.cache
 def client_comp_id(session: SessionKey) -> str:

@@ -72,4 +72,19 @@ class MassCancelReport(msgspec.Struct, frozen=True, kw_only=True):
     poss_resend: bool = False
 
 
-ClientReport = ExecutionReport | CancelReject | MassCancelReport
+class BusinessReject(msgspec.Struct, frozen=True, kw_only=True):
+    """BusinessMessageReject (35=j) addressed to one session: an application message refused for a business reason
+    when FIX has no specific reject for it (e.g. a throttled OrderStatusRequest)."""
+
+    session: SessionKey
+    cl_ord_id: ClOrdId
+    """BusinessRejectRefID (379): the ClOrdID (11) of the refused message."""
+    ref_msg_type: str
+    """RefMsgType (372)."""
+    reason: int
+    """BusinessRejectReason (380): 0 Other (FIX 4.4 has no throttle value; 8 exists only in FIX Latest)."""
+    text: str
+    poss_resend: bool = False
+
+
+ClientReport = ExecutionReport | CancelReject | MassCancelReport | BusinessReject

@@ -7,9 +7,9 @@ import logging
 from domain.bus import MessageBus
 from domain.clock import Clock
 from domain.commands import CancelWorking
-from domain.ids import Account, SessionKey, client_comp_id
+from domain.ids import RISK_SESSION, Account, SessionKey, client_comp_id
 from domain.latency import hops, now_ns
-from domain.reports import CancelReject, ClientReport, ExecutionReport
+from domain.reports import BusinessReject, CancelReject, ClientReport, ExecutionReport
 from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields
 from fixgw.codec.inbound import (
@@ -74,11 +74,16 @@ class ClientHandler:
 
     def send_report(self, report: ClientReport) -> None:
         """Send a report to its client session (quickfix stores it for resend if the session is down)."""
+        if report.session == RISK_SESSION:
+            return  # the risk engine's own order: no client to tell (its reports stay in the audit trail)
         started = now_ns()
         if isinstance(report, ExecutionReport):
             message = outbound.execution_report(report)
         elif isinstance(report, CancelReject):
             message = outbound.order_cancel_reject(report)
+        elif isinstance(report, BusinessReject):
+            message = outbound.business_reject(None, report.ref_msg_type, report.reason, report.text,
+                                               report.cl_ord_id, report.poss_resend)  # fmt: skip
         else:
             message = outbound.mass_cancel_report(report)
         if not self.app.send(report.session, message, require_logon=False):

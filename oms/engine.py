@@ -28,8 +28,9 @@ from domain.commands import (
     ReplaceAtVenue,
     ReplaceOrder,
     SubmitOrder,
+    SubmitRiskOrder,
 )
-from domain.enums import CxlRejReason, CxlRejResponseTo, ExecType, OrdRejReason, OrdStatus, Side
+from domain.enums import CxlRejReason, CxlRejResponseTo, ExecType, OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.events import (
     CancelRejected,
     CancelRequested,
@@ -50,11 +51,11 @@ from domain.events import (
     ReplaceRequested,
     VenueEvent,
 )
-from domain.ids import ClOrdId, ExecId, OrderId, VenueId, client_comp_id
+from domain.ids import RISK_SESSION, ClOrdId, ExecId, OrderId, SessionKey, VenueId, client_comp_id
 from domain.latency import hops
 from domain.order import InvalidTransition, Order
 from domain.positions import Position, PositionBook
-from domain.reports import CancelReject, ClientReport, ExecutionReport, MassCancelReport
+from domain.reports import BusinessReject, CancelReject, ClientReport, ExecutionReport, MassCancelReport
 from oms.book import Book
 
 log = logging.getLogger("fixgw.oms")
@@ -73,6 +74,8 @@ _EXEC_TYPES: dict[type, ExecType] = {
 }
 _ZERO = Decimal(0)
 _MASS_CANCEL_TYPES = {"1", "7"}  # one security, all orders
+ClientMessage = SubmitOrder | CancelOrder | ReplaceOrder | QueryOrder | MassCancel
+_CLIENT_MESSAGES = (SubmitOrder, CancelOrder, ReplaceOrder, QueryOrder, MassCancel)
 
 
 class Journal(Protocol):
@@ -104,7 +107,10 @@ class OmsEngine:
             SubmitOrder: self._handle_submit, CancelOrder: self._handle_cancel, ReplaceOrder: self._handle_replace,
             QueryOrder: self._handle_query, MassCancel: self._handle_mass_cancel,
             ReconcileVenue: self._handle_reconcile, CancelWorking: self._handle_cancel_working,
+            SubmitRiskOrder: self._handle_risk_order,
         }  # fmt: skip
+        self.admit: Callable[[SessionKey, str | None, str | None], str | None] | None = None
+        """The message throttles (risk's ``admit``, wired in ``app``): None, or why a client message is refused."""
         self._reconciling: set[OrderId] = set()
         bus.register("oms.execute", self.execute)
         bus.register("oms.process", self.process)
@@ -150,13 +156,64 @@ class OmsEngine:
 
     def execute(self, command: object) -> None:
         """Handle a client command."""
+        if self.admit is not None and isinstance(command, _CLIENT_MESSAGES) and self._throttled(command):
+            return
         self._commands[type(command)](command)
+
+    def _throttled(self, command: ClientMessage) -> bool:
+        """Count a client message against the message throttles; True when one refused it (and it is answered)."""
+        resent = not isinstance(command, MassCancel | QueryOrder) and command.poss_dup
+        if resent and (command.session, command.cl_ord_id) in self.book.by_client:
+            return False  # a resend of what was already processed: the handler ignores it, uncounted
+        target = None
+        if isinstance(command, CancelOrder | ReplaceOrder):
+            target = self.book.by_client.get((command.session, command.orig_cl_ord_id))
+        # The account and symbol the message is about, when there is one: a cancel counts for its order's account.
+        about = command if isinstance(command, SubmitOrder | ReplaceOrder) else target
+        assert self.admit is not None
+        text = self.admit(command.session, about.account if about else None, about.symbol if about else None)
+        if text is not None:
+            self._refuse_throttled(command, target, text)
+        return text is not None
+
+    def _refuse_throttled(self, command: ClientMessage, target: Order | None, text: str) -> None:
+        """The reject FIX has for each message type (Text names the throttle): never a silent drop."""
+        if isinstance(command, SubmitOrder):
+            self._refuse_new(command, OrdRejReason.OTHER, text, "THROTTLED")
+        elif isinstance(command, CancelOrder | ReplaceOrder):
+            to = (CxlRejResponseTo.ORDER_CANCEL_REQUEST if isinstance(command, CancelOrder)
+                  else CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST)  # fmt: skip
+            self._cancel_reject(command, target, CxlRejReason.OTHER, text, response_to=to)
+        elif isinstance(command, MassCancel):
+            self._journal.append(None, None, MassCancelReport(
+                session=command.session, cl_ord_id=command.cl_ord_id, order_id=OrderId(f"MC-{command.cl_ord_id}"),
+                request_type=command.request_type, response="0", reject_reason="99", text=text))  # fmt: skip
+        else:  # OrderStatusRequest has no reject of its own: BusinessMessageReject, 380=0 (FIX 4.4 has no 8)
+            self._journal.append(None, None, BusinessReject(session=command.session, cl_ord_id=command.cl_ord_id,
+                                                            ref_msg_type="H", reason=0, text=text))  # fmt: skip
+
+    def _handle_risk_order(self, command: SubmitRiskOrder) -> None:
+        """Book the risk engine's reducing order under ``RISK_SESSION`` and hand it to the EMS (not to risk)."""
+        self._seq += 1
+        order_id = OrderId(f"O{self._seq}")
+        submit = SubmitOrder(
+            session=RISK_SESSION, cl_ord_id=command.cl_ord_id, account=command.account, symbol=command.symbol,
+            side=command.side, ord_type=OrdType.MARKET, order_qty=command.order_qty, price=None,
+            time_in_force=TimeInForce.IMMEDIATE_OR_CANCEL, ts_received_ns=command.ts_ns, order_id=order_id,
+        )  # fmt: skip
+        order = Order(submit, order_id)
+        order.text = command.reason  # the book's Text column says why the order exists
+        self.book.add(order)
+        self._journal.append(self._row(order))
+        self._bus.send("ems.execute", submit)
 
     def _handle_submit(self, command: SubmitOrder) -> None:
         if (command.session, command.cl_ord_id) in self.book.by_client:
             if command.poss_dup:
                 return  # a resend of a message already processed (after a restart): nothing to do again
-            self._reject_duplicate(command)
+            # 103=6: the first order with this ClOrdID stands; this one is not booked (FIX App D F.1.a).
+            text = f"Duplicate ClOrdID (11) {command.cl_ord_id!r}: already used on this session"
+            self._refuse_new(command, OrdRejReason.DUPLICATE_ORDER, text, "DUP")
             return
         self._seq += 1
         order_id = OrderId(f"O{self._seq}")
@@ -167,16 +224,15 @@ class OmsEngine:
         hops.mark("oms")
         self._bus.send("risk.execute", command)
 
-    def _reject_duplicate(self, command: SubmitOrder) -> None:
-        # 103=6: the first order with this ClOrdID stands; this one is not booked (FIX App D F.1.a).
+    def _refuse_new(self, command: SubmitOrder, reason: OrdRejReason, text: str, exec_prefix: str) -> None:
+        """Answer a NewOrderSingle that is not booked (OrderID NONE): 150=8 39=8 with ``reason`` (103)."""
         report = ExecutionReport(
             session=command.session, order_id=OrderId("NONE"), cl_ord_id=command.cl_ord_id,
-            exec_id=ExecId(f"DUP-{command.cl_ord_id}-{self._clock.now_ns()}"), exec_type=ExecType.REJECTED,
+            exec_id=ExecId(f"{exec_prefix}-{command.cl_ord_id}-{self._clock.now_ns()}"), exec_type=ExecType.REJECTED,
             ord_status=OrdStatus.REJECTED, account=command.account, symbol=command.symbol, side=command.side,
             ord_type=command.ord_type, price=command.price, order_qty=command.order_qty, cum_qty=_ZERO,
             leaves_qty=_ZERO, avg_px=_ZERO, transact_time_ns=self._clock.now_ns(),
-            ord_rej_reason=OrdRejReason.DUPLICATE_ORDER,
-            text=f"Duplicate ClOrdID (11) {command.cl_ord_id!r}: already used on this session",
+            ord_rej_reason=reason, text=text,
         )  # fmt: skip
         self._journal.append(None, None, report)
 

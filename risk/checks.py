@@ -7,8 +7,14 @@ import msgspec
 from domain.commands import ReplaceOrder, SubmitOrder
 from domain.enums import OrdRejReason, OrdType, Side
 from risk.controls import TradingState
-from risk.limits import EffectiveLimits, LimitSet
+from risk.limits import Limits
 
+_ZERO = Decimal(0)  # comparing with a Decimal, not the int 0, saves a conversion per order
+# Enum members as module constants: in Python 3.11 ``OrdType.LIMIT`` is a class attribute lookup through the enum
+# metaclass (about 50 ns), and the passing path of the catalogue reads these for every order.
+_LIMIT = OrdType.LIMIT
+_BUY = Side.BUY
+_SELL = Side.SELL
 OrderTerms = SubmitOrder | ReplaceOrder
 """A new order, or the new terms of a replace: both are checked the same way."""
 
@@ -22,29 +28,29 @@ class Denial(msgspec.Struct, frozen=True):
 
 def check_quantity(order: OrderTerms) -> Denial | None:
     """OrderQty (38) must be positive."""
-    if order.order_qty <= 0:
+    if order.order_qty <= _ZERO:
         return Denial(OrdRejReason.INCORRECT_QUANTITY, f"OrderQty (38) must be positive, got {order.order_qty}")
     return None
 
 
 def check_price(order: OrderTerms) -> Denial | None:
     """A limit order needs a positive Price (44)."""
-    if order.ord_type is OrdType.LIMIT:
+    if order.ord_type is _LIMIT:
         if order.price is None:
             return Denial(OrdRejReason.OTHER, "Price (44) is required for a limit order (40=2)")
-        if order.price <= 0:
+        if order.price <= _ZERO:
             return Denial(OrdRejReason.OTHER, f"Price (44) must be positive, got {order.price}")
     return None
 
 
-def check_known_symbol(order: OrderTerms, reference_price: Decimal | None) -> Denial | None:
+def check_known_symbol(symbol: str, reference_price: Decimal | None) -> Denial | None:
     """The symbol must be one we trade (it then has a reference price)."""
     if reference_price is None:
-        return Denial(OrdRejReason.UNKNOWN_SYMBOL, f"Unknown symbol {order.symbol!r}: not tradable on this gateway")
+        return Denial(OrdRejReason.UNKNOWN_SYMBOL, f"Unknown symbol {symbol!r}: not tradable on this gateway")
     return None
 
 
-def check_max_order_qty(order: OrderTerms, limits: EffectiveLimits) -> Denial | None:
+def check_max_order_qty(order: OrderTerms, limits: Limits) -> Denial | None:
     """OrderQty must not exceed the max order quantity."""
     limit = limits.max_order_qty
     if limit is not None and order.order_qty > limit:
@@ -56,12 +62,12 @@ def check_max_order_qty(order: OrderTerms, limits: EffectiveLimits) -> Denial | 
     return None
 
 
-def check_max_notional(order: OrderTerms, limits: EffectiveLimits, reference_price: Decimal) -> Denial | None:
+def check_max_notional(order: OrderTerms, limits: Limits, reference_price: Decimal) -> Denial | None:
     """OrderQty x price (the limit price, or the reference price for a market order) must not exceed the limit."""
     limit = limits.max_notional
     if limit is None:
         return None
-    price = order.price if order.ord_type is OrdType.LIMIT and order.price is not None else reference_price
+    price = order.price if order.ord_type is _LIMIT and order.price is not None else reference_price
     notional = order.order_qty * price
     if notional > limit:
         return Denial(
@@ -72,43 +78,56 @@ def check_max_notional(order: OrderTerms, limits: EffectiveLimits, reference_pri
     return None
 
 
-def check_restricted(order: OrderTerms, limits: LimitSet) -> Denial | None:
+def check_restricted(order: OrderTerms, limits: Limits) -> Denial | None:
     """The symbol must not be on a restricted list that applies to the order."""
     if order.symbol in limits.restricted_symbols:
         return Denial(OrdRejReason.BROKER_OPTION, f"{order.symbol} is restricted for account {order.account}")
     return None
 
 
-def check_price_band(order: OrderTerms, limits: LimitSet, reference: Decimal) -> Denial | None:
-    """A limit price must lie within the band around the reference price."""
+def band_bounds(band_pct: Decimal, reference: Decimal) -> tuple[Decimal, Decimal]:
+    """The lowest and highest limit price within ``band_pct`` percent of ``reference``."""
+    delta = band_pct * reference / 100  # exact: a division by 100 only moves the exponent
+    return reference - delta, reference + delta
+
+
+def check_price_band(
+    order: OrderTerms, limits: Limits, reference: Decimal, bounds: tuple[Decimal, Decimal] | None = None
+) -> Denial | None:
+    """A limit price must lie within the band around the reference price (``bounds``: ``band_bounds`` of it)."""
     band = limits.price_band_pct
-    if band is None or order.ord_type is not OrdType.LIMIT or order.price is None:
+    if band is None or order.ord_type is not _LIMIT or order.price is None:
         return None
-    if abs(order.price - reference) * 100 > band * reference:  # no division on the passing path
-        distance = abs(order.price - reference) / reference * 100
-        return Denial(
-            OrdRejReason.OTHER,
-            f"price band: {order.price} is {distance:.2f}% from reference {reference} (band {band}%, {order.symbol})",
-        )
-    return None
+    low, high = bounds or band_bounds(band, reference)
+    if low <= order.price <= high:
+        return None
+    distance = abs(order.price - reference) / reference * 100
+    return Denial(
+        OrdRejReason.OTHER,
+        f"price band: {order.price} is {distance:.2f}% from reference {reference} (band {band}%, {order.symbol})",
+    )
 
 
-def check_position_limit(order: OrderTerms, limits: LimitSet, position: Decimal, working: Decimal) -> Denial | None:
+def check_position_limit(order: OrderTerms, limits: Limits, position: Decimal, working: Decimal) -> Denial | None:
     """The position after this order and every working order on its side must stay within the long/short limit."""
-    if order.side is Side.BUY:
-        limit, projected, kind = limits.max_long_qty, position + working + order.order_qty, "long"
+    if order.side is _BUY:
+        limit = limits.max_long_qty
+        if limit is None or position + working + order.order_qty <= limit:
+            return None
+        kind, projected = "long", position + working + order.order_qty
     else:
-        limit, projected, kind = limits.max_short_qty, -(position - working - order.order_qty), "short"
-    if limit is not None and projected > limit:
-        return Denial(
-            OrdRejReason.ORDER_EXCEEDS_LIMIT,
-            f"max {kind} position exceeded: position {position}, working {working}, order {order.order_qty} "
-            f"-> {kind} {projected} > limit {limit} (account {order.account}, {order.symbol})",
-        )
-    return None
+        limit = limits.max_short_qty
+        if limit is None or working + order.order_qty - position <= limit:
+            return None
+        kind, projected = "short", working + order.order_qty - position
+    return Denial(
+        OrdRejReason.ORDER_EXCEEDS_LIMIT,
+        f"max {kind} position exceeded: position {position}, working {working}, order {order.order_qty} "
+        f"-> {kind} {projected} > limit {limit} (account {order.account}, {order.symbol})",
+    )
 
 
-def check_credit(order: OrderTerms, limits: LimitSet, used: Decimal, price: Decimal) -> Denial | None:
+def check_credit(order: OrderTerms, limits: Limits, used: Decimal, price: Decimal) -> Denial | None:
     """Open-order plus position notional, with this order, must stay within the account's credit limit."""
     limit = limits.credit_limit
     if limit is None:
@@ -123,8 +142,9 @@ def check_credit(order: OrderTerms, limits: LimitSet, used: Decimal, price: Deci
     return None
 
 
-def check_daily_loss(order: OrderTerms, limits: LimitSet, pnl: Decimal) -> Denial | None:
-    """An account whose loss reached the limit may not add orders."""
+def check_daily_loss(order: OrderTerms, limits: Limits, pnl: Decimal) -> Denial | None:
+    """An account whose loss in the trading day (realized since the roll + unrealized) reached the limit may not
+    add orders."""
     limit = limits.max_daily_loss
     if limit is not None and -pnl >= limit:
         return Denial(OrdRejReason.BROKER_OPTION,
@@ -139,7 +159,7 @@ def check_trading_state(
     if state is TradingState.HALTED:
         return Denial(OrdRejReason.BROKER_OPTION, f"trading halted for account {order.account}: {why}")
     if state is TradingState.REDUCE_ONLY:
-        reducing = (position > 0 and order.side is Side.SELL) or (position < 0 and order.side is Side.BUY)
+        reducing = (position > 0 and order.side is _SELL) or (position < 0 and order.side is _BUY)
         if not reducing or working + order.order_qty > abs(position):
             return Denial(OrdRejReason.BROKER_OPTION,
                           f"account {order.account} is reduce-only ({why}): position {position}, working {working}, "

@@ -44,6 +44,10 @@ class Controls:
         self._states: dict[tuple[str, str], Control] = {}
         self._kills: dict[tuple[str, str], Control] = {}
         self._on_change = on_change
+        self.any_state = False
+        """Some trading state other than ACTIVE is in force (the order path looks no further when not)."""
+        self.any_kill = False
+        """Some kill switch is on."""
 
     def restore(self, controls: list[Control]) -> None:
         """Load what was in force before a restart (no new audit records)."""
@@ -63,6 +67,7 @@ class Controls:
             table.pop(key, None)
         else:
             table[key] = control
+        self.any_state, self.any_kill = bool(self._states), bool(self._kills)
 
     def state(self, account: str) -> tuple[TradingState, Control | None]:
         """The strictest trading state for ``account`` (global or its own)."""

@@ -17,12 +17,16 @@ Entitlements = Mapping[str, frozenset[str]]
 
 def check_account_entitled(order: OrderTerms, entitlements: Entitlements) -> Denial | None:
     """The order's Account (1) must be one its client session may trade (OrdRejReason 15 Unknown account)."""
-    client = client_comp_id(order.session)
+    return account_entitlement(client_comp_id(order.session), order.account, entitlements)
+
+
+def account_entitlement(client: str, account: str, entitlements: Entitlements) -> Denial | None:
+    """Whether ``client`` may trade ``account``: None, or the denial of its orders (the same every time)."""
     allowed = entitlements.get(client)
     if allowed is None:
         return Denial(OrdRejReason.UNKNOWN_ACCOUNT, f"client {client} has no tradable accounts configured")
-    if order.account not in allowed:
-        shown = f"account {order.account!r}" if order.account else "no account (1)"
+    if account not in allowed:
+        shown = f"account {account!r}" if account else "no account (1)"
         return Denial(
             OrdRejReason.UNKNOWN_ACCOUNT,
             f"{shown} is not entitled for client {client}; it may trade {', '.join(sorted(allowed)) or 'none'}",

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, condecimal, conint
+from pydantic import BaseModel, ConfigDict, condecimal, conint, field_validator
 
 PositiveDecimal = condecimal(gt=0)
+RatePerSecond = conint(gt=0, le=1_000_000)
+"""A throttle: the engine keeps up to this many timestamps per window, so it is bounded (no gateway takes more)."""
 PositiveInt = conint(gt=0)
 
 _NUMERIC = (
     "max_order_qty", "max_notional", "price_band_pct", "max_long_qty", "max_short_qty", "credit_limit",
-    "max_daily_loss", "max_orders_per_second", "duplicate_window_ms",
+    "max_daily_loss", "max_orders_per_second", "max_messages_per_second", "duplicate_window_ms",
 )  # fmt: skip
+_SESSION = ("max_orders_per_second", "max_messages_per_second")
+ALL_SESSIONS = "*"
+"""The key of ``[risk.sessions]`` whose limits apply to every client session."""
+
+BreachAction = Literal["reduce_only", "halt", "cancel_working", "send_reducing_order"]
+_ON_BREACH_WORDS: dict[str, tuple[str, ...]] = {
+    "none": (),
+    "reduce_only": ("reduce_only", "cancel_working"),
+    "halt": ("halt", "cancel_working"),
+}
+"""The single words ``on_breach`` took before it became a list: each still means what it did."""
 
 
 class LimitSet(BaseModel):
@@ -34,13 +49,27 @@ class LimitSet(BaseModel):
     credit_limit: PositiveDecimal | None = None  # type: ignore[valid-type]
     """Largest open-order notional plus position notional of an account (all symbols)."""
     max_daily_loss: PositiveDecimal | None = None  # type: ignore[valid-type]
-    """Largest loss (realized + unrealized, a positive number) of an account before new orders are refused."""
-    max_orders_per_second: PositiveInt | None = None  # type: ignore[valid-type]
+    """Largest loss of an account in the trading day (realized since the day roll + unrealized, a positive
+    number) before new orders are refused."""
+    max_orders_per_second: RatePerSecond | None = None  # type: ignore[valid-type]
     """New orders and replaces of an account in any one-second window."""
+    max_messages_per_second: RatePerSecond | None = None  # type: ignore[valid-type]
+    """New orders, replaces and cancels of an account in any one-second window."""
     duplicate_window_ms: PositiveInt | None = None  # type: ignore[valid-type]
     """Refuse an order identical (account, symbol, side, quantity, price) to one sent this recently."""
     restricted_symbols: frozenset[str] = frozenset()
     """Symbols that may not be traded at this scope."""
+
+
+class SessionLimits(BaseModel):
+    """Throttles of one client session (by its CompID), whatever the accounts it trades."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_messages_per_second: RatePerSecond | None = None  # type: ignore[valid-type]
+    """Application messages (35=D, F, G, H, q) from the session in any one-second window."""
+    max_orders_per_second: RatePerSecond | None = None  # type: ignore[valid-type]
+    """New orders and replaces from the session in any one-second window."""
 
 
 class RiskLimits(BaseModel):
@@ -51,18 +80,76 @@ class RiskLimits(BaseModel):
     default: LimitSet = LimitSet()
     accounts: dict[str, LimitSet] = {}
     symbols: dict[str, LimitSet] = {}
-    on_breach: Literal["none", "reduce_only", "halt"] = "reduce_only"
-    """What a position or loss limit breached after a fill does to the account (and its working orders go)."""
+    sessions: dict[str, SessionLimits] = {}
+    """Per client CompID; ``"*"`` applies to every session (the tighter of the two applies)."""
+    on_breach: tuple[BreachAction, ...] = ("reduce_only", "cancel_working")
+    """What a position or loss limit found breached after a fill does: switch the account to ``reduce_only``
+    or ``halt``, ``cancel_working`` orders of the account, ``send_reducing_order`` through the EMS."""
+    day_roll_utc: time = time(0, 0)
+    """When the trading day starts, in UTC: realized P&L counts towards ``max_daily_loss`` from then on."""
 
-    def effective(self, account: str, symbol: str) -> LimitSet:
+    @field_validator("on_breach", mode="before")
+    @classmethod
+    def _on_breach_words(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value not in _ON_BREACH_WORDS:
+                raise ValueError(f"one of {', '.join(_ON_BREACH_WORDS)}, or a list of actions")
+            return _ON_BREACH_WORDS[value]
+        return value
+
+    @field_validator("on_breach")
+    @classmethod
+    def _one_state(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if "reduce_only" in value and "halt" in value:
+            raise ValueError("reduce_only and halt are two states: choose one")
+        return tuple(dict.fromkeys(value))
+
+    @field_validator("day_roll_utc")
+    @classmethod
+    def _naive_utc(cls, value: time) -> time:
+        if value.utcoffset() not in (None, timedelta(0)):
+            raise ValueError("give the roll time in UTC, without an offset")
+        return value.replace(tzinfo=None)
+
+    def effective(self, account: str, symbol: str) -> EffectiveLimits:
         """Return the tightest limit of each kind that applies to ``account`` trading ``symbol``."""
         scopes = [s for s in (self.default, self.accounts.get(account), self.symbols.get(symbol)) if s is not None]
         values: dict[str, Any] = {name: _tightest([getattr(s, name) for s in scopes]) for name in _NUMERIC}
         restricted = frozenset().union(*(s.restricted_symbols for s in scopes))
-        return LimitSet.model_construct(**values, restricted_symbols=restricted)
+        return EffectiveLimits(**values, restricted_symbols=restricted)
+
+    def effective_session(self, client: str) -> SessionLimits:
+        """Return the tighter of the every-session and the ``client`` session's throttles."""
+        scopes = [s for s in (self.sessions.get(ALL_SESSIONS), self.sessions.get(client)) if s is not None]
+        values: dict[str, Any] = {name: _tightest([getattr(s, name) for s in scopes]) for name in _SESSION}
+        return SessionLimits.model_construct(**values)
+
+    def rate_caps(self) -> dict[str, int]:
+        """The largest value each throttle has at any scope: no effective limit of its kind can be larger."""
+        account_scopes = [self.default, *self.accounts.values(), *self.symbols.values()]
+        caps = {f"account.{n}": max((getattr(s, n) or 0 for s in account_scopes), default=0) for n in _SESSION}
+        caps |= {f"session.{n}": max((getattr(s, n) or 0 for s in self.sessions.values()), default=0)
+                 for n in _SESSION}  # fmt: skip
+        return caps
+
+    def longest_duplicate_window_ms(self) -> int:
+        """The longest duplicate window at any scope (0 when none is set)."""
+        scopes = [self.default, *self.accounts.values(), *self.symbols.values()]
+        return max((s.duplicate_window_ms or 0 for s in scopes), default=0)
 
     def with_limit(self, scope: str, key: str | None, name: str, value: Decimal | None) -> RiskLimits:
-        """Return a copy with one limit changed (validated as if read from the file)."""
+        """Return a copy with one limit changed (validated as if read from the file).
+
+        ``scope`` is ``default``, ``account`` or ``symbol`` (a ``LimitSet``), or ``session`` with a client CompID
+        or ``"*"`` as ``key`` (its ``SessionLimits``).
+        """
+        if scope == "session":
+            if name not in _SESSION:
+                raise ValueError(f"unknown session limit {name!r}; one of: {', '.join(_SESSION)}")
+            assert key is not None
+            sessions = {k: v.model_dump() for k, v in self.sessions.items()}
+            sessions[key] = SessionLimits.model_validate(sessions.get(key, {})).model_dump() | {name: value}
+            return RiskLimits.model_validate(self.model_dump() | {"sessions": sessions})
         if name not in _NUMERIC:
             raise ValueError(f"unknown limit {name!r}; one of: {', '.join(_NUMERIC)}")
         if scope == "default":
@@ -74,7 +161,28 @@ class RiskLimits(BaseModel):
         return RiskLimits.model_validate(self.model_dump() | {field: table})
 
 
-EffectiveLimits = LimitSet
+@dataclass(frozen=True, slots=True)
+class EffectiveLimits:
+    """The limits that apply to one account trading one symbol (``RiskLimits.effective``), already validated.
+
+    The same fields as ``LimitSet``, in a plain slotted class: the order path reads them several times an order.
+    """
+
+    max_order_qty: Decimal | None = None
+    max_notional: Decimal | None = None
+    price_band_pct: Decimal | None = None
+    max_long_qty: Decimal | None = None
+    max_short_qty: Decimal | None = None
+    credit_limit: Decimal | None = None
+    max_daily_loss: Decimal | None = None
+    max_orders_per_second: int | None = None
+    max_messages_per_second: int | None = None
+    duplicate_window_ms: int | None = None
+    restricted_symbols: frozenset[str] = frozenset()
+
+
+Limits = LimitSet | EffectiveLimits
+"""What a check reads its limits from: one scope's, or the effective ones."""
 
 
 def _set(limits: LimitSet, name: str, value: Decimal | None) -> dict[str, object]:

@@ -141,11 +141,15 @@ def session_reject(
 
 
 def business_reject(
-    ref_seq_num: int, ref_msg_type: str, reason: int, text: str, ref_id: str | None = None
-) -> quickfix.Message:
-    """Encode a BusinessMessageReject (35=j)."""
+    ref_seq_num: int | None, ref_msg_type: str, reason: int, text: str, ref_id: str | None = None,
+    poss_resend: bool = False,
+) -> quickfix.Message:  # fmt: skip
+    """Encode a BusinessMessageReject (35=j); RefSeqNum (45) is optional in FIX 4.2 and 4.4."""
     m = _message("j")
-    m.setField(45, str(ref_seq_num))
+    if poss_resend:
+        m.getHeader().setField(97, "Y")
+    if ref_seq_num is not None:
+        m.setField(45, str(ref_seq_num))
     m.setField(372, ref_msg_type)
     if ref_id:
         m.setField(379, ref_id)

@@ -148,7 +148,7 @@ def undelivered_reports(engine: Engine, after_id: int) -> list[dict[str, Any]]:
     """Outbound report rows committed after ``after_id`` (reports a crash may have kept from their client)."""
     query = (
         select(messages)
-        .where(messages.c.direction == "out", messages.c.id > after_id, messages.c.msg_type.in_(("8", "9", "r")))
+        .where(messages.c.direction == "out", messages.c.id > after_id, messages.c.msg_type.in_(("8", "9", "r", "j")))
         .order_by(messages.c.id)
     )
     with engine.connect() as conn:

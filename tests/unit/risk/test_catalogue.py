@@ -4,24 +4,21 @@ throttle, duplicates; and the post-trade reaction."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.bus import MessageBus
-from domain.clock import TestClock
 from domain.commands import CancelWorking
 from domain.enums import OrdRejReason, OrdType, Side
-from domain.events import OrderDenied, OrderUpdated
+from domain.events import OrderUpdated
 from domain.ids import Account, OrderId, SessionKey, Symbol
 from risk.checks import check_credit, check_position_limit, check_price_band, check_trading_state
 from risk.controls import Control, Controls, TradingState
-from risk.engine import RiskEngine
 from risk.exposure import Exposure
-from risk.limits import Instrument, LimitSet, RiskLimits
+from risk.limits import LimitSet, RiskLimits
 from tests.factories import new_order
+from tests.unit.risk.harness import Harness
 
 D = Decimal
 
@@ -97,26 +94,6 @@ def test_controls_when_kill_switch_for_session_then_only_that_client_blocked() -
     assert controls.kill_switch("ACCT1", "CLIENT2") is not None
     assert controls.kill_switch("ACCT1", "CLIENT1") is None
     assert [c.value for c in changes] == ["on"]
-
-
-class Harness:
-    def __init__(self, limits: RiskLimits, clock: TestClock | None = None) -> None:
-        self.bus = MessageBus()
-        self.clock = clock or TestClock()
-        self.sent: list[tuple[str, Any]] = []
-        for endpoint in ("ems.execute", "oms.process", "oms.execute"):
-            self.bus.register(endpoint, lambda m, e=endpoint: self.sent.append((e, m)))
-        self.risk = RiskEngine(self.bus, self.clock, limits, {"MSFT": Instrument(reference_price=D(100))})
-
-    def denials(self) -> list[OrderDenied]:
-        return [m for e, m in self.sent if isinstance(m, OrderDenied)]
-
-    def fill(self, side: Side, qty: str, px: str, order_id: str = "F1") -> None:
-        update = OrderUpdated(
-            order_id=OrderId(order_id), session=SessionKey("FIX.4.4:FIXGW->CLIENT1"), account=Account("ACCT1"),
-            symbol=Symbol("MSFT"), side=side, price=D(px), leaves_qty=D(0), last_qty=D(qty), last_px=D(px), ts_ns=1,
-        )  # fmt: skip
-        self.bus.publish("events.order", update)
 
 
 def test_engine_when_order_rate_exceeded_then_denied_until_window_passes() -> None:

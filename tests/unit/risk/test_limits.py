@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from app.config import load_config
 from fixgw.errors import ConfigError
+from risk.limits import RiskLimits, SessionLimits
 from tests.conftest import ROOT
 
 
@@ -48,3 +51,41 @@ def test_load_config_when_not_toml_then_config_error(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(path)
+
+
+def test_load_config_when_session_throttles_then_every_session_and_own_read(tmp_path: Path) -> None:
+    path = tmp_path / "fixgw.toml"
+    path.write_text('[risk.sessions."*"]\nmax_messages_per_second = 100\n[risk.sessions.CLIENT1]\n'
+                    'max_orders_per_second = 20\n')  # fmt: skip
+
+    limits = load_config(path).risk
+
+    assert limits.effective_session("CLIENT1") == SessionLimits(max_messages_per_second=100, max_orders_per_second=20)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [('[risk.sessions.C]\nmax_messages_per_second = 0\n', "risk.sessions.C.max_messages_per_second"),
+     ('[risk.default]\nmax_orders_per_second = 2000000\n', "risk.default.max_orders_per_second"),
+     ('[risk.sessions.C]\nmax_order_qty = "5"\n', "risk.sessions.C.max_order_qty"),
+     ('[risk]\non_breach = ["flatten"]\n', "risk.on_breach.0"),
+     ('[risk]\nday_roll_utc = "25:00"\n', "risk.day_roll_utc")],
+)  # fmt: skip
+def test_load_config_when_throttle_or_action_invalid_then_config_error_names_field(
+    tmp_path: Path, text: str, field: str
+) -> None:
+    path = tmp_path / "fixgw.toml"
+    path.write_text(text)
+
+    with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
+        load_config(path)
+
+
+def test_with_limit_when_session_scope_then_only_session_throttles_and_validated() -> None:
+    limits = RiskLimits().with_limit("session", "*", "max_messages_per_second", Decimal(50))
+
+    assert limits.sessions == {"*": SessionLimits(max_messages_per_second=50)}
+    with pytest.raises(ValueError, match="unknown session limit 'max_order_qty'"):
+        limits.with_limit("session", "CLIENT1", "max_order_qty", Decimal(5))
+    with pytest.raises(ValidationError, match="less than or equal to 1000000"):
+        limits.with_limit("session", "CLIENT1", "max_orders_per_second", Decimal(10**7))

@@ -1,0 +1,51 @@
+"""A risk engine on a bus whose other endpoints only record what they are sent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from domain.bus import MessageBus
+from domain.clock import TestClock
+from domain.commands import SubmitRiskOrder
+from domain.enums import Side
+from domain.events import OrderDenied, OrderUpdated, RiskActionTaken
+from domain.ids import Account, OrderId, SessionKey, Symbol
+from risk.engine import RiskEngine
+from risk.limits import Instrument, RiskLimits
+
+D = Decimal
+CLIENT1 = SessionKey("FIX.4.4:FIXGW->CLIENT1")
+
+
+class Harness:
+    def __init__(
+        self, limits: RiskLimits, clock: TestClock | None = None, symbols: tuple[str, ...] = ("MSFT",)
+    ) -> None:
+        self.bus = MessageBus()
+        self.clock = clock or TestClock()
+        self.sent: list[tuple[str, Any]] = []
+        for endpoint in ("ems.execute", "oms.process", "oms.execute"):
+            self.bus.register(endpoint, lambda m, e=endpoint: self.sent.append((e, m)))
+        self.actions: list[RiskActionTaken] = []
+        self.bus.subscribe("events.risk", self.actions.append)
+        instruments = {s: Instrument(reference_price=D(100)) for s in symbols}
+        self.risk = RiskEngine(self.bus, self.clock, limits, instruments)
+
+    def denials(self) -> list[OrderDenied]:
+        return [m for e, m in self.sent if isinstance(m, OrderDenied)]
+
+    def risk_orders(self) -> list[SubmitRiskOrder]:
+        return [m for e, m in self.sent if isinstance(m, SubmitRiskOrder)]
+
+    def fill(self, side: Side, qty: str, px: str, order_id: str = "F1", symbol: str = "MSFT",
+             session: SessionKey = CLIENT1, leaves: str = "0") -> None:  # fmt: skip
+        self.update(order_id, side, leaves, symbol=symbol, session=session, last_qty=D(qty), last_px=D(px))
+
+    def update(self, order_id: str, side: Side, leaves: str, price: str | None = "100", symbol: str = "MSFT",
+               session: SessionKey = CLIENT1, **fill: Any) -> None:  # fmt: skip
+        """What the OMS publishes after an order changes (``fill``: last_qty, last_px)."""
+        self.bus.publish("events.order", OrderUpdated(
+            order_id=OrderId(order_id), session=session, account=Account("ACCT1"), symbol=Symbol(symbol), side=side,
+            price=D(price) if price is not None else None, leaves_qty=D(leaves), ts_ns=self.clock.now_ns(),
+            **fill))  # fmt: skip
