@@ -40,7 +40,10 @@ class VenueSimulator(Exchange):
     """The exchange behind a FIX acceptor: one member per session."""
 
     def __init__(self, clock: Clock, engine: MatchingEngine, symbols: Iterable[str]) -> None:
-        super().__init__(clock, engine, symbols, self._send)
+        # The gateway dedupes every venue report by ExecID (17), so ids must stay unique across a restart of the
+        # simulator (FIX: ExecID unique per day): they carry a nonce of the start time.
+        nonce = f"{clock.now_ns():x}"
+        super().__init__(clock, engine, symbols, self._send, order_id_prefix=f"{nonce}-V", exec_id_prefix=f"{nonce}-E")
         self._lock = threading.Lock()
         self.app = FixApplication(self, "venue")
 

@@ -40,7 +40,9 @@ def test_bench_drives_every_system_and_reports_every_hop(tmp_path: Path) -> None
         for hop in ("decode", "oms", "risk", "route"):
             assert hops[hop]["count"] == measured, (name, hop)
         assert hops["book commit"]["count"] >= 2 * measured  # an ack and a fill per order, at least
-        assert hops["encode+send"]["count"] >= 2 * measured
+        # A report's own encode+send is recorded once its bytes have left, so the very last one may still be on
+        # its way into the ring when the bench reads it.
+        assert hops["encode+send"]["count"] >= 2 * measured - 1
     assert systems["external"]["hops"]["hops"]["venue round trip"]["count"] == measured
     assert "venue round trip" not in systems["internal"]["hops"]["hops"]
     assert set(report["ratio_to_baseline"]) == {"external", "internal"}
