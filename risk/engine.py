@@ -185,8 +185,12 @@ class RiskEngine:
         cell = slot.cell
         position = cell.qty
         working = cell.working_buy if order.side is _BUY else cell.working_sell
-        if isinstance(order, ReplaceOrder):  # the order's own working quantity is being replaced
-            working -= self.exposure.leaves_of(order.order_id)
+        totals = slot.totals
+        used = totals.open_notional + totals.gross
+        if isinstance(order, ReplaceOrder):  # the order's own working quantity and notional are being replaced
+            leaves, notional = self.exposure.working_of(order.order_id)
+            working -= leaves
+            used -= notional
         if self.controls.any_state:
             state, control = self.controls.state(order.account)
             why = f"{control.reason} (by {control.who})" if control else ""
@@ -196,13 +200,12 @@ class RiskEngine:
         price = order.price if order.ord_type is _LIMIT and order.price is not None else mark
         if limits.price_band_pct is not None and slot.band_mark is not mark:
             slot.band_mark, slot.band = mark, band_bounds(limits.price_band_pct, mark)
-        totals = slot.totals
         return (
             check_max_order_qty(order, limits)
             or check_max_notional(order, limits, mark)
             or check_price_band(order, limits, mark, slot.band)
             or check_position_limit(order, limits, position, working)
-            or check_credit(order, limits, totals.open_notional + totals.gross, price)
+            or check_credit(order, limits, used, price)
             or check_daily_loss(order, limits, totals.day_realized + totals.value - totals.cost)
         )
 

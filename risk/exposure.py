@@ -112,10 +112,10 @@ class Exposure:
         cell = self._cells.get((account, symbol))
         return cell.qty if cell is not None else _ZERO
 
-    def leaves_of(self, order_id: OrderId) -> Decimal:
-        """What one order still has working."""
+    def working_of(self, order_id: OrderId) -> tuple[Decimal, Decimal]:
+        """What one order still has working, and its notional (as counted in the account's credit)."""
         working = self._working.get(order_id)
-        return working.leaves if working is not None else _ZERO
+        return (working.leaves, working.notional) if working is not None else (_ZERO, _ZERO)
 
     def working(self, account: str, symbol: str, side: Side) -> Decimal:
         """Quantity still working on one side."""

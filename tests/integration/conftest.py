@@ -13,6 +13,7 @@ from app.config import AdminConfig, DatabaseConfig, GatewayConfig, load_config
 from app.fixclient import ScriptedClient, client_sessions
 from app.gateway import Gateway
 from app.venue import VenueServer
+from domain.clock import Clock
 from fixgw.session.settings import SessionsFile
 from tests.conftest import ROOT
 
@@ -54,10 +55,11 @@ def make_sessions(work: Path) -> tuple[SessionsFile, SessionsFile, int]:
     return gateway, venue, client_port
 
 
-def start_system(work: Path, config: GatewayConfig) -> System:
+def start_system(work: Path, config: GatewayConfig, clock: Clock | None = None) -> System:
+    """``clock``: the gateway's (e.g. a ``TestClock`` to hold time still for throttles); the system clock if None."""
     gateway_sessions, venue_sessions, client_port = make_sessions(work)
     venue = VenueServer(config.simulator, venue_sessions)
-    gateway = Gateway(config, gateway_sessions)
+    gateway = Gateway(config, gateway_sessions, clock)
     client = ScriptedClient(client_sessions(gateway_sessions, "CLIENT1", work / "client"))
     venue.start()
     gateway.start()

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.commands import CancelWorking
+from domain.commands import CancelWorking, ReplaceOrder
 from domain.enums import OrdRejReason, OrdType, Side
 from domain.events import OrderUpdated
-from domain.ids import Account, OrderId, SessionKey, Symbol
+from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol
 from risk.checks import check_credit, check_position_limit, check_price_band, check_trading_state
 from risk.controls import Control, Controls, TradingState
 from risk.exposure import Exposure
@@ -180,3 +180,22 @@ def test_exposure_when_any_fills_then_running_totals_equal_sums_over_positions(
         held = [p for (a, _), p in exposure.positions.positions.items() if a == account]
         assert abs(exposure.account_pnl(account) - sum((p.total_pnl for p in held), D(0))) < D("1e-12")
         assert exposure.account_notional(account) == sum((abs(p.qty) * p.mark for p in held if p.mark), D(0))
+
+
+def replace_of(order_id: str, qty: int, price: str = "100") -> ReplaceOrder:
+    return ReplaceOrder(
+        session=SessionKey("FIX.4.4:FIXGW->CLIENT1"), cl_ord_id=ClOrdId("R"), orig_cl_ord_id=ClOrdId("C"),
+        account=Account("ACCT1"), symbol=Symbol("MSFT"), side=Side.BUY, ord_type=OrdType.LIMIT, order_qty=D(qty),
+        price=D(price), ts_received_ns=1, order_id=OrderId(order_id),
+    )  # fmt: skip
+
+
+def test_engine_when_replace_then_the_orders_own_quantity_and_notional_are_not_counted_twice() -> None:
+    h = Harness(RiskLimits(default=LimitSet(max_long_qty=D(30), credit_limit=D(3000))))
+    h.update("W1", Side.BUY, leaves="20", price="100")  # 20 working, notional 2000
+
+    fits = h.risk.check(replace_of("W1", 25))  # 25 long, 2500 of credit: within both
+    too_big = h.risk.check(replace_of("W1", 31))
+
+    assert fits is None
+    assert too_big is not None and "max long position exceeded" in too_big.text
