@@ -264,28 +264,34 @@ class RiskEngine:
     # -- resolution (once per slot; again after a limit change) ----------------------------------
 
     def _slot(self, session: str, account: str, symbol: str) -> _Slot:
+        """Resolve what the checks need; kept only for an entitled account in a known symbol.
+
+        What a client names is not trusted to be finite: an account it may not trade or a symbol nobody trades
+        gets a fresh slot each time (its orders are refused anyway), so random names cannot grow the engine.
+        """
         slot = _Slot()
         client = client_comp_id(SessionKey(session))
         if self._entitlements is not None:
             slot.entitlement = account_entitlement(client, account, self._entitlements)
         slot.session = self._sessions.get(client) or self._session_slot(client)
         slot.unknown = check_known_symbol(symbol, self._reference_prices.get(symbol))
-        slot.limits = limits = self._limits(account, symbol)
-        slot.restricted = symbol in limits.restricted_symbols
-        slot.cell = self.exposure.cell(account, symbol)
-        slot.totals = self.exposure.totals(account)
-        slot.orders_limit = limits.max_orders_per_second or 0
-        if slot.orders_limit:
-            slot.orders_window = self._window("account.max_orders_per_second", account)
-        slot.messages_limit = limits.max_messages_per_second or 0
-        if slot.messages_limit:
-            slot.messages_window = self._window("account.max_messages_per_second", account)
-        slot.duplicate_window_ns = (limits.duplicate_window_ms or 0) * 1_000_000
-        slot.terms_buy, slot.terms_sell = (
-            terms_prefix(account, symbol, Side.BUY),
-            terms_prefix(account, symbol, Side.SELL),
-        )
-        self._slots[session, account, symbol] = slot
+        lasting = slot.entitlement is None and slot.unknown is None
+        slot.limits = limits = self._limits(account, symbol) if lasting else self.limits.effective(account, symbol)
+        if slot.entitlement is None:  # an account's windows count its messages, in whatever symbol
+            slot.orders_limit = limits.max_orders_per_second or 0
+            if slot.orders_limit:
+                slot.orders_window = self._window("account.max_orders_per_second", account)
+            slot.messages_limit = limits.max_messages_per_second or 0
+            if slot.messages_limit:
+                slot.messages_window = self._window("account.max_messages_per_second", account)
+        if lasting:
+            slot.restricted = symbol in limits.restricted_symbols
+            slot.cell = self.exposure.cell(account, symbol)
+            slot.totals = self.exposure.totals(account)
+            slot.duplicate_window_ns = (limits.duplicate_window_ms or 0) * 1_000_000
+            slot.terms_buy = terms_prefix(account, symbol, Side.BUY)
+            slot.terms_sell = terms_prefix(account, symbol, Side.SELL)
+            self._slots[session, account, symbol] = slot
         return slot
 
     def _session_slot(self, client: str) -> _SessionSlot:

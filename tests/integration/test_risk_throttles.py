@@ -4,6 +4,7 @@ one-second window cannot pass by itself while the test runs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -11,13 +12,14 @@ from pathlib import Path
 import pytest
 
 from app.fixclient import Fields
-from app.risk_admin import set_limit, show
+from app.risk_admin import show
 from domain.clock import TestClock
 from domain.enums import Side
 from oms.store import repository
 from risk.limits import SessionLimits
 from tests.integration.conftest import System, make_config, start_system, stop_system
 from tests.integration.test_lifecycle import cancel, cancel_reject, now, replace, report, resting, row
+from tests.integration.test_risk_controls import fixgw, settings_for
 
 pytestmark = pytest.mark.integration
 THROTTLED = "message rate limit: 2 messages per second for session CLIENT1; retry shortly"
@@ -37,7 +39,7 @@ def answer(system: System, msg_type: str, cl_ord_id: str) -> Fields:
 
 
 def test_throttle_when_over_the_message_rate_then_each_message_type_gets_its_reject_and_the_session_stays_up(
-    throttled: System,
+    throttled: System, tmp_path: Path
 ) -> None:
     ack = resting(throttled, "T1")  # message 1 of 2
     throttled.client.send_fields("H", [(11, "T1"), (55, "MSFT"), (54, "1")])  # message 2 of 2
@@ -62,8 +64,10 @@ def test_throttle_when_over_the_message_rate_then_each_message_type_gets_its_rej
     assert (mass[531], mass[532], mass[58]) == ("0", "99", THROTTLED)
 
     # Lifted live: the same session trades on, and the refused ClOrdID T2 was never booked, so it may be sent again.
-    body = {"scope": "session", "key": "*", "name": "max_messages_per_second", "value": None, "who": "test"}
-    assert set_limit(throttled.gateway, body)[0] == 200
+    lifted = fixgw(
+        settings_for(throttled, tmp_path), "risk", "set", "max_messages_per_second", "none", "--session", "*"
+    )
+    assert lifted.returncode == 0, lifted.stderr
     throttled.client.send_order("T2", "MSFT", Side.BUY, Decimal(5), Decimal("99.50"))
     accepted = report(throttled, "T2", "0")
 
@@ -75,8 +79,18 @@ def test_throttle_when_over_the_message_rate_then_each_message_type_gets_its_rej
     assert {("8", "T2"), ("9", "T1-C"), ("9", "T1-R"), ("j", "T1-H"), ("r", "T-MASS")} <= sent
 
 
-def test_throttle_when_shown_then_session_limits_are_in_risk_show(throttled: System) -> None:
-    status, body = show(throttled.gateway)
+def test_throttle_when_shown_and_set_from_the_cli_then_session_limits_in_risk_show(
+    throttled: System, tmp_path: Path
+) -> None:
+    settings = settings_for(throttled, tmp_path)
 
-    assert status == 200
-    assert body["limits"]["sessions"] == {"*": {"max_messages_per_second": 2, "max_orders_per_second": None}}
+    changed = fixgw(settings, "risk", "set", "max_orders_per_second", "7", "--session", "CLIENT1", "--reason", "t")
+    shown = fixgw(settings, "risk", "show", "--json")
+    wrong = fixgw(settings, "risk", "set", "max_order_qty", "7", "--session", "CLIENT1")
+
+    assert changed.returncode == 0, changed.stderr
+    sessions = json.loads(shown.stdout)["limits"]["sessions"]
+    assert sessions == {"*": {"max_messages_per_second": 2, "max_orders_per_second": None},
+                        "CLIENT1": {"max_messages_per_second": None, "max_orders_per_second": 7}}  # fmt: skip
+    assert wrong.returncode != 0 and "unknown session limit 'max_order_qty'" in wrong.stderr
+    assert show(throttled.gateway)[1]["limits"]["sessions"] == sessions

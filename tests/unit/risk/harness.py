@@ -20,8 +20,9 @@ CLIENT1 = SessionKey("FIX.4.4:FIXGW->CLIENT1")
 
 class Harness:
     def __init__(
-        self, limits: RiskLimits, clock: TestClock | None = None, symbols: tuple[str, ...] = ("MSFT",)
-    ) -> None:
+        self, limits: RiskLimits, clock: TestClock | None = None, symbols: tuple[str, ...] = ("MSFT",),
+        entitlements: dict[str, frozenset[str]] | None = None,
+    ) -> None:  # fmt: skip
         self.bus = MessageBus()
         self.clock = clock or TestClock()
         self.sent: list[tuple[str, Any]] = []
@@ -30,7 +31,7 @@ class Harness:
         self.actions: list[RiskActionTaken] = []
         self.bus.subscribe("events.risk", self.actions.append)
         instruments = {s: Instrument(reference_price=D(100)) for s in symbols}
-        self.risk = RiskEngine(self.bus, self.clock, limits, instruments)
+        self.risk = RiskEngine(self.bus, self.clock, limits, instruments, entitlements)
 
     def denials(self) -> list[OrderDenied]:
         return [m for e, m in self.sent if isinstance(m, OrderDenied)]

@@ -199,3 +199,26 @@ def test_engine_when_replace_then_the_orders_own_quantity_and_notional_are_not_c
 
     assert fits is None
     assert too_big is not None and "max long position exceeded" in too_big.text
+
+
+def test_engine_when_orders_name_symbols_nobody_trades_then_nothing_is_kept_for_them() -> None:
+    h = Harness(RiskLimits(default=LimitSet(max_orders_per_second=5)))
+
+    for i in range(50):
+        h.risk.execute(new_order(order_id=OrderId(f"Z{i}"), symbol=Symbol(f"ZZ{i}")))
+    h.risk.execute(new_order(order_id=OrderId("M1")))
+
+    assert len(h.denials()) == 50
+    assert list(h.risk._slots) == [("FIX.4.4:FIXGW->CLIENT1", "ACCT1", "MSFT")]
+    assert h.risk.exposure.working("ACCT1", "ZZ1", Side.BUY) == 0 and len(h.risk.exposure._cells) == 1
+
+
+def test_engine_when_orders_name_accounts_the_client_may_not_trade_then_nothing_is_kept_for_them() -> None:
+    h = Harness(RiskLimits(default=LimitSet(max_messages_per_second=5)), entitlements={"CLIENT1": frozenset({"ACCT1"})})
+
+    for i in range(50):
+        h.risk.execute(new_order(order_id=OrderId(f"X{i}"), account=Account(f"X{i}")))
+        h.risk.admit(SessionKey("FIX.4.4:FIXGW->CLIENT1"), f"X{i}", "MSFT")
+
+    assert {d.reason for d in h.denials()} == {OrdRejReason.UNKNOWN_ACCOUNT}
+    assert h.risk._slots == {} and h.risk._windows == {}
