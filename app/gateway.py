@@ -27,11 +27,12 @@ from fixgw.client import ClientHandler
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
 from fixgw.venue import VenueHandler
-from oms.book import Book
+from oms.book import GRACE_NS, Book
 from oms.engine import OmsEngine, decode_pending
 from oms.store import repository
 from oms.store.database import open_database
 from oms.store.journal import Journal
+from oms.store.retired import RetiredOrders, open_orders, retired_names
 from risk.controls import Control, Controls
 from risk.engine import RiskEngine
 from simulator.matching import MatchingEngine
@@ -59,6 +60,7 @@ class Gateway:
         self.venues.app.record = self.journal.record_inbound
         self.oms = OmsEngine(self.bus, self.clock, self.journal, Book())
         self._restore_book()
+        self.oms.find_retired = RetiredOrders(self.db, self.journal.after_commit, self.bus.lock).find
         entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}
         self.controls = Controls(on_change=self._record_control)
         self.controls.restore([Control(**row) for row in repository.load_controls(self.db)])
@@ -138,14 +140,16 @@ class Gateway:
             log.warning("re-sent %d report(s) committed before the restart but maybe never delivered", len(rows))
 
     def _restore_book(self) -> None:
-        rows = repository.load_orders(self.db)
+        # Only what may still change comes back into memory; of the rest, the ClOrdIDs (still taken).
+        rows = open_orders(self.db, self.clock.now_ns() - GRACE_NS)
         orders = []
         for row in rows:
             order = repository.order_from_row(row)
             order.pending = decode_pending(row["pending"])
             orders.append(order)
         counters = {OrderId(r["order_id"]): (int(r["reports_sent"]), int(r["requests_sent"])) for r in rows}
-        self.oms.restore(orders, counters, repository.load_executions(self.db))
+        self.oms.restore(orders, counters, repository.load_executions(self.db), repository.last_order_seq(self.db),
+                         retired_names(self.db))  # fmt: skip
 
     def _router(self) -> Router:
         symbols = {s: VenueId(v) for s, v in self.config.routing.symbols.items()}

@@ -9,7 +9,7 @@ it is sent only after the change it reports is committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -76,6 +76,10 @@ _ZERO = Decimal(0)
 _MASS_CANCEL_TYPES = {"1", "7"}  # one security, all orders
 ClientMessage = SubmitOrder | CancelOrder | ReplaceOrder | QueryOrder | MassCancel
 _CLIENT_MESSAGES = (SubmitOrder, CancelOrder, ReplaceOrder, QueryOrder, MassCancel)
+Found = Callable[[Order | None, int], None]
+"""Told a retired order as the book of record holds it (None when not found) and its ``reports_sent``."""
+FindRetired = Callable[[SessionKey, ClOrdId | None, OrderId | None, Found], None]
+"""Find a retired order by (session, ClOrdID) or OrderID off the order path, then call back under the bus lock."""
 
 
 class Journal(Protocol):
@@ -111,43 +115,57 @@ class OmsEngine:
         }  # fmt: skip
         self.admit: Callable[[SessionKey, str | None, str | None], str | None] | None = None
         """The message throttles (risk's ``admit``, wired in ``app``): None, or why a client message is refused."""
+        self.find_retired: FindRetired | None = None
+        """Looks a retired order up in the book of record off the order path (wired in ``app``)."""
         self._reconciling: set[OrderId] = set()
         bus.register("oms.execute", self.execute)
         bus.register("oms.process", self.process)
 
     def restore(
-        self, orders: list[Order], counters: dict[OrderId, tuple[int, int]], executions: list[dict[str, Any]]
-    ) -> None:
-        """Load the book as it was committed (at start, before any session connects)."""
+        self, orders: list[Order], counters: dict[OrderId, tuple[int, int]], executions: list[dict[str, Any]],
+        last_seq: int = 0, retired: Iterable[tuple[SessionKey, ClOrdId]] = (),
+    ) -> None:  # fmt: skip
+        """Load the book as it was committed (at start, before any session connects).
+
+        ``orders``: those that may still change (or all); ``retired``: the ClOrdIDs of the others; ``last_seq``:
+        the highest OrderID number ever used.
+        """
+        self._seq = last_seq
+        for session, cl_ord_id in retired:
+            self.book.retired.setdefault(session, set()).add(cl_ord_id)
         for order in orders:
-            self.book.add(order)
-            for cl_ord_id in (order.orig_cl_ord_id, order.pending.cl_ord_id if order.pending else None):
-                if cl_ord_id is not None:
-                    self.book.by_client[order.session, cl_ord_id] = order
-            if order.venue is not None and order.venue_cl_ord_id is not None:
-                self.book.route(order, order.venue, order.venue_cl_ord_id)
-                if order.pending is not None:
-                    self.book.by_venue[order.venue, order.pending.venue_cl_ord_id] = order
-            self._seq = max(self._seq, int(order.order_id[1:]))
+            self._restore_order(order)
         for order_id, (reports, requests) in counters.items():
-            self._reports_sent[order_id] = reports
-            self._requests_sent[order_id] = requests
+            if order_id in self.book.by_id:
+                self._reports_sent[order_id] = reports
+                self._requests_sent[order_id] = requests
         for e in executions:  # positions are a fold over the executions, in the order they happened
-            self.book.executions.add((VenueId(e["venue"]), ExecId(e["venue_exec_id"])))
+            booked = self.book.by_id.get(OrderId(e["order_id"]))
+            if booked is not None:  # a retired order's executions need no dedupe: its reports are ignored
+                self.book.first_sighting(booked, VenueId(e["venue"]), ExecId(e["venue_exec_id"]))
             self.positions.apply_fill(
                 e["account"], e["symbol"], Side(e["side"]), e["last_qty"], e["last_px"], e["commission"]
             )
 
+    def _restore_order(self, order: Order) -> None:
+        self.book.add(order)
+        if order.orig_cl_ord_id is not None:
+            self.book.by_client[order.session, order.orig_cl_ord_id] = order
+        if order.venue is not None and order.venue_cl_ord_id is not None:
+            self.book.route(order, order.venue, order.venue_cl_ord_id)
+            if order.pending is not None:
+                self.book.add_request(order, order.pending.cl_ord_id, order.pending.venue_cl_ord_id)
+        self._seq = max(self._seq, int(order.order_id[1:]))
+
     def publish_restored(self, executions: list[dict[str, Any]]) -> None:
         """Tell subscribers (risk's exposure) what the restored book holds: every fill, then what still works."""
-        for e in executions:
+        for e in executions:  # of retired orders too: a fill's exposure needs only the execution's row
             order = self.book.by_id.get(OrderId(e["order_id"]))
-            if order is None:
-                continue
             self._bus.publish("events.order", OrderUpdated(
-                order_id=order.order_id, session=order.session, account=order.account, symbol=order.symbol,
-                side=order.side, price=order.price, leaves_qty=_ZERO, last_qty=e["last_qty"], last_px=e["last_px"],
-                fee=e["commission"], ts_ns=e["ts_ns"]))  # fmt: skip
+                order_id=OrderId(e["order_id"]), session=order.session if order else SessionKey(""),
+                account=e["account"], symbol=e["symbol"], side=Side(e["side"]), price=order.price if order else None,
+                leaves_qty=_ZERO, last_qty=e["last_qty"], last_px=e["last_px"], fee=e["commission"],
+                ts_ns=e["ts_ns"]))  # fmt: skip
         for order in self.book.by_id.values():
             if not order.status.is_terminal and order.status is not OrdStatus.PENDING_NEW:
                 self._publish(order, None)
@@ -163,7 +181,7 @@ class OmsEngine:
     def _throttled(self, command: ClientMessage) -> bool:
         """Count a client message against the message throttles; True when one refused it (and it is answered)."""
         resent = not isinstance(command, MassCancel | QueryOrder) and command.poss_dup
-        if resent and (command.session, command.cl_ord_id) in self.book.by_client:
+        if resent and self.book.used(command.session, command.cl_ord_id):
             return False  # a resend of what was already processed: the handler ignores it, uncounted
         target = None
         if isinstance(command, CancelOrder | ReplaceOrder):
@@ -208,7 +226,7 @@ class OmsEngine:
         self._bus.send("ems.execute", submit)
 
     def _handle_submit(self, command: SubmitOrder) -> None:
-        if (command.session, command.cl_ord_id) in self.book.by_client:
+        if self.book.used(command.session, command.cl_ord_id):
             if command.poss_dup:
                 return  # a resend of a message already processed (after a restart): nothing to do again
             # 103=6: the first order with this ClOrdID stands; this one is not booked (FIX App D F.1.a).
@@ -255,14 +273,27 @@ class OmsEngine:
             return
         self._bus.send("risk.execute", msgspec.structs.replace(command, order_id=order.order_id))
 
-    def _target(self, command: CancelOrder | ReplaceOrder, response_to: CxlRejResponseTo) -> Order | None:
-        """The order a cancel or replace is about, or None after answering 35=9."""
-        key = (command.session, command.orig_cl_ord_id)
-        order = self.book.by_client.get(key)
-        if command.poss_dup and (command.session, command.cl_ord_id) in self.book.by_client:
+    def _target(
+        self, command: CancelOrder | ReplaceOrder, response_to: CxlRejResponseTo, asked: bool = False,
+        retired: Order | None = None,
+    ) -> Order | None:  # fmt: skip
+        """The order a cancel or replace is about, or None after answering 35=9.
+
+        When the order named is retired, the answer waits for it to be looked up in the book of record, then
+        this runs again with ``asked`` and what was found (``retired``): the 35=9 it got before it retired.
+        """
+        order = self.book.by_client.get((command.session, command.orig_cl_ord_id)) or retired
+        if command.poss_dup and self.book.used(command.session, command.cl_ord_id):
             return None  # a resend of a request already processed (after a restart)
+        if order is None and not asked:
+
+            def again(found: Order | None, _: int) -> None:
+                self._target(command, response_to, True, found)
+
+            if self._ask_retired(command.session, command.orig_cl_ord_id, None, again):
+                return None
         problem: tuple[CxlRejReason, str] | None = None
-        if (command.session, command.cl_ord_id) in self.book.by_client:
+        if self.book.used(command.session, command.cl_ord_id):
             problem = CxlRejReason.DUPLICATE_CL_ORD_ID, f"Duplicate ClOrdID (11) {command.cl_ord_id!r}"
         elif order is None or order.cl_ord_id != command.orig_cl_ord_id:
             text = f"Unknown order: OrigClOrdID (41) {command.orig_cl_ord_id!r}"
@@ -323,9 +354,7 @@ class OmsEngine:
 
     def _open_request(self, order: Order, event: CancelRequested) -> None:
         order.apply(event)
-        self.book.by_client[order.session, event.cl_ord_id] = order
-        assert order.venue is not None
-        self.book.by_venue[order.venue, event.venue_cl_ord_id] = order
+        self.book.add_request(order, event.cl_ord_id, event.venue_cl_ord_id)
         msg_type = "G" if isinstance(event, ReplaceRequested) else "F"
         audit = _request_audit(order, msg_type, event.venue_cl_ord_id, event.ts_ns)
         self._journal.append(self._row(order), None, self._report(order, event), audit=audit)
@@ -338,6 +367,8 @@ class OmsEngine:
     def cancel_by_operator(self, order_id: OrderId, ts_ns: int) -> str | None:
         """Cancel an order on an operator's word (the client sees an unsolicited cancel); else say why not."""
         order = self.book.by_id.get(order_id)
+        if order is None and self._issued(order_id):
+            return f"order {order_id} is closed: only a working order can be canceled"
         if order is None:
             return f"unknown order {order_id}"
         if order.pending is not None or order.status not in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED):
@@ -361,10 +392,35 @@ class OmsEngine:
         if order is None and command.order_id:
             found = self.book.by_id.get(command.order_id)
             order = found if found is not None and found.session == command.session else None
+        answer: Found = lambda found, sent: self._retired_status(command, found, sent)  # noqa: E731
+        if order is None and self._ask_retired(command.session, command.cl_ord_id, command.order_id, answer):
+            return
         if order is None:
             self._journal.append(None, None, self._unknown_order_status(command))
             return
         self._journal.append(None, None, self._report(order, None, exec_type=ExecType.ORDER_STATUS))
+
+    def _ask_retired(self, session: SessionKey, cl_ord_id: ClOrdId, order_id: OrderId | None, then: Found) -> bool:
+        """Look up the retired order named by ``cl_ord_id`` (or ``order_id``) and call ``then``; False if none is."""
+        retired = self.book.retired.get(session)
+        named = retired is not None and cl_ord_id in retired
+        if self.find_retired is None or not (named or (order_id is not None and self._issued(order_id))):
+            return False
+        self.find_retired(session, cl_ord_id if named else None, None if named else order_id, then)
+        return True
+
+    def _issued(self, order_id: OrderId) -> bool:
+        number = order_id[1:]
+        return order_id[:1] == "O" and number.isdigit() and 0 < int(number) <= self._seq
+
+    def _retired_status(self, command: QueryOrder, order: Order | None, reports_sent: int) -> None:
+        if order is None or order.session != command.session:
+            self._journal.append(None, None, self._unknown_order_status(command))
+            return
+        # ExecIDs go on from the book's count (kept while the gateway runs: a retired order is rarely asked about).
+        self._reports_sent[order.order_id] = max(self._reports_sent.get(order.order_id, 0), reports_sent)
+        report = self._report(order, None, exec_type=ExecType.ORDER_STATUS)
+        self._journal.append(self._row(order), None, report)
 
     def _unknown_order_status(self, command: QueryOrder) -> ExecutionReport:
         return ExecutionReport(
@@ -402,7 +458,7 @@ class OmsEngine:
     def _handle_reconcile(self, command: ReconcileVenue) -> None:
         """Ask the venue about orders whose last message to it may have been lost with a restart or a drop."""
         in_flight = (OrdStatus.PENDING_NEW, OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE)
-        for order in self.book.by_id.values():
+        for order in list(self.book.by_id.values()):  # an internal venue answers at once: orders may retire
             if order.venue == command.venue and order.status in in_flight and order.venue_cl_ord_id is not None:
                 self._reconciling.add(order.order_id)
                 self._bus.send("ems.execute", QueryAtVenue(
@@ -449,7 +505,7 @@ class OmsEngine:
         order = self._find(event)
         if order is None:
             return
-        if isinstance(event, VenueEvent) and not self.book.first_sighting(event.venue, event.venue_exec_id):
+        if isinstance(event, VenueEvent) and not self.book.first_sighting(order, event.venue, event.venue_exec_id):
             return  # a resent (PossDup) or replayed report: already applied
         request = order.pending
         try:
@@ -471,6 +527,14 @@ class OmsEngine:
             position = position_row(filled, event.ts_ns)
         self._journal.append(self._row(order), execution, report, position)
         self._publish(order, event)
+        for retired in self.book.close(order, self._clock.now_ns()):
+            self._forget(retired)
+
+    def _forget(self, order_id: OrderId) -> None:
+        # The book of record has the counters (the order's last row): a later question about it reads them there.
+        self._reports_sent.pop(order_id, None)
+        self._requests_sent.pop(order_id, None)
+        self._reconciling.discard(order_id)
 
     def _venue_cancel_reject(self, order: Order, request: CancelRequested, event: CancelRejected) -> CancelReject:
         response_to = (CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST if isinstance(request, ReplaceRequested)

@@ -118,7 +118,12 @@ class Node:
             price=Decimal(price), time_in_force=TimeInForce.DAY, ts_received_ns=1))  # fmt: skip
 
     def order(self, cl: str) -> Order:
-        return self.oms.book.by_client[CLIENT, ClOrdId(cl)]
+        """The order as the book holds it: in memory while it can change, else its last row (it is retired)."""
+        order = self.oms.book.by_client.get((CLIENT, ClOrdId(cl)))
+        if order is not None:
+            return order
+        return order_from_row(next(e["order"] for e in reversed(self.journal.entries)
+                                   if e["order"] is not None and e["order"]["cl_ord_id"] == cl))  # fmt: skip
 
     def queue(self, symbol: str, side: Side, price: str) -> list[tuple[str, Decimal]]:
         """(client ClOrdID, LeavesQty) of the gateway's orders resting at ``price``, front of the queue first."""
