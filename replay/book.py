@@ -234,6 +234,8 @@ class ReplayBook:
     # -- reports -----------------------------------------------------------------------------------
 
     def _execution_report(self, message: LogMessage) -> None:
+        # The hot path of a replay (most messages are reports): lookups, Decimal conversions and status changes
+        # are written out here rather than called, each in the same order as the helpers named beside them.
         tags = message.tags
         session = message.session
         cl_ord_id = tags.cl_ord_id
@@ -243,8 +245,11 @@ class ReplayBook:
         by_cl_ord_id = self._by_cl_ord_id
         orig = tags.orig_cl_ord_id
         order = by_cl_ord_id.get((session, orig)) if orig else None
-        if order is None:
-            order = self._find(session, "", cl_ord_id, order_id)
+        if order is None:  # self._find(session, "", cl_ord_id, order_id)
+            if cl_ord_id:
+                order = by_cl_ord_id.get((session, cl_ord_id))
+            if order is None and order_id and order_id not in _NO_ORDER_ID:
+                order = self._by_order_id.get((session, order_id))
         if tags.exec_trans_type in _NOT_A_TRADE:
             fill = False
         elif not exec_type:  # FIX 4.0/4.1 reports have no ExecType: a fill shows in OrdStatus and LastShares
@@ -257,12 +262,13 @@ class ReplayBook:
                 return
         exec_id = tags.exec_id
         if exec_id:
-            if exec_id in order.exec_ids:
+            exec_ids = order.exec_ids
+            if exec_id in exec_ids:
                 if not message.poss_dup:
                     text = f"ExecID (17) {exec_id!r} reported again; counted once"
                     self._anomaly(message, AnomalyKind.DUPLICATE_EXEC_ID, text, order)
                 return
-            order.exec_ids.add(exec_id)
+            exec_ids.add(exec_id)
         if status == "8" and order.pending_duplicates and self._rejects_duplicate(order, tags.ord_rej_reason, order_id):
             order.pending_duplicates -= 1  # the reject of a second order with this ClOrdID, not of this one
             return
@@ -278,16 +284,19 @@ class ReplayBook:
             order.symbol = order.symbol or tags.symbol
             order.side = order.side or tags.side
             order.account = order.account or tags.account
+        decimals = _decimals
         changed = False
         text = tags.order_qty
         if text and text != order.qty_text:
             order.qty_text = text
-            order.order_qty = self._number(message, order, text, 38)
+            value = decimals.get(text)
+            order.order_qty = value if value is not None else self._number(message, order, text, 38)
             changed = True
         text = tags.price
         if text and text != order.price_text:
             order.price_text = text
-            order.price = self._number(message, order, text, 44)
+            value = decimals.get(text)
+            order.price = value if value is not None else self._number(message, order, text, 44)
         if tags.ord_type:
             order.ord_type = tags.ord_type
         if tags.time_in_force:
@@ -298,19 +307,29 @@ class ReplayBook:
         text = tags.cum_qty
         if text and text != order.cum_text:
             changed = True
-            self._cum_qty(order, message, text)
+            value = decimals.get(text)
+            previous = order.cum_qty
+            if value is None or previous is None or value < previous:
+                self._cum_qty(order, message, text)
+            else:  # self._cum_qty, when CumQty did not go down
+                order.cum_text = text
+                order.cum_qty = value
         text = tags.leaves_qty
         if text and text != order.leaves_text:
             changed = True
             order.leaves_text = text
-            order.leaves_qty = self._number(message, order, text, 151)
+            value = decimals.get(text)
+            order.leaves_qty = value if value is not None else self._number(message, order, text, 151)
         if tags.avg_px:
             order.avg_text = tags.avg_px
         if fill:
             self._fill(order, message)
         if status != order.status:
             changed = True
-            self._set_status(order, status, message)
+            if status and (order.status in _TERMINAL) == (status in _TERMINAL):
+                order.status = status  # self._set_status, when the order stays open or stays done
+            else:
+                self._set_status(order, status, message)
         if tags.ord_rej_reason:
             order.ord_rej_reason = tags.ord_rej_reason
         if tags.text:
@@ -350,28 +369,33 @@ class ReplayBook:
 
     def _fill(self, order: ReplayOrder, message: LogMessage) -> None:
         tags = message.tags
-        last_qty = self._number(message, order, tags.last_qty, 32)
-        last_px = self._number(message, order, tags.last_px, 31)
+        last_qty = _decimals.get(tags.last_qty)
+        if last_qty is None:
+            last_qty = self._number(message, order, tags.last_qty, 32)
+        last_px = _decimals.get(tags.last_px)
+        if last_px is None:
+            last_px = self._number(message, order, tags.last_px, 31)
         if not last_qty or last_px is None:
             text = f"fill without LastQty (32) and LastPx (31): 32={tags.last_qty!r} 31={tags.last_px!r}"
             self._anomaly(message, AnomalyKind.BAD_VALUE, text, order)
             return
         time = tags.transact_time or tags.sending_time
         order.fills.append(ReplayFill(tags.exec_id, last_qty, last_px, time, message.file, message.line))
-        order.filled_qty += last_qty
-        if order.order_qty is not None and order.filled_qty > order.order_qty:
-            text = f"fills add up to {order.filled_qty}, over OrderQty (38) {order.order_qty}"
+        filled = order.filled_qty = order.filled_qty + last_qty
+        if order.order_qty is not None and filled > order.order_qty:
+            text = f"fills add up to {filled}, over OrderQty (38) {order.order_qty}"
             self._flag(order, AnomalyKind.OVERFILL, text, message.file, message.line, "8")
         side = _SIDES.get(order.side)
         if side is None:
             self._flag(order, AnomalyKind.BAD_VALUE, f"Side (54) {order.side!r}: fill not in positions",
                        message.file, message.line, "8")  # fmt: skip
             return
-        book = self.positions.get(order.session)
+        session = order.session
+        book = self.positions.get(session)
         if book is None:
-            book = self.positions[order.session] = PositionBook()
-        book.apply_fill(order.account, order.symbol, side, last_qty, last_px)
-        self._marks[order.session, order.symbol] = last_px
+            book = self.positions[session] = PositionBook()
+        book.open(order.account, order.symbol).apply_fill(side, last_qty, last_px)
+        self._marks[session, order.symbol] = last_px
 
     def _unknown_order(self, message: LogMessage, status: str, fill: bool) -> ReplayOrder | None:
         tags = message.tags

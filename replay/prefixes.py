@@ -30,13 +30,16 @@ Prefix = tuple[str, str, "Direction | None", str]
 class Layout:
     """A known prefix layout: a name and a pattern with a ``time`` group and maybe ``dir`` and ``session``."""
 
-    __slots__ = ("has_direction", "has_session", "name", "pattern")
+    __slots__ = ("has_direction", "has_session", "name", "pattern", "text_pattern")
 
     def __init__(self, name: str, pattern: re.Pattern[bytes]) -> None:
         self.name = name
         self.pattern = pattern
         self.has_direction = "dir" in pattern.groupindex
         self.has_session = "session" in pattern.groupindex
+        # The same pattern for text decoded as latin-1 (one character a byte; ASCII classes, as for bytes): the
+        # reader's fast path matches it and the message in one go (``replay.shapes``).
+        self.text_pattern = re.compile(pattern.pattern.decode("latin-1"), re.ASCII)
 
     def read(self, match: re.Match[bytes]) -> Prefix:
         """What a match of this layout's pattern says."""
@@ -56,6 +59,13 @@ _WORDS: Final[dict[bytes, Direction]] = {
     b"IN": _IN, b"OUT": _OUT, b"incoming": _IN, b"outgoing": _OUT, b"Incoming": _IN, b"Outgoing": _OUT,
     b"<-": _IN, b"<==": _IN, b"<<": _IN, b"->": _OUT, b"==>": _OUT, b">>": _OUT,
 }  # fmt: skip
+_TEXT_WORDS: Final[dict[str, Direction]] = {word.decode("latin-1"): direction for word, direction in _WORDS.items()}
+
+
+def text_direction(word: str) -> Direction:
+    """The direction a layout's ``dir`` group says, from text (``Layout.text_pattern``)."""
+    return _TEXT_WORDS[word]
+
 
 # Every pattern must consume exactly the prefix: it is also used to strip the prefix from the continuation
 # lines of a message wrapped over several lines (t_atlas.log repeats "(time) IN " on each of them).

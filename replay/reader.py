@@ -31,6 +31,7 @@ import msgspec
 from replay.anomalies import AnomalyKind, Problem
 from replay.message import TAGS, LogMessage, Origin, Tags, parse_fields
 from replay.prefixes import Direction, Layout, Prefix, continuation_length, parse_prefix
+from replay.shapes import Shapes
 
 SOH: Final = b"\x01"
 MAX_MESSAGE: Final = 1 << 20
@@ -46,8 +47,10 @@ _TRAILER: Final = re.compile(rb"10=(\d{0,3})")
 _TAG: Final = re.compile(rb"\d{1,7}=")
 _FILE_NAME: Final = re.compile(r"^(?:FIXT?\.\d\.\d)-([^-]+)-([^-.]+)(?:-[^.]*)?\.(?:messages|body)\b")
 _DELIMITER_NAMES: Final = {b"\x01": "SOH", b"^A": "^A (text)"}
+_CHECKSUM_TEXT: Final = tuple(f"{n:03d}" for n in range(256))
+_LENGTHS: Final = 4096
+_LENGTH_TEXT: Final = tuple(str(n) for n in range(_LENGTHS))
 _REQUIRED_HEADER: Final = (("35", "MsgType"), ("49", "SenderCompID"), ("56", "TargetCompID"), ("34", "MsgSeqNum"))
-_WANTED: Final = frozenset(TAGS)
 
 
 class FileStats(msgspec.Struct, kw_only=True):
@@ -128,10 +131,11 @@ class LogReader:
         self._own = own_comp_id or None
         self._progress = progress
         self.stats = FileStats(file=self.name, own_comp_id=own_comp_id_from_file_name(path.name))
-        self._kinds: dict[_Key, int] = {}
         self._sessions: dict[_Key, tuple[Direction | None, str, str, str, int]] = {}
         self.origins: list[Origin] = []
         """Each session, direction and layout met so far, in order; ``LogMessage.origin`` indexes it."""
+        self._counts: list[int] = []
+        """Messages read under each origin."""
         self._index = 0
         self._shapes = Shapes()
 
@@ -161,6 +165,12 @@ class LogReader:
             if start < 0:
                 self.stats.other_lines += 1
                 continue
+            # The common case, a standard SOH message ending the line after the usual prefix: one match.
+            if hint is not None or not start:
+                fast = shapes.read_line(line, start, hint if start else None)
+                if fast is not None:
+                    yield self._standard(line[start : fast[2]], fast[1], number, fast[0])
+                    continue
             if not start:
                 prefix: Prefix = _BARE
             else:
@@ -264,10 +274,13 @@ class LogReader:
         summed = raw[:trailer]
         computed = ((adler32(summed) & 0xFFFF) - 1) & 0xFF if trailer <= 256 else checksum(summed)
         problems: tuple[Problem, ...] = ()
-        if not declared.isdigit() or int(declared) != computed:
+        # Compared as text first (what nearly every message has), as numbers only when the text differs.
+        if declared != _CHECKSUM_TEXT[computed] and (not declared.isdigit() or int(declared) != computed):
             problems = (_bad_checksum(declared.encode("latin-1"), computed),)
         counted = trailer - len(begin) - len(length) - 6
-        if not length.isdigit() or int(length) != counted:
+        if (counted >= _LENGTHS or length != _LENGTH_TEXT[counted]) and (
+            not length.isdigit() or int(length) != counted
+        ):
             text = f"BodyLength (9) is {length!r}, counted {counted}"
             problems += (Problem(AnomalyKind.BAD_BODY_LENGTH, text),)
         return self._message_of(values, raw, line, prefix, "SOH", problems, 1)
@@ -320,7 +333,7 @@ class LogReader:
         if known is None:  # once per session and layout
             known = self._sessions[key] = self._origin(key)
         direction, source, session, stream, origin = known
-        self._kinds[key] = self._kinds.get(key, 0) + 1
+        self._counts[origin] += 1
         index = self._index
         self._index = index + 1
         return LogMessage(
@@ -333,6 +346,7 @@ class LogReader:
         word, prefix_session, begin, sender, target, layout, delimiter = key
         direction, source, session, stream = self._work_out_direction(word, prefix_session, begin, sender, target)
         self.origins.append(Origin(direction, source, session, stream, begin, sender, target, layout, delimiter))
+        self._counts.append(0)
         return direction, source, session, stream, len(self.origins) - 1
 
     def _work_out_direction(
@@ -359,9 +373,13 @@ class LogReader:
     def _finish_stats(self) -> None:
         stats = self.stats
         stats.messages = self._index
-        for key, count in self._kinds.items():
-            _, _, begin, _, _, layout, delimiter = key
-            source = self._sessions[key][1]
+        for origin, count in zip(self.origins, self._counts, strict=True):
+            begin, layout, delimiter, source = (
+                origin.begin_string,
+                origin.layout,
+                origin.delimiter,
+                origin.direction_source,
+            )
             stats.layouts[layout] = stats.layouts.get(layout, 0) + count
             stats.delimiters[delimiter] = stats.delimiters.get(delimiter, 0) + count
             stats.direction_sources[source] = stats.direction_sources.get(source, 0) + count
@@ -445,65 +463,3 @@ def _bad_checksum(declared: bytes, computed: int) -> Problem:
     return Problem(
         AnomalyKind.BAD_CHECKSUM, f"CheckSum (10) is {declared.decode('latin-1')!r}, computed {computed:03d}"
     )
-
-
-class Shapes:
-    """The tag sequences ("shapes") of the messages read so far, each compiled into one pattern.
-
-    An engine writes the messages of one type with few different sequences of tags (QuickFIX orders the body
-    by tag number), so a pattern that matches the whole message and captures exactly the tags replay needs
-    reads them in one call in C: twice as fast as splitting every field into a dict. Shapes are kept by
-    number of fields, the most frequent first. A message no known shape matches teaches a new one, up to
-    ``MAX_PER_COUNT`` per number of fields; beyond that, and for messages with a malformed field or a data
-    field holding SOH, the reader splits the fields instead.
-    """
-
-    MAX_PER_COUNT: Final = 16
-
-    def __init__(self) -> None:
-        self._by_count: dict[int, list[tuple[re.Pattern[str], tuple[int, ...], bool]]] = {}
-
-    def read(self, text: str) -> tuple[tuple[str, ...], bool] | None:
-        """The values of ``TAGS`` in ``text`` ("" for an absent tag) and whether the message is standard
-        (8, 9 first, 10 last, once each); None when no shape fits."""
-        shapes = self._by_count.setdefault(text.count("\x01"), [])
-        for position, (pattern, groups, standard) in enumerate(shapes):
-            match = pattern.fullmatch(text)
-            if match is not None:
-                if position:  # one step forward: the shapes settle in order of frequency
-                    shapes[position - 1], shapes[position] = shapes[position], shapes[position - 1]
-                return match.group(*groups), standard
-        if len(shapes) >= self.MAX_PER_COUNT:
-            return None
-        learned = _shape(text)
-        if learned is None:
-            return None
-        match = learned[0].fullmatch(text)
-        if match is None:
-            return None
-        shapes.insert(0, learned)
-        return match.group(*learned[1]), learned[2]
-
-
-def _shape(text: str) -> tuple[re.Pattern[str], tuple[int, ...], bool] | None:
-    """A pattern for the tag sequence of ``text``: group 1 is empty (for absent tags), then one per tag of
-    ``TAGS`` (its first occurrence); the numbers of those groups, in ``TAGS`` order; and whether the message
-    is standard: 8 and 9 first, 10 last, each once."""
-    parts = text.split("\x01")
-    if parts.pop() != "":
-        return None
-    pieces = ["()"]
-    groups: dict[str, int] = {}
-    tags = []
-    for part in parts:
-        tag, sep, _ = part.partition("=")
-        if not sep or not tag.isdigit():
-            return None
-        tags.append(tag)
-        if tag in _WANTED and tag not in groups:
-            groups[tag] = len(groups) + 2
-            pieces.append(f"{tag}=([^\x01]*)\x01")
-        else:
-            pieces.append(f"{tag}=[^\x01]*\x01")
-    standard = tags[:2] == ["8", "9"] and tags[-1] == "10" and tags.count("8") == 1 and tags.count("10") == 1
-    return re.compile("".join(pieces)), tuple(groups.get(tag, 1) for tag in TAGS), standard
