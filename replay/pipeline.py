@@ -13,6 +13,7 @@ matter to it), spawned elsewhere; files under ``PIPELINE_FROM`` bytes are read i
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import traceback
@@ -29,6 +30,8 @@ from replay.reader import FileStats, LogReader
 
 PIPELINE_FROM: Final = 8 << 20
 """Files this large or larger are read in a second process (below, the start-up would cost more than it saves)."""
+PIPE_SIZE: Final = 1 << 20
+"""Bytes the pipe between the processes may hold (Linux's default limit for an unprivileged user)."""
 BATCH: Final = 128
 """Messages a batch: small enough that a batch's objects are still in the CPU's cache when the book takes them.
 With 4,096 (some 10 MB of rows a batch) this process spent a third more time on the same work."""
@@ -89,6 +92,7 @@ class PipedReader:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         receiver, sender = context.Pipe(duplex=False)
+        _widen(receiver)
         child = context.Process(  # type: ignore[attr-defined]
             target=_read, args=(self.path, self._own, self.name, sender), name="replay-reader", daemon=True
         )
@@ -129,6 +133,22 @@ class PipedReader:
                 )  # fmt: skip
             if progress is not None:
                 progress(item.read)
+
+
+def _widen(pipe: Connection) -> None:
+    """Give the pipe room for some 5,000 messages (Linux; elsewhere it keeps its size).
+
+    On a shared machine either process waits for a CPU now and then; with 64 KiB (two or three batches) the
+    other one soon has to wait too."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        return
+    resize = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if resize is not None:
+        # Above /proc/sys/fs/pipe-max-size, or past the user's pipe allowance: the pipe keeps its size.
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(pipe.fileno(), resize, PIPE_SIZE)
 
 
 def _read(path: Path, own_comp_id: str | None, name: str, sender: Connection) -> None:
