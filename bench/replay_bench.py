@@ -190,7 +190,7 @@ def run(path: Path, runs: int) -> list[str]:
             f"run {number}: {summary.messages:,} messages, {summary.orders:,} orders, {summary.executions:,} "
             f"executions, {len(summary.anomalies)} anomalies in {elapsed:.2f} s = {rates[-1]:,.0f} messages/s"
         )
-    # What `fixgw replay` does with a file under PIPELINE_FROM, or here when the second core is busy elsewhere.
+    # What `fixgw replay` does with a small file or on one CPU (replay.pipeline.worthwhile); for comparison.
     replayer = Replayer(pipeline=False)
     start = time.perf_counter()
     replayer.replay(path)

@@ -8,7 +8,8 @@ message was, its tags, its problems and the index of its origin (session, direct
 table travels with the batches as it grows. The raw bytes stay behind, so ``LogMessage.fields`` of a piped
 message is empty; tools that need every field read the file themselves. The child is forked where the platform
 can (it starts at once and re-imports nothing; it only reads a file, so the threads a parent may hold do not
-matter to it), spawned elsewhere; files under ``PIPELINE_FROM`` bytes are read in this process.
+matter to it), spawned elsewhere. Files under ``PIPELINE_FROM`` bytes, and any file where this process may
+use only one CPU, are read in this process (``worthwhile``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import os
 import traceback
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
@@ -30,6 +32,17 @@ from replay.reader import FileStats, LogReader
 
 PIPELINE_FROM: Final = 8 << 20
 """Files this large or larger are read in a second process (below, the start-up would cost more than it saves)."""
+
+
+def worthwhile(size: int) -> bool:
+    """Whether a file of ``size`` bytes is better read in a second process: a large one, and a second CPU this
+    process may use (on one CPU the hand-over between the processes is pure cost, a fifth more work)."""
+    if size < PIPELINE_FROM:
+        return False
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    return len(cpus) >= 2
+
+
 PIPE_SIZE: Final = 1 << 20
 """Bytes the pipe between the processes may hold (Linux's default limit for an unprivileged user)."""
 BATCH: Final = 128

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from replay.anomalies import Anomaly
 from replay.book import ReplayBook
-from replay.pipeline import PIPELINE_FROM, PipedReader
+from replay.pipeline import PipedReader, worthwhile
 from replay.reader import FileStats, LogReader
 from replay.sequence import SequenceTracker
 from replay.summary import PositionRow, ReplaySummary, ord_status_name
@@ -34,7 +34,7 @@ class Replayer:
         self.own_comp_id = own_comp_id
         self.integrity = integrity
         self.pipeline = pipeline
-        """Read in a second process: always (True), never (False), or for files of PIPELINE_FROM bytes and more."""
+        """Read in a second process: always (True), never (False), or where it is worth it (``pipeline.worthwhile``)."""
         self.book = ReplayBook()
         self.files: list[FileStats] = []
         self.messages_by_type: Counter[str] = Counter()
@@ -44,7 +44,7 @@ class Replayer:
 
     def replay(self, path: Path, *, name: str | None = None, progress: Callable[[int], None] | None = None) -> None:
         """Replay one file; ``progress`` is told how many bytes of it have been read. Raises OSError."""
-        piped = self.pipeline if self.pipeline is not None else path.stat().st_size >= PIPELINE_FROM
+        piped = self.pipeline if self.pipeline is not None else worthwhile(path.stat().st_size)
         kind = PipedReader if piped else LogReader
         reader = kind(path, own_comp_id=self.own_comp_id, name=name, progress=progress)
         collecting = gc.isenabled()

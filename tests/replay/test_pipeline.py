@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import msgspec
 import pytest
 
+from replay.pipeline import PIPELINE_FROM, worthwhile
 from replay.replayer import Replayer
 from replay.summary import ReplaySummary
 
@@ -34,3 +36,15 @@ def test_pipeline_when_a_log_is_read_in_a_child_process_then_the_summary_is_the_
 def test_pipeline_when_the_file_cannot_be_read_then_the_child_s_error_is_raised_here(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="No such file"):
         summary(tmp_path / "nope.log", pipeline=True)
+
+
+@pytest.mark.parametrize(
+    ("size", "cpus", "expected"),
+    [(PIPELINE_FROM, {0, 1}, True), (PIPELINE_FROM - 1, {0, 1}, False), (PIPELINE_FROM, {1}, False)],
+)
+def test_pipeline_when_the_file_is_small_or_one_cpu_is_ours_then_it_is_not_worth_a_second_process(
+    monkeypatch: pytest.MonkeyPatch, size: int, cpus: set[int], expected: bool
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cpus, raising=False)
+
+    assert worthwhile(size) is expected
