@@ -96,8 +96,9 @@ def main() -> None:
         "max_notional": lambda o: checks.check_max_notional(o, limits, ref),
         "price_band": lambda o: checks.check_price_band(o, limits, ref, band),
         "position (with working)": lambda o: checks.check_position_limit(
-            o, limits, exposure.position(o.account, o.symbol), exposure.working(o.account, o.symbol, o.side)),
-        "credit": lambda o: checks.check_credit(o, limits, exposure.account_notional(o.account), ref),
+            o, limits, exposure.position(o.account, o.symbol), exposure.working(o.account, o.symbol, o.side),
+            o.order_qty),
+        "credit": lambda o: checks.check_credit(o, limits, exposure.account_notional(o.account), ref, o.order_qty),
         "loss": lambda o: checks.check_daily_loss(o, limits, exposure.day_pnl(o.account)),
         "message throttle (RiskEngine.admit)": lambda o: risk.admit(o.session, o.account, o.symbol),
         "WHOLE CATALOGUE (RiskEngine.check)": risk.check,

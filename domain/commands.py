@@ -57,6 +57,8 @@ class ReplaceOrder(msgspec.Struct, frozen=True, kw_only=True):
     ts_received_ns: int
     order_id: OrderId = OrderId("")
     """OrderID (37) of the order being replaced: empty until the OMS finds it."""
+    cum_qty: Decimal = Decimal(0)
+    """CumQty (14) of the order being replaced, set by the OMS with ``order_id``: only OrderQty minus it works."""
     poss_dup: bool = False
 
 

@@ -271,7 +271,8 @@ class OmsEngine:
                 "Symbol (55) and Side (54) of an order cannot be replaced; cancel it instead",
             )
             return
-        self._bus.send("risk.execute", msgspec.structs.replace(command, order_id=order.order_id))
+        # CumQty (14) goes with it: what the order already filled is position, not working quantity, to risk.
+        self._bus.send("risk.execute", msgspec.structs.replace(command, order_id=order.order_id, cum_qty=order.cum_qty))
 
     def _target(
         self, command: CancelOrder | ReplaceOrder, response_to: CxlRejResponseTo, asked: bool = False,

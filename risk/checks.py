@@ -108,35 +108,41 @@ def check_price_band(
     )
 
 
-def check_position_limit(order: OrderTerms, limits: Limits, position: Decimal, working: Decimal) -> Denial | None:
-    """The position after this order and every working order on its side must stay within the long/short limit."""
+def check_position_limit(
+    order: OrderTerms, limits: Limits, position: Decimal, working: Decimal, qty: Decimal
+) -> Denial | None:
+    """The position after this order and every working order on its side must stay within the long/short limit.
+
+    ``qty``: what the order adds to the working quantity (OrderQty; for a replace, its new leaves).
+    """
     if order.side is _BUY:
         limit = limits.max_long_qty
-        if limit is None or position + working + order.order_qty <= limit:
+        if limit is None or position + working + qty <= limit:
             return None
-        kind, projected = "long", position + working + order.order_qty
+        kind, projected = "long", position + working + qty
     else:
         limit = limits.max_short_qty
-        if limit is None or working + order.order_qty - position <= limit:
+        if limit is None or working + qty - position <= limit:
             return None
-        kind, projected = "short", working + order.order_qty - position
+        kind, projected = "short", working + qty - position
     return Denial(
         OrdRejReason.ORDER_EXCEEDS_LIMIT,
-        f"max {kind} position exceeded: position {position}, working {working}, order {order.order_qty} "
+        f"max {kind} position exceeded: position {position}, working {working}, order {qty} "
         f"-> {kind} {projected} > limit {limit} (account {order.account}, {order.symbol})",
     )
 
 
-def check_credit(order: OrderTerms, limits: Limits, used: Decimal, price: Decimal) -> Denial | None:
-    """Open-order plus position notional, with this order, must stay within the account's credit limit."""
+def check_credit(order: OrderTerms, limits: Limits, used: Decimal, price: Decimal, qty: Decimal) -> Denial | None:
+    """Open-order plus position notional, with this order's ``qty`` at ``price``, must stay within the account's
+    credit limit (``qty``: OrderQty; for a replace, its new leaves)."""
     limit = limits.credit_limit
     if limit is None:
         return None
-    needed = used + order.order_qty * price
+    needed = used + qty * price
     if needed > limit:
         return Denial(
             OrdRejReason.BROKER_OPTION,
-            f"credit limit exceeded: {used} in use + {order.order_qty} x {price} = {needed} > limit {limit} "
+            f"credit limit exceeded: {used} in use + {qty} x {price} = {needed} > limit {limit} "
             f"(account {order.account})",
         )
     return None
@@ -153,15 +159,18 @@ def check_daily_loss(order: OrderTerms, limits: Limits, pnl: Decimal) -> Denial 
 
 
 def check_trading_state(
-    order: OrderTerms, state: TradingState, why: str, position: Decimal, working: Decimal
+    order: OrderTerms, state: TradingState, why: str, position: Decimal, working: Decimal, qty: Decimal
 ) -> Denial | None:
-    """HALTED refuses everything; REDUCE_ONLY only what shrinks the position (with working orders counted)."""
+    """HALTED refuses everything; REDUCE_ONLY only what shrinks the position (with working orders counted).
+
+    ``qty``: what the order adds to the working quantity (OrderQty; for a replace, its new leaves).
+    """
     if state is TradingState.HALTED:
         return Denial(OrdRejReason.BROKER_OPTION, f"trading halted for account {order.account}: {why}")
     if state is TradingState.REDUCE_ONLY:
         reducing = (position > 0 and order.side is _SELL) or (position < 0 and order.side is _BUY)
-        if not reducing or working + order.order_qty > abs(position):
+        if not reducing or working + qty > abs(position):
             return Denial(OrdRejReason.BROKER_OPTION,
                           f"account {order.account} is reduce-only ({why}): position {position}, working {working}, "
-                          f"this {order.side.name} {order.order_qty} would not reduce it")  # fmt: skip
+                          f"this {order.side.name} {qty} would not reduce it")  # fmt: skip
     return None

@@ -187,14 +187,18 @@ class RiskEngine:
         working = cell.working_buy if order.side is _BUY else cell.working_sell
         totals = slot.totals
         used = totals.open_notional + totals.gross
+        qty = order.order_qty
         if isinstance(order, ReplaceOrder):  # the order's own working quantity and notional are being replaced
             leaves, notional = self.exposure.working_of(order.order_id)
             working -= leaves
             used -= notional
+            # Only the new leaves will work, OrderQty (38) - CumQty (14) (Appendix D C.3): what filled is in the
+            # position already.
+            qty -= order.cum_qty
         if self.controls.any_state:
             state, control = self.controls.state(order.account)
             why = f"{control.reason} (by {control.who})" if control else ""
-            if denial := check_trading_state(order, state, why, position, working):
+            if denial := check_trading_state(order, state, why, position, working, qty):
                 return denial
         mark = self.exposure.marks[order.symbol]
         price = order.price if order.ord_type is _LIMIT and order.price is not None else mark
@@ -204,8 +208,8 @@ class RiskEngine:
             check_max_order_qty(order, limits)
             or check_max_notional(order, limits, mark)
             or check_price_band(order, limits, mark, slot.band)
-            or check_position_limit(order, limits, position, working)
-            or check_credit(order, limits, used, price)
+            or check_position_limit(order, limits, position, working, qty)
+            or check_credit(order, limits, used, price, qty)
             or check_daily_loss(order, limits, totals.day_realized + totals.value - totals.cost)
         )
 

@@ -107,3 +107,17 @@ def venue_order(system: System, order_id: str) -> tuple[Any, Any]:
     book = system.venue.simulator.engine.book("MSFT")
     [found] = [o for level in book.bids.levels.values() for o in level if o.cl_ord_id == order_id]
     return found.leaves_qty, found.price
+
+
+def test_replace_when_order_partly_filled_then_only_its_new_leaves_count_against_the_position_limit(
+    system: System,
+) -> None:
+    system.client.send_order("R3", "MSFT", Side.BUY, Decimal(800), Decimal("100.01"))
+    partial = system.client.wait_for(lambda m: m.get(11) == "R3" and m.get(39) == "1")  # 500 filled, 300 rest
+    limit("max_long_qty", "800")(system)  # long 500 + 300 working: at the limit, not over it
+
+    replace(system, "R3-R", "R3", "800", "100.00")  # a price-only amend: still 800 long once it all fills
+    done = report(system, "R3-R", "5")
+
+    assert (partial[14], partial[151]) == ("500", "300")
+    assert (done[38], done[14], done[151], done[44], done[37]) == ("800", "500", "300", "100", partial[37])

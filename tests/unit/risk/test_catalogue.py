@@ -43,7 +43,7 @@ def test_position_limit_when_projected_with_working_orders(
 ) -> None:
     limits = LimitSet(max_long_qty=D(100), max_short_qty=D(100))
 
-    denial = check_position_limit(new_order(side=side, order_qty=D(qty)), limits, D(position), D(working))
+    denial = check_position_limit(new_order(side=side, order_qty=D(qty)), limits, D(position), D(working), D(qty))
 
     assert (denial is not None) is denied
     if denial:
@@ -51,7 +51,7 @@ def test_position_limit_when_projected_with_working_orders(
 
 
 def test_credit_when_open_plus_position_plus_order_over_limit_then_broker_credit() -> None:
-    denial = check_credit(new_order(order_qty=D(10)), LimitSet(credit_limit=D(5000)), D(4500), D(60))
+    denial = check_credit(new_order(order_qty=D(10)), LimitSet(credit_limit=D(5000)), D(4500), D(60), D(10))
 
     assert denial is not None and denial.reason is OrdRejReason.BROKER_OPTION
     assert "4500 in use + 10 x 60 = 5100 > limit 5000" in denial.text
@@ -68,7 +68,7 @@ def test_trading_state_when_state_then_only_allowed_orders_pass(
 ) -> None:
     order = new_order(side=side, order_qty=D(qty))
 
-    assert (check_trading_state(order, state, "why", D(position), D(working)) is not None) is denied
+    assert (check_trading_state(order, state, "why", D(position), D(working), D(qty)) is not None) is denied
 
 
 def control(kind: str, scope: str, key: str, value: str) -> Control:
@@ -182,11 +182,11 @@ def test_exposure_when_any_fills_then_running_totals_equal_sums_over_positions(
         assert exposure.account_notional(account) == sum((abs(p.qty) * p.mark for p in held if p.mark), D(0))
 
 
-def replace_of(order_id: str, qty: int, price: str = "100") -> ReplaceOrder:
+def replace_of(order_id: str, qty: int, price: str = "100", side: Side = Side.BUY, cum: int = 0) -> ReplaceOrder:
     return ReplaceOrder(
         session=SessionKey("FIX.4.4:FIXGW->CLIENT1"), cl_ord_id=ClOrdId("R"), orig_cl_ord_id=ClOrdId("C"),
-        account=Account("ACCT1"), symbol=Symbol("MSFT"), side=Side.BUY, ord_type=OrdType.LIMIT, order_qty=D(qty),
-        price=D(price), ts_received_ns=1, order_id=OrderId(order_id),
+        account=Account("ACCT1"), symbol=Symbol("MSFT"), side=side, ord_type=OrdType.LIMIT, order_qty=D(qty),
+        price=D(price), ts_received_ns=1, order_id=OrderId(order_id), cum_qty=D(cum),
     )  # fmt: skip
 
 
@@ -199,6 +199,41 @@ def test_engine_when_replace_then_the_orders_own_quantity_and_notional_are_not_c
 
     assert fits is None
     assert too_big is not None and "max long position exceeded" in too_big.text
+
+
+def test_engine_when_replace_of_a_partly_filled_order_then_its_filled_part_is_not_counted_again() -> None:
+    h = Harness(RiskLimits(default=LimitSet(max_long_qty=D(100))))
+    h.update("W1", Side.BUY, leaves="100")
+    h.update("W1", Side.BUY, leaves="40", last_qty=D(60), last_px=D(100))  # position 60, 40 still working
+
+    reprice = h.risk.check(replace_of("W1", 100, "100.5", cum=60))  # long 60 + 40 new leaves = 100
+    one_more = h.risk.check(replace_of("W1", 101, "100", cum=60))
+
+    assert reprice is None
+    assert one_more is not None and "position 60, working 0, order 41 -> long 101 > limit 100" in one_more.text
+
+
+def test_engine_when_reduce_only_and_a_partly_filled_reducing_order_is_repriced_then_allowed() -> None:
+    h = Harness(RiskLimits())
+    h.fill(Side.BUY, "100", "100", order_id="B1")
+    h.update("W1", Side.SELL, leaves="100")
+    h.update("W1", Side.SELL, leaves="40", last_qty=D(60), last_px=D(100))  # long 40, selling 40 more
+    h.risk.controls.set(control("state", "account", "ACCT1", "reduce_only"))
+
+    assert h.risk.check(replace_of("W1", 100, "99.5", Side.SELL, cum=60)) is None
+    assert h.risk.check(replace_of("W1", 101, "99.5", Side.SELL, cum=60)) is not None
+
+
+def test_engine_when_replace_of_a_partly_filled_order_then_credit_counts_only_its_new_leaves() -> None:
+    h = Harness(RiskLimits(default=LimitSet(credit_limit=D(10_000))))
+    h.update("W1", Side.BUY, leaves="100")
+    h.update("W1", Side.BUY, leaves="40", last_qty=D(60), last_px=D(100))  # 6000 of position, 4000 working
+
+    fits = h.risk.check(replace_of("W1", 100, "100", cum=60))
+    over = h.risk.check(replace_of("W1", 100, "100.01", cum=60))
+
+    assert fits is None
+    assert over is not None and "6000 in use + 40 x 100.01" in over.text
 
 
 def test_engine_when_orders_name_symbols_nobody_trades_then_nothing_is_kept_for_them() -> None:
