@@ -118,6 +118,8 @@ class OmsEngine:
         self.find_retired: FindRetired | None = None
         """Looks a retired order up in the book of record off the order path (wired in ``app``)."""
         self._reconciling: set[OrderId] = set()
+        self._cancel_once_working: dict[OrderId, str] = {}
+        """Orders a ``CancelWorking`` found in flight, and why: canceled when an event leaves them working."""
         bus.register("oms.execute", self.execute)
         bus.register("oms.process", self.process)
 
@@ -378,15 +380,25 @@ class OmsEngine:
         return None
 
     def _handle_cancel_working(self, command: CancelWorking) -> None:
-        for order in list(self.book.by_id.values()):
-            in_scope = (
-                command.everything
-                or order.account == command.account
-                or (command.client is not None and client_comp_id(order.session) == command.client)
-            )
-            if in_scope and order.status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED) and order.pending is None:
+        for order in list(self.book.by_id.values()):  # an internal venue answers at once: orders may retire
+            if order.status.is_terminal or not _in_cancel_scope(order, command):
+                continue
+            if _working(order):
                 log.warning("canceling order %s: %s", order.order_id, command.reason)
                 self._request_cancel(order, order.cl_ord_id, order.cl_ord_id, self._clock.now_ns())
+            else:
+                # In flight (39=A, or a 35=F/G pending): a cancel now would cross the venue's answer and be
+                # refused (35=9 102=3), so the answer decides: if it leaves the order working, cancel it then.
+                self._cancel_once_working[order.order_id] = command.reason
+
+    def _cancel_once_it_works(self, order: Order) -> None:
+        """Cancel an order a ``CancelWorking`` found in flight, now that it works; forget it once it is closed."""
+        if order.status.is_terminal:
+            del self._cancel_once_working[order.order_id]
+        elif _working(order):
+            reason = self._cancel_once_working.pop(order.order_id)
+            log.warning("canceling order %s now that the venue has answered: %s", order.order_id, reason)
+            self._request_cancel(order, order.cl_ord_id, order.cl_ord_id, self._clock.now_ns())
 
     def _handle_query(self, command: QueryOrder) -> None:
         order = self.book.by_client.get((command.session, command.cl_ord_id))
@@ -449,9 +461,8 @@ class OmsEngine:
 
     @staticmethod
     def _in_scope(order: Order, command: MassCancel) -> bool:
-        working = order.status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED) and order.pending is None
         return (
-            working
+            _working(order)
             and order.session == command.session
             and (command.request_type == "7" or order.symbol == command.symbol)
         )
@@ -528,6 +539,8 @@ class OmsEngine:
             position = position_row(filled, event.ts_ns)
         self._journal.append(self._row(order), execution, report, position)
         self._publish(order, event)
+        if self._cancel_once_working and order.order_id in self._cancel_once_working:
+            self._cancel_once_it_works(order)
         for retired in self.book.close(order, self._clock.now_ns()):
             self._forget(retired)
 
@@ -536,6 +549,7 @@ class OmsEngine:
         self._reports_sent.pop(order_id, None)
         self._requests_sent.pop(order_id, None)
         self._reconciling.discard(order_id)
+        self._cancel_once_working.pop(order_id, None)
 
     def _venue_cancel_reject(self, order: Order, request: CancelRequested, event: CancelRejected) -> CancelReject:
         response_to = (CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST if isinstance(request, ReplaceRequested)
@@ -624,6 +638,19 @@ class OmsEngine:
             "side": order.side.value, "last_qty": event.last_qty, "last_px": event.last_px, "ts_ns": event.ts_ns,
             "commission": event.commission,
         }  # fmt: skip
+
+
+def _working(order: Order) -> bool:
+    """Working at the venue with no request of ours in flight: a cancel may be sent now."""
+    return order.status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED) and order.pending is None
+
+
+def _in_cancel_scope(order: Order, command: CancelWorking) -> bool:
+    return (
+        command.everything
+        or order.account == command.account
+        or (command.client is not None and client_comp_id(order.session) == command.client)
+    )
 
 
 def _resubmission(order: Order) -> SubmitOrder:

@@ -14,7 +14,9 @@ import pytest
 
 from app.config import ClientConfig
 from app.gateway import Gateway
+from app.risk_admin import kill
 from domain.enums import OrdStatus, Side
+from domain.ids import OrderId
 from oms.store import repository
 from tests.conftest import ROOT
 from tests.integration.conftest import System, make_config, start_system, stop_system
@@ -121,3 +123,40 @@ def test_cancel_on_disconnect_when_client_drops_then_its_working_orders_canceled
     finally:
         system.gateway.stop()
         system.venue.stop()
+
+
+class HeldVenue:
+    """Holds the venue simulator's handling of each message until released: an order stays unacked (39=A)."""
+
+    def __init__(self, system: System, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.released = threading.Event()
+        simulator = system.venue.simulator
+        execute = simulator.execute
+
+        def held(command: object) -> None:
+            self.released.wait(10)
+            execute(command)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(simulator, "execute", held)
+
+
+def test_kill_switch_when_order_not_acked_yet_then_canceled_once_the_venue_acks(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    venue = HeldVenue(system, monkeypatch)
+    system.client.send_order("KF1", "MSFT", Side.BUY, Decimal(10), Decimal("99.50"))
+    book = system.gateway.oms.book
+    assert wait_until(lambda: any(o.cl_ord_id == "KF1" and o.venue for o in book.by_id.values()))
+    [order] = [o for o in book.by_id.values() if o.cl_ord_id == "KF1"]
+    assert order.status is OrdStatus.PENDING_NEW  # at the venue, not acked
+
+    status, _ = kill(system.gateway, {"scope": "session", "key": "CLIENT1", "who": "ops", "reason": "in flight"})
+    venue.released.set()
+    acked = system.client.wait_for(lambda m: m.get(11) == "KF1" and m.get(150) == "0")
+    canceled = system.client.wait_for(lambda m: m.get(11) == "KF1" and m.get(150) == "4")
+
+    assert status == 200
+    assert acked[37] == canceled[37] == order.order_id
+    assert wait_until(lambda: order.status is OrdStatus.CANCELED)
+    venue_book = system.venue.simulator.engine.book("MSFT")
+    assert not any(o.cl_ord_id == OrderId(order.order_id) for level in venue_book.bids.levels.values() for o in level)
