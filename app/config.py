@@ -33,7 +33,7 @@ class ClientConfig(_Strict):
     default_account: str | None = None
     """Account (1) for orders that carry none; defaults to the first of ``accounts``."""
     cancel_on_disconnect: bool = False
-    """Cancel the client's working orders when its session drops or logs out (CME-style COD/COC)."""
+    """Cancel the client's working day orders (59=0 or absent) when its session drops or logs out (CME-style COD)."""
 
     @property
     def effective_default_account(self) -> str:

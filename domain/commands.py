@@ -128,6 +128,8 @@ class CancelWorking(msgspec.Struct, frozen=True, kw_only=True):
     client: str | None = None
     """A client CompID: its session's orders."""
     everything: bool = False
+    day_only: bool = False
+    """Only orders whose TimeInForce (59) is Day: cancel-on-disconnect cancels a client's working day orders."""
     reason: str
 
 

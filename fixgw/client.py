@@ -40,10 +40,11 @@ class ClientHandler:
         """Nothing to do yet when a client logs on."""
 
     def on_logout(self, session: SessionKey) -> None:
-        """Cancel the client's working orders if it asked for cancel-on-disconnect."""
+        """Cancel the client's working day orders if it asked for cancel-on-disconnect (GTC orders stay)."""
         client = client_comp_id(session)
         if client in self.cancel_on_disconnect:
-            self._bus.post("oms.execute", CancelWorking(client=client, reason=f"cancel on disconnect of {client}"))
+            command = CancelWorking(client=client, day_only=True, reason=f"cancel on disconnect of {client}")
+            self._bus.post("oms.execute", command)
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Decode an order message into its command for the OMS; refuse every other application message."""

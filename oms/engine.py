@@ -646,11 +646,13 @@ def _working(order: Order) -> bool:
 
 
 def _in_cancel_scope(order: Order, command: CancelWorking) -> bool:
-    return (
+    in_scope = (
         command.everything
         or order.account == command.account
         or (command.client is not None and client_comp_id(order.session) == command.client)
     )
+    # Cancel-on-disconnect takes day orders only (59=0 or absent): a GTC order outlives its session by design.
+    return in_scope and (not command.day_only or order.time_in_force is TimeInForce.DAY)
 
 
 def _resubmission(order: Order) -> SubmitOrder:

@@ -15,7 +15,7 @@ import pytest
 from app.config import ClientConfig
 from app.gateway import Gateway
 from app.risk_admin import kill
-from domain.enums import OrdStatus, Side
+from domain.enums import OrdStatus, Side, TimeInForce
 from domain.ids import OrderId
 from oms.store import repository
 from tests.conftest import ROOT
@@ -105,21 +105,27 @@ def test_controls_when_gateway_restarts_then_kill_switch_still_on(tmp_path: Path
         restarted.stop()
 
 
-def test_cancel_on_disconnect_when_client_drops_then_its_working_orders_canceled(tmp_path: Path) -> None:
+def test_cancel_on_disconnect_when_client_drops_then_its_working_day_orders_canceled_gtc_kept(
+    tmp_path: Path,
+) -> None:
     config = make_config(tmp_path)
     clients = {"CLIENT1": ClientConfig(accounts=["ACCT1"], cancel_on_disconnect=True)}
     system = start_system(tmp_path, config.model_copy(update={"clients": clients}))
     try:
         order_id = resting(system, "COD-1")
+        system.client.send_order("COD-GTC", "MSFT", Side.BUY, Decimal(10), Decimal("99.40"),
+                                 tif=TimeInForce.GOOD_TILL_CANCEL)  # fmt: skip
+        gtc_id = system.client.wait_for(lambda m: m.get(11) == "COD-GTC" and m.get(150) == "0")[37]
         system.client.stop()
         order = system.gateway.oms.book.by_id[order_id]  # type: ignore[index]
 
         assert wait_until(lambda: order.status is OrdStatus.CANCELED)
         assert system.gateway.journal.flush()
-        [row] = [r for r in repository.load_orders(system.gateway.db) if r["order_id"] == order_id]
-        assert row["status"] == "4"
+        rows = {r["order_id"]: r for r in repository.load_orders(system.gateway.db)}
+        assert (rows[order_id]["status"], rows[gtc_id]["status"]) == ("4", "0")
         book = system.venue.simulator.engine.book("MSFT")
-        assert not any(o.cl_ord_id == order_id for level in book.bids.levels.values() for o in level)
+        resting_ids = {o.cl_ord_id for level in book.bids.levels.values() for o in level}
+        assert order_id not in resting_ids and gtc_id in resting_ids
     finally:
         system.gateway.stop()
         system.venue.stop()

@@ -101,3 +101,17 @@ def test_cancel_working_when_order_working_then_canceled_at_once() -> None:
     oms.execute(KILL)
 
     assert len(cancels(forwarded)) == 1
+
+
+@pytest.mark.parametrize(
+    ("tif", "canceled"),
+    [(TimeInForce.DAY, True), (TimeInForce.GOOD_TILL_CANCEL, False)],
+)
+def test_cancel_working_when_day_only_then_only_day_orders_canceled(tif: TimeInForce, canceled: bool) -> None:
+    oms, _, _, forwarded = setup()
+    book(oms, time_in_force=tif)
+    oms.process(accepted())
+
+    oms.execute(CancelWorking(client="CLIENT1", day_only=True, reason="cancel on disconnect of CLIENT1"))
+
+    assert len(cancels(forwarded)) == (1 if canceled else 0)
