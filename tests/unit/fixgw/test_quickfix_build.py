@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import quickfix
 
 
@@ -26,3 +31,59 @@ def test_quickfix_binding_when_installed_then_version_is_the_pinned_one() -> Non
     from importlib.metadata import version
 
     assert version("quickfix") == "1.16.0"
+
+
+_NOW = "20261202-07:00:00.000"
+_ORDER = (f"8=FIX.4.4\x019=0\x0135=D\x0134=2\x0149=CLIENT1\x0152={_NOW}\x0156=FIXGW\x0111=C1\x0155=MSFT\x0154=1"
+          f"\x0138=100\x0140=2\x0144=100.00\x0160={_NOW}\x0110=000\x01")  # fmt: skip
+
+
+def _calls_made_by_the_order_path() -> list[Callable[[], object]]:
+    message = quickfix.Message(_ORDER, False)
+    session_id = quickfix.SessionID("FIX.4.4", "FIXGW", "CLIENT1")
+    return [
+        lambda: quickfix.Message(_ORDER, False),  # outbound reports are parsed from text (fixgw.codec.outbound)
+        message.toString,  # every received message is read from its text (fixgw.codec.fields.QfFields)
+        session_id.toString,
+        lambda: message.getField(55),
+        lambda: message.setField(58, "x"),
+        lambda: message.getHeader().getField(35),
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_quickfix_binding_when_cheap_call_made_then_gil_is_kept(index: int) -> None:
+    # Upstream SWIG releases the GIL around every wrapped call. With a second Python thread running (the
+    # journal writer, beside the FIX thread), a release can hand the GIL over, and the caller then waits for the
+    # other thread's next release: a microsecond call costs up to a switch interval. The patch keeps the GIL
+    # across pure in-memory calls (patches/README.md, hunk 8). The proof: a busy thread can run only when the GIL
+    # is released, so with forced switches out of reach (a switch interval longer than the loop below) its
+    # counter must not move while the main thread makes the calls. On the unpatched build it moves within a few
+    # milliseconds of calls; the loop makes them for 0.1 s.
+    call = _calls_made_by_the_order_path()[index]
+    ticks = [0]
+    stop = threading.Event()
+
+    def busy() -> None:
+        while not stop.is_set():
+            ticks[0] += 1
+
+    interval = sys.getswitchinterval()
+    thread = threading.Thread(target=busy, daemon=True)
+    thread.start()
+    try:
+        while ticks[0] == 0:  # the busy thread runs, and wants the GIL back whenever we hold it
+            time.sleep(0.001)
+        sys.setswitchinterval(2.0)  # from here on, only a release inside a call lets it run
+        before = ticks[0]
+        deadline = time.perf_counter() + 0.1
+        while time.perf_counter() < deadline and ticks[0] == before:
+            for _ in range(100):
+                call()
+        after = ticks[0]
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+
+    assert after == before

@@ -1,0 +1,129 @@
+"""The gateway's own Python work per order, without sockets: the fast loop for measuring hot-path changes.
+
+What it runs: a real ``Gateway`` (OMS, risk, EMS, the internal venue, the journal writer thread committing to a
+real SQLite file) built from ``bench/internal.toml``, with no FIX connection. Each NewOrderSingle is a real
+quickfix message handed to the client application's ``fromApp`` path (``FixApplication._from_app``: decode,
+record, the whole synchronous chain), and each report the journal releases is encoded into a quickfix message
+as for sending (``fixgw.codec.outbound``) but not sent. So the figures are the gateway's Python per order,
+with the GIL shared between the order path and the writer exactly as in production, minus the FIX engine
+itself (its parsing, stores, logs and sockets; ``fixgw bench`` measures those).
+
+The orders are the load generator's: pairs at a price with no resting liquidity, a buy that rests and a sell
+that fills it, so every order is acknowledged and filled. The run ends when everything is committed.
+
+    .venv/bin/python bench/inprocess_bench.py [--orders 20000] [--runs 5] [--profile FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import statistics
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import quickfix
+import tomli_w
+
+from app.config import REPO_ROOT, load_config
+from app.gateway import Gateway
+from domain.reports import ClientReport, ExecutionReport
+from fixgw.client import ClientHandler
+from fixgw.codec import outbound
+from fixgw.session.settings import SessionsFile
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def build(work: Path) -> Gateway:
+    """A gateway on the internal venue with its book in ``work``, not connected to anything."""
+    sessions = SessionsFile.load(REPO_ROOT / "sessions.cfg").relocated(work / "fix").only("acceptor")
+    (work / "sessions.cfg").write_text(sessions.dumps())
+    settings = tomllib.loads((REPO_ROOT / "bench" / "internal.toml").read_text())
+    settings["database"] = {"url": f"sqlite:///{work / 'book.db'}"}
+    settings["admin"] = {"listen": "127.0.0.1:0", "token_file": str(work / "admin.token")}
+    (work / "fixgw.toml").write_text(tomli_w.dumps(settings))
+    return Gateway(load_config(work / "fixgw.toml"), SessionsFile.load(work / "sessions.cfg"))
+
+
+def encode_only(report: ClientReport) -> None:
+    """What ``ClientHandler.send_report`` does before the engine's ``sendToTarget``."""
+    if isinstance(report, ExecutionReport):
+        outbound.execution_report(report)
+    else:
+        outbound.order_cancel_reject(report)  # type: ignore[arg-type]
+
+
+def orders(run: int, count: int) -> list[quickfix.Message]:
+    """``count`` NewOrderSingles as the engine hands them to ``fromApp`` (header included)."""
+    messages = []
+    for i in range(count):
+        text = (f"8=FIX.4.4\x019=0\x0135=D\x0134={i + 2}\x0149=CLIENT1\x0152=20261202-07:00:00.000\x0156=FIXGW\x01"
+                f"11=R{run}.{i}\x011=ACCT1\x0155=MSFT\x0154={1 + i % 2}\x0138=100\x0140=2\x0144=100.00\x01"
+                f"60=20261202-07:00:00.000\x0110=000\x01")  # fmt: skip
+        messages.append(quickfix.Message(text, False))
+    return messages
+
+
+def thread_cpu_s(native_id: int) -> float:
+    """User + system CPU seconds of one thread of this process."""
+    fields = Path(f"/proc/self/task/{native_id}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
+def run_once(gateway: Gateway, run: int, count: int, profile: cProfile.Profile | None) -> dict[str, float]:
+    app = gateway.clients.app
+    session_id = quickfix.SessionID("FIX.4.4", "FIXGW", "CLIENT1")
+    messages = orders(run, count)
+    writer = gateway.journal._thread.native_id
+    assert writer is not None
+    writer_cpu = thread_cpu_s(writer)
+    cpu = time.thread_time()
+    started = time.perf_counter()
+    if profile is not None:
+        profile.enable()
+    for message in messages:
+        app._from_app(message=message, session_id=session_id)
+    if profile is not None:
+        profile.disable()
+    path_s = time.perf_counter() - started
+    path_cpu = time.thread_time() - cpu
+    gateway.journal.flush(timeout=300)
+    total_s = time.perf_counter() - started
+    return {
+        "orders_per_s": count / total_s,
+        "order_path_us": 1e6 * path_cpu / count,
+        "order_path_wall_us": 1e6 * path_s / count,
+        "writer_us": 1e6 * (thread_cpu_s(writer) - writer_cpu) / count,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the order path (main thread) here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        gateway = build(Path(tmp))
+        gateway.journal._deliver = encode_only  # type: ignore[assignment]
+        assert isinstance(gateway.clients, ClientHandler)
+        gateway.journal.start()
+        run_once(gateway, 0, 2_000, None)  # warm-up
+        profile = cProfile.Profile() if args.profile else None
+        results = [run_once(gateway, i + 1, args.orders, profile) for i in range(args.runs)]
+        gateway.journal.stop()
+        gateway.db.dispose()
+    if profile is not None:
+        profile.dump_stats(args.profile)
+    print(f"$ bench/inprocess_bench.py --orders {args.orders} --runs {args.runs}   (load {os.getloadavg()[0]:.2f})")
+    for key in results[0]:
+        values = [r[key] for r in results]
+        print(f"{key:20s} median {statistics.median(values):10.1f}   runs {' '.join(f'{v:.1f}' for v in values)}")
+
+
+if __name__ == "__main__":
+    main()
