@@ -13,6 +13,14 @@ from domain.reports import CancelReject, ExecutionReport, MassCancelReport
 _last_second = -1
 _last_prefix = ""
 
+_FIX42 = "FIX.4.2:"
+"""The start of a FIX 4.2 session's key (``SessionID.toString()``: BeginString first)."""
+# FIX 4.2 enumerates OrdRejReason (103) 0-8 and CxlRejReason (102) 0-3 only (specs/FIX42.xml); the values added in
+# 4.3/4.4 that we send (11, 13, 15, 99; 6, 99) go out as Broker option there (103=0, 102=2). Text (58) still names
+# the check, limit and value. FIX 4.4 and 5.0 SP2 enumerate every value we send, so they go out as they are.
+_ORD_REJ_FIX42: dict[str, str] = {"11": "0", "13": "0", "15": "0", "99": "0"}
+_CXL_REJ_FIX42: dict[str, str] = {"6": "2", "99": "2"}
+
 
 def format_decimal(value: Decimal) -> str:
     """Format a Decimal as FIX Qty/Price text: no exponent, no trailing zeros."""
@@ -80,7 +88,10 @@ def execution_report(report: ExecutionReport) -> quickfix.Message:
         parts.append(f"32={format_decimal(report.last_qty)}\x0131={format_decimal(report.last_px)}\x01")
     parts.append(f"60={format_utc_timestamp(report.transact_time_ns)}\x01")
     if report.ord_rej_reason is not None:
-        parts.append(f"103={report.ord_rej_reason.value}\x01")
+        reason = report.ord_rej_reason.value
+        if report.session.startswith(_FIX42):
+            reason = _ORD_REJ_FIX42.get(reason, reason)
+        parts.append(f"103={reason}\x01")
     if report.text:
         parts.append(f"58={_text(report.text)}\x01")
     if report.orig_cl_ord_id:
@@ -95,9 +106,12 @@ def _text(value: str) -> str:
 
 def order_cancel_reject(reject: CancelReject) -> quickfix.Message:
     """Encode an OrderCancelReject (35=9)."""
+    reason = reject.reason.value
+    if reject.session.startswith(_FIX42):
+        reason = _CXL_REJ_FIX42.get(reason, reason)
     body = (
         f"37={reject.order_id}\x0111={reject.cl_ord_id}\x0141={reject.orig_cl_ord_id}\x0139={reject.ord_status.value}"
-        f"\x01434={reject.response_to.value}\x01102={reject.reason.value}\x0158={_text(reject.text)}\x01"
+        f"\x01434={reject.response_to.value}\x01102={reason}\x0158={_text(reject.text)}\x01"
     )
     return _from_text("9", body, reject.poss_resend)
 
