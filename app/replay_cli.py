@@ -6,7 +6,7 @@ import os
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -99,8 +99,8 @@ def replay(
         raise typer.Exit(EXIT_DIFFERENCES)
 
 
-def _fail(err: Console, message: str) -> None:
-    err.print(f"fixgw: error: {message}", highlight=False, markup=False)
+def _fail(err: Console, message: str) -> NoReturn:
+    err.print(f"fixgw: error: {message}", highlight=False, markup=False, soft_wrap=True)  # one line, however long
     raise typer.Exit(EXIT_UNREADABLE)
 
 
@@ -120,24 +120,44 @@ def _replay_files(replayer: Replayer, files: list[Path], err: Console) -> None:
             done += path.stat().st_size
 
 
-def _open_book(err: Console, url: str, *, must_exist: bool) -> Any:
+def _open_book(err: Console, url: str) -> Any:
+    """The database to write a replayed book into, its schema brought to the latest migration."""
     from fixgw.errors import GatewayError
     from oms.store.database import open_database
 
-    prefix = "sqlite:///"
-    if must_exist and url.startswith(prefix) and url != prefix + ":memory:" and not Path(url[len(prefix) :]).exists():
-        _fail(err, f"no database at {url[len(prefix) :]}")
     try:
         return open_database(url)
     except GatewayError as exc:
         _fail(err, str(exc))
 
 
+def _open_book_of_record(err: Console, url: str) -> Any:
+    """The book of record to verify, read-only: it is checked, never migrated nor otherwise written."""
+    from fixgw.errors import GatewayError
+    from oms.store.database import connect, current_revision, head_revision, redacted
+
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix + ":memory:" and not Path(url[len(prefix) :]).exists():
+        _fail(err, f"no database at {url[len(prefix) :]}")
+    try:
+        engine = connect(url, read_only=True)
+    except GatewayError as exc:
+        _fail(err, str(exc))
+    at, head = current_revision(engine), head_revision()
+    if at == head:
+        return engine
+    engine.dispose()
+    if at is None:
+        _fail(err, f"{redacted(url)} is not a fixgw book (no fixgw schema); nothing was changed")
+    _fail(err, f"{redacted(url)} is at schema revision {at}, this fixgw reads {head} "
+               "(`fixgw db upgrade` brings an older book to it); nothing was changed")  # fmt: skip
+
+
 def _verify(err: Console, url: str, replayer: Replayer) -> Verification:
     from oms.store import repository
     from replay.verify import verify_book
 
-    engine = _open_book(err, url, must_exist=True)
+    engine = _open_book_of_record(err, url)
     try:
         return verify_book(repository.load_orders(engine), repository.load_executions(engine), replayer.book)
     finally:
@@ -148,7 +168,7 @@ def _write(err: Console, url: str, replayer: Replayer) -> tuple[int, int]:
     from oms.store import repository
     from replay.store import StoreError, write_book
 
-    engine = _open_book(err, url, must_exist=False)
+    engine = _open_book(err, url)
     try:
         existing = len(repository.load_orders(engine))
         if existing:
@@ -156,7 +176,6 @@ def _write(err: Console, url: str, replayer: Replayer) -> tuple[int, int]:
         return write_book(engine, replayer.book)
     except StoreError as exc:
         _fail(err, str(exc))
-        raise  # unreachable: _fail exits
     finally:
         engine.dispose()
 

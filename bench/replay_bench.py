@@ -10,9 +10,10 @@ partial fill (35=F, pending cancel, canceled), replaced (35=G, pending replace, 
 rejected, or left working; heartbeats go both ways. Each run replays the file into a fresh book (reader,
 sequence checks, order chains, executions, positions) and times it end to end, summary included: the file is
 read by a second process while this one rebuilds the book (``replay.pipeline``), as ``fixgw replay`` does; one
-more run reads and rebuilds in one process, for comparison. The last output is kept in
-bench/replay_bench.results.txt. Time per message is what is measured; the machine is shared, so compare runs,
-not single numbers, and read them with the load average printed beside them.
+more run reads and rebuilds in one process, for comparison. The results are printed; ``--results FILE`` also
+appends them to FILE. bench/replay_bench.results.txt holds runs picked by hand, with notes: nothing writes it.
+Time per message is what is measured; the machine is shared, so compare runs, not single numbers, and read them
+with the load average printed beside them.
 """
 
 from __future__ import annotations
@@ -210,11 +211,12 @@ def _load() -> str:
 
 
 def main() -> None:
-    """Generate the log if needed, replay it, print and keep the results."""
+    """Generate the log if needed, replay it, print the results (and append them to --results)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=1_000_000, help="at least this many messages")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work-dir", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--results", type=Path, metavar="FILE", help="also append the results to FILE")
     args = parser.parse_args()
     path = args.work_dir / f"{args.messages}" / "FIX.4.4-FIXGW-CLIENT1.messages.current.log"
     if not path.exists():
@@ -223,7 +225,9 @@ def main() -> None:
         print(f"generated {path} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     lines = run(path, args.runs)
     print("\n".join(lines))
-    (ROOT / "bench" / "replay_bench.results.txt").write_text("\n".join(lines) + "\n")
+    if args.results:
+        with args.results.open("a") as results:
+            results.write("\n" + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from fixgw.errors import IncorrectDataFormat
 from oms.positions import PositionBook
 from replay.anomalies import Anomaly, AnomalyKind
 from replay.message import LogMessage
+from replay.prefixes import Direction
 
 _ZERO: Final = Decimal(0)
 _NO_ORDER_ID: Final = frozenset({"", "NONE", "0", "UNKNOWN"})
@@ -46,6 +47,8 @@ _NOT_A_TRADE: Final = frozenset({"1", "2", "3"})
 _SIDES: Final = {"1": Side.BUY, "3": Side.BUY, "2": Side.SELL, "4": Side.SELL, "5": Side.SELL, "6": Side.SELL}
 """Side (54): buy minus counts as a buy; sell plus, sell short and sell short exempt as sells."""
 _REPLACED_OR_CANCELED: Final = frozenset({"4", "5"})
+_REQUESTS: Final = frozenset({"D", "F", "G"})
+"""The messages a buy side sends; the sell side answers with 8 (and 9)."""
 _QUANTITY_KINDS: Final = frozenset(
     {AnomalyKind.CUM_QTY_DECREASED, AnomalyKind.OVERFILL, AnomalyKind.LEAVES_QTY_MISMATCH, AnomalyKind.FILLS_NE_CUM_QTY}
 )
@@ -94,6 +97,10 @@ class ReplayOrder(msgspec.Struct, gc=False):
     cl_ord_ids: list[str] = msgspec.field(default_factory=list)
     session_rejected: bool = False
     """The receiver refused the NewOrderSingle itself (Reject 35=3 or BusinessMessageReject 35=j)."""
+    received: bool | None = None
+    """True when the log's writer is the order's sell side: it received the chain's first request, or sent its
+    first report. In the gateway's own logs: True on a client session, False on a venue session. None when
+    the log does not say which way the first message went."""
     order_id: str | None = None
     account: str = ""
     symbol: str = ""
@@ -417,6 +424,8 @@ class ReplayBook:
     def _open(self, message: LogMessage, root: str, *, opened: bool) -> ReplayOrder:
         order = ReplayOrder(len(self.orders) + 1, message.session, root, opened, root, [root])
         order.created = message.tags.transact_time or message.tags.sending_time
+        if message.direction is not None:
+            order.received = (message.direction is Direction.INCOMING) == (message.msg_type in _REQUESTS)
         self.orders.append(order)
         self._by_cl_ord_id[message.session, root] = order
         self.open_orders += 1

@@ -1,13 +1,15 @@
 """Verify a book of record against the gateway's own FIX logs, order by order.
 
-Theory of operation: the client sessions are the ones the book's orders name. Each order row is matched to the
-replayed chain of its session with the same OrderID (37), else one that carried its ClOrdID (11). Their
-terms and state must agree (account, symbol, side, type, price, quantities, status, reject reason, text when
-the log shows one), and so must their executions, by ExecID: the ExecutionReports the gateway sent the client
-are the executions it booked. When the venue sessions' logs are given too, the venue leg is checked as well:
-the chain at the venue that carried the order's venue ClOrdID must have the venue's OrderID and exactly the
-venue's ExecIDs the book recorded. A client order the logs show and the book lacks is a difference, unless
-the gateway refused the message itself (35=3 or 35=j), which never books an order.
+Theory of operation: the client sessions are the ones the book's orders name, and every session on which the
+logs show the gateway receiving orders (``ReplayOrder.received``): a client session the book lacks, or an empty
+book, must not pass for agreement. Each order row is matched to the replayed chain of its session with the same
+OrderID (37), else one that carried its ClOrdID (11). Their terms and state must agree (account, symbol, side,
+type, price, quantities, status, reject reason, text when the log shows one), and so must their executions, by
+ExecID: the ExecutionReports the gateway sent the client are the executions it booked. When the venue sessions'
+logs are given too, the venue leg is checked as well: the chain at the venue that carried the order's venue
+ClOrdID must have the venue's OrderID and exactly the venue's ExecIDs the book recorded. A client order the logs
+show and the book lacks is a difference, unless the gateway refused the message itself (35=3 or 35=j), which
+never books an order.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def verify_book(
     order_rows: list[dict[str, Any]], execution_rows: list[dict[str, Any]], book: ReplayBook
 ) -> Verification:
     """Diff the book of record (its order and execution rows) against a book replayed from logs."""
-    sessions = sorted({str(row["session"]) for row in order_rows})
+    sessions = _client_sessions(order_rows, book)
     client = [order for order in book.orders if order.session in sessions]
     venue = [order for order in book.orders if order.session not in sessions]
     by_id = {(o.session, o.order_id): o for o in client if o.order_id}
@@ -60,7 +62,7 @@ def verify_book(
     executions: dict[str, list[dict[str, Any]]] = {}
     for row in execution_rows:
         executions.setdefault(str(row["order_id"]), []).append(row)
-    differences: list[Difference] = []
+    differences = _undirected(sessions, book)
     matched: set[int] = set()
     for row in order_rows:
         session = str(row["session"])
@@ -86,6 +88,17 @@ def verify_book(
         sessions=sessions,
         differences=differences,
     )
+
+
+def _client_sessions(order_rows: list[dict[str, Any]], book: ReplayBook) -> list[str]:
+    return sorted({str(row["session"]) for row in order_rows} | {o.session for o in book.orders if o.received})
+
+
+def _undirected(sessions: list[str], book: ReplayBook) -> list[Difference]:
+    # A log that does not say which way its orders went could hide a whole client session: never agree on it.
+    unknown = sorted({o.session for o in book.orders if o.received is None} - set(sessions))
+    why = "which side the gateway is on is unknown: give --own-compid"
+    return [Difference(order="-", field=f"session {session}", book="-", logs=why) for session in unknown]
 
 
 def _order_differences(label: str, row: dict[str, Any], order: ReplayOrder) -> list[Difference]:

@@ -98,3 +98,74 @@ def test_replay_cli_when_strict_then_messages_with_a_bad_checksum_are_left_out()
     result = fixgw("replay", "--integrity", "strict", "--json", viewer)
 
     assert json.loads(result.stdout)["summary"]["skipped_messages"] == 1
+
+
+def test_replay_cli_when_the_database_file_is_not_sqlite_then_one_line_error_and_exit_2(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database\n")
+    url = f"sqlite:///{junk}"
+
+    results = [fixgw("replay", "--db", url, CHAINS), fixgw("replay", "--verify", "--db", url, CHAINS)]
+
+    for result in results:
+        assert result.returncode == 2
+        assert result.stderr == f"fixgw: error: cannot read the database {url}: file is not a database\n"
+    assert junk.read_text() == "not a database\n"
+
+
+def test_replay_cli_when_the_database_url_is_no_url_then_one_line_error_and_exit_2() -> None:
+    results = [fixgw("replay", "--db", "book.db", CHAINS), fixgw("replay", "--verify", "--db", "nosuch://x", CHAINS)]
+
+    for result in results:
+        assert result.returncode == 2
+        assert result.stderr.startswith("fixgw: error: not a database URL fixgw can use (")
+        assert result.stderr.count("\n") == 1
+
+
+def previous_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from oms.store.database import MIGRATIONS, head_revision
+
+    down = ScriptDirectory(str(MIGRATIONS)).get_revision(head_revision()).down_revision
+    assert isinstance(down, str)
+    return down
+
+
+def test_replay_cli_when_verify_is_given_a_database_that_is_no_fixgw_book_then_exit_2_and_it_is_untouched(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    before = other.read_bytes()
+
+    results = [fixgw("replay", "--verify", "--db", f"sqlite:///{path}", CHAINS) for path in (empty, other)]
+
+    for result, path in zip(results, (empty, other), strict=True):
+        assert result.returncode == 2
+        assert result.stderr == (f"fixgw: error: sqlite:///{path} is not a fixgw book (no fixgw schema); "
+                                 "nothing was changed\n")  # fmt: skip
+    assert empty.read_bytes() == b""
+    assert other.read_bytes() == before
+
+
+def test_replay_cli_when_verify_is_given_an_older_book_then_exit_2_and_it_is_not_migrated(tmp_path: Path) -> None:
+    from oms.store.database import connect, head_revision, upgrade
+
+    book = tmp_path / "old.db"
+    engine = connect(f"sqlite:///{book}")
+    upgrade(engine, previous_revision())
+    engine.dispose()
+    before = book.read_bytes()
+
+    result = fixgw("replay", "--verify", "--db", f"sqlite:///{book}", CHAINS)
+
+    assert result.returncode == 2
+    assert f"is at schema revision {previous_revision()}, this fixgw reads {head_revision()}" in result.stderr
+    assert "fixgw db upgrade" in result.stderr and result.stderr.count("\n") == 1
+    assert book.read_bytes() == before

@@ -130,3 +130,26 @@ def test_verify_cli_when_the_book_has_an_order_no_log_shows_then_it_is_a_differe
 
     differences = json.loads(result.stdout)["verification"]["differences"]
     assert {"order": "O99 GHOST", "field": "order", "book": "FILLED", "logs": "missing"} in differences
+
+
+def test_verify_cli_when_the_book_is_empty_then_every_client_order_is_missing_and_exit_1(
+    traded: Path, tmp_path: Path
+) -> None:
+    from oms.store.database import open_database
+
+    book = tmp_path / "empty.db"
+    open_database(f"sqlite:///{book}").dispose()
+    before = book.read_bytes()
+
+    result = fixgw("replay", "--verify", "--json", "--db", f"sqlite:///{book}", *map(str, logs(traded)))
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    import json
+
+    verification = json.loads(result.stdout)["verification"]
+    assert verification["sessions"] == ["FIX.4.4:FIXGW->CLIENT1"]  # the venue session's orders are not the book's
+    differences = verification["differences"]
+    assert {(d["field"], d["book"]) for d in differences} == {("order", "missing")}
+    assert sorted(d["order"].split()[1] for d in differences) == sorted(step.cl_ord_id for step in STEPS)
+    assert len(differences) == 6
+    assert book.read_bytes() == before  # read, never written

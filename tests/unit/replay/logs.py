@@ -26,11 +26,11 @@ def request(msg_type: str, seq: int, cl_ord_id: str, orig: str, **extra: str) ->
 
 
 def report(seq: int, cl_ord_id: str, exec_id: str, exec_type: str, status: str, cum: str, leaves: str,
-           qty: str = "100", **extra: str) -> bytes:  # fmt: skip
+           qty: str = "100", *, sender: str = "BROKER", target: str = "CLIENT", **extra: str) -> bytes:  # fmt: skip
     """An ExecutionReport (35=8) from the broker."""
     fields = {37: "B1", 11: cl_ord_id, 17: exec_id, 150: exec_type, 39: status, 55: "MSFT", 54: "1", 38: qty,
               14: cum, 151: leaves, 6: "0"} | dict(_extra(extra))  # fmt: skip
-    return fix("FIX.4.4", "8", seq, "BROKER", "CLIENT", T, list(fields.items()))
+    return fix("FIX.4.4", "8", seq, sender, target, T, list(fields.items()))
 
 
 def _extra(extra: dict[str, str]) -> list[tuple[int, str]]:

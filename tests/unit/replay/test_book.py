@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from replay.anomalies import AnomalyKind
 from replay.book import ReplayBook
 from tests.replay.make_fixtures import fix
@@ -190,3 +192,24 @@ def test_book_when_a_report_has_a_quantity_that_is_no_number_then_it_is_flagged_
 
     [anomaly] = book.anomalies
     assert (anomaly.kind, anomaly.text) == (AnomalyKind.BAD_VALUE, "Tag 14 value 'abc' is not a number")
+
+
+@pytest.mark.parametrize(
+    ("first", "own", "received"),
+    [
+        (order(2, "C1"), "BROKER", True),  # the NewOrderSingle came in: a client session of ours
+        (order(2, "C1"), "CLIENT", False),  # we sent it: a venue session
+        (report(2, "C1", "E1", "0", "0", "0", "100"), "BROKER", True),  # we sent the first report
+        (report(2, "C1", "E1", "0", "0", "0", "100"), "CLIENT", False),
+        (order(2, "C1"), None, None),  # nothing says which way it went
+    ],
+)
+def test_book_when_a_chain_opens_then_it_knows_whether_the_log_writer_received_the_order(
+    tmp_path: Path, first: bytes, own: str | None, received: bool | None
+) -> None:
+    book = ReplayBook()
+    for message in read(write(tmp_path, first), own_comp_id=own):
+        book.apply(message)
+
+    [o] = book.orders
+    assert o.received is received

@@ -76,3 +76,59 @@ def test_verify_when_the_logs_have_an_order_the_book_lacks_then_it_is_a_differen
     result = verify_book([other], [], logged(tmp_path))
 
     assert ("order", "missing") in [(d.field, d.book) for d in result.differences]
+
+
+def two_clients(tmp_path: Path) -> ReplayBook:
+    """The book of ``logged`` plus an order of a second client session, CLIENT2, and one we sent a venue."""
+    book = logged(tmp_path)
+    lines = [
+        order(2, "K1", "50", "10", sender="CLIENT2"),
+        report(2, "K1", "B2-1", "0", "0", "0", "50", qty="50", sender="BROKER", target="CLIENT2", t37="B2"),
+        order(2, "V1", "100", "10", sender="BROKER", target="VENUE"),
+        report(2, "V1", "X1", "0", "0", "0", "100", sender="VENUE", target="BROKER", t37="X"),
+    ]
+    for message in read(write(tmp_path, *lines, name="more.log")):
+        book.apply(message)
+    return book
+
+
+def test_verify_when_the_book_is_empty_then_every_client_order_of_the_logs_is_missing(tmp_path: Path) -> None:
+    result = verify_book([], [], two_clients(tmp_path))
+
+    assert not result.agrees
+    assert result.sessions == [SESSION, "FIX.4.4:BROKER->CLIENT2"]
+    assert [(d.order, d.field, d.book, d.logs) for d in result.differences] == [
+        ("B1 C1", "order", "missing", "PARTIALLY_FILLED"), ("B2 K1", "order", "missing", "NEW"),
+    ]  # fmt: skip
+
+
+def test_verify_when_the_book_lacks_a_whole_client_session_then_its_orders_are_reported(tmp_path: Path) -> None:
+    result = verify_book(*rows(), two_clients(tmp_path))
+
+    assert result.sessions == [SESSION, "FIX.4.4:BROKER->CLIENT2"]
+    assert [(d.order, d.field, d.book, d.logs) for d in result.differences] == [("B2 K1", "order", "missing", "NEW")]
+
+
+def test_verify_when_an_order_went_to_a_venue_then_the_book_need_not_hold_it(tmp_path: Path) -> None:
+    book = logged(tmp_path)
+    venue = [order(2, "V1", sender="BROKER", target="VENUE"), report(2, "V1", "X1", "0", "0", "0", "100",
+                                                                     sender="VENUE", target="BROKER")]  # fmt: skip
+    for message in read(write(tmp_path, *venue, name="venue.log")):
+        book.apply(message)
+
+    result = verify_book(*rows(), book)
+
+    assert result.agrees, result.differences
+    assert result.sessions == [SESSION]
+
+
+def test_verify_when_the_logs_do_not_say_which_way_orders_went_then_it_does_not_agree(tmp_path: Path) -> None:
+    book = ReplayBook()
+    for message in read(write(tmp_path, order(2, "C1")), own_comp_id=None):
+        book.apply(message)
+
+    result = verify_book([], [], book)
+
+    assert [(d.field, d.logs) for d in result.differences] == [
+        ("session FIX.4.4:BROKER<->CLIENT", "which side the gateway is on is unknown: give --own-compid")
+    ]
