@@ -43,11 +43,20 @@ def check_price(order: OrderTerms) -> Denial | None:
     return None
 
 
-def check_known_symbol(symbol: str, reference_price: Decimal | None) -> Denial | None:
-    """The symbol must be one we trade (it then has a reference price)."""
-    if reference_price is None:
+def check_known_symbol(symbol: str, known: bool) -> Denial | None:
+    """The symbol must be one we trade (an ``[instruments]`` entry)."""
+    if not known:
         return Denial(OrdRejReason.UNKNOWN_SYMBOL, f"Unknown symbol {symbol!r}: not tradable on this gateway")
     return None
+
+
+def check_no_reference(order: OrderTerms, no_reference: str) -> Denial | None:
+    """An order in a symbol with no reference price yet: refused, unless ``skip_band`` and it is a limit order."""
+    if no_reference == "skip_band" and order.ord_type is _LIMIT:
+        return None
+    why = "a market order cannot be valued" if no_reference == "skip_band" else "no_reference = reject"
+    return Denial(OrdRejReason.OTHER, f"no reference price for {order.symbol}: no trade yet and none configured "
+                  f"({why})")  # fmt: skip
 
 
 def check_max_order_qty(order: OrderTerms, limits: Limits) -> Denial | None:

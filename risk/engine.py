@@ -34,6 +34,7 @@ from risk.checks import (
     check_known_symbol,
     check_max_notional,
     check_max_order_qty,
+    check_no_reference,
     check_position_limit,
     check_price,
     check_price_band,
@@ -113,9 +114,10 @@ class RiskEngine:
         self._clock = clock
         self._now = clock.now_ns
         self._entitlements = entitlements
-        self._reference_prices: dict[str, Decimal] = {s: i.reference_price for s, i in instruments.items()}
+        self._symbols = frozenset(instruments)
+        references = {s: i.reference_price for s, i in instruments.items() if i.reference_price is not None}
         self._started_ns = clock.now_ns()
-        self.exposure = Exposure(self._reference_prices, limits.day_roll_utc, self._started_ns)
+        self.exposure = Exposure(references, limits.day_roll_utc, self._started_ns)
         self.controls = controls or Controls()
         self.limits = limits
         self._slots: dict[tuple[str, str, str], _Slot] = {}
@@ -200,14 +202,20 @@ class RiskEngine:
             why = f"{control.reason} (by {control.who})" if control else ""
             if denial := check_trading_state(order, state, why, position, working, qty):
                 return denial
-        mark = self.exposure.marks[order.symbol]
-        price = order.price if order.ord_type is _LIMIT and order.price is not None else mark
-        if limits.price_band_pct is not None and slot.band_mark is not mark:
+        mark = self.exposure.marks.get(order.symbol)
+        banded = mark is not None
+        if mark is None:  # no trade yet and none configured: [risk] no_reference decides
+            if denial := check_no_reference(order, self.limits.no_reference):
+                return denial
+            mark = order.price  # a limit order (checked above): valued at its price, with no band to check
+            assert mark is not None
+        elif limits.price_band_pct is not None and slot.band_mark is not mark:
             slot.band_mark, slot.band = mark, band_bounds(limits.price_band_pct, mark)
+        price = order.price if order.ord_type is _LIMIT and order.price is not None else mark
         return (
             check_max_order_qty(order, limits)
             or check_max_notional(order, limits, mark)
-            or check_price_band(order, limits, mark, slot.band)
+            or (check_price_band(order, limits, mark, slot.band) if banded else None)
             or check_position_limit(order, limits, position, working, qty)
             or check_credit(order, limits, used, price, qty)
             or check_daily_loss(order, limits, totals.day_realized + totals.value - totals.cost)
@@ -278,7 +286,7 @@ class RiskEngine:
         if self._entitlements is not None:
             slot.entitlement = account_entitlement(client, account, self._entitlements)
         slot.session = self._sessions.get(client) or self._session_slot(client)
-        slot.unknown = check_known_symbol(symbol, self._reference_prices.get(symbol))
+        slot.unknown = check_known_symbol(symbol, symbol in self._symbols)
         lasting = slot.entitlement is None and slot.unknown is None
         slot.limits = limits = self._limits(account, symbol) if lasting else self.limits.effective(account, symbol)
         if slot.entitlement is None:  # an account's windows count its messages, in whatever symbol

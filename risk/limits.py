@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, condecimal, conint, field_validator
+from pydantic import BaseModel, ConfigDict, Field, condecimal, conint, field_validator
 
 PositiveDecimal = condecimal(gt=0)
 RatePerSecond = conint(gt=0, le=1_000_000)
@@ -23,6 +23,7 @@ ALL_SESSIONS = "*"
 """The key of ``[risk.sessions]`` whose limits apply to every client session."""
 
 BreachAction = Literal["reduce_only", "halt", "cancel_working", "send_reducing_order"]
+NoReference = Literal["reject", "skip_band"]
 _ON_BREACH_WORDS: dict[str, tuple[str, ...]] = {
     "none": (),
     "reduce_only": ("reduce_only", "cancel_working"),
@@ -87,6 +88,10 @@ class RiskLimits(BaseModel):
     or ``halt``, ``cancel_working`` orders of the account, ``send_reducing_order`` through the EMS."""
     day_roll_utc: time = time(0, 0)
     """When the trading day starts, in UTC: realized P&L counts towards ``max_daily_loss`` from then on."""
+    no_reference: NoReference = "reject"
+    """An order in a symbol with no reference price yet (no trade, none configured): ``reject`` it, or
+    ``skip_band``, i.e. check a limit order without the price band (a market order, which nothing values, is
+    still refused)."""
 
     @field_validator("on_breach", mode="before")
     @classmethod
@@ -199,4 +204,6 @@ class Instrument(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    reference_price: PositiveDecimal  # type: ignore[valid-type]
+    reference_price: Annotated[Decimal, Field(gt=0)] | None = None
+    """Until the symbol's first trade, the price band's reference and a market order's value; without one, the
+    symbol has no reference until it trades (``RiskLimits.no_reference`` says what its orders get)."""

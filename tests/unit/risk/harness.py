@@ -21,8 +21,9 @@ CLIENT1 = SessionKey("FIX.4.4:FIXGW->CLIENT1")
 class Harness:
     def __init__(
         self, limits: RiskLimits, clock: TestClock | None = None, symbols: tuple[str, ...] = ("MSFT",),
-        entitlements: dict[str, frozenset[str]] | None = None,
+        entitlements: dict[str, frozenset[str]] | None = None, unreferenced: tuple[str, ...] = (),
     ) -> None:  # fmt: skip
+        """``unreferenced``: symbols configured without a reference price (the others have 100)."""
         self.bus = MessageBus()
         self.clock = clock or TestClock()
         self.sent: list[tuple[str, Any]] = []
@@ -30,7 +31,7 @@ class Harness:
             self.bus.register(endpoint, lambda m, e=endpoint: self.sent.append((e, m)))
         self.actions: list[RiskActionTaken] = []
         self.bus.subscribe("events.risk", self.actions.append)
-        instruments = {s: Instrument(reference_price=D(100)) for s in symbols}
+        instruments = {s: Instrument(reference_price=D(100)) for s in symbols} | {s: Instrument() for s in unreferenced}
         self.risk = RiskEngine(self.bus, self.clock, limits, instruments, entitlements)
 
     def denials(self) -> list[OrderDenied]:

@@ -236,6 +236,48 @@ def test_engine_when_replace_of_a_partly_filled_order_then_credit_counts_only_it
     assert over is not None and "6000 in use + 40 x 100.01" in over.text
 
 
+@pytest.mark.parametrize(
+    ("no_reference", "ord_type", "price", "denied"),
+    [("reject", OrdType.LIMIT, "150", "(no_reference = reject)"), ("skip_band", OrdType.LIMIT, "150", None),
+     ("skip_band", OrdType.MARKET, None, "(a market order cannot be valued)")],
+)  # fmt: skip
+def test_engine_when_symbol_has_no_reference_price_then_no_reference_decides(
+    no_reference: str, ord_type: OrdType, price: str | None, denied: str | None
+) -> None:
+    h = Harness(RiskLimits.model_validate({"default": {"price_band_pct": "10", "max_notional": "20000"},
+                                           "no_reference": no_reference}), unreferenced=("NEWCO",))  # fmt: skip
+    order = new_order(symbol=Symbol("NEWCO"), ord_type=ord_type, price=D(price) if price else None)
+
+    denial = h.risk.check(order)
+
+    if denied is None:
+        assert denial is None
+    else:
+        assert denial is not None and denial.reason is OrdRejReason.OTHER
+        assert denial.text == f"no reference price for NEWCO: no trade yet and none configured {denied}"
+
+
+def test_engine_when_skip_band_then_a_limit_order_is_still_valued_at_its_price() -> None:
+    h = Harness(RiskLimits.model_validate({"default": {"max_notional": "10000"}, "no_reference": "skip_band"}),
+                unreferenced=("NEWCO",))  # fmt: skip
+
+    denial = h.risk.check(new_order(symbol=Symbol("NEWCO"), price=D(101)))  # 100 x 101
+
+    assert denial is not None and "max notional exceeded: 100 x 101 = 10100 > limit 10000" in denial.text
+
+
+def test_engine_when_unreferenced_symbol_trades_then_the_band_follows_the_last_trade() -> None:
+    h = Harness(RiskLimits.model_validate({"default": {"price_band_pct": "10"}, "no_reference": "skip_band"}),
+                unreferenced=("NEWCO",))  # fmt: skip
+    h.fill(Side.BUY, "1", "50", symbol="NEWCO")  # the first trade: NEWCO marks at 50
+
+    within = h.risk.check(new_order(symbol=Symbol("NEWCO"), price=D(54)))
+    outside = h.risk.check(new_order(symbol=Symbol("NEWCO"), price=D(56), cl_ord_id=ClOrdId("C2")))
+
+    assert within is None
+    assert outside is not None and "price band: 56 is 12.00% from reference 50" in outside.text
+
+
 def test_engine_when_orders_name_symbols_nobody_trades_then_nothing_is_kept_for_them() -> None:
     h = Harness(RiskLimits(default=LimitSet(max_orders_per_second=5)))
 

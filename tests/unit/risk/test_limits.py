@@ -27,6 +27,7 @@ def test_load_config_when_default_file_then_valid() -> None:
         ('[risk.default]\nmax_order_qty = "-1"\n', "risk.default.max_order_qty"),
         ('[risk.default]\nmax_order_quantity = "10"\n', "risk.default.max_order_quantity"),
         ('[instruments.MSFT]\nreference_price = "abc"\n', "instruments.MSFT.reference_price"),
+        ('[risk]\nno_reference = "ignore"\n', "risk.no_reference"),
     ],
 )
 def test_load_config_when_field_invalid_then_config_error_names_field(tmp_path: Path, text: str, field: str) -> None:
@@ -35,6 +36,16 @@ def test_load_config_when_field_invalid_then_config_error_names_field(tmp_path: 
 
     with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
         load_config(path)
+
+
+def test_load_config_when_instrument_without_reference_price_then_loaded_with_none(tmp_path: Path) -> None:
+    path = tmp_path / "fixgw.toml"
+    path.write_text('[instruments.NEWCO]\n[risk]\nno_reference = "skip_band"\n')
+
+    config = load_config(path)
+
+    assert config.instruments["NEWCO"].reference_price is None
+    assert config.risk.no_reference == "skip_band" and RiskLimits().no_reference == "reject"
 
 
 def test_load_config_when_route_names_unknown_venue_then_config_error(tmp_path: Path) -> None:
