@@ -14,6 +14,7 @@ from rich.console import Console
 
 from app import bench_cli, book_cli, replay_cli, risk_cli
 from app.config import REPO_ROOT, load_config
+from app.runtime import tune_gc
 from fixgw.errors import GatewayError
 from fixgw.session.redaction import RedactingFilter
 from fixgw.session.settings import SessionsFile
@@ -70,6 +71,7 @@ def run(
 
     _logging(logging.INFO)
     gateway = Gateway(load_config(_settings_for(config, settings)), SessionsFile.load(config))
+    tune_gc()  # a process of its own: its heap as at start is frozen (app.runtime)
     gateway.start()
     console.print(f"gateway running ({config}); book: {gateway.config.database_url()}; Ctrl-C to stop")
     try:
@@ -88,6 +90,7 @@ def venue(
 
     _logging(logging.INFO)
     server = VenueServer(load_config(settings).simulator, SessionsFile.load(config))
+    tune_gc()
     server.start()
     console.print(f"venue simulator running ({config}); Ctrl-C to stop")
     try:
