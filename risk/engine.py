@@ -127,6 +127,8 @@ class RiskEngine:
         self._caps = limits.rate_caps()
         self._recent = RecentOrders(limits.longest_duplicate_window_ms() * 1_000_000)
         self._in_breach: set[tuple[str, str]] = set()
+        self._loss_limited = limits.any_loss_limit()
+        """Some scope sets max_daily_loss: a fill that moves a mark has other accounts' losses to check."""
         self._risk_orders = 0
         bus.register("risk.execute", self.execute)
         bus.subscribe("events.order", self.process)
@@ -141,6 +143,7 @@ class RiskEngine:
         for (kind, _), window in self._windows.items():
             window.resize(max(self._caps[kind], 1))
         self._recent.horizon_ns = limits.longest_duplicate_window_ms() * 1_000_000
+        self._loss_limited = limits.any_loss_limit()
         if limits.day_roll_utc != self.exposure.day_roll:
             self.exposure.set_day_roll(limits.day_roll_utc, self._clock.now_ns())
 
@@ -331,16 +334,29 @@ class RiskEngine:
 
     def process(self, update: OrderUpdated) -> None:
         """Follow an order change; after a live fill, act on any position or loss limit now breached."""
+        mark = self.exposure.marks.get(update.symbol)
         self.exposure.on_order(update)
         # Fills replayed from the book at start (older than this engine) only rebuild exposure: acting on them
         # again would repeat what was done (and audited) before the restart.
         if update.last_qty is not None and update.ts_ns >= self._started_ns:
-            self._after_fill(update)
+            account, symbol = update.account, update.symbol
+            self._react(account, symbol, self._breaches(account, symbol), ((account, symbol), (account, "")),
+                        update.ts_ns)  # fmt: skip
+            if self._loss_limited and self.exposure.marks.get(symbol) != mark:
+                self._after_mark(account, symbol, update.ts_ns)
 
-    def _after_fill(self, update: OrderUpdated) -> None:
-        account, symbol = update.account, update.symbol
-        breaches = self._breaches(account, symbol)
-        for key in ((account, symbol), (account, "")):
+    def _after_mark(self, filled: str, symbol: str, ts_ns: int) -> None:
+        """The fill moved the symbol's mark, so the unrealized P&L of every account holding it: check their loss."""
+        for position in tuple(self.exposure.holders(symbol)):  # an action's fills (internal venue) may open more
+            account = position.account
+            if account != filled and position.qty != 0:
+                self._react(account, symbol, self._loss_breach(account, symbol), ((account, ""),), ts_ns)
+
+    def _react(
+        self, account: str, symbol: str, breaches: list[_Breach], keys: tuple[tuple[str, str], ...], ts_ns: int
+    ) -> None:
+        """Run the ``on_breach`` actions for ``account``'s breaches (``keys``: what was looked at, to clear)."""
+        for key in keys:
             if key not in (b.key for b in breaches):
                 self._in_breach.discard(key)
         actions = self.limits.on_breach
@@ -355,7 +371,7 @@ class RiskEngine:
         if switched:
             assert state is not None
             self.controls.set(Control(kind="state", scope="account", key=account, value=state.value,
-                                      who="risk", reason=reason, ts_ns=update.ts_ns))  # fmt: skip
+                                      who="risk", reason=reason, ts_ns=ts_ns))  # fmt: skip
         if "cancel_working" in actions and (first or switched):
             self._bus.send("oms.execute", CancelWorking(account=account, reason=f"risk: {reason}"))
             self._audit(account, "cancel_working", f"cancel every working order of {account}", reason)
@@ -374,10 +390,14 @@ class RiskEngine:
         elif limits.max_short_qty is not None and -position > limits.max_short_qty:
             found.append(_Breach((account, symbol),
                                  f"short position {-position} > {limits.max_short_qty} in {symbol}"))  # fmt: skip
+        return found + self._loss_breach(account, symbol)
+
+    def _loss_breach(self, account: str, symbol: str) -> list[_Breach]:
+        limit = self._limits(account, symbol).max_daily_loss
         pnl = self.exposure.day_pnl(account)
-        if limits.max_daily_loss is not None and -pnl >= limits.max_daily_loss:
-            found.append(_Breach((account, ""), f"loss {-pnl} reached the limit {limits.max_daily_loss}"))
-        return found
+        if limit is not None and -pnl >= limit:
+            return [_Breach((account, ""), f"loss {-pnl} reached the limit {limit}")]
+        return []
 
     def _reduce(self, account: str, symbol: str, flatten: bool, reason: str) -> None:
         """Send what still has to go to bring the position within its limit (flat after a loss breach).

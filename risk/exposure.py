@@ -139,6 +139,10 @@ class Exposure:
         t = self._totals.get(account)
         return t.day_realized + t.value - t.cost if t is not None else _ZERO
 
+    def holders(self, symbol: str) -> list[Position]:
+        """Every position ever opened in ``symbol`` (flat ones too), in the order they opened."""
+        return self._by_symbol.get(symbol, [])
+
     def held(self, account: str) -> list[Position]:
         """The account's open positions."""
         return [p for (a, _), p in self.positions.positions.items() if a == account and p.qty != 0]

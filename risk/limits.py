@@ -137,6 +137,11 @@ class RiskLimits(BaseModel):
                  for n in _SESSION}  # fmt: skip
         return caps
 
+    def any_loss_limit(self) -> bool:
+        """Whether ``max_daily_loss`` is set at any scope."""
+        scopes = [self.default, *self.accounts.values(), *self.symbols.values()]
+        return any(s.max_daily_loss is not None for s in scopes)
+
     def longest_duplicate_window_ms(self) -> int:
         """The longest duplicate window at any scope (0 when none is set)."""
         scopes = [self.default, *self.accounts.values(), *self.symbols.values()]

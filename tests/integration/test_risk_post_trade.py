@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.config import ClientConfig
 from app.risk_admin import set_limit
 from domain.enums import Side
 from oms.store import repository
@@ -63,3 +64,41 @@ def test_position_breach_after_a_fill_then_a_reducing_order_goes_to_the_venue_an
     assert canceled[37] == working[37]
     assert not [m for m in system.client.received if str(m.get(11, "")).startswith("RISK-")]
     assert system.gateway.risk.controls.state("ACCT1")[0].value == "reduce_only"
+
+
+@pytest.fixture
+def two_accounts(tmp_path: Path) -> Iterator[System]:
+    """CLIENT1 trades ACCT1 and ACCT2; on_breach is the default (reduce_only, cancel_working)."""
+    config = make_config(tmp_path)
+    clients = {"CLIENT1": ClientConfig(accounts=["ACCT1", "ACCT2"])}
+    running = start_system(tmp_path, config.model_copy(update={"clients": clients}))
+    yield running
+    stop_system(running)
+
+
+@pytest.mark.parametrize("seller", ["ACCT1", "ACCT2"])
+def test_loss_breach_after_a_fill_then_the_account_is_reduce_only_its_orders_canceled_and_audited(
+    two_accounts: System, seller: str
+) -> None:
+    """ACCT1 buys 100 at 100.01; then ``seller`` sells 100 at 99.99. ACCT1 sold itself: realized -2. ACCT2 sold:
+    the mark moves to 99.99 and ACCT1's unrealized P&L is -2, though the fill was not ACCT1's."""
+    system = two_accounts
+    system.client.send_order("LB1", "MSFT", Side.BUY, Decimal(100), Decimal("100.01"), account="ACCT1")
+    report(system, "LB1", "F")
+    working = resting(system, "LB2")  # an ACCT1 order still working when the breach comes
+    body = {"scope": "account", "key": "ACCT1", "name": "max_daily_loss", "value": "1", "who": "ops", "reason": "t"}
+    assert set_limit(system.gateway, body)[0] == 200
+
+    system.client.send_order("LB3", "MSFT", Side.SELL, Decimal(100), Decimal("99.99"), account=seller)
+    report(system, "LB3", "F")
+    canceled = report(system, "LB2", "4")
+
+    assert canceled[37] == working[37]
+    state, control = system.gateway.risk.controls.state("ACCT1")
+    assert state.value == "reduce_only" and control is not None
+    assert control.reason == "post-trade breach: loss 2.00 reached the limit 1"
+    assert system.gateway.risk.controls.state("ACCT2")[0].value == "active"
+    assert system.gateway.journal.flush()
+    audit = [(a["kind"], a["key"], a["value"].split(":")[0], a["who"])
+             for a in repository.load_risk_audit(system.gateway.db)]  # fmt: skip
+    assert audit[-2:] == [("state", "ACCT1", "reduce_only", "risk"), ("action", "ACCT1", "cancel_working", "risk")]

@@ -10,10 +10,11 @@ from pydantic import ValidationError
 
 from domain.commands import CancelWorking
 from domain.enums import Side
-from domain.ids import RISK_SESSION
+from domain.events import OrderUpdated
+from domain.ids import RISK_SESSION, Account, OrderId, Symbol
 from risk.controls import Control, TradingState
 from risk.limits import LimitSet, RiskLimits
-from tests.unit.risk.harness import Harness
+from tests.unit.risk.harness import CLIENT1, Harness
 
 D = Decimal
 ALL = ["reduce_only", "cancel_working", "send_reducing_order"]
@@ -141,3 +142,20 @@ def test_on_breach_when_a_word_or_a_list_then_the_actions(given: Any, actions: t
 def test_on_breach_when_not_a_valid_action_list_then_refused(given: Any) -> None:
     with pytest.raises(ValidationError, match="on_breach"):
         RiskLimits.model_validate({"on_breach": given})
+
+
+def test_loss_breach_when_another_accounts_fill_moves_the_mark_then_the_holder_is_acted_on() -> None:
+    h = harness(on_breach="halt", max_daily_loss=D(500))
+    h.fill(Side.BUY, "100", "100", order_id="A1")  # ACCT1 long 100 @ 100
+
+    h.bus.publish("events.order", OrderUpdated(
+        order_id=OrderId("B1"), session=CLIENT1, account=Account("ACCT2"), symbol=Symbol("MSFT"), side=Side.SELL,
+        price=D(90), leaves_qty=D(0), last_qty=D(1), last_px=D(90), ts_ns=h.clock.now_ns()))  # fmt: skip
+
+    assert h.risk.exposure.day_pnl("ACCT1") == -1000
+    state, control = h.risk.controls.state("ACCT1")
+    assert state is TradingState.HALTED and control is not None
+    assert control.reason == "post-trade breach: loss 1000 reached the limit 500"
+    [cancel] = cancels(h)
+    assert cancel.account == "ACCT1"
+    assert h.risk.controls.state("ACCT2")[0] is TradingState.ACTIVE  # its own loss is 0 (it is short at 90)
