@@ -76,6 +76,32 @@ def test_kill_switch_when_on_then_working_orders_canceled_new_ones_denied_and_of
     ]
 
 
+def test_kill_switch_when_session_scope_then_that_sessions_orders_canceled_and_new_ones_denied(
+    system: System, tmp_path: Path
+) -> None:
+    settings = settings_for(system, tmp_path)
+    order_id = resting(system, "KS1")
+
+    on = fixgw(settings, "kill", "on", "--session", "CLIENT1", "--reason", "session runaway")
+    canceled = system.client.wait_for(lambda m: m.get(11) == "KS1" and m.get(150) == "4")
+    system.client.send_order("KS2", "MSFT", Side.BUY, Decimal(1), Decimal("99.50"))
+    denied = system.client.wait_for(lambda m: m.get(11) == "KS2" and m.get(150) == "8")
+    off = fixgw(settings, "kill", "off", "--session", "CLIENT1", "--reason", "fixed")
+    system.client.send_order("KS3", "MSFT", Side.BUY, Decimal(1), Decimal("99.50"))
+    accepted = system.client.wait_for(lambda m: m.get(11) == "KS3" and m.get(150) in ("0", "8"))
+
+    assert on.returncode == 0 and off.returncode == 0, on.stderr + off.stderr
+    assert canceled[37] == order_id
+    assert denied[103] == "0" and denied[58].startswith("kill switch on (session CLIENT1) by ")
+    assert denied[58].endswith(": session runaway")
+    assert accepted[150] == "0"
+    audit = repository.load_risk_audit(system.gateway.db)
+    assert [(a["kind"], a["scope"], a["key"], a["value"]) for a in audit] == [
+        ("kill", "session", "CLIENT1", "on"),
+        ("kill", "session", "CLIENT1", "off"),
+    ]
+
+
 def test_risk_set_when_limit_lowered_live_then_next_order_denied_by_it(system: System, tmp_path: Path) -> None:
     settings = settings_for(system, tmp_path)
 

@@ -1,6 +1,6 @@
 """A replace (35=G) that risk refuses, over real sessions: OrderCancelReject 434=2, and the order unchanged in the
 book and at the venue. One case per check that can refuse a replace: the throttles (message and order rate, on a
-held clock so that the window cannot pass), position, trading states, price band, credit."""
+held clock so that the window cannot pass), position, trading states, price band, credit, kill switch."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from app.risk_admin import set_limit, set_state
 from domain.clock import TestClock
 from domain.enums import Side
+from risk.controls import Control
 from tests.integration.conftest import System, make_config, start_system, stop_system
 from tests.integration.test_lifecycle import cancel_reject, replace, report, resting, row
 
@@ -34,6 +35,15 @@ def state(value: str, scope: str = "account") -> Callable[[System], None]:
         assert set_state(system.gateway, body)[0] == 200
 
     return apply
+
+
+def kill_switch(system: System) -> None:
+    """The switch on without the cancel it sends: as after a restart (which restores it and cancels nothing again)
+    or when the venue refused that cancel, the order still works."""
+    control = Control(kind="kill", scope="account", key="ACCT1", value="on", who="test", reason="replace test",
+                      ts_ns=1)  # fmt: skip
+    with system.gateway.bus.lock:
+        system.gateway.controls.set(control)
 
 
 def message_throttle(system: System) -> None:
@@ -59,6 +69,7 @@ CASES: dict[str, tuple[Callable[[System], None], str, str, str, str]] = {
     "halted": (state("halted", scope="global"), "12", "99.50", "2", "trading halted"),
     "price band": (lambda _: None, "10", "120", "2", "price band: 120 is 20.00% from reference"),
     "credit": (limit("credit_limit", "2000"), "25", "99.50", "2", "credit limit exceeded"),
+    "kill switch": (kill_switch, "12", "99.50", "2", "kill switch on (account ACCT1) by test: replace test"),
 }  # fmt: skip
 
 
