@@ -15,6 +15,8 @@ _ZERO = Decimal(0)  # comparing with a Decimal, not the int 0, saves a conversio
 _LIMIT = OrdType.LIMIT
 _BUY = Side.BUY
 _SELL = Side.SELL
+_HALTED = TradingState.HALTED
+_REDUCE_ONLY = TradingState.REDUCE_ONLY
 OrderTerms = SubmitOrder | ReplaceOrder
 """A new order, or the new terms of a replace: both are checked the same way."""
 
@@ -174,9 +176,9 @@ def check_trading_state(
 
     ``qty``: what the order adds to the working quantity (OrderQty; for a replace, its new leaves).
     """
-    if state is TradingState.HALTED:
+    if state is _HALTED:
         return Denial(OrdRejReason.BROKER_OPTION, f"trading halted for account {order.account}: {why}")
-    if state is TradingState.REDUCE_ONLY:
+    if state is _REDUCE_ONLY:
         reducing = (position > 0 and order.side is _SELL) or (position < 0 and order.side is _BUY)
         if not reducing or working + qty > abs(position):
             return Denial(OrdRejReason.BROKER_OPTION,

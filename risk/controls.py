@@ -22,6 +22,12 @@ class TradingState(StrEnum):
     """No new orders or replaces; cancels still go."""
 
 
+_ACTIVE: tuple[TradingState, None] = (TradingState.ACTIVE, None)
+_GLOBAL = ("global", "")
+_STRICTNESS = {state.value: rank for rank, state in enumerate(TradingState)}
+"""ACTIVE < REDUCE_ONLY < HALTED: the order of the enum."""
+
+
 class Control(msgspec.Struct, frozen=True, kw_only=True):
     """One control as set by someone: a trading state, or a kill switch (value ``on``)."""
 
@@ -71,23 +77,22 @@ class Controls:
 
     def state(self, account: str) -> tuple[TradingState, Control | None]:
         """The strictest trading state for ``account`` (global or its own)."""
-        if not self._states:  # the usual case, on the order path
-            return TradingState.ACTIVE, None
-        found = [c for c in (self._states.get(("global", "")), self._states.get(("account", account))) if c]
-        if not found:
-            return TradingState.ACTIVE, None
-        strictest = max(found, key=lambda c: list(TradingState).index(TradingState(c.value)))
+        states = self._states
+        if not states:  # the usual case, on the order path
+            return _ACTIVE
+        everyone, own = states.get(_GLOBAL), states.get(("account", account))
+        if everyone is None and own is None:  # a state is set, for other accounts: the order path again
+            return _ACTIVE
+        found = [c for c in (everyone, own) if c is not None]
+        strictest = max(found, key=lambda c: _STRICTNESS[c.value])
         return TradingState(strictest.value), strictest
 
     def kill_switch(self, account: str, client: str) -> Control | None:
         """The kill switch that blocks ``account`` trading from ``client``'s session, if any is on."""
-        if not self._kills:
+        kills = self._kills
+        if not kills:
             return None
-        for key in (("global", ""), ("account", account), ("session", client)):
-            control = self._kills.get(key)
-            if control is not None:
-                return control
-        return None
+        return kills.get(_GLOBAL) or kills.get(("account", account)) or kills.get(("session", client))
 
     def all(self) -> list[Control]:
         """Every control in force."""
