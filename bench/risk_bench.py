@@ -5,13 +5,22 @@ session throttles too), and the order passes every check (the slowest path: noth
 throttle (``RiskEngine.admit``) runs before the catalogue, in the OMS, and is timed on its own. Times are wall-clock
 per call, measured with perf_counter_ns around each call; medians of the per-run percentiles over --runs runs.
 
+Single checks are timed as the catalogue runs them: the pure functions of ``risk.checks``; for entitlement, the
+function the engine calls once per (session, account, symbol) and then keeps the verdict of; the kill switch and
+trading state lookups with a control in force for another account (with none in force anywhere the catalogue skips
+them on one flag); the order-rate windows and the duplicate look-up as ``RiskEngine`` runs them inline (with the
+clock read they share). The whole catalogue is timed twice: with no control in force, and with a kill switch and
+a trading state in force for another account (the order still passes).
+
     .venv/bin/python bench/risk_bench.py [--orders 20000] [--runs 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -23,11 +32,15 @@ from domain.enums import OrdType, Side
 from domain.events import OrderUpdated
 from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol
 from risk import checks
+from risk.controls import Control, Controls, TradingState
 from risk.engine import RiskEngine
+from risk.entitlements import check_account_entitled
 from risk.limits import Instrument, LimitSet, RiskLimits, SessionLimits
+from risk.throttle import RateWindow, RecentOrders, terms_key, terms_prefix
 
 D = Decimal
 SYMBOLS = [f"S{i:02d}" for i in range(50)]
+ENTITLEMENTS = {"CLIENT1": frozenset({"ACCT1"})}
 
 
 def engine() -> RiskEngine:
@@ -44,7 +57,7 @@ def engine() -> RiskEngine:
     instruments = {s: Instrument(reference_price=D(100)) for s in SYMBOLS}
     sessions = {"*": SessionLimits(max_orders_per_second=10**6, max_messages_per_second=10**6)}
     risk = RiskEngine(bus, LiveClock(), RiskLimits(default=limits, sessions=sessions), instruments,
-                      entitlements={"CLIENT1": frozenset({"ACCT1"})})  # fmt: skip
+                      entitlements=ENTITLEMENTS)  # fmt: skip
     for i in range(500):
         symbol = SYMBOLS[i % 50]
         bus.publish("events.order", OrderUpdated(
@@ -60,6 +73,40 @@ def order(i: int) -> SubmitOrder:
         symbol=Symbol(SYMBOLS[i % 50]), side=Side.BUY, ord_type=OrdType.LIMIT, order_qty=D(100 + i % 7),
         price=D("100.05") + D(i % 13) / 100, ts_received_ns=0, order_id=OrderId(f"O{i}"),
     )  # fmt: skip
+
+
+def controls_elsewhere(controls: Controls) -> None:
+    """A kill switch and a trading state in force for another account: the lookups run, the order passes."""
+    for kind, value in (("kill", "on"), ("state", TradingState.HALTED.value)):
+        controls.set(Control(kind=kind, scope="account", key="ACCT9", value=value, who="bench", reason="bench",
+                             ts_ns=0))  # fmt: skip
+
+
+def flow_cases(clock: LiveClock) -> dict[str, Callable[[SubmitOrder], object]]:
+    """The order-rate windows and the duplicate look-up, as ``RiskEngine._flow_checks`` runs them inline."""
+    account_window, session_window, limit = RateWindow(10**6), RateWindow(10**6), 10**6
+    recent, window_ns = RecentOrders(1_000_000), 1_000_000
+    prefixes = {s: terms_prefix("ACCT1", s, Side.BUY) for s in SYMBOLS}
+
+    def order_rate(o: SubmitOrder) -> object:
+        now = clock.now_ns()
+        if account_window.full(limit, now) or session_window.full(limit, now):
+            return "throttled"
+        account_window.add(now)
+        session_window.add(now)
+        return None
+
+    def duplicate(o: SubmitOrder) -> object:
+        now = clock.now_ns()
+        last = recent.seen(terms_key(prefixes[o.symbol], o.order_qty, o.price), now)
+        return last is not None and now - last < window_ns
+
+    return {"order-rate throttle (account + session)": order_rate, "duplicates": duplicate}
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def percentiles(samples: list[int]) -> tuple[float, float]:
@@ -82,15 +129,26 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    risk = engine()
+    print(f"# .venv/bin/python bench/risk_bench.py {' '.join(sys.argv[1:])}".rstrip()
+          + f"   ({os.cpu_count()} cores, shared; {load_average()} at the start)")  # fmt: skip
+    risk, controlled = engine(), engine()
+    controls_elsewhere(controlled.controls)
     limits = risk.limits.effective("ACCT1", SYMBOLS[0])
     exposure = risk.exposure
     ref = D(100)  # made once: the engine reads its reference prices, it does not build them per order
     assert limits.price_band_pct is not None
     band = checks.band_bounds(limits.price_band_pct, ref)  # the engine keeps these per mark
+    symbols = frozenset(SYMBOLS)
+    cells = {s: exposure.cell("ACCT1", s) for s in SYMBOLS}  # the engine holds each in its slot
+    controls = controlled.controls
     cases: dict[str, Callable[[SubmitOrder], object]] = {
+        "entitlement (resolved once per slot)": lambda o: check_account_entitled(o, ENTITLEMENTS),
+        "kill switch (one on elsewhere)": lambda o: controls.any_kill and controls.kill_switch(o.account, "CLIENT1"),
+        "trading state (one set elsewhere)": lambda o: controls.any_state and checks.check_trading_state(
+            o, controls.state(o.account)[0], "", cells[o.symbol].qty, cells[o.symbol].working_buy, o.order_qty),
         "quantity": checks.check_quantity,
         "price": checks.check_price,
+        "known symbol": lambda o: checks.check_known_symbol(o.symbol, o.symbol in symbols),
         "restricted": lambda o: checks.check_restricted(o, limits),
         "max_order_qty": lambda o: checks.check_max_order_qty(o, limits),
         "max_notional": lambda o: checks.check_max_notional(o, limits, ref),
@@ -100,8 +158,10 @@ def main() -> None:
             o.order_qty),
         "credit": lambda o: checks.check_credit(o, limits, exposure.account_notional(o.account), ref, o.order_qty),
         "loss": lambda o: checks.check_daily_loss(o, limits, exposure.day_pnl(o.account)),
+        **flow_cases(LiveClock()),
         "message throttle (RiskEngine.admit)": lambda o: risk.admit(o.session, o.account, o.symbol),
         "WHOLE CATALOGUE (RiskEngine.check)": risk.check,
+        "WHOLE CATALOGUE, controls elsewhere": controlled.check,
     }  # fmt: skip
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
     for run in range(args.runs):
@@ -113,6 +173,7 @@ def main() -> None:
         p50 = statistics.median(r[0] for r in runs)
         p99 = statistics.median(r[1] for r in runs)
         print(f"{name:40} {p50:8.2f} {p99:8.2f}")
+    print(f"# {load_average()} at the end")
 
 
 if __name__ == "__main__":
