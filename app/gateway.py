@@ -55,7 +55,7 @@ class Gateway:
         self.clients = ClientHandler(self.bus, self.clock, accounts)
         venue_sessions = {SessionKey(v.session): VenueId(name) for name, v in config.venues.items() if v.session}
         self.venues = VenueHandler(self.bus, self.clock, venue_sessions)
-        self.journal = Journal(self.db, deliver=self.clients.send_report, clock=self.clock)
+        self.journal = Journal(self.db, deliver=self.clients.send_reports, clock=self.clock)
         self.clients.app.record = self.journal.record_inbound
         self.venues.app.record = self.journal.record_inbound
         self.oms = OmsEngine(self.bus, self.clock, self.journal, Book())

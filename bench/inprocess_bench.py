@@ -49,12 +49,13 @@ def build(work: Path) -> Gateway:
     return Gateway(load_config(work / "fixgw.toml"), SessionsFile.load(work / "sessions.cfg"))
 
 
-def encode_only(report: ClientReport) -> None:
-    """What ``ClientHandler.send_report`` does before the engine's ``sendToTarget``."""
-    if isinstance(report, ExecutionReport):
-        outbound.execution_report(report)
-    else:
-        outbound.order_cancel_reject(report)  # type: ignore[arg-type]
+def encode_only(reports: list[ClientReport]) -> None:
+    """What ``ClientHandler.send_reports`` does before the engine's send."""
+    for report in reports:
+        if isinstance(report, ExecutionReport):
+            outbound.execution_report(report)
+        else:
+            outbound.order_cancel_reject(report)  # type: ignore[arg-type]
 
 
 def orders(run: int, count: int) -> list[quickfix.Message]:

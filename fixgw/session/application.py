@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+import _quickfix  # the binding's own module: fixgw_send_all is ours (patches/README.md, 9)
 import quickfix
 
 from domain.ids import SessionKey
@@ -49,6 +50,10 @@ class SessionHandler(Protocol):
 
 class FixApplication(quickfix.Application):  # type: ignore[misc]
     """Adapt quickfix callbacks to a ``SessionHandler``; send messages by session key."""
+
+    fixgw_to_app = False
+    """Our patched binding skips ``toApp`` for outgoing application messages (patches/README.md, 9): we change
+    nothing there, and the upcall made every send wait for the GIL inside the engine."""
 
     def __init__(self, handler: SessionHandler, name: str, *, observe_admin: bool = False) -> None:
         super().__init__()
@@ -216,6 +221,19 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
             return bool(quickfix.Session.sendToTarget(message, self._sessions[session]))
         except (quickfix.SessionNotFound, KeyError):
             return False
+
+    def send_all(self, session: SessionKey, messages: list[quickfix.Message]) -> int:
+        """Send ``messages`` in order in one call into the engine (one release of the GIL); return how many went.
+
+        As ``send`` with ``require_logon`` False: a session that is down stores them for resend after its logon.
+        """
+        session_id = self._sessions.get(session)
+        if session_id is None or not messages:
+            return 0
+        try:
+            return int(_quickfix.fixgw_send_all(messages, session_id))
+        except quickfix.SessionNotFound:
+            return 0
 
     def is_logged_on(self, session: SessionKey) -> bool:
         """Return True when ``session`` is logged on."""

@@ -58,7 +58,8 @@ class Entry(msgspec.Struct):
 class Journal:
     """Persist book changes in batches and release their reports after commit."""
 
-    def __init__(self, engine: Engine, deliver: Callable[[ClientReport], None], clock: Clock) -> None:
+    def __init__(self, engine: Engine, deliver: Callable[[list[ClientReport]], None], clock: Clock) -> None:
+        """``deliver`` sends the reports of a committed batch, in their order (the client sessions' engine)."""
         self._engine = engine
         self._deliver = deliver
         self._clock = clock
@@ -205,12 +206,16 @@ class Journal:
         self.batches += 1
         committed = now_ns()
         hops.record("journal write", committed - started)
+        reports: list[ClientReport] = []
         for entry in batch:
             if entry.report is not None:
                 hops.record("book commit", committed - entry.appended_ns)
-                self._deliver_safely(entry.report)
+                reports.append(entry.report)
             elif entry.action is not None:
+                self._deliver_safely(reports)  # what was appended before the action goes out before it
+                reports = []
                 self._run_safely(entry.action)
+        self._deliver_safely(reports)
         self._delivered_through = self._last_id
         if self._queue.empty():  # idle: record the delivery now rather than with the next batch
             self._write_marker()
@@ -290,11 +295,14 @@ class Journal:
                 "order_id": getattr(report, "order_id", None), "cl_ord_id": report.cl_ord_id,
                 "body": msgspec.json.encode(report).decode()}  # fmt: skip
 
-    def _deliver_safely(self, report: ClientReport) -> None:
+    def _deliver_safely(self, reports: list[ClientReport]) -> None:
+        if not reports:
+            return
         try:
-            self._deliver(report)
+            self._deliver(reports)  # in one call: the engine takes them with one release of the GIL
         except Exception:
-            log.exception("delivery of a report to %s (ClOrdID %s) failed", report.session, report.cl_ord_id)
+            log.exception("delivery of %d report(s) failed (first: to %s, ClOrdID %s)", len(reports),
+                          reports[0].session, reports[0].cl_ord_id)  # fmt: skip
 
 
 class _Group:

@@ -46,7 +46,7 @@ def test_open_database_when_empty_then_migrated_to_head(engine: Engine) -> None:
 
 def test_journal_when_changes_appended_then_committed_exactly_and_reports_released_after(engine: Engine) -> None:
     delivered: list[ClientReport] = []
-    journal = Journal(engine, deliver=delivered.append, clock=TestClock())
+    journal = Journal(engine, deliver=delivered.extend, clock=TestClock())
     journal.start()
     journal.append(order_row("O1"))
     journal.append(order_row("O1", status="1", cum="40"), execution_row("X1", "E1"))

@@ -62,28 +62,27 @@ def test_quickfix_binding_when_cheap_call_made_then_gil_is_kept(index: int) -> N
     # milliseconds of calls; the loop makes them for 0.1 s.
     call = _calls_made_by_the_order_path()[index]
     ticks = [0]
-    stop = threading.Event()
+    go, stop = threading.Event(), threading.Event()
 
     def busy() -> None:
+        go.wait()
         while not stop.is_set():
             ticks[0] += 1
 
     interval = sys.getswitchinterval()
+    sys.setswitchinterval(2.0)  # set before the busy thread first waits for the GIL, so its wait uses it
     thread = threading.Thread(target=busy, daemon=True)
     thread.start()
     try:
-        while ticks[0] == 0:  # the busy thread runs, and wants the GIL back whenever we hold it
-            time.sleep(0.001)
-        sys.setswitchinterval(2.0)  # from here on, only a release inside a call lets it run
-        before = ticks[0]
+        go.set()  # from here on it wants the GIL, and can have it only when a call releases it
         deadline = time.perf_counter() + 0.1
-        while time.perf_counter() < deadline and ticks[0] == before:
+        while time.perf_counter() < deadline and ticks[0] == 0:
             for _ in range(100):
                 call()
-        after = ticks[0]
+        ran = ticks[0]
     finally:
         stop.set()
-        thread.join()
         sys.setswitchinterval(interval)
+        thread.join()
 
-    assert after == before
+    assert ran == 0
