@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import msgspec
@@ -58,6 +60,7 @@ class Gateway:
         self.journal = Journal(self.db, deliver=self.clients.send_reports, clock=self.clock)
         self.clients.app.record = self.journal.record_inbound
         self.venues.app.record = self.journal.record_inbound
+        self.clients.app.unit_of_work = self.venues.app.unit_of_work = self._unit_of_work
         self.oms = OmsEngine(self.bus, self.clock, self.journal, Book())
         self._restore_book()
         self.oms.find_retired = RetiredOrders(self.db, self.journal.after_commit, self.bus.lock).find
@@ -88,6 +91,16 @@ class Gateway:
             ("POST", "/orders/{order_id}/cancel"): self._admin_cancel,
             **risk_routes(self),
         })  # fmt: skip
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[None]:
+        """One received message: processed under the bus lock, and what it changes committed together.
+
+        The journal's group is enqueued before the lock is released, so the next message's changes (another
+        session's thread may be waiting for the lock) can never commit before this one's.
+        """
+        with self.bus.lock, self.journal.atomic():
+            yield
 
     def _health(self, _: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Up, and whether each venue can take orders (a FIX venue: its session is logged on)."""

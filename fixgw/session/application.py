@@ -15,10 +15,12 @@ ever leaves ``fromAdmin``, and quickfix then drops the connection without changi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 import _quickfix  # the binding's own module: fixgw_send_all is ours (patches/README.md, 9)
@@ -67,6 +69,10 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         """Checks the Logons of sessions with credentials (set by the ``Connector``)."""
         self.record: Recorder | None = None
         """Where received application messages are recorded once processed (the journal's ``record_inbound``)."""
+        self.unit_of_work: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
+        """Wraps the processing and recording of one received message (the gateway's: the bus lock and the
+        journal's ``atomic``): what one message changes commits in one transaction, and the writer never commits
+        half a message's work (at window 1 that was two commits in a row before the first report could leave)."""
         self.logon_fields: dict[SessionKey, list[tuple[int, str]]] = {}
         """Fields our own Logon carries on a session, e.g. Username (553) / Password (554) to a venue."""
 
@@ -172,11 +178,12 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         msg_type = fields.header(35) or ""
         key = SessionKey(session_id.toString())
         received_ns = time.time_ns()
-        try:
-            return self._handle(key, msg_type, fields, session_id)
-        finally:  # recorded after processing, rejected or not: see oms.store.journal
-            if self.record is not None:
-                self.record(key, fields.seq_num(), msg_type, fields.get(11), fields.text(), received_ns)
+        with self.unit_of_work():
+            try:
+                return self._handle(key, msg_type, fields, session_id)
+            finally:  # recorded after processing, rejected or not: see oms.store.journal
+                if self.record is not None:
+                    self.record(key, fields.seq_num(), msg_type, fields.get(11), fields.text(), received_ns)
 
     def _handle(self, key: SessionKey, msg_type: str, fields: QfFields, session_id: quickfix.SessionID) -> bool:
         try:

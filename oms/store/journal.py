@@ -37,6 +37,11 @@ Row = dict[str, Any]
 _STOP = object()
 _MAX_BATCH = 2000
 _RETRY_SECONDS = 0.5
+_CHECKPOINT_S = 0.1
+_MARKER_IDLE_S = 0.05
+"""How long the writer waits, idle, before recording deliveries in a transaction of their own. Not at once: at
+window 1 that second commit after every batch kept the writer busy when the next order arrived. A crash in
+between only makes a restart send those reports again with PossResend=Y."""
 
 
 class Entry(msgspec.Struct):
@@ -70,6 +75,9 @@ class Journal:
         self._progress = threading.Condition()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._checkpoints_stop = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="journal-checkpoint", daemon=True)
         self._upserts = {
             "orders": _upsert(engine, orders, ["order_id"]),
             "positions": _upsert(engine, positions, ["account", "symbol"]),
@@ -97,8 +105,10 @@ class Journal:
         self._group_depth = 0
 
     def start(self) -> None:
-        """Start the writer thread."""
+        """Start the writer thread (and, on SQLite, the checkpointer)."""
         self._thread.start()
+        if self._sqlite:
+            self._checkpointer.start()
 
     def append(
         self, order: Row | None = None, execution: Row | None = None, report: ClientReport | None = None,
@@ -162,14 +172,46 @@ class Journal:
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout)
+        if self._checkpointer.is_alive():
+            self._checkpoints_stop.set()
+            self._checkpointer.join(timeout)
+
+    def _checkpoint_loop(self) -> None:
+        """SQLite: move the WAL into the database file off the writer's thread.
+
+        Why: SQLite checkpoints on the committing connection once the WAL passes 1,000 pages, and a checkpoint
+        syncs the WAL and the database file (synchronous=NORMAL): a few milliseconds added to one commit, so to
+        every report waiting on it (journal write p99 4.5 ms at window 1). The writer's connection turns that
+        off (``wal_autocheckpoint=0``); this thread runs a PASSIVE checkpoint, which never blocks a writer,
+        every ``_CHECKPOINT_S``.
+        """
+        raw: Any = None
+        while not self._checkpoints_stop.wait(_CHECKPOINT_S):
+            try:
+                raw = raw or self._engine.raw_connection()
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                cursor.close()
+            except Exception:
+                log.exception("WAL checkpoint failed; trying again in %.1f s", _CHECKPOINT_S)
+                with suppress(Exception):
+                    raw.invalidate()
+                raw = None
+        if raw is not None:
+            raw.close()
 
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
+            try:  # idle for a moment with deliveries not yet recorded: record them (one small transaction)
+                first = self._queue.get(timeout=_MARKER_IDLE_S if self._marker_behind() else None)
+            except queue.Empty:
+                self._write_marker()
+                continue
             batch, stop = self._drain(first)
             if batch:
                 self._commit_until_done(batch)
             if stop:
+                self._write_marker()  # a clean stop leaves nothing to send again at the next start
                 if self._raw is not None:
                     self._raw.close()  # back to the pool, which the gateway disposes of
                     self._raw = None
@@ -216,9 +258,7 @@ class Journal:
                 reports = []
                 self._run_safely(entry.action)
         self._deliver_safely(reports)
-        self._delivered_through = self._last_id
-        if self._queue.empty():  # idle: record the delivery now rather than with the next batch
-            self._write_marker()
+        self._delivered_through = self._last_id  # recorded with the next batch, or after _MARKER_IDLE_S idle
         with self._progress:
             self._committed += len(batch)
             self._progress.notify_all()
@@ -258,6 +298,8 @@ class Journal:
         replaced (the batch is then retried whole by ``_commit_until_done``)."""
         if self._raw is None:
             self._raw = self._engine.raw_connection()
+            if self._sqlite:  # checkpoints are _checkpoint_loop's
+                self._raw.cursor().execute("PRAGMA wal_autocheckpoint=0")
         raw = self._raw
         try:
             cursor = raw.cursor()
@@ -271,6 +313,9 @@ class Journal:
             with suppress(Exception):
                 raw.invalidate()
             raise
+
+    def _marker_behind(self) -> bool:
+        return self._delivered_through != self._marker_written
 
     def _write_marker(self) -> None:
         marker = self._delivered_through
