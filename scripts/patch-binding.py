@@ -47,11 +47,9 @@ TO_APP_GUARD = """  /* fixgw: skip the upcall for an application that declares f
       return;
     }
   }
-"""
+"""  # noqa: E501 - the C++ text is what the patch holds
 HEADER_CLASS = "class SwigDirector_Application : public FIX::Application, public Swig::Director {\n\npublic:\n"
-HEADER_MEMBER = (
-    "    std::atomic<int> fixgw_to_app{-1}; /* fixgw: -1 not asked yet, 0 skip toApp, 1 call it */\n"
-)
+HEADER_MEMBER = "    std::atomic<int> fixgw_to_app{-1}; /* fixgw: -1 not asked yet, 0 skip toApp, 1 call it */\n"
 
 # 9b. Send many messages to one session with one release of the GIL (the journal writer's batch of reports).
 SEND_ALL = """
