@@ -86,7 +86,7 @@ class Gateway:
         self._resume_sessions()
         self.admin = AdminServer(config.admin.listen, config.admin_token_path(), {
             ("GET", "/health"): self._health,
-            ("GET", "/metrics/hops"): lambda _: (200, {"hops": hops.summary()}),
+            ("GET", "/metrics/hops"): self._hops,
             ("POST", "/metrics/hops/reset"): self._reset_hops,
             ("POST", "/orders/{order_id}/cancel"): self._admin_cancel,
             **risk_routes(self),
@@ -107,6 +107,11 @@ class Gateway:
         venues = {name: self.venues.app.is_logged_on(SessionKey(v.session)) if v.session else True
                   for name, v in self.config.venues.items()}  # fmt: skip
         return 200, {"status": "ok", "venues": venues}
+
+    def _hops(self, _: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        # What was appended so far is delivered first: a batch's encode+send is recorded after it has left.
+        self.journal.flush()
+        return 200, {"hops": hops.summary()}
 
     @staticmethod
     def _reset_hops(_: dict[str, Any]) -> tuple[int, dict[str, Any]]:

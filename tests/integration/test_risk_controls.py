@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,26 +52,30 @@ def resting(system: System, cl_ord_id: str) -> str:
     return system.client.wait_for(lambda m: m.get(11) == cl_ord_id and m.get(150) == "0")[37]
 
 
+def kill_flow(system: System, tmp_path: Path, scope: list[str], reason: str, prefix: str) -> dict[str, Any]:
+    """Rest an order, kill switch on for ``scope``, send one, off, send another: what each step answered."""
+    settings = settings_for(system, tmp_path)
+    order_id = resting(system, f"{prefix}1")
+    on = fixgw(settings, "kill", "on", *scope, "--reason", reason)
+    canceled = system.client.wait_for(lambda m: m.get(11) == f"{prefix}1" and m.get(150) == "4")
+    system.client.send_order(f"{prefix}2", "MSFT", Side.BUY, Decimal(1), Decimal("99.50"))
+    denied = system.client.wait_for(lambda m: m.get(11) == f"{prefix}2" and m.get(150) == "8")
+    off = fixgw(settings, "kill", "off", *scope, "--reason", "fixed")
+    system.client.send_order(f"{prefix}3", "MSFT", Side.BUY, Decimal(1), Decimal("99.50"))
+    accepted = system.client.wait_for(lambda m: m.get(11) == f"{prefix}3" and m.get(150) in ("0", "8"))
+    assert on.returncode == 0 and off.returncode == 0, on.stderr + off.stderr
+    assert canceled[37] == order_id
+    assert accepted[150] == "0"
+    return {"denied": denied, "audit": repository.load_risk_audit(system.gateway.db)}
+
+
 def test_kill_switch_when_on_then_working_orders_canceled_new_ones_denied_and_off_restores(
     system: System, tmp_path: Path
 ) -> None:
-    settings = settings_for(system, tmp_path)
-    order_id = resting(system, "K1")
+    seen = kill_flow(system, tmp_path, ["--account", "ACCT1"], "runaway algo", "K")
 
-    on = fixgw(settings, "kill", "on", "--account", "ACCT1", "--reason", "runaway algo")
-    canceled = system.client.wait_for(lambda m: m.get(11) == "K1" and m.get(150) == "4")
-    system.client.send_order("K2", "MSFT", Side.BUY, Decimal(1), Decimal("99.50"))
-    denied = system.client.wait_for(lambda m: m.get(11) == "K2" and m.get(150) == "8")
-    off = fixgw(settings, "kill", "off", "--account", "ACCT1", "--reason", "fixed")
-    system.client.send_order("K3", "MSFT", Side.BUY, Decimal(1), Decimal("99.50"))
-    accepted = system.client.wait_for(lambda m: m.get(11) == "K3" and m.get(150) in ("0", "8"))
-
-    assert on.returncode == 0 and off.returncode == 0, on.stderr + off.stderr
-    assert canceled[37] == order_id
-    assert "kill switch" in denied[58] and "runaway algo" in denied[58]
-    assert accepted[150] == "0"
-    audit = repository.load_risk_audit(system.gateway.db)
-    assert [(a["kind"], a["value"], a["reason"]) for a in audit] == [
+    assert "kill switch" in seen["denied"][58] and "runaway algo" in seen["denied"][58]
+    assert [(a["kind"], a["value"], a["reason"]) for a in seen["audit"]] == [
         ("kill", "on", "runaway algo"),
         ("kill", "off", "fixed"),
     ]
@@ -79,24 +84,12 @@ def test_kill_switch_when_on_then_working_orders_canceled_new_ones_denied_and_of
 def test_kill_switch_when_session_scope_then_that_sessions_orders_canceled_and_new_ones_denied(
     system: System, tmp_path: Path
 ) -> None:
-    settings = settings_for(system, tmp_path)
-    order_id = resting(system, "KS1")
+    seen = kill_flow(system, tmp_path, ["--session", "CLIENT1"], "session runaway", "KS")
 
-    on = fixgw(settings, "kill", "on", "--session", "CLIENT1", "--reason", "session runaway")
-    canceled = system.client.wait_for(lambda m: m.get(11) == "KS1" and m.get(150) == "4")
-    system.client.send_order("KS2", "MSFT", Side.BUY, Decimal(1), Decimal("99.50"))
-    denied = system.client.wait_for(lambda m: m.get(11) == "KS2" and m.get(150) == "8")
-    off = fixgw(settings, "kill", "off", "--session", "CLIENT1", "--reason", "fixed")
-    system.client.send_order("KS3", "MSFT", Side.BUY, Decimal(1), Decimal("99.50"))
-    accepted = system.client.wait_for(lambda m: m.get(11) == "KS3" and m.get(150) in ("0", "8"))
-
-    assert on.returncode == 0 and off.returncode == 0, on.stderr + off.stderr
-    assert canceled[37] == order_id
+    denied = seen["denied"]
     assert denied[103] == "0" and denied[58].startswith("kill switch on (session CLIENT1) by ")
     assert denied[58].endswith(": session runaway")
-    assert accepted[150] == "0"
-    audit = repository.load_risk_audit(system.gateway.db)
-    assert [(a["kind"], a["scope"], a["key"], a["value"]) for a in audit] == [
+    assert [(a["kind"], a["scope"], a["key"], a["value"]) for a in seen["audit"]] == [
         ("kill", "session", "CLIENT1", "on"),
         ("kill", "session", "CLIENT1", "off"),
     ]
