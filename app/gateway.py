@@ -31,8 +31,9 @@ from fixgw.session.settings import SessionsFile
 from fixgw.venue import VenueHandler
 from oms.book import GRACE_NS, Book
 from oms.engine import OmsEngine, decode_pending
+from oms.exec_ids import ExecIds
 from oms.store import repository
-from oms.store.database import open_database
+from oms.store.database import open_database, redacted
 from oms.store.journal import Journal
 from oms.store.retired import RetiredOrders, open_orders, retired_names
 from risk.controls import Control, Controls
@@ -61,7 +62,9 @@ class Gateway:
         self.clients.app.record = self.journal.record_inbound
         self.venues.app.record = self.journal.record_inbound
         self.clients.app.unit_of_work = self.venues.app.unit_of_work = self._unit_of_work
-        self.oms = OmsEngine(self.bus, self.clock, self.journal, Book())
+        incarnation = repository.begin_incarnation(self.db)  # committed before any report can use it
+        log.info("book of record %s: incarnation %d", redacted(config.database_url()), incarnation)
+        self.oms = OmsEngine(self.bus, self.clock, self.journal, Book(), exec_ids=ExecIds(incarnation))
         self._restore_book()
         self.oms.find_retired = RetiredOrders(self.db, self.journal.after_commit, self.bus.lock).find
         entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}
@@ -165,8 +168,8 @@ class Gateway:
             order = repository.order_from_row(row)
             order.pending = decode_pending(row["pending"])
             orders.append(order)
-        counters = {OrderId(r["order_id"]): (int(r["reports_sent"]), int(r["requests_sent"])) for r in rows}
-        self.oms.restore(orders, counters, repository.load_executions(self.db), repository.last_order_seq(self.db),
+        requests_sent = {OrderId(r["order_id"]): int(r["requests_sent"]) for r in rows}
+        self.oms.restore(orders, requests_sent, repository.load_executions(self.db), repository.last_order_seq(self.db),
                          retired_names(self.db))  # fmt: skip
 
     def _router(self) -> Router:

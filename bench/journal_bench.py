@@ -34,7 +34,7 @@ def entry(i: int) -> tuple[dict, dict, ExecutionReport, dict]:
              "account": "A", "symbol": "MSFT", "side": "1", "ord_type": "2", "time_in_force": "0",
              "price": Decimal("100.05"), "order_qty": Decimal(100), "cum_qty": Decimal(100), "leaves_qty": Decimal(0),
              "avg_px": Decimal("100.01"), "status": "2", "venue": "V", "venue_cl_ord_id": order_id,
-             "venue_order_id": f"V{i}", "ord_rej_reason": None, "text": None, "reports_sent": 2, "requests_sent": 0,
+             "venue_order_id": f"V{i}", "ord_rej_reason": None, "text": None, "requests_sent": 0,
              "pending": None, "created_ns": i, "updated_ns": i}  # fmt: skip
     execution = {"exec_id": f"{order_id}-2", "order_id": order_id, "venue": "V", "venue_exec_id": f"E{i}",
                  "account": "A", "symbol": "MSFT", "side": "1", "last_qty": Decimal(100),

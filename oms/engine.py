@@ -57,6 +57,7 @@ from domain.order import InvalidTransition, Order
 from domain.positions import Position, PositionBook
 from domain.reports import BusinessReject, CancelReject, ClientReport, ExecutionReport, MassCancelReport
 from oms.book import Book
+from oms.exec_ids import ExecIds
 
 log = logging.getLogger("fixgw.oms")
 
@@ -76,8 +77,8 @@ _ZERO = Decimal(0)
 _MASS_CANCEL_TYPES = {"1", "7"}  # one security, all orders
 ClientMessage = SubmitOrder | CancelOrder | ReplaceOrder | QueryOrder | MassCancel
 _CLIENT_MESSAGES = (SubmitOrder, CancelOrder, ReplaceOrder, QueryOrder, MassCancel)
-Found = Callable[[Order | None, int], None]
-"""Told a retired order as the book of record holds it (None when not found) and its ``reports_sent``."""
+Found = Callable[[Order | None], None]
+"""Told a retired order as the book of record holds it (None when not found)."""
 FindRetired = Callable[[SessionKey, ClOrdId | None, OrderId | None, Found], None]
 """Find a retired order by (session, ClOrdID) or OrderID off the order path, then call back under the bus lock."""
 
@@ -97,15 +98,17 @@ class OmsEngine:
     """The book of record's engine."""
 
     def __init__(
-        self, bus: MessageBus, clock: Clock, journal: Journal, book: Book, positions: PositionBook | None = None
-    ) -> None:
+        self, bus: MessageBus, clock: Clock, journal: Journal, book: Book, positions: PositionBook | None = None,
+        exec_ids: ExecIds | None = None,
+    ) -> None:  # fmt: skip
+        """``exec_ids``: this start's ExecIDs (the gateway's incarnation); a first start's by default (tests)."""
         self._bus = bus
         self._clock = clock
         self._journal = journal
         self.book = book
         self.positions = positions or PositionBook()
+        self._exec_ids = exec_ids or ExecIds(1)
         self._seq = 0
-        self._reports_sent: dict[OrderId, int] = {}
         self._requests_sent: dict[OrderId, int] = {}
         self._commands: dict[type, Callable[[Any], None]] = {
             SubmitOrder: self._handle_submit, CancelOrder: self._handle_cancel, ReplaceOrder: self._handle_replace,
@@ -124,22 +127,22 @@ class OmsEngine:
         bus.register("oms.process", self.process)
 
     def restore(
-        self, orders: list[Order], counters: dict[OrderId, tuple[int, int]], executions: list[dict[str, Any]],
+        self, orders: list[Order], requests_sent: dict[OrderId, int], executions: list[dict[str, Any]],
         last_seq: int = 0, retired: Iterable[tuple[SessionKey, ClOrdId]] = (),
     ) -> None:  # fmt: skip
         """Load the book as it was committed (at start, before any session connects).
 
-        ``orders``: those that may still change (or all); ``retired``: the ClOrdIDs of the others; ``last_seq``:
-        the highest OrderID number ever used.
+        ``orders``: those that may still change (or all); ``requests_sent``: how many requests each has sent its
+        venue (its next request's ClOrdID there goes on from it); ``retired``: the ClOrdIDs of the others;
+        ``last_seq``: the highest OrderID number ever used.
         """
         self._seq = last_seq
         for session, cl_ord_id in retired:
             self.book.retired.setdefault(session, set()).add(cl_ord_id)
         for order in orders:
             self._restore_order(order)
-        for order_id, (reports, requests) in counters.items():
+        for order_id, requests in requests_sent.items():
             if order_id in self.book.by_id:
-                self._reports_sent[order_id] = reports
                 self._requests_sent[order_id] = requests
         for e in executions:  # positions are a fold over the executions, in the order they happened
             booked = self.book.by_id.get(OrderId(e["order_id"]))
@@ -248,7 +251,7 @@ class OmsEngine:
         """Answer a NewOrderSingle that is not booked (OrderID NONE): 150=8 39=8 with ``reason`` (103)."""
         report = ExecutionReport(
             session=command.session, order_id=OrderId("NONE"), cl_ord_id=command.cl_ord_id,
-            exec_id=ExecId(f"{exec_prefix}-{command.cl_ord_id}-{self._clock.now_ns()}"), exec_type=ExecType.REJECTED,
+            exec_id=self._exec_ids.next(exec_prefix), exec_type=ExecType.REJECTED,
             ord_status=OrdStatus.REJECTED, account=command.account, symbol=command.symbol, side=command.side,
             ord_type=command.ord_type, price=command.price, order_qty=command.order_qty, cum_qty=_ZERO,
             leaves_qty=_ZERO, avg_px=_ZERO, transact_time_ns=self._clock.now_ns(),
@@ -290,7 +293,7 @@ class OmsEngine:
             return None  # a resend of a request already processed (after a restart)
         if order is None and not asked:
 
-            def again(found: Order | None, _: int) -> None:
+            def again(found: Order | None) -> None:
                 self._target(command, response_to, True, found)
 
             if self._ask_retired(command.session, command.orig_cl_ord_id, None, again):
@@ -405,7 +408,7 @@ class OmsEngine:
         if order is None and command.order_id:
             found = self.book.by_id.get(command.order_id)
             order = found if found is not None and found.session == command.session else None
-        answer: Found = lambda found, sent: self._retired_status(command, found, sent)  # noqa: E731
+        answer: Found = lambda found: self._retired_status(command, found)  # noqa: E731
         if order is None and self._ask_retired(command.session, command.cl_ord_id, command.order_id, answer):
             return
         if order is None:
@@ -426,19 +429,16 @@ class OmsEngine:
         number = order_id[1:]
         return order_id[:1] == "O" and number.isdigit() and 0 < int(number) <= self._seq
 
-    def _retired_status(self, command: QueryOrder, order: Order | None, reports_sent: int) -> None:
+    def _retired_status(self, command: QueryOrder, order: Order | None) -> None:
         if order is None or order.session != command.session:
             self._journal.append(None, None, self._unknown_order_status(command))
             return
-        # ExecIDs go on from the book's count (kept while the gateway runs: a retired order is rarely asked about).
-        self._reports_sent[order.order_id] = max(self._reports_sent.get(order.order_id, 0), reports_sent)
-        report = self._report(order, None, exec_type=ExecType.ORDER_STATUS)
-        self._journal.append(self._row(order), None, report)
+        self._journal.append(None, None, self._report(order, None, exec_type=ExecType.ORDER_STATUS))
 
     def _unknown_order_status(self, command: QueryOrder) -> ExecutionReport:
         return ExecutionReport(
             session=command.session, order_id=OrderId("NONE"), cl_ord_id=command.cl_ord_id,
-            exec_id=ExecId(f"STATUS-{self._clock.now_ns()}"), exec_type=ExecType.ORDER_STATUS,
+            exec_id=self._exec_ids.next("STATUS"), exec_type=ExecType.ORDER_STATUS,
             ord_status=OrdStatus.REJECTED, account=None, symbol=command.symbol, side=command.side, ord_type=None,
             price=None, order_qty=_ZERO, cum_qty=_ZERO, leaves_qty=_ZERO, avg_px=_ZERO,
             transact_time_ns=self._clock.now_ns(), ord_rej_reason=OrdRejReason.UNKNOWN_ORDER,
@@ -523,7 +523,12 @@ class OmsEngine:
         try:
             order.apply(event)
         except InvalidTransition as exc:
-            log.error("rejected event for order %s: %s (event %r)", order.order_id, exc, event)
+            if isinstance(event, VenueEvent) and event.poss_dup:
+                # A venue resending (43=Y) what it reported before our restart: applied then, nothing to do now.
+                log.info("resent report for order %s already applied: %s (ExecID %s)", order.order_id, exc,
+                         event.venue_exec_id)  # fmt: skip
+            else:
+                log.error("rejected event for order %s: %s (event %r)", order.order_id, exc, event)
             return
         if isinstance(event, CancelRejected):
             assert request is not None
@@ -545,8 +550,7 @@ class OmsEngine:
             self._forget(retired)
 
     def _forget(self, order_id: OrderId) -> None:
-        # The book of record has the counters (the order's last row): a later question about it reads them there.
-        self._reports_sent.pop(order_id, None)
+        # A later question about it is answered from its row in the book of record (oms.store.retired).
         self._requests_sent.pop(order_id, None)
         self._reconciling.discard(order_id)
         self._cancel_once_working.pop(order_id, None)
@@ -589,13 +593,11 @@ class OmsEngine:
     # -- rows and reports --------------------------------------------------------------------------
 
     def _report(self, order: Order, event: OrderEvent | None, exec_type: ExecType | None = None) -> ExecutionReport:
-        sent = self._reports_sent.get(order.order_id, 0) + 1
-        self._reports_sent[order.order_id] = sent
         fill = event if isinstance(event, OrderFilled) else None
         cl_ord_id, orig = self._report_ids(order, event)
         return ExecutionReport(
             session=order.session, order_id=order.order_id, cl_ord_id=cl_ord_id,
-            exec_id=ExecId(f"{order.order_id}-{sent}"), exec_type=exec_type or _EXEC_TYPES[type(event)],
+            exec_id=self._exec_ids.next(order.order_id), exec_type=exec_type or _EXEC_TYPES[type(event)],
             ord_status=order.status, account=order.account, symbol=order.symbol, side=order.side,
             ord_type=order.ord_type, price=order.price, order_qty=order.order_qty, cum_qty=order.cum_qty,
             leaves_qty=order.leaves_qty, avg_px=order.avg_px,
@@ -625,8 +627,8 @@ class OmsEngine:
             "status": order.status.value, "venue": order.venue, "venue_cl_ord_id": order.venue_cl_ord_id,
             "venue_order_id": order.venue_order_id,
             "ord_rej_reason": order.ord_rej_reason.value if order.ord_rej_reason else None,
-            "text": order.text, "reports_sent": self._reports_sent.get(order.order_id, 0),
-            "requests_sent": self._requests_sent.get(order.order_id, 0), "pending": encode_pending(order.pending),
+            "text": order.text, "requests_sent": self._requests_sent.get(order.order_id, 0),
+            "pending": encode_pending(order.pending),
             "created_ns": order.created_ns, "updated_ns": order.updated_ns,
         }  # fmt: skip
 

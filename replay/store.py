@@ -76,7 +76,7 @@ def _order_values(order: ReplayOrder) -> dict[str, Any]:
         "order_qty": order.order_qty or _ZERO, "cum_qty": order.cum_qty or _ZERO,
         "leaves_qty": order.leaves_qty or _ZERO, "avg_px": order.avg_px or _ZERO, "status": order.status[:1],
         "venue": _peer(order.session), "venue_order_id": order.order_id, "ord_rej_reason": order.ord_rej_reason,
-        "text": order.text, "reports_sent": order.reports, "created_ns": parse_utc_timestamp(order.created) or 0,
+        "text": order.text, "created_ns": parse_utc_timestamp(order.created) or 0,
         "updated_ns": parse_utc_timestamp(order.updated) or 0,
     }  # fmt: skip
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from domain.commands import SubmitOrder
 from domain.enums import OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol, VenueId
 from domain.order import Order
-from oms.store.schema import executions, messages, orders, positions, risk_audit, risk_controls
+from oms.store.schema import executions, journal_state, messages, orders, positions, risk_audit, risk_controls
+
+INCARNATION = "incarnation"
 
 
 def load_orders(engine: Engine) -> list[dict[str, Any]]:
@@ -107,6 +109,23 @@ def last_inbound_seq(engine: Engine, session: str, since_ns: int) -> int | None:
     with engine.connect() as conn:
         value = conn.execute(query).scalar_one()
     return None if value is None else int(value)
+
+
+def begin_incarnation(engine: Engine) -> int:
+    """Count one more start of the gateway on this book and return its number (committed before it returns).
+
+    Part of every ExecID (oms.exec_ids): no two starts may share one, so the new number is durable before any
+    report is built. One gateway writes a book; the row lock (PostgreSQL) or the write lock (SQLite) keeps two
+    starts from reading the same number anyway.
+    """
+    with engine.begin() as conn:
+        bumped = conn.execute(
+            update(journal_state).where(journal_state.c.name == INCARNATION).values(value=journal_state.c.value + 1)
+        )
+        if bumped.rowcount == 0:
+            conn.execute(journal_state.insert().values(name=INCARNATION, value=1))
+        value = conn.execute(select(journal_state.c.value).where(journal_state.c.name == INCARNATION)).scalar_one()
+    return int(value)
 
 
 def order_from_row(row: dict[str, Any]) -> Order:

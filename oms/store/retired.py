@@ -25,7 +25,7 @@ log = logging.getLogger("fixgw.oms.retired")
 
 _FINAL = [s.value for s in OrdStatus if s.is_terminal]
 _LATE_FILLS = [OrdStatus.CANCELED.value, OrdStatus.EXPIRED.value]
-Found = Callable[[Order | None, int], None]
+Found = Callable[[Order | None], None]
 
 
 def open_orders(engine: Engine, closed_since_ns: int) -> list[dict[str, Any]]:
@@ -77,7 +77,7 @@ class RetiredOrders:
         self._lock = lock
 
     def find(self, session: SessionKey, cl_ord_id: ClOrdId | None, order_id: OrderId | None, then: Found) -> None:
-        """Find the order once its last change is committed, then call ``then`` with it and its report count."""
+        """Find the order once its last change is committed, then call ``then`` with it (None: not found)."""
         self._defer(lambda: self._answer(session, cl_ord_id, order_id, then))
 
     def _answer(self, session: SessionKey, cl_ord_id: ClOrdId | None, order_id: OrderId | None, then: Found) -> None:
@@ -88,4 +88,4 @@ class RetiredOrders:
             row = None
         order = order_from_row(row) if row is not None else None
         with self._lock:
-            then(order, int(row["reports_sent"]) if row is not None else 0)
+            then(order)

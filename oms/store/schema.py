@@ -70,7 +70,6 @@ orders = Table(
     Column("venue_order_id", String(128), nullable=True),
     Column("ord_rej_reason", String(4), nullable=True),
     Column("text", Text, nullable=True),
-    Column("reports_sent", Integer, nullable=False),
     Column("requests_sent", Integer, nullable=False),
     Column("pending", Text, nullable=True),
     Column("created_ns", BigInteger, nullable=False),
@@ -136,8 +135,9 @@ journal_state = Table(
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
-"""Named high-water marks of the journal, e.g. ``delivered_through``: every outbound message row up to this
-id has been handed to its session (a restart re-sends the rest with PossResend=Y)."""
+"""Named counters of the journal: ``delivered_through`` (every outbound message row up to this id has been handed
+to its session; a restart re-sends the rest with PossResend=Y) and ``incarnation`` (the gateway's starts on this
+book: part of every ExecID, see oms.exec_ids)."""
 
 risk_controls = Table(
     "risk_controls",

@@ -24,7 +24,7 @@ def order_row(order_id: str, status: str = "0", cum: str = "0") -> dict[str, Any
         "time_in_force": "0", "price": Decimal("100.123456789"), "order_qty": Decimal(100), "cum_qty": Decimal(cum),
         "leaves_qty": Decimal(100) - Decimal(cum), "avg_px": Decimal("100.01"), "status": status, "venue": "V",
         "venue_cl_ord_id": order_id, "venue_order_id": None, "ord_rej_reason": None, "text": None,
-        "reports_sent": 1, "requests_sent": 0, "pending": None, "created_ns": 1, "updated_ns": 2,
+        "requests_sent": 0, "pending": None, "created_ns": 1, "updated_ns": 2,
     }  # fmt: skip
 
 

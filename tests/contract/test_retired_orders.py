@@ -54,12 +54,12 @@ def test_find_order_when_named_by_cl_ord_id_orig_or_order_id_then_its_row(engine
 def test_retired_orders_when_found_then_called_back_under_the_lock_after_the_deferral(engine: Engine) -> None:
     deferred: list[Callable[[], None]] = []
     lock = threading.RLock()
-    answers: list[tuple[Order | None, int, bool]] = []
+    answers: list[tuple[Order | None, bool]] = []
     lookup = RetiredOrders(engine, deferred.append, lock)
 
-    lookup.find(S, ClOrdId("CO1"), None, lambda o, n: answers.append((o, n, lock._is_owned())))  # type: ignore[attr-defined]
+    lookup.find(S, ClOrdId("CO1"), None, lambda o: answers.append((o, lock._is_owned())))  # type: ignore[attr-defined]
     assert answers == []
     deferred.pop()()
 
-    [(order, reports_sent, locked)] = answers
-    assert order is not None and (order.order_id, order.status.value, reports_sent, locked) == ("O1", "2", 1, True)
+    [(order, locked)] = answers
+    assert order is not None and (order.order_id, order.status.value, locked) == ("O1", "2", True)

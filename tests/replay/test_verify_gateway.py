@@ -107,7 +107,7 @@ def test_verify_cli_when_the_book_was_tampered_with_then_exit_1_and_a_diff_namin
     assert result.returncode == 1, result.stdout + result.stderr
     out = " ".join(result.stdout.split())
     assert "O2 DEMO-2-X │ cum_qty │ 450 │ 500" in out
-    assert "O1 DEMO-1 │ execution O1-2 │ missing │ 100 @ 100.01" in out
+    assert "O1 DEMO-1 │ execution O1-1-2 │ missing │ 100 @ 100.01" in out
     assert "O1 DEMO-1 │ venue executions │ none │" in out
     assert "O4 DEMO-4 │ status │ 2 │ 8" in out
     assert "book and logs disagree" in out

@@ -88,8 +88,8 @@ class Node:
             order = order_from_row(row)
             order.pending = decode_pending(row["pending"])
             orders.append(order)
-        counters = {OrderId(r["order_id"]): (r["reports_sent"], r["requests_sent"]) for r in rows.values()}
-        self.oms.restore(orders, counters, [e["execution"] for e in committed if e["execution"] is not None])
+        requests_sent = {OrderId(r["order_id"]): r["requests_sent"] for r in rows.values()}
+        self.oms.restore(orders, requests_sent, [e["execution"] for e in committed if e["execution"] is not None])
         working = [o for o in orders if o.venue == POOL and o.status in RESTING]
         requests = [e["audit"] for e in committed if e["audit"] is not None and e["audit"]["msg_type"] in "DG"]
         self.venue.restore(time_priority(working, requests))

@@ -85,7 +85,7 @@ def test_process_when_denied_then_rejected_report_with_reason_and_text() -> None
         OrdRejReason.ORDER_EXCEEDS_LIMIT,
         "too big",
     )
-    assert (report.cl_ord_id, report.exec_id) == ("C1", "O1-1")
+    assert (report.cl_ord_id, report.exec_id) == ("C1", "O1-1-1")
 
 
 def test_process_when_fill_resent_then_counted_once() -> None:
@@ -101,7 +101,7 @@ def test_process_when_fill_resent_then_counted_once() -> None:
     assert (order.cum_qty, order.leaves_qty) == (30, 70)
     executions = [e for _, e, _ in journal.entries if e is not None]
     assert [(e["venue_exec_id"], e["last_qty"]) for e in executions] == [("E7", Decimal(30))]
-    assert [(r.exec_type, r.exec_id) for r in journal.reports] == [(ExecType.NEW, "O1-1"), (ExecType.TRADE, "O1-2")]
+    assert [(r.exec_type, r.exec_id) for r in journal.reports] == [(ExecType.NEW, "O1-1-1"), (ExecType.TRADE, "O1-1-2")]
 
 
 def test_process_when_report_for_unknown_venue_order_then_ignored() -> None:

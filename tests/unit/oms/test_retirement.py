@@ -38,7 +38,7 @@ class BookOfRecord:
         rows = [row for row, _, _ in reversed(self._journal.entries) if row is not None and row["session"] == session]
         row = next((r for r in rows if cl_ord_id in (r["cl_ord_id"], r["orig_cl_ord_id"])
                     or (order_id is not None and r["order_id"] == order_id)), None)  # fmt: skip
-        then(order_from_row(row) if row else None, row["reports_sent"] if row else 0)
+        then(order_from_row(row) if row else None)
 
     def run(self) -> None:
         waiting, self.waiting = self.waiting, []
@@ -91,7 +91,7 @@ def test_close_when_order_filled_then_it_leaves_every_index_and_its_counters() -
     book = h.oms.book
     assert (book.by_id, book.by_client, book.by_venue, book.executions) == ({}, {}, {}, set())
     assert book.retired == {SESSION: {"C1"}}
-    assert (h.oms._reports_sent, h.oms._requests_sent) == ({}, {})
+    assert h.oms._requests_sent == {}
 
 
 def test_submit_when_cl_ord_id_of_retired_order_then_rejected_6_and_not_booked() -> None:
@@ -134,7 +134,7 @@ def test_status_when_order_retired_then_answered_from_the_book_of_record_with_it
     assert isinstance(report, ExecutionReport)
     assert (report.exec_type, report.ord_status, report.order_id, report.cum_qty, report.leaves_qty) == (
         ExecType.ORDER_STATUS, OrdStatus.FILLED, "O1", 100, 0)  # fmt: skip
-    assert report.exec_id == "O1-3"  # after the ack (O1-1) and the fill (O1-2)
+    assert report.exec_id == "O1-1-3"  # after the ack (O1-1-1) and the fill (O1-1-2): incarnation 1, 3rd report
 
 
 def test_status_when_asked_by_order_id_of_retired_order_then_answered_and_by_unknown_id_then_rejected() -> None:
@@ -148,7 +148,7 @@ def test_status_when_asked_by_order_id_of_retired_order_then_answered_and_by_unk
 
     unknown, retired = h.reports(before)  # never issued: answered at once; retired: once looked up
     assert (unknown.ord_status, unknown.ord_rej_reason) == (OrdStatus.REJECTED, OrdRejReason.UNKNOWN_ORDER)
-    assert (retired.ord_status, retired.order_id, retired.exec_id) == (OrdStatus.FILLED, "O1", "O1-3")
+    assert (retired.ord_status, retired.order_id, retired.exec_id) == (OrdStatus.FILLED, "O1", "O1-1-4")
 
 
 def test_cancel_when_order_retired_then_too_late_with_its_order_id_and_state() -> None:
@@ -198,7 +198,7 @@ def test_restore_when_only_working_orders_loaded_then_ids_go_on_and_retired_cl_o
     h = Harness()
     working = Order(new_order(cl_ord_id=ClOrdId("C7")), OrderId("O7"))
 
-    h.oms.restore([working], {OrderId("O7"): (1, 0)}, [], last_seq=9, retired=[(SESSION, ClOrdId("C1"))])
+    h.oms.restore([working], {OrderId("O7"): 0}, [], last_seq=9, retired=[(SESSION, ClOrdId("C1"))])
     h.oms.execute(new_order(order_id=OrderId("")))
     h.oms.execute(new_order(cl_ord_id=ClOrdId("C10"), order_id=OrderId("")))
 
