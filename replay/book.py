@@ -29,8 +29,8 @@ import msgspec
 
 from domain.enums import Side
 from fixgw.codec.fields import DictFields
-from fixgw.codec.inbound import optional_decimal
-from fixgw.errors import IncorrectDataFormat
+from fixgw.codec.values import optional_decimal
+from fixgw.errors import FixReject
 from oms.positions import PositionBook
 from replay.anomalies import Anomaly, AnomalyKind
 from replay.message import LogMessage
@@ -496,7 +496,7 @@ class ReplayBook:
         if value is None:
             try:
                 optional_decimal(DictFields({tag: raw}), tag)
-            except IncorrectDataFormat as exc:
+            except FixReject as exc:  # the format (373=6) or a size the book cannot hold (373=5)
                 self._anomaly(message, AnomalyKind.BAD_VALUE, exc.text, order)
         return value
 

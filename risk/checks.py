@@ -1,6 +1,6 @@
 """Pre-trade checks: pure functions returning a ``Denial`` or None. Texts name the limit and the value."""
 
-from decimal import Decimal
+from decimal import Context, Decimal
 
 import msgspec
 
@@ -9,6 +9,9 @@ from domain.enums import OrdRejReason, OrdType, Side
 from risk.controls import TradingState
 from risk.limits import Limits
 
+_EXACT = Context(prec=80)
+"""Remainders of values NUMERIC(38, 12) holds (fixgw.codec.values) are exact at this precision; at the default 28
+digits a quantity of 26 digits over a lot of 0.001 is a DivisionImpossible."""
 _ZERO = Decimal(0)  # comparing with a Decimal, not the int 0, saves a conversion per order
 # Enum members as module constants: in Python 3.11 ``OrdType.LIMIT`` is a class attribute lookup through the enum
 # metaclass (about 50 ns), and the passing path of the catalogue reads these for every order.
@@ -42,6 +45,17 @@ def check_price(order: OrderTerms) -> Denial | None:
             return Denial(OrdRejReason.OTHER, "Price (44) is required for a limit order (40=2)")
         if order.price <= _ZERO:
             return Denial(OrdRejReason.OTHER, f"Price (44) must be positive, got {order.price}")
+    return None
+
+
+def check_increments(order: OrderTerms, tick_size: Decimal, lot_size: Decimal) -> Denial | None:
+    """OrderQty (38) must be a whole number of lots, and a limit Price (44) a whole number of ticks."""
+    if _EXACT.remainder(order.order_qty, lot_size):
+        return Denial(OrdRejReason.INCORRECT_QUANTITY, f"OrderQty (38) {order.order_qty} is not a multiple of the lot "
+                      f"size {lot_size} of {order.symbol}")  # fmt: skip
+    if order.price is not None and _EXACT.remainder(order.price, tick_size):
+        return Denial(OrdRejReason.OTHER, f"Price (44) {order.price} is not a multiple of the tick size {tick_size} "
+                      f"of {order.symbol}")  # fmt: skip
     return None
 
 

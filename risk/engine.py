@@ -31,6 +31,7 @@ from risk.checks import (
     band_bounds,
     check_credit,
     check_daily_loss,
+    check_increments,
     check_known_symbol,
     check_max_notional,
     check_max_order_qty,
@@ -57,9 +58,9 @@ class _Slot:
     """What the catalogue needs for one (session, account, symbol), resolved once."""
 
     __slots__ = (
-        "band", "band_mark", "cell", "duplicate_window_ns", "entitlement", "limits", "messages_limit",
+        "band", "band_mark", "cell", "duplicate_window_ns", "entitlement", "limits", "lot", "messages_limit",
         "messages_window", "orders_limit", "orders_window", "restricted", "session", "terms_buy", "terms_sell",
-        "totals", "unknown",
+        "tick", "totals", "unknown",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -80,6 +81,8 @@ class _Slot:
         self.band: tuple[Decimal, Decimal] | None = None
         self.terms_buy = ""
         self.terms_sell = ""
+        self.tick = Decimal("0.01")
+        self.lot = Decimal(1)
 
 
 class _SessionSlot:
@@ -115,6 +118,7 @@ class RiskEngine:
         self._now = clock.now_ns
         self._entitlements = entitlements
         self._symbols = frozenset(instruments)
+        self._instruments = instruments
         references = {s: i.reference_price for s, i in instruments.items() if i.reference_price is not None}
         self._started_ns = clock.now_ns()
         self.exposure = Exposure(references, limits.day_roll_utc, self._started_ns)
@@ -175,7 +179,8 @@ class RiskEngine:
         if self.controls.any_kill and (kill := self.controls.kill_switch(order.account, slot.session.client)):
             return Denial(OrdRejReason.BROKER_OPTION,
                           f"kill switch on ({kill.scope} {kill.key or ''}) by {kill.who}: {kill.reason}")  # fmt: skip
-        denial = check_quantity(order) or check_price(order) or slot.unknown
+        denial = (check_quantity(order) or check_price(order) or slot.unknown
+                  or check_increments(order, slot.tick, slot.lot))  # fmt: skip
         if denial is None:
             now = self._now()
             if now >= self.exposure.next_roll_ns:
@@ -290,6 +295,8 @@ class RiskEngine:
             slot.entitlement = account_entitlement(client, account, self._entitlements)
         slot.session = self._sessions.get(client) or self._session_slot(client)
         slot.unknown = check_known_symbol(symbol, symbol in self._symbols)
+        if (instrument := self._instruments.get(symbol)) is not None:
+            slot.tick, slot.lot = instrument.tick_size, instrument.lot_size
         lasting = slot.entitlement is None and slot.unknown is None
         slot.limits = limits = self._limits(account, symbol) if lasting else self.limits.effective(account, symbol)
         if slot.entitlement is None:  # an account's windows count its messages, in whatever symbol

@@ -212,3 +212,7 @@ class Instrument(BaseModel):
     reference_price: Annotated[Decimal, Field(gt=0)] | None = None
     """Until the symbol's first trade, the price band's reference and a market order's value; without one, the
     symbol has no reference until it trades (``RiskLimits.no_reference`` says what its orders get)."""
+    tick_size: Annotated[Decimal, Field(gt=0)] = Decimal("0.01")
+    """A limit order's Price (44) must be a multiple of it."""
+    lot_size: Annotated[Decimal, Field(gt=0)] = Decimal(1)
+    """OrderQty (38) must be a multiple of it: 1, whole shares, by default."""

@@ -6,6 +6,8 @@ from typing import Protocol
 import quickfix
 import simplefix
 
+from fixgw.codec.audit import audit_text
+
 Recorder = Callable[[str, int, str, str | None, str, int], None]
 """Record a received message: (session, MsgSeqNum, MsgType, ClOrdID, FIX text, time received in ns)."""
 
@@ -64,8 +66,8 @@ class QfFields:
             return None
 
     def text(self) -> str:
-        """The whole message as FIX text with SOH shown as ``|`` (for the audit trail)."""
-        return self._raw.replace("\x01", "|")
+        """The whole message as audit text: FIX with SOH shown as ``|``, reversible to its bytes (``audit_text``)."""
+        return audit_text(self._raw)
 
     def seq_num(self) -> int:
         """MsgSeqNum (34), 0 when absent."""

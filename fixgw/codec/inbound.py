@@ -5,10 +5,11 @@ list, data types) before these run; the checks here cover what a dictionary cann
 decoders safe for log replay, where no dictionary runs.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from domain.bounds import ID_LENGTH, NAME_LENGTH
 from domain.clock import Clock
 from domain.commands import CancelOrder, MassCancel, QueryOrder, ReplaceOrder, SubmitOrder
 from domain.enums import CxlRejReason, ExecType, OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
@@ -26,7 +27,15 @@ from domain.events import (
 )
 from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
 from fixgw.codec.fields import FieldSource
-from fixgw.errors import IncorrectDataFormat, IncorrectTagValue, RequiredTagMissing
+from fixgw.codec.values import (
+    identifier,
+    optional_decimal,
+    optional_identifier,
+    required_decimal,
+    safe_text,
+    shown,
+)
+from fixgw.errors import IncorrectTagValue, RequiredTagMissing
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -49,44 +58,41 @@ def enum_value(fields: FieldSource, tag: int, enum: type[E], default: E | None =
     try:
         return enum(raw)
     except ValueError:
-        raise IncorrectTagValue(tag, f"{enum.__name__} ({tag}) value {raw!r} is not supported") from None
+        raise IncorrectTagValue(tag, f"{enum.__name__} ({tag}) value {shown(raw)} is not supported") from None
 
 
-def required_decimal(fields: FieldSource, tag: int) -> Decimal:
-    """Return ``tag`` as a finite Decimal, or raise ``RequiredTagMissing``."""
-    value = optional_decimal(fields, tag)
-    if value is None:
-        raise RequiredTagMissing(tag)
-    return value
+def _cl_ord_id(fields: FieldSource, tag: int = 11) -> ClOrdId:
+    return ClOrdId(identifier(fields, tag, ID_LENGTH))
 
 
-def optional_decimal(fields: FieldSource, tag: int) -> Decimal | None:
-    """Return ``tag`` as a finite Decimal, None when absent."""
-    raw = fields.get(tag)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise IncorrectDataFormat(tag, f"Tag {tag} value {raw[:32]!r} is not a number") from None
-    if not value.is_finite():  # Decimal accepts "NaN" and "Infinity"; FIX does not
-        raise IncorrectDataFormat(tag, f"Tag {tag} value {raw[:32]!r} is not a number")
-    return value
+def _symbol(fields: FieldSource) -> Symbol:
+    return Symbol(identifier(fields, 55, NAME_LENGTH))
+
+
+def _account(fields: FieldSource, default: Account) -> Account:
+    return Account(optional_identifier(fields, 1, NAME_LENGTH) or default)
+
+
+def _price(fields: FieldSource, ord_type: OrdType) -> Decimal | None:
+    """Price (44); a market order's is ignored (never stored, never echoed): it does not price anything."""
+    price = optional_decimal(fields, 44)
+    return None if ord_type is OrdType.MARKET else price
 
 
 def decode_new_order_single(
     fields: FieldSource, session: SessionKey, default_account: Account, clock: Clock
 ) -> SubmitOrder:
     """Decode a NewOrderSingle (35=D) into ``SubmitOrder``."""
+    ord_type = enum_value(fields, 40, OrdType)
     return SubmitOrder(
         session=session,
-        cl_ord_id=ClOrdId(required(fields, 11)),
-        account=Account(fields.get(1) or default_account),
-        symbol=Symbol(required(fields, 55)),
+        cl_ord_id=_cl_ord_id(fields),
+        account=_account(fields, default_account),
+        symbol=_symbol(fields),
         side=enum_value(fields, 54, Side),
-        ord_type=enum_value(fields, 40, OrdType),
+        ord_type=ord_type,
         order_qty=required_decimal(fields, 38),
-        price=optional_decimal(fields, 44),
+        price=_price(fields, ord_type),
         time_in_force=enum_value(fields, 59, TimeInForce, TimeInForce.DAY),
         ts_received_ns=clock.now_ns(),
         poss_dup=fields.header(43) == "Y",
@@ -96,8 +102,8 @@ def decode_new_order_single(
 def decode_cancel_request(fields: FieldSource, session: SessionKey, clock: Clock) -> CancelOrder:
     """Decode an OrderCancelRequest (35=F) into ``CancelOrder``."""
     return CancelOrder(
-        session=session, cl_ord_id=ClOrdId(required(fields, 11)), orig_cl_ord_id=ClOrdId(required(fields, 41)),
-        symbol=Symbol(required(fields, 55)), side=enum_value(fields, 54, Side), ts_received_ns=clock.now_ns(),
+        session=session, cl_ord_id=_cl_ord_id(fields), orig_cl_ord_id=_cl_ord_id(fields, 41), symbol=_symbol(fields),
+        side=enum_value(fields, 54, Side), ts_received_ns=clock.now_ns(),
         poss_dup=fields.header(43) == "Y",
     )  # fmt: skip
 
@@ -106,11 +112,11 @@ def decode_replace_request(
     fields: FieldSource, session: SessionKey, default_account: Account, clock: Clock
 ) -> ReplaceOrder:
     """Decode an OrderCancelReplaceRequest (35=G) into ``ReplaceOrder``."""
+    ord_type = enum_value(fields, 40, OrdType)
     return ReplaceOrder(
-        session=session, cl_ord_id=ClOrdId(required(fields, 11)), orig_cl_ord_id=ClOrdId(required(fields, 41)),
-        account=Account(fields.get(1) or default_account), symbol=Symbol(required(fields, 55)),
-        side=enum_value(fields, 54, Side), ord_type=enum_value(fields, 40, OrdType),
-        order_qty=required_decimal(fields, 38), price=optional_decimal(fields, 44),
+        session=session, cl_ord_id=_cl_ord_id(fields), orig_cl_ord_id=_cl_ord_id(fields, 41),
+        account=_account(fields, default_account), symbol=_symbol(fields), side=enum_value(fields, 54, Side),
+        ord_type=ord_type, order_qty=required_decimal(fields, 38), price=_price(fields, ord_type),
         time_in_force=enum_value(fields, 59, TimeInForce, TimeInForce.DAY), ts_received_ns=clock.now_ns(),
         poss_dup=fields.header(43) == "Y",
     )  # fmt: skip
@@ -118,18 +124,18 @@ def decode_replace_request(
 
 def decode_status_request(fields: FieldSource, session: SessionKey, clock: Clock) -> QueryOrder:
     """Decode an OrderStatusRequest (35=H) into ``QueryOrder``."""
-    order_id = fields.get(37)
+    order_id = optional_identifier(fields, 37, ID_LENGTH)
     return QueryOrder(
-        session=session, cl_ord_id=ClOrdId(required(fields, 11)), order_id=OrderId(order_id) if order_id else None,
-        symbol=Symbol(required(fields, 55)), side=enum_value(fields, 54, Side), ts_received_ns=clock.now_ns(),
+        session=session, cl_ord_id=_cl_ord_id(fields), order_id=OrderId(order_id) if order_id else None,
+        symbol=_symbol(fields), side=enum_value(fields, 54, Side), ts_received_ns=clock.now_ns(),
     )  # fmt: skip
 
 
 def decode_mass_cancel_request(fields: FieldSource, session: SessionKey, clock: Clock) -> MassCancel:
     """Decode an OrderMassCancelRequest (35=q) into ``MassCancel``."""
-    symbol = fields.get(55)
+    symbol = optional_identifier(fields, 55, NAME_LENGTH)
     return MassCancel(
-        session=session, cl_ord_id=ClOrdId(required(fields, 11)), request_type=required(fields, 530),
+        session=session, cl_ord_id=_cl_ord_id(fields), request_type=identifier(fields, 530, 1),
         symbol=Symbol(symbol) if symbol else None, ts_received_ns=clock.now_ns(),
     )  # fmt: skip
 
@@ -138,9 +144,9 @@ def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -
     """Decode a venue's ExecutionReport (35=8) into an event; None for report types we only log."""
     common: dict[str, Any] = {
         "venue": venue,
-        "venue_cl_ord_id": ClOrdId(required(fields, 11)),
-        "venue_order_id": required(fields, 37),
-        "venue_exec_id": ExecId(required(fields, 17)),
+        "venue_cl_ord_id": _cl_ord_id(fields),
+        "venue_order_id": identifier(fields, 37, ID_LENGTH),
+        "venue_exec_id": ExecId(identifier(fields, 17, ID_LENGTH)),
         "ts_ns": clock.now_ns(),
         "poss_dup": fields.header(43) == "Y",
     }
@@ -172,28 +178,33 @@ def commission(fields: FieldSource, last_qty: Decimal, last_px: Decimal) -> Deci
 
 def _rejected(fields: FieldSource, common: dict[str, Any]) -> VenueEvent:
     reason = enum_value(fields, 103, OrdRejReason, OrdRejReason.OTHER)
-    return OrderRejected(**common, reason=reason, text=fields.get(58) or "rejected by venue")
+    return OrderRejected(**common, reason=reason, text=_text(fields, "rejected by venue"))
 
 
 _EXEC_TYPE_DECODERS: dict[str, Any] = {
     ExecType.NEW: lambda f, c: OrderAccepted(**c),
     ExecType.TRADE: lambda f, c: _filled(f, c),
     ExecType.REJECTED: _rejected,
-    ExecType.CANCELED: lambda f, c: OrderCanceled(**c, text=f.get(58) or ""),
-    ExecType.DONE_FOR_DAY: lambda f, c: OrderDoneForDay(**c, text=f.get(58) or ""),
-    ExecType.EXPIRED: lambda f, c: OrderExpired(**c, text=f.get(58) or ""),
+    ExecType.CANCELED: lambda f, c: OrderCanceled(**c, text=_text(f)),
+    ExecType.DONE_FOR_DAY: lambda f, c: OrderDoneForDay(**c, text=_text(f)),
+    ExecType.EXPIRED: lambda f, c: OrderExpired(**c, text=_text(f)),
     ExecType.REPLACED: lambda f, c: OrderReplaced(**c, order_qty=required_decimal(f, 38),
                                                   price=optional_decimal(f, 44)),
     ExecType.ORDER_STATUS: lambda f, c: OrderStatusReported(
         **c, ord_status=enum_value(f, 39, OrdStatus), cum_qty=optional_decimal(f, 14) or Decimal(0),
-        text=f.get(58) or ""),
+        text=_text(f)),
 }  # fmt: skip
+
+
+def _text(fields: FieldSource, default: str = "") -> str:
+    """A venue's Text (58), made safe to store and echo (fixgw.codec.values)."""
+    return safe_text(fields.get(58)) or default
 
 
 def decode_cancel_reject(fields: FieldSource, venue: VenueId, clock: Clock) -> CancelRejected:
     """Decode a venue's OrderCancelReject (35=9)."""
     return CancelRejected(
-        venue=venue, venue_cl_ord_id=ClOrdId(required(fields, 11)),
+        venue=venue, venue_cl_ord_id=_cl_ord_id(fields),
         reason=enum_value(fields, 102, CxlRejReason, CxlRejReason.OTHER),
-        text=fields.get(58) or "cancel rejected by venue", ts_ns=clock.now_ns(),
+        text=_text(fields, "cancel rejected by venue"), ts_ns=clock.now_ns(),
     )  # fmt: skip

@@ -9,6 +9,7 @@ from domain.commands import CancelAtVenue, ReplaceAtVenue, VenueRequest
 from domain.enums import OrdType, Side, TimeInForce
 from domain.ids import Account, ClOrdId, Symbol
 from domain.reports import CancelReject, ExecutionReport, MassCancelReport
+from fixgw.codec.values import safe_text
 
 _last_second = -1
 _last_prefix = ""
@@ -100,8 +101,9 @@ def execution_report(report: ExecutionReport) -> quickfix.Message:
 
 
 def _text(value: str) -> str:
-    """Text (58) can quote anything a client sent; SOH would end the field early, so it never goes out raw."""
-    return value.replace(SOH, " ")
+    """Text (58) can quote anything a client sent: SOH would end the field early and a control byte or one that is
+    not UTF-8 is not something our store can resend (issue 12), so none goes out raw (``safe_text`` escapes them)."""
+    return value if value.isprintable() else safe_text(value) or ""
 
 
 def order_cancel_reject(reject: CancelReject) -> quickfix.Message:
@@ -150,7 +152,7 @@ def session_reject(
     if tag is not None:
         m.setField(371, str(tag))
     m.setField(373, str(reason))
-    m.setField(58, text)
+    m.setField(58, _text(text))
     return m
 
 
@@ -168,7 +170,7 @@ def business_reject(
     if ref_id:
         m.setField(379, ref_id)
     m.setField(380, str(reason))
-    m.setField(58, text)
+    m.setField(58, _text(text))
     return m
 
 
@@ -223,7 +225,7 @@ def mass_cancel_report(report: MassCancelReport) -> quickfix.Message:
         m.setField(532, report.reject_reason)
     m.setField(533, str(report.total_affected))
     if report.text:
-        m.setField(58, report.text)
+        m.setField(58, _text(report.text))
     if report.poss_resend:
         m.getHeader().setField(97, "Y")
     return m

@@ -28,6 +28,7 @@ import quickfix
 
 from domain.ids import SessionKey
 from fixgw.codec import outbound
+from fixgw.codec.audit import audit_id
 from fixgw.codec.fields import QfFields, Recorder
 from fixgw.errors import FixReject, UnsupportedMessageType
 from fixgw.session.auth import Authenticator
@@ -183,7 +184,7 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
                 return self._handle(key, msg_type, fields, session_id)
             finally:  # recorded after processing, rejected or not: see oms.store.journal
                 if self.record is not None:
-                    self.record(key, fields.seq_num(), msg_type, fields.get(11), fields.text(), received_ns)
+                    self.record(key, fields.seq_num(), msg_type, audit_id(fields.get(11)), fields.text(), received_ns)
 
     def _handle(self, key: SessionKey, msg_type: str, fields: QfFields, session_id: quickfix.SessionID) -> bool:
         try:

@@ -57,18 +57,18 @@ def test_new_order_single_when_market_day_then_no_price_and_no_tif() -> None:
     assert 44 not in fields and 59 not in fields and 1 not in fields
 
 
-def test_execution_report_when_resent_with_text_then_97_in_header_and_soh_never_in_text() -> None:
+def test_execution_report_when_resent_with_text_then_97_in_header_and_no_control_byte_in_text() -> None:
     report = ExecutionReport(
         session=SessionKey("S"), order_id=OrderId("O1"), cl_ord_id=ClOrdId("C1"), exec_id=ExecId("O1-1"),
         exec_type=ExecType.REJECTED, ord_status=OrdStatus.REJECTED, account=None, symbol=Symbol("MSFT"),
         side=Side.BUY, ord_type=None, price=None, order_qty=Decimal(1), cum_qty=Decimal(0), leaves_qty=Decimal(0),
-        avg_px=Decimal(0), transact_time_ns=0, text="bad \x01 value = 3", poss_resend=True,
+        avg_px=Decimal(0), transact_time_ns=0, text="bad \x01 value\x00 = 3\udcff", poss_resend=True,
     )  # fmt: skip
 
     message = outbound.execution_report(report)
 
     assert message.getHeader().getField(97) == "Y"
-    assert message.getField(58) == "bad   value = 3"
+    assert message.getField(58) == "bad \\x01 value\\x00 = 3\\xff"  # what the store cannot resend, escaped
     assert message.getField(39) == "8"
 
 
