@@ -16,7 +16,7 @@ from app.risk_admin import risk_routes
 from app.venue import seed
 from domain.bus import MessageBus
 from domain.clock import Clock, LiveClock
-from domain.commands import ReconcileVenue
+from domain.commands import ReconcileVenue, Unrecorded
 from domain.events import RiskActionTaken
 from domain.ids import Account, OrderId, SessionKey, VenueId
 from domain.latency import hops
@@ -55,10 +55,10 @@ class Gateway:
         self.db: Engine = open_database(config.database_url())
         self.bus = MessageBus()
         accounts = {comp: Account(c.effective_default_account) for comp, c in config.clients.items()}
-        self.clients = ClientHandler(self.bus, self.clock, accounts)
+        self.journal = Journal(self.db, deliver=self._deliver, clock=self.clock, on_quarantine=self._unrecorded)
+        self.clients = ClientHandler(self.bus, self.clock, accounts, accepting=self.journal.accepting)
         venue_sessions = {SessionKey(v.session): VenueId(name) for name, v in config.venues.items() if v.session}
         self.venues = VenueHandler(self.bus, self.clock, venue_sessions)
-        self.journal = Journal(self.db, deliver=self.clients.send_reports, clock=self.clock)
         self.clients.app.record = self.journal.record_inbound
         self.venues.app.record = self.journal.record_inbound
         self.clients.app.unit_of_work = self.venues.app.unit_of_work = self._unit_of_work
@@ -105,11 +105,21 @@ class Gateway:
         with self.bus.lock, self.journal.atomic():
             yield
 
+    def _deliver(self, reports: list[ClientReport]) -> None:
+        self.clients.send_reports(reports)
+
+    def _unrecorded(self, unrecorded: Unrecorded) -> None:
+        # On the journal's thread: the OMS answers under the bus lock, as for a message from a session.
+        self.bus.post("oms.execute", unrecorded)
+
     def _health(self, _: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """Up, and whether each venue can take orders (a FIX venue: its session is logged on)."""
+        """Whether each venue can take orders (a FIX venue: its session is logged on) and the book can commit:
+        503 while it cannot (new orders are refused meanwhile)."""
         venues = {name: self.venues.app.is_logged_on(SessionKey(v.session)) if v.session else True
                   for name, v in self.config.venues.items()}  # fmt: skip
-        return 200, {"status": "ok", "venues": venues}
+        journal = self.journal.health()
+        ok = journal["state"] == "ok"
+        return (200 if ok else 503), {"status": "ok" if ok else "degraded", "venues": venues, "journal": journal}
 
     def _hops(self, _: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         # What was appended so far is delivered first: a batch's encode+send is recorded after it has left.

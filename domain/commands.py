@@ -150,3 +150,19 @@ class SubmitRiskOrder(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
     """Why: the breach it answers (kept as the order's Text)."""
     ts_ns: int
+
+
+class Unrecorded(msgspec.Struct, frozen=True, kw_only=True):
+    """The book of record refused what one received message changed: it is quarantined (issue 12). Undo in memory
+    what never left (an order not yet sent, a request not yet sent) and answer the message's sender."""
+
+    quarantine_id: int
+    session: SessionKey | None
+    """Where the message came from (None: the changes came from no received message)."""
+    msg_type: str | None
+    cl_ord_id: ClOrdId | None
+    """Its ClOrdID (11), as the audit trail shows it (escaped when it was not printable ASCII)."""
+    order_ids: tuple[OrderId, ...]
+    """The orders the refused changes were about."""
+    reason: str
+    """What the database (or the encoder) said, one line."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import quickfix
 
@@ -21,7 +22,7 @@ from fixgw.codec.inbound import (
     decode_replace_request,
     decode_status_request,
 )
-from fixgw.errors import UnsupportedMessageType
+from fixgw.errors import ApplicationNotAvailable, UnsupportedMessageType
 from fixgw.session.application import FixApplication
 
 log = logging.getLogger("fixgw.client")
@@ -30,10 +31,16 @@ log = logging.getLogger("fixgw.client")
 class ClientHandler:
     """Decode client messages into commands for ``oms.execute``; encode reports back."""
 
-    def __init__(self, bus: MessageBus, clock: Clock, default_accounts: dict[str, Account]) -> None:
+    def __init__(
+        self, bus: MessageBus, clock: Clock, default_accounts: dict[str, Account],
+        accepting: Callable[[], str | None] = lambda: None,
+    ) -> None:  # fmt: skip
+        """``accepting``: None while new orders may be taken, else why not (the journal's: the book of record
+        cannot commit); a NewOrderSingle or a replace is then refused at once, 35=j 380=4, never queued."""
         self._bus = bus
         self._clock = clock
         self._default_accounts = default_accounts
+        self._accepting = accepting
         self.cancel_on_disconnect: frozenset[str] = frozenset()
         """Client CompIDs whose working orders are canceled when their session goes down."""
         self.app = FixApplication(self, "clients")
@@ -50,6 +57,8 @@ class ClientHandler:
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Decode an order message into its command for the OMS; refuse every other application message."""
+        if msg_type in ("D", "G") and (why := self._accepting()) is not None:
+            raise ApplicationNotAvailable(why)
         if msg_type == "D":
             self._new_order(session, fields)
             return

@@ -6,6 +6,7 @@ GatewayError
     IncorrectTagValue             373=5
     IncorrectDataFormat           373=6
     UnsupportedMessageType        -> BusinessMessageReject 35=j, 380=3
+    ApplicationNotAvailable       -> BusinessMessageReject 35=j, 380=4 (e.g. the book of record cannot commit)
   ConfigError                   startup only: refuse to start
 
 They are turned into FIX messages in exactly one place: ``fixgw.session.application``.
@@ -46,6 +47,13 @@ class IncorrectDataFormat(FixReject):
     """A tag's value is not of its FIX data type (373=6)."""
 
     session_reject_reason = 6
+
+
+class ApplicationNotAvailable(FixReject):
+    """The application cannot take this message now (BusinessMessageReject 35=j, 380=4); Text says why."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(None, text)
 
 
 class UnsupportedMessageType(FixReject):

@@ -29,6 +29,7 @@ from domain.commands import (
     ReplaceOrder,
     SubmitOrder,
     SubmitRiskOrder,
+    Unrecorded,
 )
 from domain.enums import CxlRejReason, CxlRejResponseTo, ExecType, OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.events import (
@@ -77,6 +78,7 @@ _ZERO = Decimal(0)
 _MASS_CANCEL_TYPES = {"1", "7"}  # one security, all orders
 ClientMessage = SubmitOrder | CancelOrder | ReplaceOrder | QueryOrder | MassCancel
 _CLIENT_MESSAGES = (SubmitOrder, CancelOrder, ReplaceOrder, QueryOrder, MassCancel)
+_CLIENT_MESSAGE_TYPES = frozenset({"D", "F", "G", "H", "q"})
 Found = Callable[[Order | None], None]
 """Told a retired order as the book of record holds it (None when not found)."""
 FindRetired = Callable[[SessionKey, ClOrdId | None, OrderId | None, Found], None]
@@ -114,7 +116,7 @@ class OmsEngine:
             SubmitOrder: self._handle_submit, CancelOrder: self._handle_cancel, ReplaceOrder: self._handle_replace,
             QueryOrder: self._handle_query, MassCancel: self._handle_mass_cancel,
             ReconcileVenue: self._handle_reconcile, CancelWorking: self._handle_cancel_working,
-            SubmitRiskOrder: self._handle_risk_order,
+            SubmitRiskOrder: self._handle_risk_order, Unrecorded: self._handle_unrecorded,
         }  # fmt: skip
         self.admit: Callable[[SessionKey, str | None, str | None], str | None] | None = None
         """The message throttles (risk's ``admit``, wired in ``app``): None, or why a client message is refused."""
@@ -402,6 +404,48 @@ class OmsEngine:
             reason = self._cancel_once_working.pop(order.order_id)
             log.warning("canceling order %s now that the venue has answered: %s", order.order_id, reason)
             self._request_cancel(order, order.cl_ord_id, order.cl_ord_id, self._clock.now_ns())
+
+    def _handle_unrecorded(self, command: Unrecorded) -> None:
+        """The book refused what one received message changed (issue 12): undo in memory what never left and
+        answer its sender; what did leave (a trade at an internal venue) is left to an operator, loudly."""
+        text = f"not applied: the book of record refused it (quarantine Q{command.quarantine_id}: {command.reason})"
+        answered = False
+        for order_id in command.order_ids:
+            order = self.book.by_id.get(order_id)
+            if order is None:
+                continue
+            if command.msg_type == "D" and order.status is OrdStatus.PENDING_NEW:
+                # Its send to the venue waited for the commit that failed: it never left. Refused unbooked, and
+                # nothing of it written again (its own row may be what the book refuses).
+                order.apply(OrderDenied(order_id=order.order_id, reason=OrdRejReason.OTHER, text=text,
+                                        ts_ns=self._clock.now_ns()))  # fmt: skip
+                self._publish(order, None)
+                self.book.close(order, self._clock.now_ns())
+                self._forget(order.order_id)
+                submit = _resubmission(order)
+                self._refuse_new(submit, OrdRejReason.OTHER, text, "NONE")
+                answered = True
+            elif command.msg_type in ("F", "G") and order.pending is not None and (
+                order.pending.cl_ord_id == command.cl_ord_id
+            ):  # the request never left either: the order goes back to what it was
+                refused = CancelRejected(venue=None, venue_cl_ord_id=None, order_id=order.order_id,
+                                         reason=CxlRejReason.OTHER, text=text, ts_ns=self._clock.now_ns())  # fmt: skip
+                self._apply(refused)
+                answered = True
+            else:
+                log.error("order %s changed in memory but the book of record refused the change (quarantine Q%d): "
+                          "reconcile it with its venue", order.order_id, command.quarantine_id)  # fmt: skip
+        if not answered and command.session is not None and command.cl_ord_id is not None:
+            self._refuse_unrecorded(command, text)
+
+    def _refuse_unrecorded(self, command: Unrecorded, text: str) -> None:
+        """A client message whose changes were refused and no order stands for: a BusinessMessageReject (35=j
+        380=0), the reject every message type has."""
+        assert command.session is not None and command.cl_ord_id is not None
+        if command.msg_type in _CLIENT_MESSAGE_TYPES:
+            self._journal.append(None, None, BusinessReject(session=command.session, cl_ord_id=command.cl_ord_id,
+                                                            ref_msg_type=command.msg_type or "", reason=0,
+                                                            text=text))  # fmt: skip
 
     def _handle_query(self, command: QueryOrder) -> None:
         order = self.book.by_client.get((command.session, command.cl_ord_id))

@@ -7,12 +7,12 @@ folds them from the executions at start (``OmsEngine.restore``).
 
 from __future__ import annotations
 
-import logging
 import time
 from decimal import Decimal
 from typing import Any, Final
 
 from domain.clock import LiveClock
+from domain.commands import Unrecorded
 from oms.store.journal import Journal
 from oms.store.schema import executions, orders
 from replay.book import ReplayBook, ReplayOrder
@@ -27,11 +27,8 @@ class StoreError(Exception):
 
 def write_book(engine: Any, book: ReplayBook, *, timeout: float = 60.0) -> tuple[int, int]:
     """Write every order and execution of ``book``; return how many of each. Raises StoreError."""
-    journal = Journal(engine, deliver=_no_reports, clock=LiveClock())
-    failures = _Failures()
-    journal_log = logging.getLogger("fixgw.oms.journal")
-    journal_log.addHandler(failures)  # the journal retries a failed commit for ever: we stop at the first
-    propagate, journal_log.propagate = journal_log.propagate, False  # and say it once, in one line
+    refused: list[Unrecorded] = []  # what the book of record refuses is quarantined there; we stop at the first
+    journal = Journal(engine, deliver=_no_reports, clock=LiveClock(), on_quarantine=refused.append)
     journal.start()
     written = 0
     exec_ids: set[tuple[str, str]] = set()
@@ -54,16 +51,14 @@ def write_book(engine: Any, book: ReplayBook, *, timeout: float = 60.0) -> tuple
                 written += 1
         limit = timeout + len(book.orders) / 1000
         deadline = time.monotonic() + limit
-        while not journal.flush(0.1):
-            if failures.text:
-                raise StoreError(f"the database refused the replayed book: {failures.text}")
+        while not journal.flush(0.1) or refused:
+            if refused:
+                raise StoreError(f"the database refused the replayed book: {refused[0].reason}")
             if time.monotonic() > deadline:
-                raise StoreError(f"the database took more than {limit:.0f} s to take the replayed book")
+                why = f" ({journal.last_error})" if journal.last_error else ""
+                raise StoreError(f"the database took more than {limit:.0f} s to take the replayed book{why}")
     finally:
         journal.stop(timeout=1.0)
-    # Only now: after a failure the writer thread goes on retrying until the process ends, and stays muted.
-    journal_log.removeHandler(failures)
-    journal_log.propagate = propagate
     return len(book.orders), written
 
 
@@ -108,19 +103,6 @@ def _neutral(column: Any) -> object:
 def _peer(session: str) -> str:
     """The counterparty of ``BEGIN:OWN->PEER`` (both sides of ``BEGIN:A<->B``)."""
     return session.partition(":")[2].replace("<->", "->").rpartition("->")[2] or session
-
-
-class _Failures(logging.Handler):
-    """Catch the journal's report of a failed commit."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.text = ""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Keep the first line of the error."""
-        error = record.exc_info[1] if record.exc_info else None
-        self.text = self.text or (str(error).splitlines()[0] if error else record.getMessage())
 
 
 def _no_reports(_report: object) -> None:

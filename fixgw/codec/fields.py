@@ -6,7 +6,7 @@ from typing import Protocol
 import quickfix
 import simplefix
 
-from fixgw.codec.audit import audit_text
+from domain.audit import audit_text
 
 Recorder = Callable[[str, int, str, str | None, str, int], None]
 """Record a received message: (session, MsgSeqNum, MsgType, ClOrdID, FIX text, time received in ns)."""

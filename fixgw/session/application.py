@@ -26,11 +26,11 @@ from typing import Protocol
 import _quickfix  # the binding's own module: fixgw_send_all is ours (patches/README.md, 9)
 import quickfix
 
+from domain.audit import audit_id
 from domain.ids import SessionKey
 from fixgw.codec import outbound
-from fixgw.codec.audit import audit_id
 from fixgw.codec.fields import QfFields, Recorder
-from fixgw.errors import FixReject, UnsupportedMessageType
+from fixgw.errors import ApplicationNotAvailable, FixReject, UnsupportedMessageType
 from fixgw.session.auth import Authenticator
 
 log = logging.getLogger("fixgw.session")
@@ -191,6 +191,10 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
             self.handler.on_message(key, msg_type, fields)
         except UnsupportedMessageType:
             return True
+        except ApplicationNotAvailable as exc:
+            self._reply(session_id, outbound.business_reject(_seq_num(fields), msg_type,
+                                                             _BUSINESS_REJECT_APPLICATION_NOT_AVAILABLE, exc.text,
+                                                             audit_id(fields.get(11))))  # fmt: skip
         except FixReject as exc:
             self._reply(
                 session_id,

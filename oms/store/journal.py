@@ -10,6 +10,12 @@ load the batch grows and the cost per message falls.
 Received messages are recorded with ``record_inbound`` *after* their processing has appended its entries,
 so the row of message N never commits before what N caused: the highest committed MsgSeqNum of a session is
 a safe point to resume that session from after a crash.
+
+No entry can wedge it (issue 12). A batch is made of *units* — an entry, or a group that must commit whole (one
+received message: ``atomic``). A failure that heals (the database down, restarting, locked) is retried with
+backoff while ``health`` says so and ``accepting`` refuses new orders; a unit the database refuses is found by
+halving the batch, set aside in the quarantine table, and the OMS is told (``on_quarantine``): see
+``oms.store.quarantine``.
 """
 
 from __future__ import annotations
@@ -17,27 +23,31 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, Insert, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine
 
 from domain.clock import Clock
+from domain.commands import Unrecorded
 from domain.latency import hops, now_ns
 from domain.reports import ClientReport
-from oms.store.bulk import BulkStatement
-from oms.store.schema import executions, journal_state, messages, orders, positions
+from oms.store import quarantine
+from oms.store.writer import BatchWriter, Checkpointer
 
 log = logging.getLogger("fixgw.oms.journal")
 
 Row = dict[str, Any]
+Unit = list["Entry"]
 _STOP = object()
 _MAX_BATCH = 2000
-_RETRY_SECONDS = 0.5
-_CHECKPOINT_S = 0.1
+_MAX_DEPTH = 50_000
+"""Entries waiting beyond which new orders are refused: the queue never grows without end while SQL is slow."""
+_BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+_PROBE_AFTER = 3
+"""Failures said to heal, in a row, after which a small write checks whether the database takes writes at all."""
+_STILL_FAILING_S = 30.0
 _MARKER_IDLE_S = 0.05
 """How long the writer waits, idle, before recording deliveries in a transaction of their own. Not at once: at
 window 1 that second commit after every batch kept the writer busy when the next order arrived. A crash in
@@ -63,11 +73,16 @@ class Entry(msgspec.Struct):
 class Journal:
     """Persist book changes in batches and release their reports after commit."""
 
-    def __init__(self, engine: Engine, deliver: Callable[[list[ClientReport]], None], clock: Clock) -> None:
-        """``deliver`` sends the reports of a committed batch, in their order (the client sessions' engine)."""
+    def __init__(
+        self, engine: Engine, deliver: Callable[[list[ClientReport]], None], clock: Clock,
+        on_quarantine: Callable[[Unrecorded], None] | None = None,
+    ) -> None:  # fmt: skip
+        """``deliver`` sends the reports of a committed batch, in their order (the client sessions' engine);
+        ``on_quarantine`` is told of every unit the book refused (the OMS answers its sender)."""
         self._engine = engine
         self._deliver = deliver
         self._clock = clock
+        self._on_quarantine = on_quarantine
         self._queue: queue.SimpleQueue[Entry | object] = queue.SimpleQueue()
         self._appended = 0
         self._committed = 0
@@ -75,39 +90,26 @@ class Journal:
         self._progress = threading.Condition()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
-        self._sqlite = engine.dialect.name == "sqlite"
-        self._checkpoints_stop = threading.Event()
-        self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="journal-checkpoint", daemon=True)
-        self._upserts = {
-            "orders": _upsert(engine, orders, ["order_id"]),
-            "positions": _upsert(engine, positions, ["account", "symbol"]),
-        }
-        self.batches = 0
-        """How many transactions have been committed (for benchmarks)."""
-        with engine.connect() as conn:
-            self._last_id = int(conn.execute(select(func.coalesce(func.max(messages.c.id), 0))).scalar_one())
-            marker = conn.execute(select(journal_state.c.value).where(journal_state.c.name == DELIVERED)).scalar()
-        self._delivered_through = int(marker or 0)
-        self.undelivered_from = self._delivered_through
+        self._writer = BatchWriter(engine, clock)
+        self._checkpointer = Checkpointer(engine) if self._writer.sqlite else None
+        self.undelivered_from = self._writer.undelivered_from
         """Outbound rows above this id were committed but maybe never handed to their session (read at start)."""
-        self._marker_written = self._delivered_through
-        self._marker = _upsert(engine, journal_state, ["name"])
-        self._bulk = {
-            "orders": BulkStatement(engine, orders, self._upserts["orders"]),
-            "executions": BulkStatement(engine, executions, executions.insert()),
-            "positions": BulkStatement(engine, positions, self._upserts["positions"]),
-            "messages": BulkStatement(engine, messages, messages.insert()),
-            "marker": BulkStatement(engine, journal_state, self._marker),
-        }
-        self._raw: Any = None
-        """The writer thread's own DBAPI connection (see oms.store.bulk), opened on first use."""
         self._group: list[Entry] | None = None
         self._group_depth = 0
+        self.batches = 0
+        """How many transactions have been committed (for benchmarks)."""
+        self.quarantined = quarantine.count(engine)
+        """Units of the book set aside so far (kept in the quarantine table)."""
+        self.failing_since_ns: int | None = None
+        self.last_error: str | None = None
+        self.last_commit_ns: int | None = None
+
+    # -- the order path's side -------------------------------------------------------------------
 
     def start(self) -> None:
         """Start the writer thread (and, on SQLite, the checkpointer)."""
         self._thread.start()
-        if self._sqlite:
+        if self._checkpointer is not None:
             self._checkpointer.start()
 
     def append(
@@ -136,6 +138,22 @@ class Journal:
         book is rebuilt from this one. Nested blocks join the outermost.
         """
         return _Group(self)
+
+    def accepting(self) -> str | None:
+        """None while new orders may come; else why not (the book cannot commit, or too much is waiting)."""
+        if self.failing_since_ns is not None:
+            return f"book of record unavailable ({self.last_error}); new orders are refused until it recovers"
+        if self._appended - self._committed > _MAX_DEPTH:
+            return f"book of record is {self._appended - self._committed} changes behind; retry shortly"
+        return None
+
+    def health(self) -> dict[str, Any]:
+        """The journal's state for ``/health``: ok or failing (since when, why), queue depth, quarantined units."""
+        return {
+            "state": "ok" if self.failing_since_ns is None else "failing", "failing_since_ns": self.failing_since_ns,
+            "last_error": self.last_error, "last_commit_ns": self.last_commit_ns,
+            "queue_depth": self._appended - self._committed, "quarantined": self.quarantined,
+        }  # fmt: skip
 
     def _open_group(self) -> None:
         with self._lock:
@@ -169,162 +187,148 @@ class Journal:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Commit what is queued, then stop the writer."""
+        self._stopping.set()  # a retry waiting out its backoff gives up: what is queued is lost only in memory
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout)
-        if self._checkpointer.is_alive():
-            self._checkpoints_stop.set()
-            self._checkpointer.join(timeout)
+        if self._checkpointer is not None:
+            self._checkpointer.stop(timeout)
 
-    def _checkpoint_loop(self) -> None:
-        """SQLite: move the WAL into the database file off the writer's thread.
-
-        Why: SQLite checkpoints on the committing connection once the WAL passes 1,000 pages, and a checkpoint
-        syncs the WAL and the database file (synchronous=NORMAL): a few milliseconds added to one commit, so to
-        every report waiting on it (journal write p99 4.5 ms at window 1). The writer's connection turns that
-        off (``wal_autocheckpoint=0``); this thread runs a PASSIVE checkpoint, which never blocks a writer,
-        every ``_CHECKPOINT_S``.
-        """
-        raw: Any = None
-        while not self._checkpoints_stop.wait(_CHECKPOINT_S):
-            try:
-                raw = raw or self._engine.raw_connection()
-                cursor = raw.cursor()
-                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                cursor.close()
-            except Exception:
-                log.exception("WAL checkpoint failed; trying again in %.1f s", _CHECKPOINT_S)
-                with suppress(Exception):
-                    raw.invalidate()
-                raw = None
-        if raw is not None:
-            raw.close()
+    # -- the writer thread -------------------------------------------------------------------------
 
     def _run(self) -> None:
+        writer = self._writer
         while True:
             try:  # idle for a moment with deliveries not yet recorded: record them (one small transaction)
-                first = self._queue.get(timeout=_MARKER_IDLE_S if self._marker_behind() else None)
+                first = self._queue.get(timeout=_MARKER_IDLE_S if writer.marker_behind else None)
             except queue.Empty:
                 self._write_marker()
                 continue
-            batch, stop = self._drain(first)
-            if batch:
-                self._commit_until_done(batch)
+            units, stop = self._drain(first)
+            if units:
+                self._commit_and_deliver(units)
             if stop:
                 self._write_marker()  # a clean stop leaves nothing to send again at the next start
-                if self._raw is not None:
-                    self._raw.close()  # back to the pool, which the gateway disposes of
-                    self._raw = None
+                writer.close()
                 return
 
-    def _drain(self, first: object) -> tuple[list[Entry], bool]:
-        batch: list[Entry] = []
+    def _drain(self, first: object) -> tuple[list[Unit], bool]:
+        units: list[Unit] = []
+        size = 0
         item = first
         while True:
             if item is _STOP:
-                return batch, True
+                return units, True
             group = item.group  # type: ignore[attr-defined]
-            if group is None:
-                batch.append(item)  # type: ignore[arg-type]
-            else:
-                batch.extend(group)
-            if len(batch) >= _MAX_BATCH:
-                return batch, False
+            unit = [item] if group is None else group
+            units.append(unit)  # type: ignore[arg-type]
+            size += len(unit)
+            if size >= _MAX_BATCH:
+                return units, False
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                return batch, False
+                return units, False
 
-    def _commit_until_done(self, batch: list[Entry]) -> None:
+    def _commit_and_deliver(self, units: list[Unit]) -> None:
         # A report may only go out after its change is durable: retry rather than drop or send early.
         started = now_ns()
-        while True:
-            try:
-                self._write(batch)
-                break
-            except Exception:
-                log.exception("journal commit of %d entries failed; retrying", len(batch))
-                self._stopping.wait(_RETRY_SECONDS)
-        self.batches += 1
-        committed = now_ns()
-        hops.record("journal write", committed - started)
+        committed = self._commit(units)
+        done = now_ns()
+        hops.record("journal write", done - started)
         reports: list[ClientReport] = []
-        for entry in batch:
-            if entry.report is not None:
-                hops.record("book commit", committed - entry.appended_ns)
-                reports.append(entry.report)
-            elif entry.action is not None:
-                self._deliver_safely(reports)  # what was appended before the action goes out before it
-                reports = []
-                self._run_safely(entry.action)
+        for unit in committed:
+            for entry in unit:
+                if entry.report is not None:
+                    hops.record("book commit", done - entry.appended_ns)
+                    reports.append(entry.report)
+                elif entry.action is not None:
+                    self._deliver_safely(reports)  # what was appended before the action goes out before it
+                    reports = []
+                    self._run_safely(entry.action)
         self._deliver_safely(reports)
-        self._delivered_through = self._last_id  # recorded with the next batch, or after _MARKER_IDLE_S idle
+        self._writer.deliveries_done()  # recorded with the next batch, or after _MARKER_IDLE_S idle
         with self._progress:
-            self._committed += len(batch)
+            self._committed += sum(len(unit) for unit in units)
             self._progress.notify_all()
 
-    def _write(self, batch: list[Entry]) -> None:
-        latest_orders: dict[str, Row] = {}
-        latest_positions: dict[tuple[str, str], Row] = {}
-        fills: list[Row] = []
-        audit: list[Row] = []
-        for entry in batch:
-            if entry.order is not None:
-                latest_orders[entry.order["order_id"]] = entry.order  # the last snapshot of an order wins
-            if entry.position is not None:
-                latest_positions[entry.position["account"], entry.position["symbol"]] = entry.position
-            if entry.execution is not None:
-                fills.append(entry.execution)
-            if entry.audit is not None:
-                audit.append(entry.audit)
-            if entry.report is not None:
-                audit.append(self._report_row(entry.report))
-        for row in audit:
-            self._last_id += 1
-            row["id"] = self._last_id
-        marker = self._delivered_through
-        with self._transaction() as cursor:
-            if marker != self._marker_written:
-                self._bulk["marker"].run(cursor, [{"name": DELIVERED, "value": marker}])
-            self._bulk["orders"].run(cursor, list(latest_orders.values()))
-            self._bulk["executions"].run(cursor, fills)
-            self._bulk["positions"].run(cursor, list(latest_positions.values()))
-            self._bulk["messages"].run(cursor, audit)
-        self._marker_written = marker
+    def _commit(self, units: list[Unit]) -> list[Unit]:
+        """Commit ``units`` in their order; return those committed (all but any the database refuses)."""
+        failures = 0
+        while True:
+            try:
+                self._writer.write([entry for unit in units for entry in unit])
+            except Exception as exc:  # noqa: BLE001 - whatever the driver raises is classified right here
+                heals = quarantine.heals(exc, self._writer.dbapi, self._writer.sqlite)
+                if heals and (failures < _PROBE_AFTER or not self._probe()):
+                    self._failing(exc, failures)
+                    if self._stopping.wait(_BACKOFF_S[min(failures, len(_BACKOFF_S) - 1)]):
+                        return []  # stopping: what is queued was never acknowledged to anyone
+                    failures += 1
+                    continue
+                return self._isolate(units, exc)
+            self.batches += 1
+            self.last_commit_ns = self._clock.now_ns()
+            self._recovered()
+            return units
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        """A transaction on the writer's own connection; on any error it is rolled back and the connection
-        replaced (the batch is then retried whole by ``_commit_until_done``)."""
-        if self._raw is None:
-            self._raw = self._engine.raw_connection()
-            if self._sqlite:  # checkpoints are _checkpoint_loop's
-                self._raw.cursor().execute("PRAGMA wal_autocheckpoint=0")
-        raw = self._raw
+    def _isolate(self, units: list[Unit], exc: Exception) -> list[Unit]:
+        """The database refuses this batch: commit each half on its own, down to the unit it refuses."""
+        if len(units) == 1:
+            self._quarantine(units[0], exc)
+            return []
+        middle = len(units) // 2
+        return self._commit(units[:middle]) + self._commit(units[middle:])
+
+    def _quarantine(self, unit: Unit, exc: Exception) -> None:
+        row = quarantine.quarantine_row(unit, exc, self._clock.now_ns())
+        for attempt in range(len(_BACKOFF_S) * 10):
+            try:
+                quarantine_id = quarantine.save(self._engine, row)
+                break
+            except Exception:
+                log.exception("could not write quarantine row (attempt %d); retrying", attempt + 1)
+                if self._stopping.wait(_BACKOFF_S[min(attempt, len(_BACKOFF_S) - 1)]):
+                    return
+        else:  # it is kept in the log at least: the journal must go on
+            log.error("quarantine row lost, the unit was: %s", row)
+            quarantine_id = 0
+        self.quarantined += 1
+        log.error("quarantined Q%d: the book of record refused the changes of %s %s seq %s (orders %s): %s",
+                  quarantine_id, row["session"], row["msg_type"], row["seq"], row["order_ids"],
+                  row["error"])  # fmt: skip
+        if self._on_quarantine is not None:
+            self._run_safely(lambda: self._on_quarantine(quarantine.unrecorded(row, quarantine_id)))  # type: ignore[misc]
+
+    def _probe(self) -> bool:
+        """Whether the database takes a small write now (then a failure said to heal is the batch's own)."""
         try:
-            cursor = raw.cursor()
-            yield cursor
-            cursor.close()
-            raw.commit()
-        except BaseException:
-            self._raw = None
-            with suppress(Exception):
-                raw.rollback()
-            with suppress(Exception):
-                raw.invalidate()
-            raise
+            self._writer.write_marker()
+        except Exception:  # noqa: BLE001 - any failure means no
+            return False
+        return True
 
-    def _marker_behind(self) -> bool:
-        return self._delivered_through != self._marker_written
+    def _failing(self, exc: Exception, failures: int) -> None:
+        now = self._clock.now_ns()
+        if self.failing_since_ns is None:
+            self.failing_since_ns = now
+            log.exception("journal commit failed; the book of record is unavailable, retrying with backoff")
+        elif failures % max(1, int(_STILL_FAILING_S / _BACKOFF_S[-1])) == 0:
+            log.warning("journal still failing after %.0f s: %s", (now - self.failing_since_ns) / 1e9,
+                        quarantine.one_line(exc))  # fmt: skip
+        self.last_error = quarantine.one_line(exc)
+
+    def _recovered(self) -> None:
+        if self.failing_since_ns is not None:
+            log.warning("journal recovered after %.1f s", (self._clock.now_ns() - self.failing_since_ns) / 1e9)
+            self.failing_since_ns = None
+            self.last_error = None
 
     def _write_marker(self) -> None:
-        marker = self._delivered_through
-        if marker == self._marker_written:
+        if not self._writer.marker_behind:
             return
         try:
-            with self._transaction() as cursor:
-                self._bulk["marker"].run(cursor, [{"name": DELIVERED, "value": marker}])
-            self._marker_written = marker
+            self._writer.write_marker()
         except Exception:
             log.exception("could not record delivered reports; a restart may resend some with PossResend=Y")
 
@@ -333,12 +337,6 @@ class Journal:
             action()
         except Exception:
             log.exception("post-commit action failed")
-
-    def _report_row(self, report: ClientReport) -> Row:
-        return {"ts_ns": self._clock.now_ns(), "direction": "out", "session": report.session,
-                "msg_type": _MSG_TYPES[type(report).__name__], "seq": None,
-                "order_id": getattr(report, "order_id", None), "cl_ord_id": report.cl_ord_id,
-                "body": msgspec.json.encode(report).decode()}  # fmt: skip
 
     def _deliver_safely(self, reports: list[ClientReport]) -> None:
         if not reports:
@@ -363,14 +361,3 @@ class _Group:
 
     def __exit__(self, *_: object) -> None:
         self._journal._close_group()  # also after an error: what was applied in memory must be committed
-
-
-DELIVERED = "delivered_through"
-_MSG_TYPES = {"ExecutionReport": "8", "CancelReject": "9", "MassCancelReport": "r", "BusinessReject": "j"}
-
-
-def _upsert(engine: Engine, table: Any, keys: list[str]) -> Insert:
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-    return statement.on_conflict_do_update(index_elements=keys, set_=updates)  # type: ignore[no-any-return]

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -18,18 +19,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from domain.bounds import ID_LENGTH, MONEY_PRECISION, MONEY_SCALE, NAME_LENGTH
+
 
 class Money(TypeDecorator[Decimal]):
     """An exact Decimal: NUMERIC on PostgreSQL, text on SQLite (whose NUMERIC is a float)."""
 
-    impl = Numeric(38, 12)
+    impl = Numeric(MONEY_PRECISION, MONEY_SCALE)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         """Pick the column type per dialect."""
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(48))
-        return dialect.type_descriptor(Numeric(38, 12, asdecimal=True))
+        return dialect.type_descriptor(Numeric(MONEY_PRECISION, MONEY_SCALE, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         """Store text on SQLite, the Decimal elsewhere."""
@@ -52,10 +55,10 @@ orders = Table(
     Column("order_id", String(64), primary_key=True),
     Column("seq", BigInteger, nullable=False, unique=True),
     Column("session", String(128), nullable=False),
-    Column("cl_ord_id", String(128), nullable=False),
-    Column("orig_cl_ord_id", String(128), nullable=True),
-    Column("account", String(64), nullable=False),
-    Column("symbol", String(64), nullable=False),
+    Column("cl_ord_id", String(ID_LENGTH), nullable=False),
+    Column("orig_cl_ord_id", String(ID_LENGTH), nullable=True),
+    Column("account", String(NAME_LENGTH), nullable=False),
+    Column("symbol", String(NAME_LENGTH), nullable=False),
     Column("side", String(1), nullable=False),
     Column("ord_type", String(1), nullable=False),
     Column("time_in_force", String(1), nullable=False),
@@ -66,8 +69,8 @@ orders = Table(
     Column("avg_px", Money, nullable=False),
     Column("status", String(1), nullable=False),
     Column("venue", String(64), nullable=True),
-    Column("venue_cl_ord_id", String(128), nullable=True),
-    Column("venue_order_id", String(128), nullable=True),
+    Column("venue_cl_ord_id", String(ID_LENGTH), nullable=True),
+    Column("venue_order_id", String(ID_LENGTH), nullable=True),
     Column("ord_rej_reason", String(4), nullable=True),
     Column("text", Text, nullable=True),
     Column("requests_sent", Integer, nullable=False),
@@ -81,12 +84,12 @@ Index("ix_orders_session_cl_ord_id", orders.c.session, orders.c.cl_ord_id)
 executions = Table(
     "executions",
     metadata,
-    Column("exec_id", String(128), primary_key=True),
+    Column("exec_id", String(ID_LENGTH), primary_key=True),
     Column("order_id", String(64), nullable=False, index=True),
     Column("venue", String(64), nullable=False),
-    Column("venue_exec_id", String(128), nullable=False),
-    Column("account", String(64), nullable=False),
-    Column("symbol", String(64), nullable=False),
+    Column("venue_exec_id", String(ID_LENGTH), nullable=False),
+    Column("account", String(NAME_LENGTH), nullable=False),
+    Column("symbol", String(NAME_LENGTH), nullable=False),
     Column("side", String(1), nullable=False),
     Column("last_qty", Money, nullable=False),
     Column("last_px", Money, nullable=False),
@@ -99,8 +102,8 @@ executions = Table(
 positions = Table(
     "positions",
     metadata,
-    Column("account", String(64), primary_key=True),
-    Column("symbol", String(64), primary_key=True),
+    Column("account", String(NAME_LENGTH), primary_key=True),
+    Column("symbol", String(NAME_LENGTH), primary_key=True),
     Column("qty", Money, nullable=False),
     Column("avg_cost", Money, nullable=False),
     Column("realized_pnl", Money, nullable=False),
@@ -122,7 +125,7 @@ messages = Table(
     # MsgSeqNum (34) of a received message: its row commits with (or after) everything the message caused.
     Column("seq", BigInteger, nullable=True),
     Column("order_id", String(64), nullable=True),
-    Column("cl_ord_id", String(128), nullable=True),
+    Column("cl_ord_id", String(ID_LENGTH), nullable=True),
     # The FIX text of a received message (SOH shown as |), or the JSON of a report or request we sent.
     Column("body", Text, nullable=False),
 )
@@ -165,3 +168,19 @@ risk_audit = Table(
     Column("reason", Text, nullable=False),
 )
 """Every change of a control or a limit: who, when, why."""
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("ts_ns", BigInteger, nullable=False),
+    Column("session", String(128), nullable=True, comment="where the message that caused it came from"),
+    Column("seq", BigInteger, nullable=True, comment="its MsgSeqNum (34)"),
+    Column("msg_type", String(4), nullable=True),
+    Column("cl_ord_id", String(ID_LENGTH), nullable=True, comment="its ClOrdID (11), as the audit trail shows it"),
+    Column("order_ids", Text, nullable=False, comment="JSON list of the orders its changes were about"),
+    Column("error", Text, nullable=False, comment="what the database or the encoder said"),
+    Column("raw", LargeBinary, nullable=True, comment="the received message, byte for byte"),
+    Column("detail", Text, nullable=False, comment="the changes that could not be recorded, escaped"),
+)
+"""Changes the book of record refused (issue 12): set aside so the journal goes on with everything else."""

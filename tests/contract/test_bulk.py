@@ -45,7 +45,7 @@ def test_bulk_insert_when_rows_given_then_each_written_once(engine: Engine, coun
 
 
 def test_bulk_upsert_when_keys_repeat_in_later_batches_then_last_values_kept(engine: Engine) -> None:  # noqa: F811
-    from oms.store.journal import _upsert
+    from oms.store.writer import _upsert
 
     statement = BulkStatement(engine, positions, _upsert(engine, positions, ["account", "symbol"]))
     _run(engine, statement, [_position(f"A{n}", n) for n in range(300)])

@@ -1,4 +1,5 @@
-"""A received message as the audit trail keeps it: readable FIX text that gives back every byte.
+"""A received message as the audit trail keeps it: readable FIX text that gives back every byte (pure: the FIX
+edge writes it, the book of record and the CLI read it).
 
 The audit trail shows a message as FIX text with SOH written ``|``. A message is bytes of unknown encoding, and
 the book's text columns take neither NUL (PostgreSQL) nor bytes that are not UTF-8 (issue 12), so the text is
