@@ -84,7 +84,8 @@ def checked_decimal(raw: str, tag: int) -> Decimal:
     if len(whole.lstrip("0")) > MONEY_INTEGER_DIGITS or len(fraction.rstrip("0")) > MONEY_SCALE:
         raise IncorrectTagValue(tag, f"Tag {tag} value {shown(raw)} is out of range: at most "
                                 f"{MONEY_INTEGER_DIGITS} digits before the point and {MONEY_SCALE} after")  # fmt: skip
-    return Decimal(raw)
+    value = Decimal(raw)
+    return value if value else abs(value)  # -0 is 0: the book never keeps a sign a zero does not have
 
 
 def safe_text(raw: str | None) -> str | None:

@@ -12,6 +12,8 @@ import simplefix
 from fixgw.codec.outbound import format_utc_timestamp
 
 Fields = list[tuple[int, str]]
+"""(tag, value): a value's text goes out as UTF-8, and a lone surrogate (``"\udcff"``) as the byte it stands for,
+so a test can send any bytes at all."""
 
 
 def encode(
@@ -20,7 +22,8 @@ def encode(
 ) -> bytes:  # fmt: skip
     """Frame a message with a correct BodyLength (9) and CheckSum (10)."""
     head_fields = [(35, msg_type), (49, sender), (56, target), (34, str(seq)), (52, now()), *(header or [])]
-    return frame(begin_string, b"".join(f"{t}={v}\x01".encode() for t, v in [*head_fields, *body]))
+    return frame(begin_string, b"".join(f"{t}={v}\x01".encode("utf-8", "surrogateescape")
+                                        for t, v in [*head_fields, *body]))  # fmt: skip
 
 
 def frame(begin_string: str, payload: bytes) -> bytes:
