@@ -52,9 +52,16 @@ def _templates(order: str) -> list[tuple[str, Fields]]:
 
 _NASTY_VALUES = st.sampled_from(
     ["", "NaN", "-1", "-0", "0", "1e400", "Infinity", "99999999999999999999999999", "0x10", "1.2.3", " 1", "Y", "N",
-     "\x00", "=", "20261301-25:61:61", "A" * 10_000, "\u00e9\u00e8", "-2147483649", "4294967296"]
+     "\x00", "=", "20261301-25:61:61", "A" * 10_000, "\u00e9\u00e8", "-2147483649", "4294967296",
+     # issue 12: bytes that are not UTF-8 (sent as such: rawfix.encode), control bytes, numbers SQL cannot hold
+     "BAD-\udcff\udcfe", "\udcc3(", "a\x00b", "\x07", "\x7f", "1" * 40, "0." + "0" * 29 + "1", "1e-30", "+1",
+     "-9223372036854775809", "0.0000000000001"]
 )  # fmt: skip
-_VALUES = st.one_of(_NASTY_VALUES, st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40))
+_RAW_BYTES = st.binary(max_size=12).map(lambda b: b.decode("utf-8", "surrogateescape"))
+"""Any bytes at all: what a value that is not text looks like once the binding decodes it."""
+_VALUES = st.one_of(
+    _NASTY_VALUES, _RAW_BYTES, st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40)
+)
 _TAGS = st.one_of(
     st.sampled_from([1, 11, 34, 35, 38, 40, 41, 43, 44, 52, 54, 55, 59, 60, 97, 122, 123, 36, 7, 16, 112, 453, 5000]),
     st.integers(min_value=0, max_value=20_000),
