@@ -7,8 +7,8 @@ must answer. Meanwhile CLIENT1's order rests on the venue. Afterwards: no except
 callbacks, CLIENT1 never noticed, its order is untouched and its next order is acknowledged, every order in
 memory matches its SQL row, nothing was quarantined, and FUZZER still trades. It runs on SQLite and on
 PostgreSQL: values PostgreSQL refuses (NUL, numbers over NUMERIC(38,12), bytes that are not UTF-8) once wedged
-the book of record there only (issue 12). ``FIXGW_FUZZ_EXAMPLES`` sets the number of batches (``bench/fuzz_session.py`` runs it long);
-``FIXGW_FUZZ_STATS`` names a JSON file for the run's counts.
+the book of record there only (issue 12). ``FIXGW_FUZZ_EXAMPLES`` sets the number of batches
+(``bench/fuzz_session.py`` runs it long); ``FIXGW_FUZZ_STATS`` names a JSON file for the run's counts.
 """
 
 from __future__ import annotations
