@@ -55,3 +55,32 @@ def test_run_when_session_file_missing_then_one_line_error(tmp_path: Path) -> No
 
     assert result.returncode == 2
     assert "cannot read session file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_quarantine_when_units_set_aside_then_listed_and_one_shown_with_its_message(tmp_path: Path) -> None:
+    from domain.audit import audit_text
+    from domain.clock import TestClock
+    from oms.store.database import open_database
+    from oms.store.journal import Journal
+    from tests.contract.test_book_store import order_row
+
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    engine = open_database(url)
+    journal = Journal(engine, deliver=lambda _: None, clock=TestClock())
+    with journal.atomic():  # a message whose order row the database refuses (text that is not UTF-8)
+        journal.append(order_row("O7") | {"symbol": "\udcff"})
+        journal.record_inbound("FIX.4.4:FIXGW->CLIENT1", 12, "D", "C7", audit_text("35=D\x0111=C7\x0155=\udcff\x01"), 1)
+    journal.start()
+    assert journal.flush()
+    journal.stop()
+    engine.dispose()
+
+    listed = fixgw("quarantine", "--db", url)
+    shown = fixgw("quarantine", "--db", url, "--show", "1")
+    missing = fixgw("quarantine", "--db", url, "--show", "9")
+
+    assert listed.returncode == 0, listed.stderr
+    assert "Q1" in listed.stdout and "FIX.4.4:FIXGW->CLIENT1" in listed.stdout and '["O7"]' in listed.stdout
+    assert shown.returncode == 0, shown.stderr
+    assert "35=D|11=C7|55=\\xff|" in shown.stdout and "UnicodeEncodeError" in shown.stdout
+    assert (missing.returncode, missing.stderr.strip()) == (2, "fixgw: error: no quarantined unit Q9")
