@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from app.config import SimulatorConfig
 from app.fixclient import Fields, ScriptedClient, client_sessions
@@ -55,13 +55,14 @@ from fixgw.codec.outbound import format_utc_timestamp
 from oms.positions import PositionBook
 from oms.store import repository
 from oms.store.database import connect
+from oms.store.schema import messages
 from tests.conftest import ROOT
 from tests.integration.conftest import make_config, make_sessions
 
 pytestmark = pytest.mark.integration
 
 SEEDS = (20261122, 7, 1313)
-CYCLES = 6
+CYCLES = 8
 """Traffic-and-kill cycles per seed; each restart may add a kill of its own (start-up, logon)."""
 TRAFFIC_KILLS = ("steady", "burst", "pending")
 RESTART_KILLS = ("start-up", "logon", "none")
@@ -149,8 +150,15 @@ class Flow:
     """Every ClOrdID sent in a 35=D, F or G -> the first ClOrdID of its order."""
     unanswered: set[str] = field(default_factory=set)
     """Cancels and replaces with no answer yet."""
-    told: set[tuple[str, Decimal, str]] = field(default_factory=set)
-    """(OrderID, CumQty, OrdStatus) of every ExecutionReport received."""
+    told_cum: set[tuple[str, Decimal]] = field(default_factory=set)
+    """(OrderID, CumQty) of every ExecutionReport received."""
+    told_status: set[tuple[str, str]] = field(default_factory=set)
+    """(OrderID, OrdStatus) of every ExecutionReport and OrderCancelReject received (a fill during a pending
+    cancel says 39=6, and the cancel's reject then tells the order is filled: 35=9 39=2)."""
+    status_requests: Counter[str] = field(default_factory=Counter)
+    """Status requests (35=H) sent per order."""
+    status_reports: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """ExecIDs of the status reports (150=I) received per order: each request has at least one."""
     kills: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     _count: int = 0
@@ -197,9 +205,13 @@ class Flow:
         if root is None:
             return
         order = self.orders[root]
-        if m.get(35) == "8" and m.get(37, "NONE") != "NONE":  # 37=NONE: e.g. a status request's "unknown order"
+        if m.get(35) == "8" and m.get(150) == "I":
+            self.status_reports[root].add(m[17])
+        if m.get(37, "NONE") != "NONE":  # 37=NONE: e.g. a status request's "unknown order"
+            self.told_status.add((m[37], m[39]))
+        if m.get(35) == "8" and m.get(37, "NONE") != "NONE":
             order.order_id = m[37]
-            self.told.add((m[37], Decimal(m[14]), m[39]))
+            self.told_cum.add((m[37], Decimal(m[14])))
             order.cum_qty = max(order.cum_qty, Decimal(m[14]))
             order.closed = order.closed or m[39] in TERMINAL
         answer = m.get(35) == "9" or m.get(150) in ("4", "5")
@@ -267,6 +279,7 @@ class Flow:
     def status(self, root: str) -> Sent:
         order = self.orders[root]
         since = len(self.received)
+        self.status_requests[root] += 1
         self.client.send_fields("H", [(11, order.current), (55, order.symbol), (54, order.side.value)])
         return Sent("H", order.current, root, since)
 
@@ -321,6 +334,8 @@ class Run:
         self.gateway = GatewayProcess(tmp_path)
         self.rng = random.Random(seed)
         self.flow = Flow(client, self.rng, seed)
+        self.boot_s = 1.0
+        """How long the last start took, from spawning the process to the client's logon."""
 
     @property
     def venue_session(self) -> SessionKey:
@@ -335,8 +350,10 @@ class Run:
         """Start the gateway again once both counterparties saw it go, and wait for the client's logon."""
         assert self.client.app.wait_for_logout(self.client.session, TIMEOUT), "client did not see the gateway go"
         assert self.venue.simulator.app.wait_for_logout(self.venue_session, TIMEOUT), "venue did not see it go"
+        started = time.monotonic()
         self.gateway.start()
         assert self.client.app.wait_for_logon([self.client.session], TIMEOUT), self.flow.context() + ": no logon"
+        self.boot_s = time.monotonic() - started
 
     # -- traffic, each ending with a kill -------------------------------------------------------------
 
@@ -363,16 +380,9 @@ class Run:
             return
         since = len(flow.received)
         burst = flow.send_many(count)
-        wanted = rng.randint(1, count)
         ids = {s.cl_ord_id for s in burst}
-        answers = [0]
-
-        def enough(m: Fields) -> bool:
-            answers[0] += m.get(35) in ("8", "9") and m.get(11) in ids
-            return answers[0] >= wanted
-
-        flow.wait(enough, since, f"{wanted} reports of a burst of {count}")
-        self.kill(f"burst of {count}, after {wanted} of its reports")
+        self.kill_after(burst, lambda m: m.get(35) in ("8", "9") and m.get(11) in ids, rng.randint(1, count), since,
+                        lambda n: f"burst of {count}, after {n} of its reports")  # fmt: skip
 
     def pending(self) -> None:
         """Cancels and replaces for every open order in one burst; kill on the first acks (150=6 or 150=E)."""
@@ -389,15 +399,27 @@ class Run:
             if rng.random() < 0.2:
                 flow.new_order()
         ids = {s.cl_ord_id for s in requests}
-        wanted = rng.randint(1, min(3, len(ids)))
-        acks = [0]
+        self.kill_after(requests, lambda m: m.get(35) == "8" and m.get(150) in ("6", "E") and m.get(11) in ids,
+                        rng.randint(1, min(3, len(ids))), since,
+                        lambda n: f"pending, on pending ack {n} of {len(ids)} cancels and replaces")  # fmt: skip
+
+    def kill_after(
+        self, burst: list[Sent], counted: Callable[[Fields], bool], wanted: int, since: int,
+        how: Callable[[int], str],
+    ) -> None:  # fmt: skip
+        """Kill once ``wanted`` messages that ``counted`` picks have come (or every message of ``burst`` has its
+        first answer: some answers may be of another kind, a 35=9 instead of a 150=6)."""
+        flow = self.flow
+        waiting = list(burst)
+        seen = [0]
 
         def enough(m: Fields) -> bool:
-            acks[0] += m.get(35) == "8" and m.get(150) in ("6", "E") and m.get(11) in ids
-            return acks[0] >= wanted
+            seen[0] += counted(m)
+            waiting[:] = [s for s in waiting if not flow.answered(s)(m)]
+            return seen[0] >= wanted or not waiting
 
-        flow.wait(enough, since, f"{wanted} pending acks of {len(ids)} requests")
-        self.kill(f"pending, on the pending ack {wanted} of {len(ids)} cancels and replaces")
+        flow.wait(enough, since, f"{wanted} answers of a burst of {len(burst)}")
+        self.kill(how(seen[0]))
 
     # -- restarts, some with a kill of their own -----------------------------------------------------
 
@@ -407,10 +429,10 @@ class Run:
         assert self.venue.simulator.app.wait_for_logout(self.venue_session, TIMEOUT), "venue did not see it go"
         self.gateway.start()
         # A random delay only chooses the moment of the kill; nothing is asserted on it.
-        if self.rng.random() < 0.5:
-            delay = self.rng.uniform(0.3, 1.5)
+        if self.rng.random() < 0.5:  # anywhere in a start as long as the last one took to the client's logon
+            delay = self.rng.uniform(0.1, 1.0) * self.boot_s
             time.sleep(delay)
-            self.kill(f"start-up, {delay:.2f}s after spawning")
+            self.kill(f"start-up, {delay:.2f}s after spawning (the last start took {self.boot_s:.2f}s)")
         else:
             assert self.venue.simulator.app.wait_for_logon([self.venue_session], TIMEOUT), "no logon at the venue"
             delay = self.rng.uniform(0, 0.3)
@@ -432,8 +454,10 @@ class Run:
         rng.shuffle(traffic)
         rng.shuffle(restarts)
         self.venue.start()
+        started = time.monotonic()
         self.gateway.start()
         self.client.start(timeout=TIMEOUT)
+        self.boot_s = time.monotonic() - started
         flow.send_many(8)
         for style, restart in zip(traffic, restarts, strict=True):
             getattr(self, style)()
@@ -452,13 +476,15 @@ def wait_until_settled(run: Run) -> dict[str, Decimal]:
     """Wait for a fixed point: every message answered, no order in flight in the book, every order's CumQty in
     the book the venue's, and the client told it (with the order's status). Returns OrderID -> CumQty."""
     flow, venue = run.flow, run.venue.simulator
-    deadline = time.monotonic() + 2 * TIMEOUT
+    deadline = time.monotonic() + TIMEOUT
     engine = connect(run.url, read_only=True)
     try:
         while True:
             flow.drain()
             problems = [f"no ack for {r}" for r, o in flow.orders.items() if o.order_id is None]
             problems += [f"no answer to {c}" for c in sorted(flow.unanswered)]
+            problems += [f"{n} status requests (35=H) about {r}, {len(flow.status_reports[r])} answers (150=I)"
+                         for r, n in flow.status_requests.items() if len(flow.status_reports[r]) < n]  # fmt: skip
             cum_at_venue: dict[str, Decimal] = {}
             if not problems:
                 for row in repository.load_orders(engine):
@@ -468,15 +494,30 @@ def wait_until_settled(run: Run) -> dict[str, Decimal]:
                         problems.append(f"{row['order_id']} still in flight (39={row['status']})")
                     elif row["cum_qty"] != cum:
                         problems.append(f"{row['order_id']} CumQty {row['cum_qty']} in the book, {cum} at the venue")
-                    elif (row["order_id"], cum, row["status"]) not in flow.told:
-                        problems.append(f"{row['order_id']}: client not told 14={cum} 39={row['status']}")
+                    elif (row["order_id"], cum) not in flow.told_cum or (
+                        row["order_id"], row["status"]) not in flow.told_status:  # fmt: skip
+                        problems.append(f"{row['order_id']}: client not told 14={cum} and 39={row['status']}")
             if not problems:
                 return cum_at_venue
             if time.monotonic() > deadline:
-                raise AssertionError(f"{flow.context()}\nnot settled: {problems[:10]}")
+                assert_no_exec_id_reused(flow)  # that failure first, when it is there too
+                receipts = "".join(f"\n  {c}: {receipt(engine, c)}" for c in sorted(flow.unanswered))
+                raise AssertionError(f"{flow.context()}\nnot settled: {problems[:10]}{receipts}")
             flow.pump(0.5)
     finally:
         engine.dispose()
+
+
+def receipt(engine: Engine, cl_ord_id: str) -> str:
+    """What the book of record says of a request the client has no answer to."""
+    with engine.connect() as conn:
+        received = conn.execute(select(messages.c.seq).where(
+            messages.c.direction == "in", messages.c.cl_ord_id == cl_ord_id)).scalars().all()  # fmt: skip
+        answers = conn.execute(select(messages.c.msg_type).where(
+            messages.c.direction == "out", messages.c.cl_ord_id == cl_ord_id)).scalars().all()  # fmt: skip
+    if not received:
+        return "not among the messages the gateway committed as received"
+    return f"committed as received (MsgSeqNum {received}); answers committed: {answers or 'none'}"
 
 
 @pytest.mark.timeout(240)
