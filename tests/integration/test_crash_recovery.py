@@ -14,7 +14,9 @@ the gateway is killed with SIGKILL at seeded moments of five kinds:
 - logon: within a quarter of a second of the client's logon, while resends (43=Y, 97=Y) are in flight.
 
 Between a kill and the next start the client goes on sending (quickfix stores it and resends it after the next
-logon). At the end, with everything answered:
+logon). Every message must be answered: the run waits (boundedly) for an answer to each cancel, replace and status
+request, for no order to be in flight in the book, and for the book, the venue and the client to agree on each
+order's CumQty. Then:
 
 - every order the client sent is in the book exactly once, counted from the rows themselves (a row under a
   replace's or cancel's ClOrdID counts for its order);
@@ -23,8 +25,9 @@ logon). At the end, with everything answered:
   book's CumQty, which is the venue's;
 - positions are the fold of the executions.
 
-A failure names the seed: ``pytest -k <seed>`` runs that flow again (the kill moments race the gateway, so a rerun
-follows the same script, not always the same interleaving).
+A failure names the seed and the kills; ``pytest "tests/integration/test_crash_recovery.py::<test>[<seed>]"`` runs
+that flow again (the kill moments race the gateway, so a rerun follows the same script, not always the same
+interleaving).
 """
 
 from __future__ import annotations
@@ -520,7 +523,7 @@ def receipt(engine: Engine, cl_ord_id: str) -> str:
     return f"committed as received (MsgSeqNum {received}); answers committed: {answers or 'none'}"
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(180)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_crash_recovery_when_gateway_killed_at_seeded_moments_then_exec_ids_unique_and_book_matches(
     tmp_path: Path, seed: int
