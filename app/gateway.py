@@ -216,6 +216,10 @@ class Gateway:
         """Start the journal, connect to the venues, then accept clients."""
         self._redeliver()
         self.journal.start()
+        for owed in repository.owed_answers(self.db):  # requests whose answer a stop left owed
+            log.warning("answering %s %s again: its answer was owed when the gateway stopped", owed.command.session,
+                        owed.command.cl_ord_id)  # fmt: skip
+            self.bus.post("oms.execute", owed)
         for venue_id in self._internal_venues:  # what a FIX venue's logon does: settle what was in flight
             self.bus.post("oms.execute", ReconcileVenue(venue=venue_id))
         self.admin.start()

@@ -166,3 +166,11 @@ class Unrecorded(msgspec.Struct, frozen=True, kw_only=True):
     """The orders the refused changes were about."""
     reason: str
     """What the database (or the encoder) said, one line."""
+
+
+class AnswerAgain(msgspec.Struct, frozen=True, kw_only=True):
+    """Answer a request whose answer was still owed when the gateway stopped (a ``pending_lookups`` row)."""
+
+    key: str
+    """The owed answer's key: deleted in the transaction that records it again (or its answer)."""
+    command: QueryOrder | CancelOrder | ReplaceOrder

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ import msgspec
 from domain.bus import MessageBus
 from domain.clock import Clock
 from domain.commands import (
+    AnswerAgain,
     CancelAtVenue,
     CancelOrder,
     CancelWorking,
@@ -91,9 +93,12 @@ class Journal(Protocol):
     def append(
         self, order: dict[str, Any] | None = None, execution: dict[str, Any] | None = None,
         report: ClientReport | None = None, position: dict[str, Any] | None = None,
-        audit: dict[str, Any] | None = None,
+        audit: dict[str, Any] | None = None, *, owe: dict[str, Any] | None = None, owed: str | None = None,
     ) -> None:  # fmt: skip
         """Queue one change and the report that depends on it."""
+
+    def atomic(self) -> AbstractContextManager[object]:
+        """Make what is appended inside the block commit in one transaction."""
 
 
 class OmsEngine:
@@ -110,6 +115,7 @@ class OmsEngine:
         self.book = book
         self.positions = positions or PositionBook()
         self._exec_ids = exec_ids or ExecIds(1)
+        self._asked = 0
         self._seq = 0
         self._requests_sent: dict[OrderId, int] = {}
         self._commands: dict[type, Callable[[Any], None]] = {
@@ -117,6 +123,7 @@ class OmsEngine:
             QueryOrder: self._handle_query, MassCancel: self._handle_mass_cancel,
             ReconcileVenue: self._handle_reconcile, CancelWorking: self._handle_cancel_working,
             SubmitRiskOrder: self._handle_risk_order, Unrecorded: self._handle_unrecorded,
+            AnswerAgain: self._handle_answer_again,
         }  # fmt: skip
         self.admit: Callable[[SessionKey, str | None, str | None], str | None] | None = None
         """The message throttles (risk's ``admit``, wired in ``app``): None, or why a client message is refused."""
@@ -298,7 +305,7 @@ class OmsEngine:
             def again(found: Order | None) -> None:
                 self._target(command, response_to, True, found)
 
-            if self._ask_retired(command.session, command.orig_cl_ord_id, None, again):
+            if self._ask_retired(command, command.orig_cl_ord_id, None, again):
                 return None
         problem: tuple[CxlRejReason, str] | None = None
         if self.book.used(command.session, command.cl_ord_id):
@@ -453,21 +460,44 @@ class OmsEngine:
             found = self.book.by_id.get(command.order_id)
             order = found if found is not None and found.session == command.session else None
         answer: Found = lambda found: self._retired_status(command, found)  # noqa: E731
-        if order is None and self._ask_retired(command.session, command.cl_ord_id, command.order_id, answer):
+        if order is None and self._ask_retired(command, command.cl_ord_id, command.order_id, answer):
             return
         if order is None:
             self._journal.append(None, None, self._unknown_order_status(command))
             return
         self._journal.append(None, None, self._report(order, None, exec_type=ExecType.ORDER_STATUS))
 
-    def _ask_retired(self, session: SessionKey, cl_ord_id: ClOrdId, order_id: OrderId | None, then: Found) -> bool:
-        """Look up the retired order named by ``cl_ord_id`` (or ``order_id``) and call ``then``; False if none is."""
+    def _ask_retired(
+        self, command: QueryOrder | CancelOrder | ReplaceOrder, cl_ord_id: ClOrdId, order_id: OrderId | None,
+        then: Found,
+    ) -> bool:  # fmt: skip
+        """Look up the retired order named by ``cl_ord_id`` (or ``order_id``) and call ``then``; False if none is.
+
+        The answer comes after the commit of the request's receipt, so it is owed durably in between: the owed
+        row commits with the receipt and is deleted with the answer; a restart answers again (``AnswerAgain``).
+        """
+        session = command.session
         retired = self.book.retired.get(session)
         named = retired is not None and cl_ord_id in retired
         if self.find_retired is None or not (named or (order_id is not None and self._issued(order_id))):
             return False
-        self.find_retired(session, cl_ord_id if named else None, None if named else order_id, then)
+        self._asked += 1  # unique for good, as ExecIDs are: this start's incarnation and a count
+        key = f"ASK-{self._exec_ids.incarnation}-{self._asked}"
+        self._journal.append(owe=owed_row(key, command, self._clock.now_ns()))
+
+        def answer(found: Order | None) -> None:
+            with self._journal.atomic():
+                then(found)
+                self._journal.append(owed=key)
+
+        self.find_retired(session, cl_ord_id if named else None, None if named else order_id, answer)
         return True
+
+    def _handle_answer_again(self, command: AnswerAgain) -> None:
+        """Answer again a request owed when the gateway stopped: the owed row goes with what answers it now."""
+        with self._journal.atomic():
+            self._journal.append(owed=command.key)
+            self._commands[type(command.command)](command.command)
 
     def _issued(self, order_id: OrderId) -> bool:
         number = order_id[1:]
@@ -726,6 +756,13 @@ def _request_audit(order: Order, msg_type: str, venue_cl_ord_id: ClOrdId, ts_ns:
     return {"ts_ns": ts_ns, "direction": "out", "session": order.venue or "", "msg_type": msg_type, "seq": None,
             "order_id": order.order_id, "cl_ord_id": venue_cl_ord_id,
             "body": msgspec.json.encode(body).decode()}  # fmt: skip
+
+
+def owed_row(key: str, command: QueryOrder | CancelOrder | ReplaceOrder, ts_ns: int) -> dict[str, Any]:
+    """The ``pending_lookups`` row of an answer owed to ``command``."""
+    kind = "query" if isinstance(command, QueryOrder) else "cancel" if isinstance(command, CancelOrder) else "replace"
+    return {"key": key, "session": command.session, "kind": kind, "command": msgspec.json.encode(command).decode(),
+            "ts_ns": ts_ns}  # fmt: skip
 
 
 def encode_pending(request: CancelRequested | None) -> str | None:

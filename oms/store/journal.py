@@ -68,6 +68,10 @@ class Entry(msgspec.Struct):
     """Entries that commit in the same transaction (``Journal.atomic``); this entry holds nothing else."""
     appended_ns: int = 0
     """When a report was queued (domain.latency clock): its wait for the commit is the "book commit" hop."""
+    owe: Row | None = None
+    """An answer now owed (a ``pending_lookups`` row): committed with the request's receipt."""
+    owed: str | None = None
+    """The key of an owed answer given now: deleted with the answer (in the same ``atomic`` group)."""
 
 
 class Journal:
@@ -114,10 +118,12 @@ class Journal:
 
     def append(
         self, order: Row | None = None, execution: Row | None = None, report: ClientReport | None = None,
-        position: Row | None = None, audit: Row | None = None,
+        position: Row | None = None, audit: Row | None = None, *, owe: Row | None = None, owed: str | None = None,
     ) -> None:  # fmt: skip
-        """Queue one change; ``report`` is delivered once the change is committed."""
-        self._put(Entry(order, execution, position, audit, report, appended_ns=now_ns() if report else 0))
+        """Queue one change; ``report`` is delivered once the change is committed. ``owe`` records an answer owed
+        (``pending_lookups``), ``owed`` the key of one given now."""
+        self._put(Entry(order, execution, position, audit, report, appended_ns=now_ns() if report else 0,
+                        owe=owe, owed=owed))  # fmt: skip
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` on the writer thread once everything appended before it is committed."""

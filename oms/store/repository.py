@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlalchemy import Engine, func, select, update
 
-from domain.commands import SubmitOrder
+from domain.commands import AnswerAgain, CancelOrder, QueryOrder, ReplaceOrder, SubmitOrder
 from domain.enums import OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol, VenueId
 from domain.order import Order
-from oms.store.schema import executions, journal_state, messages, orders, positions, risk_audit, risk_controls
+from oms.store.schema import (
+    executions,
+    journal_state,
+    messages,
+    orders,
+    pending_lookups,
+    positions,
+    risk_audit,
+    risk_controls,
+)
 
 INCARNATION = "incarnation"
 
@@ -204,3 +214,15 @@ def load_risk_audit(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
             dict(r._mapping) for r in conn.execute(select(risk_audit).order_by(risk_audit.c.id.desc()).limit(limit))
         ]
     return rows[::-1]
+
+
+_OWED_KINDS: dict[str, type[QueryOrder] | type[CancelOrder] | type[ReplaceOrder]] = {
+    "query": QueryOrder, "cancel": CancelOrder, "replace": ReplaceOrder,
+}  # fmt: skip
+
+
+def owed_answers(engine: Engine) -> list[AnswerAgain]:
+    """The answers owed when the gateway stopped (``pending_lookups``), oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(pending_lookups).order_by(pending_lookups.c.ts_ns, pending_lookups.c.key)).all()
+    return [AnswerAgain(key=r.key, command=msgspec.json.decode(r.command, type=_OWED_KINDS[r.kind])) for r in rows]

@@ -184,3 +184,15 @@ quarantine = Table(
     Column("detail", Text, nullable=False, comment="the changes that could not be recorded, escaped"),
 )
 """Changes the book of record refused (issue 12): set aside so the journal goes on with everything else."""
+
+pending_lookups = Table(
+    "pending_lookups",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("session", String(128), nullable=False),
+    Column("kind", String(16), nullable=False, comment="query, cancel or replace"),
+    Column("command", Text, nullable=False, comment="the request as JSON, to answer it again after a restart"),
+    Column("ts_ns", BigInteger, nullable=False),
+)
+"""Requests about retired orders whose answer waits for a look-up in the book: committed with the request's
+receipt, deleted with its answer, so a crash in between cannot lose the answer (a restart asks again)."""

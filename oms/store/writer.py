@@ -15,13 +15,13 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, Insert, func, select
+from sqlalchemy import Engine, Insert, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.clock import Clock
 from domain.reports import ClientReport
 from oms.store.bulk import BulkStatement
-from oms.store.schema import executions, journal_state, messages, orders, positions
+from oms.store.schema import executions, journal_state, messages, orders, pending_lookups, positions
 
 log = logging.getLogger("fixgw.oms.journal")
 
@@ -53,7 +53,10 @@ class BatchWriter:
             "positions": BulkStatement(engine, positions, _upsert(engine, positions, ["account", "symbol"])),
             "messages": BulkStatement(engine, messages, messages.insert()),
             "marker": BulkStatement(engine, journal_state, _upsert(engine, journal_state, ["name"])),
-        }
+            "owe": BulkStatement(engine, pending_lookups, pending_lookups.insert()),
+            "owed": BulkStatement(engine, pending_lookups, pending_lookups.delete().where(
+                pending_lookups.c.key == bindparam("key"))),
+        }  # fmt: skip
         self._raw: Any = None
         """The writer thread's own DBAPI connection (see oms.store.bulk), opened on first use."""
 
@@ -63,7 +66,13 @@ class BatchWriter:
         latest_positions: dict[tuple[str, str], Row] = {}
         fills: list[Row] = []
         audit: list[Row] = []
+        owe: list[Row] = []
+        owed: list[Row] = []
         for entry in batch:
+            if entry.owe is not None:
+                owe.append(entry.owe)
+            if entry.owed is not None:
+                owed.append({"key": entry.owed})
             if entry.order is not None:
                 latest_orders[entry.order["order_id"]] = entry.order
             if entry.position is not None:
@@ -86,6 +95,8 @@ class BatchWriter:
             self._bulk["executions"].run(cursor, fills)
             self._bulk["positions"].run(cursor, list(latest_positions.values()))
             self._bulk["messages"].run(cursor, audit)
+            self._bulk["owe"].run(cursor, owe)
+            self._bulk["owed"].run(cursor, owed)
         self._last_id = last_id  # only once committed: a failed batch is written again with the same ids
         self._marker_written = marker
 

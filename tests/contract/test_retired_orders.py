@@ -63,3 +63,27 @@ def test_retired_orders_when_found_then_called_back_under_the_lock_after_the_def
 
     [(order, locked)] = answers
     assert order is not None and (order.order_id, order.status.value, locked) == ("O1", "2", True)
+
+
+def test_owed_answers_when_owed_then_read_back_until_answered(database_url: str) -> None:
+    from domain.commands import QueryOrder
+    from domain.enums import Side
+    from domain.ids import Symbol
+    from oms.engine import owed_row
+    from oms.store.repository import owed_answers
+
+    engine = open_database(database_url)
+    journal = Journal(engine, deliver=lambda _: None, clock=TestClock())
+    journal.start()
+    command = QueryOrder(session=S, cl_ord_id=ClOrdId("Q1"), order_id=OrderId("O1"), symbol=Symbol("MSFT"),
+                         side=Side.BUY, ts_received_ns=5)  # fmt: skip
+    journal.append(owe=owed_row("ASK-1-1", command, 5))
+    assert journal.flush()
+    [owed] = owed_answers(engine)
+    journal.append(owed="ASK-1-1")
+    assert journal.flush()
+    journal.stop()
+
+    assert (owed.key, owed.command) == ("ASK-1-1", command)
+    assert owed_answers(engine) == []
+    engine.dispose()

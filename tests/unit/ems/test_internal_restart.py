@@ -42,7 +42,7 @@ class Journal:
         self._audit_id = 0
 
     def append(self, order: Any = None, execution: Any = None, report: Any = None, position: Any = None,
-               audit: Any = None) -> None:  # fmt: skip
+               audit: Any = None, **_: Any) -> None:  # fmt: skip
         if audit is not None:
             self._audit_id += 1
             audit = audit | {"id": self._audit_id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from typing import Any
 
@@ -21,10 +22,20 @@ class RecordingJournal:
 
     def __init__(self) -> None:
         self.entries: list[tuple[dict[str, Any] | None, dict[str, Any] | None, ExecutionReport | None]] = []
+        self.owed: dict[str, dict[str, Any]] = {}
+        """Answers owed (``pending_lookups``): added with ``owe``, removed with ``owed``."""
 
     def append(self, order: Any = None, execution: Any = None, report: Any = None, position: Any = None,
-               audit: Any = None) -> None:  # fmt: skip
-        self.entries.append((order, execution, report))
+               audit: Any = None, *, owe: Any = None, owed: Any = None) -> None:  # fmt: skip
+        if owe is not None:
+            self.owed[owe["key"]] = owe
+        if owed is not None:
+            del self.owed[owed]
+        if (order, execution, report) != (None, None, None):
+            self.entries.append((order, execution, report))
+
+    def atomic(self) -> Any:
+        return contextlib.nullcontext()
 
     @property
     def reports(self) -> list[ExecutionReport]:

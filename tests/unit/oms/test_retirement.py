@@ -6,9 +6,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from domain.bus import MessageBus
 from domain.clock import TestClock
-from domain.commands import CancelOrder, QueryOrder
+from domain.commands import AnswerAgain, CancelOrder, QueryOrder
 from domain.enums import CxlRejReason, ExecType, OrdRejReason, OrdStatus, Side
 from domain.events import OrderRouted
 from domain.ids import ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
@@ -205,3 +207,20 @@ def test_restore_when_only_working_orders_loaded_then_ids_go_on_and_retired_cl_o
     [duplicate] = h.reports()
     assert duplicate.ord_rej_reason is OrdRejReason.DUPLICATE_ORDER
     assert sorted(h.oms.book.by_id) == ["O10", "O7"]
+
+
+def test_status_when_retired_then_answer_owed_until_given_and_a_restart_answers_again() -> None:
+    h = Harness()
+    h.filled()
+    before = len(h.reports())
+
+    h.oms.execute(_query("C1"))
+    [owed] = h.journal.owed.values()  # owed with the request's receipt, until the look-up answers
+    assert (owed["session"], owed["kind"]) == (SESSION, "query")
+    h.records.waiting.clear()  # a crash: the look-up never ran, the answer never came
+    h.oms.execute(AnswerAgain(key=owed["key"], command=msgspec.json.decode(owed["command"], type=QueryOrder)))
+    h.records.run()
+
+    [report] = h.reports(before)
+    assert (report.exec_type, report.ord_status, report.order_id) == (ExecType.ORDER_STATUS, OrdStatus.FILLED, "O1")
+    assert h.journal.owed == {}  # the first owed row went with the second ask, the second with the answer
