@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,9 +55,17 @@ def make_sessions(work: Path) -> tuple[SessionsFile, SessionsFile, int]:
     return gateway, venue, client_port
 
 
-def start_system(work: Path, config: GatewayConfig, clock: Clock | None = None) -> System:
-    """``clock``: the gateway's (e.g. a ``TestClock`` to hold time still for throttles); the system clock if None."""
+def start_system(
+    work: Path,
+    config: GatewayConfig,
+    clock: Clock | None = None,
+    adjust_sessions: Callable[[SessionsFile], SessionsFile] | None = None,
+) -> System:
+    """``clock``: the gateway's (e.g. a ``TestClock`` to hold time still for throttles); the system clock if None.
+    ``adjust_sessions``: changes the gateway's sessions file (e.g. one setting of its acceptor) before it starts."""
     gateway_sessions, venue_sessions, client_port = make_sessions(work)
+    if adjust_sessions is not None:
+        gateway_sessions = adjust_sessions(gateway_sessions)
     venue = VenueServer(config.simulator, venue_sessions)
     gateway = Gateway(config, gateway_sessions, clock)
     client = ScriptedClient(client_sessions(gateway_sessions, "CLIENT1", work / "client"))

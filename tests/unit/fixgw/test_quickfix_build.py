@@ -86,3 +86,29 @@ def test_quickfix_binding_when_cheap_call_made_then_gil_is_kept(index: int) -> N
         thread.join()
 
     assert ran == 0
+
+
+def test_file_store_when_message_holds_nul_then_read_back_whole(tmp_path: Path) -> None:
+    # Upstream FileStore::get assigned the stored record as a C string, cutting it at the first NUL; the engine then
+    # could not parse the record ("SOH not found at end of field") and a ResendRequest reaching it resent nothing
+    # from there on (patches/README.md, 10). The record is read back by the store that wrote it and by a new one
+    # that finds it on disk.
+    record = (f"8=FIX.4.4\x019=70\x0135=3\x0134=2\x0149=FIXGW\x0152={_NOW}\x0156=CLIENT1\x0145=2\x01372=\x00"
+              "\x0110=000\x01")  # fmt: skip
+    factory = quickfix.FileStoreFactory(str(tmp_path))
+    session_id = quickfix.SessionID("FIX.4.4", "FIXGW", "CLIENT1")
+    store = factory.create(quickfix.UtcTimeStamp(), session_id)
+    try:
+        assert store.set(2, record) and store.set(3, "after")
+        written = quickfix.VectorString()
+        store.get(1, 3, written)
+    finally:
+        factory.destroy(store)
+    store = factory.create(quickfix.UtcTimeStamp(), session_id)
+    try:
+        reopened = quickfix.VectorString()
+        store.get(1, 3, reopened)
+    finally:
+        factory.destroy(store)
+
+    assert list(written) == list(reopened) == [record, "after"]
