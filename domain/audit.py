@@ -45,9 +45,9 @@ def audit_bytes(text: str) -> bytes:
     return bytes(out)
 
 
-def audit_id(value: str | None) -> str | None:
-    """An id the audit row is found by (ClOrdID (11)): as it came when it is a valid identifier, else its audit text
-    cut to the column's size (the message itself is in the row whole)."""
-    if value is None or (len(value) <= ID_LENGTH and value.isascii() and value.isprintable()):
+def audit_id(value: str | None, size: int = ID_LENGTH) -> str | None:
+    """A value the audit row is found by (ClOrdID (11), MsgType (35)): as it came when it is printable ASCII that
+    fits the column, else its audit text cut to the column's ``size`` (the message itself is in the row whole)."""
+    if value is None or (len(value) <= size and value.isascii() and value.isprintable()):
         return value
-    return audit_text(value)[:ID_LENGTH]
+    return audit_text(value)[:size]

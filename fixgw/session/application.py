@@ -184,7 +184,8 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
                 return self._handle(key, msg_type, fields, session_id)
             finally:  # recorded after processing, rejected or not: see oms.store.journal
                 if self.record is not None:
-                    self.record(key, fields.seq_num(), msg_type, audit_id(fields.get(11)), fields.text(), received_ns)
+                    self.record(key, fields.seq_num(), audit_id(msg_type, 4) or "", audit_id(fields.get(11)),
+                                fields.text(), received_ns)  # fmt: skip
 
     def _handle(self, key: SessionKey, msg_type: str, fields: QfFields, session_id: quickfix.SessionID) -> bool:
         try:
