@@ -126,9 +126,11 @@ class AdminClient:
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
         """Send one request; return (HTTP status, JSON answer)."""
         request = urllib.request.Request(
-            self._base + path, method=method, data=json.dumps(body or {}).encode(),
+            self._base + path,
+            method=method,
+            data=json.dumps(body or {}).encode(),
             headers={"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"},
-        )  # fmt: skip
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, json.loads(response.read())

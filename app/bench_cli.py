@@ -62,9 +62,19 @@ def bench(
     if work_dir is not None and work_dir.exists() and any(work_dir.iterdir()):
         err.print(f"fixgw: error: --work-dir {work_dir} is not empty; the bench starts every system from nothing")
         raise typer.Exit(2)
-    plan = BenchPlan(orders=orders, latency_orders=latency_orders, window=window, runs=runs, warmup=warmup,
-                     rate=rate, systems=systems, sessions_file=config, settings_file=settings,
-                     venue_sessions_file=venue_config, work_dir=work_dir)  # fmt: skip
+    plan = BenchPlan(
+        orders=orders,
+        latency_orders=latency_orders,
+        window=window,
+        runs=runs,
+        warmup=warmup,
+        rate=rate,
+        systems=systems,
+        sessions_file=config,
+        settings_file=settings,
+        venue_sessions_file=venue_config,
+        work_dir=work_dir,
+    )
     with tempfile.TemporaryDirectory(prefix="fixgw-bench-") as temp:
         work = work_dir or Path(temp)
         progress = (lambda text: err.print(f"[dim]{text}[/dim]")) if not as_json else None
@@ -82,22 +92,44 @@ def print_report(report: dict[str, Any]) -> None:
         title=f"fixgw bench: medians of {plan['runs']} runs "
         f"({plan['orders']} orders at window {plan['window']}; {plan['latency_orders']} at window 1)"
     )
-    for column in ("system", "orders/s", "acks/s", "ack p50 µs", "p90", "p99", "p99.9", "fill p50 µs", "p99",
-                   "server CPU µs/order", "RSS growth kB/100k", "rejects"):  # fmt: skip
+    for column in (
+        "system",
+        "orders/s",
+        "acks/s",
+        "ack p50 µs",
+        "p90",
+        "p99",
+        "p99.9",
+        "fill p50 µs",
+        "p99",
+        "server CPU µs/order",
+        "RSS growth kB/100k",
+        "rejects",
+    ):
         table.add_column(column, justify="left" if column == "system" else "right")
     for s in report["systems"]:
         ack, fill = s["ack_latency_us"], s["fill_latency_us"]
         table.add_row(
-            s["system"], f"{s['orders_per_s']:,.0f}", f"{s['acks_per_s']:,.0f}", f"{ack.get('p50', 0):,.0f}",
-            f"{ack.get('p90', 0):,.0f}", f"{ack.get('p99', 0):,.0f}", f"{ack.get('p99.9', 0):,.0f}",
-            f"{fill.get('p50', 0):,.0f}", f"{fill.get('p99', 0):,.0f}", f"{s['server_cpu_us_per_order']:,.0f}",
-            f"{s['memory'].get('growth_kb_per_100k_orders', 0):,.0f}", str(s["rejected"] + s["session_rejects"]),
-        )  # fmt: skip
+            s["system"],
+            f"{s['orders_per_s']:,.0f}",
+            f"{s['acks_per_s']:,.0f}",
+            f"{ack.get('p50', 0):,.0f}",
+            f"{ack.get('p90', 0):,.0f}",
+            f"{ack.get('p99', 0):,.0f}",
+            f"{ack.get('p99.9', 0):,.0f}",
+            f"{fill.get('p50', 0):,.0f}",
+            f"{fill.get('p99', 0):,.0f}",
+            f"{s['server_cpu_us_per_order']:,.0f}",
+            f"{s['memory'].get('growth_kb_per_100k_orders', 0):,.0f}",
+            str(s["rejected"] + s["session_rejects"]),
+        )
     console.print(table)
     for name, ratio in report["ratio_to_baseline"].items():
         p50 = ratio["ack_p50"]
-        console.print(f"{name}: {ratio['orders_per_s']:.2f}x the baseline's orders/s"
-                      + (f", {p50:.2f}x its ack p50" if p50 else ""))  # fmt: skip
+        console.print(
+            f"{name}: {ratio['orders_per_s']:.2f}x the baseline's orders/s"
+            + (f", {p50:.2f}x its ack p50" if p50 else "")
+        )
     for s in report["systems"]:
         if s.get("reject_texts"):
             console.print(f"[yellow]{s['system']} rejected orders:[/yellow] {s['reject_texts']}")
@@ -111,6 +143,7 @@ def _print_hops(system: str, hops: dict[str, dict[str, float]]) -> None:
     for column in ("hop", "count", "p50", "p90", "p99", "p99.9"):
         table.add_column(column, justify="left" if column == "hop" else "right")
     for hop, figures in hops.items():
-        table.add_row(hop, f"{figures['count']:,}", *(f"{figures.get(k, 0):,.1f}" for k in ("p50", "p90", "p99",
-                                                                                          "p99.9")))  # fmt: skip
+        table.add_row(
+            hop, f"{figures['count']:,}", *(f"{figures.get(k, 0):,.1f}" for k in ("p50", "p90", "p99", "p99.9"))
+        )
     console.print(table)

@@ -35,8 +35,9 @@ def _engine(settings: Path, db: str | None, *, migrated: bool = True) -> Engine:
         at, head = current_revision(engine), head_revision()
         if at != head:
             engine.dispose()
-            raise ConfigError(f"the database schema is at {at or 'nothing'}, this fixgw needs {head}: "
-                              "run `fixgw db upgrade`")  # fmt: skip
+            raise ConfigError(
+                f"the database schema is at {at or 'nothing'}, this fixgw needs {head}: run `fixgw db upgrade`"
+            )
     return engine
 
 
@@ -101,8 +102,15 @@ def order(
     for name in ("time (UTC ns)", "dir", "session", "type", "seq", "ClOrdID", "body"):
         table.add_column(name)
     for m in messages:
-        table.add_row(str(m["ts_ns"]), m["direction"], m["session"], m["msg_type"], str(m["seq"] or ""),
-                      m["cl_ord_id"] or "", m["body"])  # fmt: skip
+        table.add_row(
+            str(m["ts_ns"]),
+            m["direction"],
+            m["session"],
+            m["msg_type"],
+            str(m["seq"] or ""),
+            m["cl_ord_id"] or "",
+            m["body"],
+        )
     console.print(table)
 
 
@@ -124,8 +132,14 @@ def positions(settings: SettingsOption = DEFAULT_SETTINGS, db: DbOption = None, 
     for name in ("Account", "Symbol", "Qty", "AvgCost", "Mark", "Realized", "Unrealized", "Bought", "Sold"):
         table.add_column(name, justify="left" if name in ("Account", "Symbol") else "right")
     for r in rows:
-        table.add_row(r["account"], r["symbol"], *(_fmt(r[k]) for k in (
-            "qty", "avg_cost", "mark", "realized_pnl", "unrealized_pnl", "bought_qty", "sold_qty")))  # fmt: skip
+        table.add_row(
+            r["account"],
+            r["symbol"],
+            *(
+                _fmt(r[k])
+                for k in ("qty", "avg_cost", "mark", "realized_pnl", "unrealized_pnl", "bought_qty", "sold_qty")
+            ),
+        )
     console.print(table)
 
 

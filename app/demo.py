@@ -35,13 +35,20 @@ class Step:
 
 STEPS = [
     Step("DEMO-1", "MSFT", Side.BUY, "100", "100.05", OrdStatus.FILLED, "full fill against resting asks"),
-    Step("DEMO-2", "AAPL", Side.BUY, "800", "100.01", OrdStatus.PARTIALLY_FILLED,
-         "partial fill: 500 available at 100.01, the rest works on the book"),
+    Step(
+        "DEMO-2",
+        "AAPL",
+        Side.BUY,
+        "800",
+        "100.01",
+        OrdStatus.PARTIALLY_FILLED,
+        "partial fill: 500 available at 100.01, the rest works on the book",
+    ),
     Step("DEMO-3", "IBM", Side.SELL, "200", None, OrdStatus.FILLED, "market sell fills at the best bid"),
     Step("DEMO-4", "MSFT", Side.BUY, "6000", "100.00", OrdStatus.REJECTED, "risk denial: max order quantity"),
     Step("DEMO-5", "IBM", Side.BUY, "4000", "300", OrdStatus.REJECTED, "risk denial: max notional"),
     Step("DEMO-6", "XYZ", Side.BUY, "10", "10", OrdStatus.REJECTED, "unknown symbol"),
-]  # fmt: skip
+]
 
 
 class DemoFailed(Exception):

@@ -25,11 +25,15 @@ def client_sessions(gateway: SessionsFile, client_comp_id: str, work_dir: Path) 
     for config in resolved.of_type("acceptor"):
         if config["TargetCompID"] == client_comp_id:
             own = {
-                "ConnectionType": "initiator", "BeginString": config["BeginString"],
-                "SenderCompID": client_comp_id, "TargetCompID": config["SenderCompID"],
+                "ConnectionType": "initiator",
+                "BeginString": config["BeginString"],
+                "SenderCompID": client_comp_id,
+                "TargetCompID": config["SenderCompID"],
                 "SocketConnectHost": config.get("SocketAcceptHost") or "127.0.0.1",
-                "SocketConnectPort": config["SocketAcceptPort"], "HeartBtInt": "30", "ReconnectInterval": "1",
-            }  # fmt: skip
+                "SocketConnectPort": config["SocketAcceptPort"],
+                "HeartBtInt": "30",
+                "ReconnectInterval": "1",
+            }
             keep = ("StartTime", "EndTime", "UseDataDictionary", "DataDictionary")
             defaults = {k: v for k in keep if (v := config.get(k)) is not None}
             defaults |= {"FileStorePath": str(work_dir / "store"), "FileLogPath": str(work_dir / "log")}
@@ -71,15 +75,29 @@ class ScriptedClient:
         self.connector.stop()
 
     def send_order(
-        self, cl_ord_id: str, symbol: str, side: Side, qty: Decimal, price: Decimal | None = None,
-        *, account: str | None = None, ord_type: OrdType | None = None, tif: TimeInForce = TimeInForce.DAY,
-    ) -> None:  # fmt: skip
+        self,
+        cl_ord_id: str,
+        symbol: str,
+        side: Side,
+        qty: Decimal,
+        price: Decimal | None = None,
+        *,
+        account: str | None = None,
+        ord_type: OrdType | None = None,
+        tif: TimeInForce = TimeInForce.DAY,
+    ) -> None:
         """Send a NewOrderSingle (limit when a price is given, else market)."""
         message = outbound.new_order_single(
-            cl_ord_id=ClOrdId(cl_ord_id), account=Account(account) if account else None, symbol=Symbol(symbol),
-            side=side, ord_type=ord_type or (OrdType.LIMIT if price is not None else OrdType.MARKET),
-            order_qty=qty, price=price, time_in_force=tif, transact_time_ns=time.time_ns(),
-        )  # fmt: skip
+            cl_ord_id=ClOrdId(cl_ord_id),
+            account=Account(account) if account else None,
+            symbol=Symbol(symbol),
+            side=side,
+            ord_type=ord_type or (OrdType.LIMIT if price is not None else OrdType.MARKET),
+            order_qty=qty,
+            price=price,
+            time_in_force=tif,
+            transact_time_ns=time.time_ns(),
+        )
         self._send(message)
 
     def send_fields(self, msg_type: str, fields: list[tuple[int, str]]) -> None:

@@ -42,8 +42,11 @@ from simulator.matching import MatchingEngine
 
 log = logging.getLogger("fixgw.gateway")
 _REPORT_TYPES: dict[str, type[ClientReport]] = {
-    "8": ExecutionReport, "9": CancelReject, "r": MassCancelReport, "j": BusinessReject,
-}  # fmt: skip
+    "8": ExecutionReport,
+    "9": CancelReject,
+    "r": MassCancelReport,
+    "j": BusinessReject,
+}
 
 
 class Gateway:
@@ -87,13 +90,17 @@ class Gateway:
         self.acceptor = Connector(self.clients.app, sessions, "acceptor", work_dir)
         self.initiator = Connector(self.venues.app, sessions, "initiator", work_dir)
         self._resume_sessions()
-        self.admin = AdminServer(config.admin.listen, config.admin_token_path(), {
-            ("GET", "/health"): self._health,
-            ("GET", "/metrics/hops"): self._hops,
-            ("POST", "/metrics/hops/reset"): self._reset_hops,
-            ("POST", "/orders/{order_id}/cancel"): self._admin_cancel,
-            **risk_routes(self),
-        })  # fmt: skip
+        self.admin = AdminServer(
+            config.admin.listen,
+            config.admin_token_path(),
+            {
+                ("GET", "/health"): self._health,
+                ("GET", "/metrics/hops"): self._hops,
+                ("POST", "/metrics/hops/reset"): self._reset_hops,
+                ("POST", "/orders/{order_id}/cancel"): self._admin_cancel,
+                **risk_routes(self),
+            },
+        )
 
     @contextmanager
     def _unit_of_work(self) -> Iterator[None]:
@@ -115,8 +122,10 @@ class Gateway:
     def _health(self, _: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Whether each venue can take orders (a FIX venue: its session is logged on) and the book can commit:
         503 while it cannot (new orders are refused meanwhile)."""
-        venues = {name: self.venues.app.is_logged_on(SessionKey(v.session)) if v.session else True
-                  for name, v in self.config.venues.items()}  # fmt: skip
+        venues = {
+            name: self.venues.app.is_logged_on(SessionKey(v.session)) if v.session else True
+            for name, v in self.config.venues.items()
+        }
         journal = self.journal.health()
         ok = journal["state"] == "ok"
         return (200 if ok else 503), {"status": "ok" if ok else "degraded", "venues": venues, "journal": journal}
@@ -133,8 +142,15 @@ class Gateway:
 
     def _record_risk_action(self, action: RiskActionTaken) -> None:
         # After commit, like the controls: the reducing order's own row is committed first.
-        row = {"ts_ns": action.ts_ns, "kind": "action", "scope": "account", "key": action.account,
-               "value": f"{action.action}: {action.detail}", "who": "risk", "reason": action.reason}  # fmt: skip
+        row = {
+            "ts_ns": action.ts_ns,
+            "kind": "action",
+            "scope": "account",
+            "key": action.account,
+            "value": f"{action.action}: {action.detail}",
+            "who": "risk",
+            "reason": action.reason,
+        }
         self.journal.after_commit(lambda: repository.save_audit(self.db, row))
 
     def _record_control(self, control: Control) -> None:
@@ -158,8 +174,12 @@ class Gateway:
 
         for connector in (self.acceptor, self.initiator):
             for session, (before, after) in connector.resume_from(committed).items():
-                log.warning("%s: resuming at MsgSeqNum %d (store expected %d): uncommitted messages are resent",
-                            session, after, before)  # fmt: skip
+                log.warning(
+                    "%s: resuming at MsgSeqNum %d (store expected %d): uncommitted messages are resent",
+                    session,
+                    after,
+                    before,
+                )
 
     def _redeliver(self) -> None:
         """Send again, with PossResend=Y, the reports a crash may have kept from their clients."""
@@ -179,8 +199,13 @@ class Gateway:
             order.pending = decode_pending(row["pending"])
             orders.append(order)
         requests_sent = {OrderId(r["order_id"]): int(r["requests_sent"]) for r in rows}
-        self.oms.restore(orders, requests_sent, repository.load_executions(self.db), repository.last_order_seq(self.db),
-                         retired_names(self.db))  # fmt: skip
+        self.oms.restore(
+            orders,
+            requests_sent,
+            repository.load_executions(self.db),
+            repository.last_order_seq(self.db),
+            retired_names(self.db),
+        )
 
     def _router(self) -> Router:
         symbols = {s: VenueId(v) for s, v in self.config.routing.symbols.items()}
@@ -202,8 +227,9 @@ class Gateway:
     def _internal_venue(self, venue_id: VenueId) -> InternalVenue:
         """The venue with the book's working orders there back in their places, then the house liquidity."""
         engine = MatchingEngine()
-        venue = InternalVenue(venue_id, self.bus, self.clock, engine, self.config.simulator.symbols,
-                              atomic=self.journal.atomic)  # fmt: skip
+        venue = InternalVenue(
+            venue_id, self.bus, self.clock, engine, self.config.simulator.symbols, atomic=self.journal.atomic
+        )
         working = [o for o in self.oms.book.by_id.values() if o.venue == venue_id and o.status in RESTING]
         requests = repository.venue_requests(self.db, venue_id, [o.order_id for o in working])
         if restored := venue.restore(time_priority(working, requests)):
@@ -217,8 +243,11 @@ class Gateway:
         self._redeliver()
         self.journal.start()
         for owed in repository.owed_answers(self.db):  # requests whose answer a stop left owed
-            log.warning("answering %s %s again: its answer was owed when the gateway stopped", owed.command.session,
-                        owed.command.cl_ord_id)  # fmt: skip
+            log.warning(
+                "answering %s %s again: its answer was owed when the gateway stopped",
+                owed.command.session,
+                owed.command.cl_ord_id,
+            )
             self.bus.post("oms.execute", owed)
         for venue_id in self._internal_venues:  # what a FIX venue's logon does: settle what was in flight
             self.bus.post("oms.execute", ReconcileVenue(venue=venue_id))

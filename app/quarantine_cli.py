@@ -17,8 +17,9 @@ from oms.store import quarantine as store
 def quarantine(
     settings: SettingsOption = DEFAULT_SETTINGS,
     db: DbOption = None,
-    show: Annotated[int | None, typer.Option("--show", help="One quarantined unit in full: its message, its changes.")]
-    = None,
+    show: Annotated[
+        int | None, typer.Option("--show", help="One quarantined unit in full: its message, its changes.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many of the newest.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
@@ -48,8 +49,16 @@ def _table(rows: list[dict[str, Any]]) -> Table:
     for column in ("id", "time (UTC)", "session", "seq", "type", "ClOrdID", "orders", "error"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(f"Q{row['id']}", _time(row["ts_ns"]), row["session"] or "", str(row["seq"] or ""),
-                      row["msg_type"] or "", row["cl_ord_id"] or "", row["order_ids"], row["error"])  # fmt: skip
+        table.add_row(
+            f"Q{row['id']}",
+            _time(row["ts_ns"]),
+            row["session"] or "",
+            str(row["seq"] or ""),
+            row["msg_type"] or "",
+            row["cl_ord_id"] or "",
+            row["order_ids"],
+            row["error"],
+        )
     return table
 
 

@@ -149,8 +149,11 @@ def _open_book_of_record(err: Console, url: str) -> Any:
     engine.dispose()
     if at is None:
         _fail(err, f"{redacted(url)} is not a fixgw book (no fixgw schema); nothing was changed")
-    _fail(err, f"{redacted(url)} is at schema revision {at}, this fixgw reads {head} "
-               "(`fixgw db upgrade` brings an older book to it); nothing was changed")  # fmt: skip
+    _fail(
+        err,
+        f"{redacted(url)} is at schema revision {at}, this fixgw reads {head} "
+        "(`fixgw db upgrade` brings an older book to it); nothing was changed",
+    )
 
 
 def _verify(err: Console, url: str, replayer: Replayer) -> Verification:
@@ -196,9 +199,13 @@ def _print_summary(out: Console, summary: ReplaySummary) -> None:
     for f in summary.files:
         kind = "" if f.kind == "messages" else f" ({f.kind})"
         files.add_row(
-            f.file + kind, str(f.messages), str(f.other_lines), _counts(f.layouts), _counts(f.delimiters),
+            f.file + kind,
+            str(f.messages),
+            str(f.other_lines),
+            _counts(f.layouts),
+            _counts(f.delimiters),
             _counts(f.direction_sources),
-        )  # fmt: skip
+        )
     out.print(files)
     types = Table(title=f"Messages by type ({summary.messages} in all)")
     types.add_column("MsgType (35)")
@@ -230,9 +237,15 @@ def _print_positions(out: Console, summary: ReplaySummary) -> None:
         table.add_column(name, justify="left" if name in ("session", "account", "symbol") else "right")
     for p in summary.positions:
         table.add_row(
-            p.session, p.account or "-", p.symbol, _num(p.qty), _num(p.avg_cost), _num(p.realized_pnl),
-            _num(p.unrealized_pnl), _num(p.mark),
-        )  # fmt: skip
+            p.session,
+            p.account or "-",
+            p.symbol,
+            _num(p.qty),
+            _num(p.avg_cost),
+            _num(p.realized_pnl),
+            _num(p.unrealized_pnl),
+            _num(p.mark),
+        )
     out.print(table)
 
 

@@ -35,22 +35,38 @@ def show(gateway: Gateway) -> Answer:
         exposure = gateway.risk.exposure
         exposure.roll_to(gateway.clock.now_ns())  # the day may have rolled since the last order
         positions = [
-            {"account": p.account, "symbol": p.symbol, "position": p.qty, "avg_cost": p.avg_cost,
-             "realized_pnl": p.realized_pnl, "unrealized_pnl": p.unrealized_pnl,
-             "working_buy": exposure.working(p.account, p.symbol, Side.BUY),
-             "working_sell": exposure.working(p.account, p.symbol, Side.SELL)}
+            {
+                "account": p.account,
+                "symbol": p.symbol,
+                "position": p.qty,
+                "avg_cost": p.avg_cost,
+                "realized_pnl": p.realized_pnl,
+                "unrealized_pnl": p.unrealized_pnl,
+                "working_buy": exposure.working(p.account, p.symbol, Side.BUY),
+                "working_sell": exposure.working(p.account, p.symbol, Side.SELL),
+            }
             for p in exposure.positions.positions.values()
-        ]  # fmt: skip
+        ]
         accounts = [
-            {"account": a, "realized_today": exposure.totals(a).day_realized, "pnl_for_loss_limit": exposure.day_pnl(a),
-             "credit_used": exposure.account_notional(a)}
+            {
+                "account": a,
+                "realized_today": exposure.totals(a).day_realized,
+                "pnl_for_loss_limit": exposure.day_pnl(a),
+                "credit_used": exposure.account_notional(a),
+            }
             for a in sorted({p.account for p in exposure.positions.positions.values()})
-        ]  # fmt: skip
+        ]
         controls = [_control_json(c) for c in gateway.controls.all()]
         limits = gateway.risk.limits.model_dump(mode="json")
         day_start = datetime.fromtimestamp(exposure.day_start_ns / 1e9, UTC).isoformat(timespec="seconds")
-    return 200, {"limits": limits, "controls": controls, "exposure": positions, "accounts": accounts,
-                 "trading_day_start": day_start, "audit": repository.load_risk_audit(gateway.db, 20)}  # fmt: skip
+    return 200, {
+        "limits": limits,
+        "controls": controls,
+        "exposure": positions,
+        "accounts": accounts,
+        "trading_day_start": day_start,
+        "audit": repository.load_risk_audit(gateway.db, 20),
+    }
 
 
 def set_limit(gateway: Gateway, body: dict[str, Any]) -> Answer:
@@ -67,8 +83,15 @@ def set_limit(gateway: Gateway, body: dict[str, Any]) -> Answer:
             gateway.risk.set_limits(gateway.risk.limits.with_limit(scope, key, name, value))
     except (ValueError, InvalidOperation, ValidationError) as exc:
         return 400, {"error": _first_line(exc)}
-    row = {"ts_ns": gateway.clock.now_ns(), "kind": "limit", "scope": scope, "key": key or "",
-           "value": f"{name}={value}", "who": body.get("who", "?"), "reason": body.get("reason", "")}  # fmt: skip
+    row = {
+        "ts_ns": gateway.clock.now_ns(),
+        "kind": "limit",
+        "scope": scope,
+        "key": key or "",
+        "value": f"{name}={value}",
+        "who": body.get("who", "?"),
+        "reason": body.get("reason", ""),
+    }
     gateway.journal.after_commit(lambda: repository.save_audit(gateway.db, row))
     return 200, {"result": f"{scope} {key or ''} {name} = {value}".replace("  ", " ")}
 
@@ -110,13 +133,27 @@ def kill(gateway: Gateway, body: dict[str, Any]) -> Answer:
 
 
 def _control(gateway: Gateway, kind: str, scope: str, body: dict[str, Any], value: str) -> Control:
-    return Control(kind=kind, scope=scope, key=body.get("key") or "" if scope != "global" else "", value=value,
-                   who=body.get("who", "?"), reason=body.get("reason", ""), ts_ns=gateway.clock.now_ns())  # fmt: skip
+    return Control(
+        kind=kind,
+        scope=scope,
+        key=body.get("key") or "" if scope != "global" else "",
+        value=value,
+        who=body.get("who", "?"),
+        reason=body.get("reason", ""),
+        ts_ns=gateway.clock.now_ns(),
+    )
 
 
 def _control_json(control: Control) -> dict[str, Any]:
-    return {"kind": control.kind, "scope": control.scope, "key": control.key, "value": control.value,
-            "who": control.who, "reason": control.reason, "ts_ns": control.ts_ns}  # fmt: skip
+    return {
+        "kind": control.kind,
+        "scope": control.scope,
+        "key": control.key,
+        "value": control.value,
+        "who": control.who,
+        "reason": control.reason,
+        "ts_ns": control.ts_ns,
+    }
 
 
 def _first_line(exc: Exception) -> str:

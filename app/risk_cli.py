@@ -48,8 +48,20 @@ def show(settings: SettingsOption = DEFAULT_SETTINGS, as_json: Annotated[bool, t
     for name in ("account", "symbol", "position", "working_buy", "working_sell", "realized_pnl", "unrealized_pnl"):
         exposure.add_column(name)
     for e in answer["exposure"]:
-        exposure.add_row(*(str(e[k]) for k in ("account", "symbol", "position", "working_buy", "working_sell",
-                                               "realized_pnl", "unrealized_pnl")))  # fmt: skip
+        exposure.add_row(
+            *(
+                str(e[k])
+                for k in (
+                    "account",
+                    "symbol",
+                    "position",
+                    "working_buy",
+                    "working_sell",
+                    "realized_pnl",
+                    "unrealized_pnl",
+                )
+            )
+        )
     console.print(exposure)
     accounts = Table(title=f"Accounts (trading day since {answer['trading_day_start']})")
     for name in ("account", "realized_today", "pnl_for_loss_limit", "credit_used"):
@@ -79,11 +91,22 @@ def set_limit(
     if sum(x is not None for x in (account, symbol, session)) > 1:
         raise ConfigError("give one of --account, --symbol or --session")
     scope, key = (
-        ("account", account) if account else ("symbol", symbol) if symbol else ("session", session) if session
+        ("account", account)
+        if account
+        else ("symbol", symbol)
+        if symbol
+        else ("session", session)
+        if session
         else ("default", None)
-    )  # fmt: skip
-    body = {"scope": scope, "key": key, "name": limit, "value": None if value.lower() == "none" else value,
-            "who": getpass.getuser(), "reason": reason}  # fmt: skip
+    )
+    body = {
+        "scope": scope,
+        "key": key,
+        "name": limit,
+        "value": None if value.lower() == "none" else value,
+        "who": getpass.getuser(),
+        "reason": reason,
+    }
     console.print(_call(settings, "POST", "/risk/limits", body)["result"])
 
 
@@ -95,8 +118,13 @@ def state(
     settings: SettingsOption = DEFAULT_SETTINGS,
 ) -> None:
     """Set the trading state of an account or of the whole gateway."""
-    body = {"scope": "account" if account else "global", "key": account, "state": new_state,
-            "who": getpass.getuser(), "reason": reason}  # fmt: skip
+    body = {
+        "scope": "account" if account else "global",
+        "key": account,
+        "state": new_state,
+        "who": getpass.getuser(),
+        "reason": reason,
+    }
     console.print(_call(settings, "POST", "/risk/state", body)["result"])
 
 

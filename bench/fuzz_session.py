@@ -38,9 +38,11 @@ def main() -> int:
         if stats_file.is_file():
             stats = json.loads(stats_file.read_text())
             rate = stats["messages"] / stats["seconds"] if stats["seconds"] else 0.0
-            print(f"fuzz: {stats['messages']} mutated messages in {stats['batches']} batches, {stats['seconds']} s "
-                  f"({rate:.0f} messages/s); logons {stats['logons']}, probes answered {stats['probes_answered']}, "
-                  f"stalls {stats['stalls']}")  # fmt: skip
+            print(
+                f"fuzz: {stats['messages']} mutated messages in {stats['batches']} batches, {stats['seconds']} s "
+                f"({rate:.0f} messages/s); logons {stats['logons']}, probes answered {stats['probes_answered']}, "
+                f"stalls {stats['stalls']}"
+            )
             print("gateway answers by MsgType:", json.dumps(stats["answers"], sort_keys=True))
     return status
 

@@ -62,9 +62,11 @@ def orders(run: int, count: int) -> list[quickfix.Message]:
     """``count`` NewOrderSingles as the engine hands them to ``fromApp`` (header included)."""
     messages = []
     for i in range(count):
-        text = (f"8=FIX.4.4\x019=0\x0135=D\x0134={i + 2}\x0149=CLIENT1\x0152=20261202-07:00:00.000\x0156=FIXGW\x01"
-                f"11=R{run}.{i}\x011=ACCT1\x0155=MSFT\x0154={1 + i % 2}\x0138=100\x0140=2\x0144=100.00\x01"
-                f"60=20261202-07:00:00.000\x0110=000\x01")  # fmt: skip
+        text = (
+            f"8=FIX.4.4\x019=0\x0135=D\x0134={i + 2}\x0149=CLIENT1\x0152=20261202-07:00:00.000\x0156=FIXGW\x01"
+            f"11=R{run}.{i}\x011=ACCT1\x0155=MSFT\x0154={1 + i % 2}\x0138=100\x0140=2\x0144=100.00\x01"
+            f"60=20261202-07:00:00.000\x0110=000\x01"
+        )
         messages.append(quickfix.Message(text, False))
     return messages
 

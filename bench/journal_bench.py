@@ -30,25 +30,77 @@ from oms.store.journal import Journal
 
 def entry(i: int) -> tuple[dict, dict, ExecutionReport, dict]:
     order_id = f"O{i}"
-    order = {"order_id": order_id, "seq": i, "session": "S", "cl_ord_id": f"C{i}", "orig_cl_ord_id": None,
-             "account": "A", "symbol": "MSFT", "side": "1", "ord_type": "2", "time_in_force": "0",
-             "price": Decimal("100.05"), "order_qty": Decimal(100), "cum_qty": Decimal(100), "leaves_qty": Decimal(0),
-             "avg_px": Decimal("100.01"), "status": "2", "venue": "V", "venue_cl_ord_id": order_id,
-             "venue_order_id": f"V{i}", "ord_rej_reason": None, "text": None, "requests_sent": 0,
-             "pending": None, "created_ns": i, "updated_ns": i}  # fmt: skip
-    execution = {"exec_id": f"{order_id}-2", "order_id": order_id, "venue": "V", "venue_exec_id": f"E{i}",
-                 "account": "A", "symbol": "MSFT", "side": "1", "last_qty": Decimal(100),
-                 "last_px": Decimal("100.01"), "ts_ns": i}  # fmt: skip
+    order = {
+        "order_id": order_id,
+        "seq": i,
+        "session": "S",
+        "cl_ord_id": f"C{i}",
+        "orig_cl_ord_id": None,
+        "account": "A",
+        "symbol": "MSFT",
+        "side": "1",
+        "ord_type": "2",
+        "time_in_force": "0",
+        "price": Decimal("100.05"),
+        "order_qty": Decimal(100),
+        "cum_qty": Decimal(100),
+        "leaves_qty": Decimal(0),
+        "avg_px": Decimal("100.01"),
+        "status": "2",
+        "venue": "V",
+        "venue_cl_ord_id": order_id,
+        "venue_order_id": f"V{i}",
+        "ord_rej_reason": None,
+        "text": None,
+        "requests_sent": 0,
+        "pending": None,
+        "created_ns": i,
+        "updated_ns": i,
+    }
+    execution = {
+        "exec_id": f"{order_id}-2",
+        "order_id": order_id,
+        "venue": "V",
+        "venue_exec_id": f"E{i}",
+        "account": "A",
+        "symbol": "MSFT",
+        "side": "1",
+        "last_qty": Decimal(100),
+        "last_px": Decimal("100.01"),
+        "ts_ns": i,
+    }
     report = ExecutionReport(
-        session=SessionKey("S"), order_id=OrderId(order_id), cl_ord_id=ClOrdId(f"C{i}"), exec_id=ExecId(f"{i}"),
-        exec_type=ExecType.TRADE, ord_status=OrdStatus.FILLED, account=Account("A"), symbol=Symbol("MSFT"),
-        side=Side.BUY, ord_type=None, price=None, order_qty=Decimal(100), cum_qty=Decimal(100),
-        leaves_qty=Decimal(0), avg_px=Decimal("100.01"), last_qty=Decimal(100), last_px=Decimal("100.01"),
+        session=SessionKey("S"),
+        order_id=OrderId(order_id),
+        cl_ord_id=ClOrdId(f"C{i}"),
+        exec_id=ExecId(f"{i}"),
+        exec_type=ExecType.TRADE,
+        ord_status=OrdStatus.FILLED,
+        account=Account("A"),
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ord_type=None,
+        price=None,
+        order_qty=Decimal(100),
+        cum_qty=Decimal(100),
+        leaves_qty=Decimal(0),
+        avg_px=Decimal("100.01"),
+        last_qty=Decimal(100),
+        last_px=Decimal("100.01"),
         transact_time_ns=i,
-    )  # fmt: skip
-    position = {"account": "A", "symbol": "MSFT", "qty": Decimal(i), "avg_cost": Decimal("100.01"),
-                "realized_pnl": Decimal(0), "fees": Decimal(0), "mark": Decimal("100.01"), "bought_qty": Decimal(i),
-                "sold_qty": Decimal(0), "updated_ns": i}  # fmt: skip
+    )
+    position = {
+        "account": "A",
+        "symbol": "MSFT",
+        "qty": Decimal(i),
+        "avg_cost": Decimal("100.01"),
+        "realized_pnl": Decimal(0),
+        "fees": Decimal(0),
+        "mark": Decimal("100.01"),
+        "bought_qty": Decimal(i),
+        "sold_qty": Decimal(0),
+        "updated_ns": i,
+    }
     return order, execution, report, position
 
 
@@ -88,9 +140,11 @@ def main() -> None:
                 rate, n = _on_postgres(base, args.fills)
             rates.append(rate)
             batches.append(n)
-        print(f"{name:10} fills/s median {statistics.median(rates):9,.0f}  (runs: "
-              f"{', '.join(f'{r:,.0f}' for r in rates)}; commits per run ~{statistics.median(batches):,.0f}; "
-              f"max batch {args.batch})")  # fmt: skip
+        print(
+            f"{name:10} fills/s median {statistics.median(rates):9,.0f}  (runs: "
+            f"{', '.join(f'{r:,.0f}' for r in rates)}; commits per run ~{statistics.median(batches):,.0f}; "
+            f"max batch {args.batch})"
+        )
 
 
 def _on_postgres(base: str, fills: int) -> tuple[float, int]:

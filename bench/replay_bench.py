@@ -84,8 +84,15 @@ class Order:
         self.value = Decimal(0)
         self.reports = 0
 
-    def report(self, exec_type: str, status: str, *, last: tuple[Decimal, Decimal] | None = None,
-               cl_ord_id: str | None = None, orig: str | None = None) -> list[tuple[int, str]]:  # fmt: skip
+    def report(
+        self,
+        exec_type: str,
+        status: str,
+        *,
+        last: tuple[Decimal, Decimal] | None = None,
+        cl_ord_id: str | None = None,
+        orig: str | None = None,
+    ) -> list[tuple[int, str]]:
         """The body of an ExecutionReport after ``last`` (qty, price) if it is a fill."""
         self.reports += 1
         if last is not None:
@@ -94,11 +101,22 @@ class Order:
         leaves = Decimal(0) if status in "248" else self.qty - self.cum
         avg = (self.value / self.cum).quantize(Decimal("0.0001")) if self.cum else Decimal(0)
         fields = [
-            (1, self.account), (6, str(avg)), (11, cl_ord_id or self.cl_ord_id), (14, str(self.cum)),
-            (17, f"{self.order_id}-{self.reports}"), (37, self.order_id), (38, str(self.qty)), (39, status),
-            (40, "2"), (44, str(self.price)), (54, self.side), (55, self.symbol), (60, "20260102-10:00:00.000"),
-            (150, exec_type), (151, str(leaves)),
-        ]  # fmt: skip
+            (1, self.account),
+            (6, str(avg)),
+            (11, cl_ord_id or self.cl_ord_id),
+            (14, str(self.cum)),
+            (17, f"{self.order_id}-{self.reports}"),
+            (37, self.order_id),
+            (38, str(self.qty)),
+            (39, status),
+            (40, "2"),
+            (44, str(self.price)),
+            (54, self.side),
+            (55, self.symbol),
+            (60, "20260102-10:00:00.000"),
+            (150, exec_type),
+            (151, str(leaves)),
+        ]
         if last is not None:
             fields += [(31, str(last[1])), (32, str(last[0]))]
         if orig is not None:
@@ -124,9 +142,20 @@ def generate(path: Path, messages: int, seed: int = 5) -> None:
 
 
 def _order_flow(log: LogWriter, order: Order, rng: random.Random) -> None:
-    log.send(PEER, "D", [(1, order.account), (11, order.cl_ord_id), (38, str(order.qty)), (40, "2"),
-                         (44, str(order.price)), (54, order.side), (55, order.symbol),
-                         (60, "20260102-10:00:00.000")])  # fmt: skip
+    log.send(
+        PEER,
+        "D",
+        [
+            (1, order.account),
+            (11, order.cl_ord_id),
+            (38, str(order.qty)),
+            (40, "2"),
+            (44, str(order.price)),
+            (54, order.side),
+            (55, order.symbol),
+            (60, "20260102-10:00:00.000"),
+        ],
+    )
     outcome = rng.random()
     if outcome < 0.10:
         fields = [*order.report("8", "8"), (103, "3"), (58, "max order quantity exceeded")]
@@ -138,16 +167,37 @@ def _order_flow(log: LogWriter, order: Order, rng: random.Random) -> None:
     elif outcome < 0.75:
         _fill(log, order, rng, order.qty / 2)
         cancel = f"{order.cl_ord_id}c"
-        log.send(PEER, "F", [(11, cancel), (41, order.cl_ord_id), (54, order.side), (55, order.symbol),
-                             (38, str(order.qty)), (60, "20260102-10:00:00.000")])  # fmt: skip
+        log.send(
+            PEER,
+            "F",
+            [
+                (11, cancel),
+                (41, order.cl_ord_id),
+                (54, order.side),
+                (55, order.symbol),
+                (38, str(order.qty)),
+                (60, "20260102-10:00:00.000"),
+            ],
+        )
         log.send(OWN, "8", order.report("6", "6", cl_ord_id=cancel, orig=order.cl_ord_id))
         log.send(OWN, "8", order.report("4", "4", cl_ord_id=cancel, orig=order.cl_ord_id))
     elif outcome < 0.90:
         replace = f"{order.cl_ord_id}r"
         new_qty = order.qty + 100
-        log.send(PEER, "G", [(11, replace), (41, order.cl_ord_id), (38, str(new_qty)), (40, "2"),
-                             (44, str(order.price)), (54, order.side), (55, order.symbol),
-                             (60, "20260102-10:00:00.000")])  # fmt: skip
+        log.send(
+            PEER,
+            "G",
+            [
+                (11, replace),
+                (41, order.cl_ord_id),
+                (38, str(new_qty)),
+                (40, "2"),
+                (44, str(order.price)),
+                (54, order.side),
+                (55, order.symbol),
+                (60, "20260102-10:00:00.000"),
+            ],
+        )
         log.send(OWN, "8", order.report("E", "E", cl_ord_id=replace, orig=order.cl_ord_id))
         order.qty = new_qty
         log.send(OWN, "8", order.report("5", "0", cl_ord_id=replace, orig=order.cl_ord_id))
@@ -199,8 +249,10 @@ def run(path: Path, runs: int) -> list[str]:
     lines.append(f"one process (reading and book in turn, for comparison): {one:,.0f} messages/s")
     lines.append(f"{_load()} at the end")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    lines.append(f"replay (read + book + summary): median {statistics.median(rates):,.0f} messages/s, "
-                 f"best {max(rates):,.0f} messages/s; peak RSS {peak_mb:,.0f} MB")  # fmt: skip
+    lines.append(
+        f"replay (read + book + summary): median {statistics.median(rates):,.0f} messages/s, "
+        f"best {max(rates):,.0f} messages/s; peak RSS {peak_mb:,.0f} MB"
+    )
     return lines
 
 

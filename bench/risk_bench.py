@@ -49,37 +49,64 @@ def engine() -> RiskEngine:
     bus.register("oms.process", lambda _: None)
     bus.register("oms.execute", lambda _: None)
     limits = LimitSet(
-        max_order_qty=D(10_000), max_notional=D(10**7), price_band_pct=D(10), max_long_qty=D(10**6),
-        max_short_qty=D(10**6), credit_limit=D(10**12), max_daily_loss=D(10**9), max_orders_per_second=10**6,
+        max_order_qty=D(10_000),
+        max_notional=D(10**7),
+        price_band_pct=D(10),
+        max_long_qty=D(10**6),
+        max_short_qty=D(10**6),
+        credit_limit=D(10**12),
+        max_daily_loss=D(10**9),
+        max_orders_per_second=10**6,
         max_messages_per_second=10**6,
-        duplicate_window_ms=1, restricted_symbols=frozenset({"XXX"}),
-    )  # fmt: skip
+        duplicate_window_ms=1,
+        restricted_symbols=frozenset({"XXX"}),
+    )
     instruments = {s: Instrument(reference_price=D(100)) for s in SYMBOLS}
     sessions = {"*": SessionLimits(max_orders_per_second=10**6, max_messages_per_second=10**6)}
-    risk = RiskEngine(bus, LiveClock(), RiskLimits(default=limits, sessions=sessions), instruments,
-                      entitlements=ENTITLEMENTS)  # fmt: skip
+    risk = RiskEngine(
+        bus, LiveClock(), RiskLimits(default=limits, sessions=sessions), instruments, entitlements=ENTITLEMENTS
+    )
     for i in range(500):
         symbol = SYMBOLS[i % 50]
-        bus.publish("events.order", OrderUpdated(
-            order_id=OrderId(f"W{i}"), session=SessionKey("FIX.4.4:FIXGW->CLIENT1"), account=Account("ACCT1"),
-            symbol=Symbol(symbol), side=Side.BUY, price=D(99), leaves_qty=D(10), last_qty=D(5), last_px=D(100),
-            ts_ns=i))  # fmt: skip
+        bus.publish(
+            "events.order",
+            OrderUpdated(
+                order_id=OrderId(f"W{i}"),
+                session=SessionKey("FIX.4.4:FIXGW->CLIENT1"),
+                account=Account("ACCT1"),
+                symbol=Symbol(symbol),
+                side=Side.BUY,
+                price=D(99),
+                leaves_qty=D(10),
+                last_qty=D(5),
+                last_px=D(100),
+                ts_ns=i,
+            ),
+        )
     return risk
 
 
 def order(i: int) -> SubmitOrder:
     return SubmitOrder(
-        session=SessionKey("FIX.4.4:FIXGW->CLIENT1"), cl_ord_id=ClOrdId(f"C{i}"), account=Account("ACCT1"),
-        symbol=Symbol(SYMBOLS[i % 50]), side=Side.BUY, ord_type=OrdType.LIMIT, order_qty=D(100 + i % 7),
-        price=D("100.05") + D(i % 13) / 100, ts_received_ns=0, order_id=OrderId(f"O{i}"),
-    )  # fmt: skip
+        session=SessionKey("FIX.4.4:FIXGW->CLIENT1"),
+        cl_ord_id=ClOrdId(f"C{i}"),
+        account=Account("ACCT1"),
+        symbol=Symbol(SYMBOLS[i % 50]),
+        side=Side.BUY,
+        ord_type=OrdType.LIMIT,
+        order_qty=D(100 + i % 7),
+        price=D("100.05") + D(i % 13) / 100,
+        ts_received_ns=0,
+        order_id=OrderId(f"O{i}"),
+    )
 
 
 def controls_elsewhere(controls: Controls) -> None:
     """A kill switch and a trading state in force for another account: the lookups run, the order passes."""
     for kind, value in (("kill", "on"), ("state", TradingState.HALTED.value)):
-        controls.set(Control(kind=kind, scope="account", key="ACCT9", value=value, who="bench", reason="bench",
-                             ts_ns=0))  # fmt: skip
+        controls.set(
+            Control(kind=kind, scope="account", key="ACCT9", value=value, who="bench", reason="bench", ts_ns=0)
+        )
 
 
 def flow_cases(clock: LiveClock) -> dict[str, Callable[[SubmitOrder], object]]:
@@ -129,8 +156,10 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    print(f"# .venv/bin/python bench/risk_bench.py {' '.join(sys.argv[1:])}".rstrip()
-          + f"   ({os.cpu_count()} cores, shared; {load_average()} at the start)")  # fmt: skip
+    print(
+        f"# .venv/bin/python bench/risk_bench.py {' '.join(sys.argv[1:])}".rstrip()
+        + f"   ({os.cpu_count()} cores, shared; {load_average()} at the start)"
+    )
     risk, controlled = engine(), engine()
     controls_elsewhere(controlled.controls)
     limits = risk.limits.effective("ACCT1", SYMBOLS[0])
@@ -144,8 +173,12 @@ def main() -> None:
     cases: dict[str, Callable[[SubmitOrder], object]] = {
         "entitlement (resolved once per slot)": lambda o: check_account_entitled(o, ENTITLEMENTS),
         "kill switch (one on elsewhere)": lambda o: controls.any_kill and controls.kill_switch(o.account, "CLIENT1"),
-        "trading state (one set elsewhere)": lambda o: controls.any_state and checks.check_trading_state(
-            o, controls.state(o.account)[0], "", cells[o.symbol].qty, cells[o.symbol].working_buy, o.order_qty),
+        "trading state (one set elsewhere)": lambda o: (
+            controls.any_state
+            and checks.check_trading_state(
+                o, controls.state(o.account)[0], "", cells[o.symbol].qty, cells[o.symbol].working_buy, o.order_qty
+            )
+        ),
         "quantity": checks.check_quantity,
         "price": checks.check_price,
         "known symbol": lambda o: checks.check_known_symbol(o.symbol, o.symbol in symbols),
@@ -154,15 +187,19 @@ def main() -> None:
         "max_notional": lambda o: checks.check_max_notional(o, limits, ref),
         "price_band": lambda o: checks.check_price_band(o, limits, ref, band),
         "position (with working)": lambda o: checks.check_position_limit(
-            o, limits, exposure.position(o.account, o.symbol), exposure.working(o.account, o.symbol, o.side),
-            o.order_qty),
+            o,
+            limits,
+            exposure.position(o.account, o.symbol),
+            exposure.working(o.account, o.symbol, o.side),
+            o.order_qty,
+        ),
         "credit": lambda o: checks.check_credit(o, limits, exposure.account_notional(o.account), ref, o.order_qty),
         "loss": lambda o: checks.check_daily_loss(o, limits, exposure.day_pnl(o.account)),
         **flow_cases(LiveClock()),
         "message throttle (RiskEngine.admit)": lambda o: risk.admit(o.session, o.account, o.symbol),
         "WHOLE CATALOGUE (RiskEngine.check)": risk.check,
         "WHOLE CATALOGUE, controls elsewhere": controlled.check,
-    }  # fmt: skip
+    }
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
     for run in range(args.runs):
         orders = [order(run * args.orders + i) for i in range(args.orders)]

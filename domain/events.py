@@ -129,9 +129,18 @@ class CancelRejected(msgspec.Struct, frozen=True, kw_only=True):
 
 
 OrderEvent = (
-    OrderDenied | OrderAccepted | OrderRejected | OrderFilled | OrderCanceled | OrderDoneForDay | OrderExpired
-    | OrderReplaced | CancelRequested | ReplaceRequested | CancelRejected
-)  # fmt: skip
+    OrderDenied
+    | OrderAccepted
+    | OrderRejected
+    | OrderFilled
+    | OrderCanceled
+    | OrderDoneForDay
+    | OrderExpired
+    | OrderReplaced
+    | CancelRequested
+    | ReplaceRequested
+    | CancelRejected
+)
 
 
 class ReplaceApproved(msgspec.Struct, frozen=True, kw_only=True):

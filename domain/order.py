@@ -144,7 +144,7 @@ class Order:
         "venue",
         "venue_cl_ord_id",
         "venue_order_id",
-    )  # fmt: skip
+    )
 
     def __init__(self, command: SubmitOrder, order_id: OrderId) -> None:
         self.order_id = order_id

@@ -77,8 +77,9 @@ class PositionBook:
     def __init__(self) -> None:
         self.positions: dict[tuple[str, str], Position] = {}
 
-    def apply_fill(self, account: str, symbol: str, side: Side, qty: Decimal, price: Decimal,
-                   fee: Decimal = _ZERO) -> Position:  # fmt: skip
+    def apply_fill(
+        self, account: str, symbol: str, side: Side, qty: Decimal, price: Decimal, fee: Decimal = _ZERO
+    ) -> Position:
         """Fold a fill into its position and return the position."""
         position = self.open(account, symbol)
         position.apply_fill(side, qty, price, fee)

@@ -34,9 +34,17 @@ class EmsEngine:
         venue = self._venues.get(request.venue)
         problem = venue.request(request) if venue is not None else f"venue {request.venue} is not configured"
         if problem is not None:
-            self._bus.send("oms.process", CancelRejected(
-                venue=request.venue, venue_cl_ord_id=request.venue_cl_ord_id, order_id=request.order_id,
-                reason=CxlRejReason.BROKER_OPTION, text=problem, ts_ns=self._clock.now_ns()))  # fmt: skip
+            self._bus.send(
+                "oms.process",
+                CancelRejected(
+                    venue=request.venue,
+                    venue_cl_ord_id=request.venue_cl_ord_id,
+                    order_id=request.order_id,
+                    reason=CxlRejReason.BROKER_OPTION,
+                    text=problem,
+                    ts_ns=self._clock.now_ns(),
+                ),
+            )
 
     def _submit(self, order: SubmitOrder) -> None:
         hops.mark("risk")
@@ -62,8 +70,14 @@ class EmsEngine:
         if str(venue_cl_ord_id) == str(order_id):  # the order itself never reached the venue
             event: object = OrderDenied(order_id=order_id, reason=OrdRejReason.EXCHANGE_CLOSED, text=text, ts_ns=now)
         else:
-            event = CancelRejected(venue=None, venue_cl_ord_id=venue_cl_ord_id, order_id=order_id,
-                                   reason=CxlRejReason.BROKER_OPTION, text=text, ts_ns=now)  # fmt: skip
+            event = CancelRejected(
+                venue=None,
+                venue_cl_ord_id=venue_cl_ord_id,
+                order_id=order_id,
+                reason=CxlRejReason.BROKER_OPTION,
+                text=text,
+                ts_ns=now,
+            )
         self._bus.post("oms.process", event)
 
     def _deny(self, order: SubmitOrder, reason: OrdRejReason, text: str) -> None:

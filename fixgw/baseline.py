@@ -56,8 +56,12 @@ class FillEverything(quickfix.Application):  # type: ignore[misc]
         terms = [(tag, order.getField(tag)) for tag in (11, 55, 54, 38, 44)]
         qty, price = terms[3][1], terms[4][1]
         ack = _report(n, 2 * n - 1, terms, (*_ACK, ("151", qty)))
-        fill = _report(n, 2 * n, terms, (("150", "F"), ("39", "2"), ("14", qty), ("151", "0"), ("6", price),
-                                         ("32", qty), ("31", price)))  # fmt: skip
+        fill = _report(
+            n,
+            2 * n,
+            terms,
+            (("150", "F"), ("39", "2"), ("14", qty), ("151", "0"), ("6", price), ("32", qty), ("31", price)),
+        )
         quickfix.Session.sendToTarget(ack, session_id)
         quickfix.Session.sendToTarget(fill, session_id)
 

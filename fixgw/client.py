@@ -32,9 +32,12 @@ class ClientHandler:
     """Decode client messages into commands for ``oms.execute``; encode reports back."""
 
     def __init__(
-        self, bus: MessageBus, clock: Clock, default_accounts: dict[str, Account],
+        self,
+        bus: MessageBus,
+        clock: Clock,
+        default_accounts: dict[str, Account],
         accepting: Callable[[], str | None] = lambda: None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """``accepting``: None while new orders may be taken, else why not (the journal's: the book of record
         cannot commit); a NewOrderSingle or a replace is then refused at once, 35=j 380=4, never queued."""
         self._bus = bus
@@ -124,6 +127,7 @@ def _encode(report: ClientReport) -> quickfix.Message:
     if isinstance(report, CancelReject):
         return outbound.order_cancel_reject(report)
     if isinstance(report, BusinessReject):
-        return outbound.business_reject(None, report.ref_msg_type, report.reason, report.text, report.cl_ord_id,
-                                        report.poss_resend)  # fmt: skip
+        return outbound.business_reject(
+            None, report.ref_msg_type, report.reason, report.text, report.cl_ord_id, report.poss_resend
+        )
     return outbound.mass_cancel_report(report)

@@ -91,10 +91,16 @@ class Journal(Protocol):
     """Where the engine records book changes; a report is released only after its change is durable."""
 
     def append(
-        self, order: dict[str, Any] | None = None, execution: dict[str, Any] | None = None,
-        report: ClientReport | None = None, position: dict[str, Any] | None = None,
-        audit: dict[str, Any] | None = None, *, owe: dict[str, Any] | None = None, owed: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        order: dict[str, Any] | None = None,
+        execution: dict[str, Any] | None = None,
+        report: ClientReport | None = None,
+        position: dict[str, Any] | None = None,
+        audit: dict[str, Any] | None = None,
+        *,
+        owe: dict[str, Any] | None = None,
+        owed: str | None = None,
+    ) -> None:
         """Queue one change and the report that depends on it."""
 
     def atomic(self) -> AbstractContextManager[object]:
@@ -105,9 +111,14 @@ class OmsEngine:
     """The book of record's engine."""
 
     def __init__(
-        self, bus: MessageBus, clock: Clock, journal: Journal, book: Book, positions: PositionBook | None = None,
+        self,
+        bus: MessageBus,
+        clock: Clock,
+        journal: Journal,
+        book: Book,
+        positions: PositionBook | None = None,
         exec_ids: ExecIds | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """``exec_ids``: this start's ExecIDs (the gateway's incarnation); a first start's by default (tests)."""
         self._bus = bus
         self._clock = clock
@@ -119,12 +130,17 @@ class OmsEngine:
         self._seq = 0
         self._requests_sent: dict[OrderId, int] = {}
         self._commands: dict[type, Callable[[Any], None]] = {
-            SubmitOrder: self._handle_submit, CancelOrder: self._handle_cancel, ReplaceOrder: self._handle_replace,
-            QueryOrder: self._handle_query, MassCancel: self._handle_mass_cancel,
-            ReconcileVenue: self._handle_reconcile, CancelWorking: self._handle_cancel_working,
-            SubmitRiskOrder: self._handle_risk_order, Unrecorded: self._handle_unrecorded,
+            SubmitOrder: self._handle_submit,
+            CancelOrder: self._handle_cancel,
+            ReplaceOrder: self._handle_replace,
+            QueryOrder: self._handle_query,
+            MassCancel: self._handle_mass_cancel,
+            ReconcileVenue: self._handle_reconcile,
+            CancelWorking: self._handle_cancel_working,
+            SubmitRiskOrder: self._handle_risk_order,
+            Unrecorded: self._handle_unrecorded,
             AnswerAgain: self._handle_answer_again,
-        }  # fmt: skip
+        }
         self.admit: Callable[[SessionKey, str | None, str | None], str | None] | None = None
         """The message throttles (risk's ``admit``, wired in ``app``): None, or why a client message is refused."""
         self.find_retired: FindRetired | None = None
@@ -136,9 +152,13 @@ class OmsEngine:
         bus.register("oms.process", self.process)
 
     def restore(
-        self, orders: list[Order], requests_sent: dict[OrderId, int], executions: list[dict[str, Any]],
-        last_seq: int = 0, retired: Iterable[tuple[SessionKey, ClOrdId]] = (),
-    ) -> None:  # fmt: skip
+        self,
+        orders: list[Order],
+        requests_sent: dict[OrderId, int],
+        executions: list[dict[str, Any]],
+        last_seq: int = 0,
+        retired: Iterable[tuple[SessionKey, ClOrdId]] = (),
+    ) -> None:
         """Load the book as it was committed (at start, before any session connects).
 
         ``orders``: those that may still change (or all); ``requests_sent``: how many requests each has sent its
@@ -175,11 +195,22 @@ class OmsEngine:
         """Tell subscribers (risk's exposure) what the restored book holds: every fill, then what still works."""
         for e in executions:  # of retired orders too: a fill's exposure needs only the execution's row
             order = self.book.by_id.get(OrderId(e["order_id"]))
-            self._bus.publish("events.order", OrderUpdated(
-                order_id=OrderId(e["order_id"]), session=order.session if order else SessionKey(""),
-                account=e["account"], symbol=e["symbol"], side=Side(e["side"]), price=order.price if order else None,
-                leaves_qty=_ZERO, last_qty=e["last_qty"], last_px=e["last_px"], fee=e["commission"],
-                ts_ns=e["ts_ns"]))  # fmt: skip
+            self._bus.publish(
+                "events.order",
+                OrderUpdated(
+                    order_id=OrderId(e["order_id"]),
+                    session=order.session if order else SessionKey(""),
+                    account=e["account"],
+                    symbol=e["symbol"],
+                    side=Side(e["side"]),
+                    price=order.price if order else None,
+                    leaves_qty=_ZERO,
+                    last_qty=e["last_qty"],
+                    last_px=e["last_px"],
+                    fee=e["commission"],
+                    ts_ns=e["ts_ns"],
+                ),
+            )
         for order in self.book.by_id.values():
             if not order.status.is_terminal and order.status is not OrdStatus.PENDING_NEW:
                 self._publish(order, None)
@@ -213,26 +244,52 @@ class OmsEngine:
         if isinstance(command, SubmitOrder):
             self._refuse_new(command, OrdRejReason.OTHER, text, "THROTTLED")
         elif isinstance(command, CancelOrder | ReplaceOrder):
-            to = (CxlRejResponseTo.ORDER_CANCEL_REQUEST if isinstance(command, CancelOrder)
-                  else CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST)  # fmt: skip
+            to = (
+                CxlRejResponseTo.ORDER_CANCEL_REQUEST
+                if isinstance(command, CancelOrder)
+                else CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST
+            )
             self._cancel_reject(command, target, CxlRejReason.OTHER, text, response_to=to)
         elif isinstance(command, MassCancel):
-            self._journal.append(None, None, MassCancelReport(
-                session=command.session, cl_ord_id=command.cl_ord_id, order_id=OrderId(f"MC-{command.cl_ord_id}"),
-                request_type=command.request_type, response="0", reject_reason="99", text=text))  # fmt: skip
+            self._journal.append(
+                None,
+                None,
+                MassCancelReport(
+                    session=command.session,
+                    cl_ord_id=command.cl_ord_id,
+                    order_id=OrderId(f"MC-{command.cl_ord_id}"),
+                    request_type=command.request_type,
+                    response="0",
+                    reject_reason="99",
+                    text=text,
+                ),
+            )
         else:  # OrderStatusRequest has no reject of its own: BusinessMessageReject, 380=0 (FIX 4.4 has no 8)
-            self._journal.append(None, None, BusinessReject(session=command.session, cl_ord_id=command.cl_ord_id,
-                                                            ref_msg_type="H", reason=0, text=text))  # fmt: skip
+            self._journal.append(
+                None,
+                None,
+                BusinessReject(
+                    session=command.session, cl_ord_id=command.cl_ord_id, ref_msg_type="H", reason=0, text=text
+                ),
+            )
 
     def _handle_risk_order(self, command: SubmitRiskOrder) -> None:
         """Book the risk engine's reducing order under ``RISK_SESSION`` and hand it to the EMS (not to risk)."""
         self._seq += 1
         order_id = OrderId(f"O{self._seq}")
         submit = SubmitOrder(
-            session=RISK_SESSION, cl_ord_id=command.cl_ord_id, account=command.account, symbol=command.symbol,
-            side=command.side, ord_type=OrdType.MARKET, order_qty=command.order_qty, price=None,
-            time_in_force=TimeInForce.IMMEDIATE_OR_CANCEL, ts_received_ns=command.ts_ns, order_id=order_id,
-        )  # fmt: skip
+            session=RISK_SESSION,
+            cl_ord_id=command.cl_ord_id,
+            account=command.account,
+            symbol=command.symbol,
+            side=command.side,
+            ord_type=OrdType.MARKET,
+            order_qty=command.order_qty,
+            price=None,
+            time_in_force=TimeInForce.IMMEDIATE_OR_CANCEL,
+            ts_received_ns=command.ts_ns,
+            order_id=order_id,
+        )
         order = Order(submit, order_id)
         order.text = command.reason  # the book's Text column says why the order exists
         self.book.add(order)
@@ -259,13 +316,25 @@ class OmsEngine:
     def _refuse_new(self, command: SubmitOrder, reason: OrdRejReason, text: str, exec_prefix: str) -> None:
         """Answer a NewOrderSingle that is not booked (OrderID NONE): 150=8 39=8 with ``reason`` (103)."""
         report = ExecutionReport(
-            session=command.session, order_id=OrderId("NONE"), cl_ord_id=command.cl_ord_id,
-            exec_id=self._exec_ids.next(exec_prefix), exec_type=ExecType.REJECTED,
-            ord_status=OrdStatus.REJECTED, account=command.account, symbol=command.symbol, side=command.side,
-            ord_type=command.ord_type, price=command.price, order_qty=command.order_qty, cum_qty=_ZERO,
-            leaves_qty=_ZERO, avg_px=_ZERO, transact_time_ns=self._clock.now_ns(),
-            ord_rej_reason=reason, text=text,
-        )  # fmt: skip
+            session=command.session,
+            order_id=OrderId("NONE"),
+            cl_ord_id=command.cl_ord_id,
+            exec_id=self._exec_ids.next(exec_prefix),
+            exec_type=ExecType.REJECTED,
+            ord_status=OrdStatus.REJECTED,
+            account=command.account,
+            symbol=command.symbol,
+            side=command.side,
+            ord_type=command.ord_type,
+            price=command.price,
+            order_qty=command.order_qty,
+            cum_qty=_ZERO,
+            leaves_qty=_ZERO,
+            avg_px=_ZERO,
+            transact_time_ns=self._clock.now_ns(),
+            ord_rej_reason=reason,
+            text=text,
+        )
         self._journal.append(None, None, report)
 
     def _handle_cancel(self, command: CancelOrder) -> None:
@@ -289,9 +358,12 @@ class OmsEngine:
         self._bus.send("risk.execute", msgspec.structs.replace(command, order_id=order.order_id, cum_qty=order.cum_qty))
 
     def _target(
-        self, command: CancelOrder | ReplaceOrder, response_to: CxlRejResponseTo, asked: bool = False,
+        self,
+        command: CancelOrder | ReplaceOrder,
+        response_to: CxlRejResponseTo,
+        asked: bool = False,
         retired: Order | None = None,
-    ) -> Order | None:  # fmt: skip
+    ) -> Order | None:
         """The order a cancel or replace is about, or None after answering 35=9.
 
         When the order named is retired, the answer waits for it to be looked up in the book of record, then
@@ -314,8 +386,14 @@ class OmsEngine:
             text = f"Unknown order: OrigClOrdID (41) {command.orig_cl_ord_id!r}"
             if order is not None and order.pending is None:
                 text += f" is not the order's last accepted ClOrdID {order.cl_ord_id!r}"
-            problem = (CxlRejReason.UNKNOWN_ORDER if order is None or order.pending is None
-                       else CxlRejReason.ALREADY_PENDING), text  # fmt: skip
+            problem = (
+                (
+                    CxlRejReason.UNKNOWN_ORDER
+                    if order is None or order.pending is None
+                    else CxlRejReason.ALREADY_PENDING
+                ),
+                text,
+            )
         elif order.pending is not None or order.status is OrdStatus.PENDING_NEW:
             problem = CxlRejReason.ALREADY_PENDING, f"Order {order.order_id} is {order.status.name}; retry later"
         elif order.status.is_terminal:
@@ -326,20 +404,33 @@ class OmsEngine:
         return None
 
     def _cancel_reject(
-        self, command: CancelOrder | ReplaceOrder, order: Order | None, reason: CxlRejReason, text: str,
+        self,
+        command: CancelOrder | ReplaceOrder,
+        order: Order | None,
+        reason: CxlRejReason,
+        text: str,
         response_to: CxlRejResponseTo = CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST,
-    ) -> None:  # fmt: skip
+    ) -> None:
         reject = CancelReject(
-            session=command.session, order_id=order.order_id if order else OrderId("NONE"),
-            cl_ord_id=command.cl_ord_id, orig_cl_ord_id=command.orig_cl_ord_id,
-            ord_status=order.status if order else OrdStatus.REJECTED, response_to=response_to, reason=reason,
+            session=command.session,
+            order_id=order.order_id if order else OrderId("NONE"),
+            cl_ord_id=command.cl_ord_id,
+            orig_cl_ord_id=command.orig_cl_ord_id,
+            ord_status=order.status if order else OrdStatus.REJECTED,
+            response_to=response_to,
+            reason=reason,
             text=text,
-        )  # fmt: skip
+        )
         self._journal.append(None, None, reject)
 
     def _request_cancel(self, order: Order, cl_ord_id: ClOrdId, orig: ClOrdId, ts_ns: int) -> None:
-        event = CancelRequested(order_id=order.order_id, cl_ord_id=cl_ord_id, orig_cl_ord_id=orig,
-                                venue_cl_ord_id=self._next_request_id(order), ts_ns=ts_ns)  # fmt: skip
+        event = CancelRequested(
+            order_id=order.order_id,
+            cl_ord_id=cl_ord_id,
+            orig_cl_ord_id=orig,
+            venue_cl_ord_id=self._next_request_id(order),
+            ts_ns=ts_ns,
+        )
         self._open_request(order, event)
         self._bus.send("ems.execute", self._venue_request(order, event))
 
@@ -347,10 +438,16 @@ class OmsEngine:
         command = approved.command
         order = self.book.by_id[command.order_id]
         event = ReplaceRequested(
-            order_id=order.order_id, cl_ord_id=command.cl_ord_id, orig_cl_ord_id=command.orig_cl_ord_id,
-            venue_cl_ord_id=self._next_request_id(order), ts_ns=command.ts_received_ns, order_qty=command.order_qty,
-            price=command.price, ord_type=command.ord_type, time_in_force=command.time_in_force,
-        )  # fmt: skip
+            order_id=order.order_id,
+            cl_ord_id=command.cl_ord_id,
+            orig_cl_ord_id=command.orig_cl_ord_id,
+            venue_cl_ord_id=self._next_request_id(order),
+            ts_ns=command.ts_received_ns,
+            order_qty=command.order_qty,
+            price=command.price,
+            ord_type=command.ord_type,
+            time_in_force=command.time_in_force,
+        )
         self._open_request(order, event)
         self._bus.send("ems.execute", self._venue_request(order, event))
 
@@ -359,12 +456,22 @@ class OmsEngine:
         """The message for the venue that carries a pending request (sent once, or again after a restart)."""
         assert order.venue is not None and order.venue_cl_ord_id is not None
         ids: dict[str, Any] = {
-            "order_id": order.order_id, "venue": order.venue, "venue_cl_ord_id": event.venue_cl_ord_id,
-            "venue_orig_cl_ord_id": order.venue_cl_ord_id, "symbol": order.symbol, "side": order.side,
-        }  # fmt: skip
+            "order_id": order.order_id,
+            "venue": order.venue,
+            "venue_cl_ord_id": event.venue_cl_ord_id,
+            "venue_orig_cl_ord_id": order.venue_cl_ord_id,
+            "symbol": order.symbol,
+            "side": order.side,
+        }
         if isinstance(event, ReplaceRequested):
-            return ReplaceAtVenue(**ids, order_qty=event.order_qty, account=order.account, ord_type=event.ord_type,
-                                  price=event.price, time_in_force=event.time_in_force)  # fmt: skip
+            return ReplaceAtVenue(
+                **ids,
+                order_qty=event.order_qty,
+                account=order.account,
+                ord_type=event.ord_type,
+                price=event.price,
+                time_in_force=event.time_in_force,
+            )
         return CancelAtVenue(**ids, order_qty=order.order_qty)
 
     def _open_request(self, order: Order, event: CancelRequested) -> None:
@@ -424,24 +531,39 @@ class OmsEngine:
             if command.msg_type == "D" and order.status is OrdStatus.PENDING_NEW:
                 # Its send to the venue waited for the commit that failed: it never left. Refused unbooked, and
                 # nothing of it written again (its own row may be what the book refuses).
-                order.apply(OrderDenied(order_id=order.order_id, reason=OrdRejReason.OTHER, text=text,
-                                        ts_ns=self._clock.now_ns()))  # fmt: skip
+                order.apply(
+                    OrderDenied(
+                        order_id=order.order_id, reason=OrdRejReason.OTHER, text=text, ts_ns=self._clock.now_ns()
+                    )
+                )
                 self._publish(order, None)
                 self.book.close(order, self._clock.now_ns())
                 self._forget(order.order_id)
                 submit = _resubmission(order)
                 self._refuse_new(submit, OrdRejReason.OTHER, text, "NONE")
                 answered = True
-            elif command.msg_type in ("F", "G") and order.pending is not None and (
-                order.pending.cl_ord_id == command.cl_ord_id
+            elif (
+                command.msg_type in ("F", "G")
+                and order.pending is not None
+                and (order.pending.cl_ord_id == command.cl_ord_id)
             ):  # the request never left either: the order goes back to what it was
-                refused = CancelRejected(venue=None, venue_cl_ord_id=None, order_id=order.order_id,
-                                         reason=CxlRejReason.OTHER, text=text, ts_ns=self._clock.now_ns())  # fmt: skip
+                refused = CancelRejected(
+                    venue=None,
+                    venue_cl_ord_id=None,
+                    order_id=order.order_id,
+                    reason=CxlRejReason.OTHER,
+                    text=text,
+                    ts_ns=self._clock.now_ns(),
+                )
                 self._apply(refused)
                 answered = True
             else:
-                log.error("order %s changed in memory but the book of record refused the change (quarantine Q%d): "
-                          "reconcile it with its venue", order.order_id, command.quarantine_id)  # fmt: skip
+                log.error(
+                    "order %s changed in memory but the book of record refused the change (quarantine Q%d): "
+                    "reconcile it with its venue",
+                    order.order_id,
+                    command.quarantine_id,
+                )
         if not answered and command.session is not None and command.cl_ord_id is not None:
             self._refuse_unrecorded(command, text)
 
@@ -450,9 +572,17 @@ class OmsEngine:
         380=0), the reject every message type has."""
         assert command.session is not None and command.cl_ord_id is not None
         if command.msg_type in _CLIENT_MESSAGE_TYPES:
-            self._journal.append(None, None, BusinessReject(session=command.session, cl_ord_id=command.cl_ord_id,
-                                                            ref_msg_type=command.msg_type or "", reason=0,
-                                                            text=text))  # fmt: skip
+            self._journal.append(
+                None,
+                None,
+                BusinessReject(
+                    session=command.session,
+                    cl_ord_id=command.cl_ord_id,
+                    ref_msg_type=command.msg_type or "",
+                    reason=0,
+                    text=text,
+                ),
+            )
 
     def _handle_query(self, command: QueryOrder) -> None:
         order = self.book.by_client.get((command.session, command.cl_ord_id))
@@ -468,9 +598,12 @@ class OmsEngine:
         self._journal.append(None, None, self._report(order, None, exec_type=ExecType.ORDER_STATUS))
 
     def _ask_retired(
-        self, command: QueryOrder | CancelOrder | ReplaceOrder, cl_ord_id: ClOrdId, order_id: OrderId | None,
+        self,
+        command: QueryOrder | CancelOrder | ReplaceOrder,
+        cl_ord_id: ClOrdId,
+        order_id: OrderId | None,
         then: Found,
-    ) -> bool:  # fmt: skip
+    ) -> bool:
         """Look up the retired order named by ``cl_ord_id`` (or ``order_id``) and call ``then``; False if none is.
 
         The answer comes after the commit of the request's receipt, so it is owed durably in between: the owed
@@ -511,18 +644,34 @@ class OmsEngine:
 
     def _unknown_order_status(self, command: QueryOrder) -> ExecutionReport:
         return ExecutionReport(
-            session=command.session, order_id=OrderId("NONE"), cl_ord_id=command.cl_ord_id,
-            exec_id=self._exec_ids.next("STATUS"), exec_type=ExecType.ORDER_STATUS,
-            ord_status=OrdStatus.REJECTED, account=None, symbol=command.symbol, side=command.side, ord_type=None,
-            price=None, order_qty=_ZERO, cum_qty=_ZERO, leaves_qty=_ZERO, avg_px=_ZERO,
-            transact_time_ns=self._clock.now_ns(), ord_rej_reason=OrdRejReason.UNKNOWN_ORDER,
+            session=command.session,
+            order_id=OrderId("NONE"),
+            cl_ord_id=command.cl_ord_id,
+            exec_id=self._exec_ids.next("STATUS"),
+            exec_type=ExecType.ORDER_STATUS,
+            ord_status=OrdStatus.REJECTED,
+            account=None,
+            symbol=command.symbol,
+            side=command.side,
+            ord_type=None,
+            price=None,
+            order_qty=_ZERO,
+            cum_qty=_ZERO,
+            leaves_qty=_ZERO,
+            avg_px=_ZERO,
+            transact_time_ns=self._clock.now_ns(),
+            ord_rej_reason=OrdRejReason.UNKNOWN_ORDER,
             text=f"Unknown order: ClOrdID (11) {command.cl_ord_id!r}",
-        )  # fmt: skip
+        )
 
     def _handle_mass_cancel(self, command: MassCancel) -> None:
-        report = MassCancelReport(session=command.session, cl_ord_id=command.cl_ord_id,
-                                  order_id=OrderId(f"MC-{command.cl_ord_id}"), request_type=command.request_type,
-                                  response="0")  # fmt: skip
+        report = MassCancelReport(
+            session=command.session,
+            cl_ord_id=command.cl_ord_id,
+            order_id=OrderId(f"MC-{command.cl_ord_id}"),
+            request_type=command.request_type,
+            response="0",
+        )
         if command.request_type not in _MASS_CANCEL_TYPES or (command.request_type == "1" and not command.symbol):
             text = f"MassCancelRequestType (530) {command.request_type!r} is not supported; use 1 or 7"
             self._journal.append(None, None, msgspec.structs.replace(report, reject_reason="0", text=text))
@@ -547,10 +696,18 @@ class OmsEngine:
         for order in list(self.book.by_id.values()):  # an internal venue answers at once: orders may retire
             if order.venue == command.venue and order.status in in_flight and order.venue_cl_ord_id is not None:
                 self._reconciling.add(order.order_id)
-                self._bus.send("ems.execute", QueryAtVenue(
-                    order_id=order.order_id, venue=order.venue, venue_cl_ord_id=order.venue_cl_ord_id,
-                    venue_orig_cl_ord_id=order.venue_cl_ord_id, symbol=order.symbol, side=order.side,
-                    order_qty=order.order_qty))  # fmt: skip
+                self._bus.send(
+                    "ems.execute",
+                    QueryAtVenue(
+                        order_id=order.order_id,
+                        venue=order.venue,
+                        venue_cl_ord_id=order.venue_cl_ord_id,
+                        venue_orig_cl_ord_id=order.venue_cl_ord_id,
+                        symbol=order.symbol,
+                        side=order.side,
+                        order_qty=order.order_qty,
+                    ),
+                )
 
     def _on_status(self, event: OrderStatusReported) -> None:
         """Send again what the venue never received; everything it did receive, it reports by resend."""
@@ -567,8 +724,12 @@ class OmsEngine:
             and event.venue_cl_ord_id == order.venue_cl_ord_id
             and event.ord_status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED)
         ):
-            log.warning("request %s for order %s never reached venue %s: sending it again",
-                        order.pending.venue_cl_ord_id, order.order_id, event.venue)  # fmt: skip
+            log.warning(
+                "request %s for order %s never reached venue %s: sending it again",
+                order.pending.venue_cl_ord_id,
+                order.order_id,
+                event.venue,
+            )
             self._bus.send("ems.execute", self._venue_request(order, order.pending))
 
     # -- events ------------------------------------------------------------------------------------
@@ -599,8 +760,12 @@ class OmsEngine:
         except InvalidTransition as exc:
             if isinstance(event, VenueEvent) and event.poss_dup:
                 # A venue resending (43=Y) what it reported before our restart: applied then, nothing to do now.
-                log.info("resent report for order %s already applied: %s (ExecID %s)", order.order_id, exc,
-                         event.venue_exec_id)  # fmt: skip
+                log.info(
+                    "resent report for order %s already applied: %s (ExecID %s)",
+                    order.order_id,
+                    exc,
+                    event.venue_exec_id,
+                )
             else:
                 log.error("rejected event for order %s: %s (event %r)", order.order_id, exc, event)
             return
@@ -630,13 +795,21 @@ class OmsEngine:
         self._cancel_once_working.pop(order_id, None)
 
     def _venue_cancel_reject(self, order: Order, request: CancelRequested, event: CancelRejected) -> CancelReject:
-        response_to = (CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST if isinstance(request, ReplaceRequested)
-                       else CxlRejResponseTo.ORDER_CANCEL_REQUEST)  # fmt: skip
+        response_to = (
+            CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST
+            if isinstance(request, ReplaceRequested)
+            else CxlRejResponseTo.ORDER_CANCEL_REQUEST
+        )
         return CancelReject(
-            session=order.session, order_id=order.order_id, cl_ord_id=request.cl_ord_id,
-            orig_cl_ord_id=request.orig_cl_ord_id, ord_status=order.status, response_to=response_to,
-            reason=event.reason, text=event.text,
-        )  # fmt: skip
+            session=order.session,
+            order_id=order.order_id,
+            cl_ord_id=request.cl_ord_id,
+            orig_cl_ord_id=request.orig_cl_ord_id,
+            ord_status=order.status,
+            response_to=response_to,
+            reason=event.reason,
+            text=event.text,
+        )
 
     def _on_routed(self, event: OrderRouted) -> None:
         order = self.book.by_id[event.order_id]
@@ -658,11 +831,22 @@ class OmsEngine:
 
     def _publish(self, order: Order, event: object) -> None:
         fill = event if isinstance(event, OrderFilled) else None
-        self._bus.publish("events.order", OrderUpdated(
-            order_id=order.order_id, session=order.session, account=order.account, symbol=order.symbol,
-            side=order.side, price=order.price, leaves_qty=order.leaves_qty if not order.status.is_terminal else _ZERO,
-            last_qty=fill.last_qty if fill else None, last_px=fill.last_px if fill else None,
-            fee=fill.commission if fill else _ZERO, ts_ns=self._clock.now_ns()))  # fmt: skip
+        self._bus.publish(
+            "events.order",
+            OrderUpdated(
+                order_id=order.order_id,
+                session=order.session,
+                account=order.account,
+                symbol=order.symbol,
+                side=order.side,
+                price=order.price,
+                leaves_qty=order.leaves_qty if not order.status.is_terminal else _ZERO,
+                last_qty=fill.last_qty if fill else None,
+                last_px=fill.last_px if fill else None,
+                fee=fill.commission if fill else _ZERO,
+                ts_ns=self._clock.now_ns(),
+            ),
+        )
 
     # -- rows and reports --------------------------------------------------------------------------
 
@@ -670,17 +854,28 @@ class OmsEngine:
         fill = event if isinstance(event, OrderFilled) else None
         cl_ord_id, orig = self._report_ids(order, event)
         return ExecutionReport(
-            session=order.session, order_id=order.order_id, cl_ord_id=cl_ord_id,
-            exec_id=self._exec_ids.next(order.order_id), exec_type=exec_type or _EXEC_TYPES[type(event)],
-            ord_status=order.status, account=order.account, symbol=order.symbol, side=order.side,
-            ord_type=order.ord_type, price=order.price, order_qty=order.order_qty, cum_qty=order.cum_qty,
-            leaves_qty=order.leaves_qty, avg_px=order.avg_px,
-            last_qty=fill.last_qty if fill else None, last_px=fill.last_px if fill else None,
+            session=order.session,
+            order_id=order.order_id,
+            cl_ord_id=cl_ord_id,
+            exec_id=self._exec_ids.next(order.order_id),
+            exec_type=exec_type or _EXEC_TYPES[type(event)],
+            ord_status=order.status,
+            account=order.account,
+            symbol=order.symbol,
+            side=order.side,
+            ord_type=order.ord_type,
+            price=order.price,
+            order_qty=order.order_qty,
+            cum_qty=order.cum_qty,
+            leaves_qty=order.leaves_qty,
+            avg_px=order.avg_px,
+            last_qty=fill.last_qty if fill else None,
+            last_px=fill.last_px if fill else None,
             transact_time_ns=event.ts_ns if event is not None else self._clock.now_ns(),
             ord_rej_reason=order.ord_rej_reason if isinstance(event, OrderDenied | OrderRejected) else None,
             text=order.text if isinstance(event, OrderDenied | OrderRejected | OrderCanceled) else None,
             orig_cl_ord_id=orig,
-        )  # fmt: skip
+        )
 
     @staticmethod
     def _report_ids(order: Order, event: OrderEvent | None) -> tuple[ClOrdId, ClOrdId | None]:
@@ -693,27 +888,48 @@ class OmsEngine:
 
     def _row(self, order: Order) -> dict[str, Any]:
         return {
-            "order_id": order.order_id, "seq": int(order.order_id[1:]), "session": order.session,
-            "cl_ord_id": order.cl_ord_id, "orig_cl_ord_id": order.orig_cl_ord_id, "account": order.account,
-            "symbol": order.symbol, "side": order.side.value, "ord_type": order.ord_type.value,
-            "time_in_force": order.time_in_force.value, "price": order.price, "order_qty": order.order_qty,
-            "cum_qty": order.cum_qty, "leaves_qty": order.leaves_qty, "avg_px": order.avg_px,
-            "status": order.status.value, "venue": order.venue, "venue_cl_ord_id": order.venue_cl_ord_id,
+            "order_id": order.order_id,
+            "seq": int(order.order_id[1:]),
+            "session": order.session,
+            "cl_ord_id": order.cl_ord_id,
+            "orig_cl_ord_id": order.orig_cl_ord_id,
+            "account": order.account,
+            "symbol": order.symbol,
+            "side": order.side.value,
+            "ord_type": order.ord_type.value,
+            "time_in_force": order.time_in_force.value,
+            "price": order.price,
+            "order_qty": order.order_qty,
+            "cum_qty": order.cum_qty,
+            "leaves_qty": order.leaves_qty,
+            "avg_px": order.avg_px,
+            "status": order.status.value,
+            "venue": order.venue,
+            "venue_cl_ord_id": order.venue_cl_ord_id,
             "venue_order_id": order.venue_order_id,
             "ord_rej_reason": order.ord_rej_reason.value if order.ord_rej_reason else None,
-            "text": order.text, "requests_sent": self._requests_sent.get(order.order_id, 0),
+            "text": order.text,
+            "requests_sent": self._requests_sent.get(order.order_id, 0),
             "pending": encode_pending(order.pending),
-            "created_ns": order.created_ns, "updated_ns": order.updated_ns,
-        }  # fmt: skip
+            "created_ns": order.created_ns,
+            "updated_ns": order.updated_ns,
+        }
 
     @staticmethod
     def _execution_row(order: Order, event: OrderFilled, exec_id: ExecId) -> dict[str, Any]:
         return {
-            "exec_id": exec_id, "order_id": order.order_id, "venue": event.venue,
-            "venue_exec_id": event.venue_exec_id, "account": order.account, "symbol": order.symbol,
-            "side": order.side.value, "last_qty": event.last_qty, "last_px": event.last_px, "ts_ns": event.ts_ns,
+            "exec_id": exec_id,
+            "order_id": order.order_id,
+            "venue": event.venue,
+            "venue_exec_id": event.venue_exec_id,
+            "account": order.account,
+            "symbol": order.symbol,
+            "side": order.side.value,
+            "last_qty": event.last_qty,
+            "last_px": event.last_px,
+            "ts_ns": event.ts_ns,
             "commission": event.commission,
-        }  # fmt: skip
+        }
 
 
 def _working(order: Order) -> bool:
@@ -734,35 +950,68 @@ def _in_cancel_scope(order: Order, command: CancelWorking) -> bool:
 def _resubmission(order: Order) -> SubmitOrder:
     """The order as it was submitted, to send to its venue again under the same ClOrdID."""
     return SubmitOrder(
-        session=order.session, cl_ord_id=order.cl_ord_id, account=order.account, symbol=order.symbol,
-        side=order.side, ord_type=order.ord_type, order_qty=order.order_qty, price=order.price,
-        time_in_force=order.time_in_force, ts_received_ns=order.created_ns, order_id=order.order_id,
-    )  # fmt: skip
+        session=order.session,
+        cl_ord_id=order.cl_ord_id,
+        account=order.account,
+        symbol=order.symbol,
+        side=order.side,
+        ord_type=order.ord_type,
+        order_qty=order.order_qty,
+        price=order.price,
+        time_in_force=order.time_in_force,
+        ts_received_ns=order.created_ns,
+        order_id=order.order_id,
+    )
 
 
 def position_row(position: Position, ts_ns: int) -> dict[str, Any]:
     """The row of a position in the book."""
     return {
-        "account": position.account, "symbol": position.symbol, "qty": position.qty, "avg_cost": position.avg_cost,
-        "realized_pnl": position.realized_pnl, "fees": position.fees, "mark": position.mark,
-        "bought_qty": position.bought_qty, "sold_qty": position.sold_qty, "updated_ns": ts_ns,
-    }  # fmt: skip
+        "account": position.account,
+        "symbol": position.symbol,
+        "qty": position.qty,
+        "avg_cost": position.avg_cost,
+        "realized_pnl": position.realized_pnl,
+        "fees": position.fees,
+        "mark": position.mark,
+        "bought_qty": position.bought_qty,
+        "sold_qty": position.sold_qty,
+        "updated_ns": ts_ns,
+    }
 
 
 def _request_audit(order: Order, msg_type: str, venue_cl_ord_id: ClOrdId, ts_ns: int) -> dict[str, Any]:
     """The audit row of a request we send to the venue (its FIX text is in the venue session's log)."""
-    body = {"order_id": order.order_id, "venue_cl_ord_id": venue_cl_ord_id, "symbol": order.symbol,
-            "side": order.side.value, "order_qty": str(order.order_qty), "price": str(order.price)}  # fmt: skip
-    return {"ts_ns": ts_ns, "direction": "out", "session": order.venue or "", "msg_type": msg_type, "seq": None,
-            "order_id": order.order_id, "cl_ord_id": venue_cl_ord_id,
-            "body": msgspec.json.encode(body).decode()}  # fmt: skip
+    body = {
+        "order_id": order.order_id,
+        "venue_cl_ord_id": venue_cl_ord_id,
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "order_qty": str(order.order_qty),
+        "price": str(order.price),
+    }
+    return {
+        "ts_ns": ts_ns,
+        "direction": "out",
+        "session": order.venue or "",
+        "msg_type": msg_type,
+        "seq": None,
+        "order_id": order.order_id,
+        "cl_ord_id": venue_cl_ord_id,
+        "body": msgspec.json.encode(body).decode(),
+    }
 
 
 def owed_row(key: str, command: QueryOrder | CancelOrder | ReplaceOrder, ts_ns: int) -> dict[str, Any]:
     """The ``pending_lookups`` row of an answer owed to ``command``."""
     kind = "query" if isinstance(command, QueryOrder) else "cancel" if isinstance(command, CancelOrder) else "replace"
-    return {"key": key, "session": command.session, "kind": kind, "command": msgspec.json.encode(command).decode(),
-            "ts_ns": ts_ns}  # fmt: skip
+    return {
+        "key": key,
+        "session": command.session,
+        "kind": kind,
+        "command": msgspec.json.encode(command).decode(),
+        "ts_ns": ts_ns,
+    }
 
 
 def encode_pending(request: CancelRequested | None) -> str | None:

@@ -213,8 +213,14 @@ class ReplayBook:
         if order is None:
             name = "OrderCancelRequest" if message.msg_type == "F" else "OrderCancelReplaceRequest"
             order = self._open(message, orig or tags.cl_ord_id, opened=False)
-            self._flag(order, AnomalyKind.BROKEN_CHAIN, f"{name} for unknown OrigClOrdID (41) {orig!r}",
-                       message.file, message.line, message.msg_type)  # fmt: skip
+            self._flag(
+                order,
+                AnomalyKind.BROKEN_CHAIN,
+                f"{name} for unknown OrigClOrdID (41) {orig!r}",
+                message.file,
+                message.line,
+                message.msg_type,
+            )
             self._take_terms(order, message)
         self._link(order, message.session, tags.cl_ord_id)
 
@@ -354,8 +360,15 @@ class ReplayBook:
             why = ""
             if tags.exec_trans_type == "1" or tags.exec_type == "H":
                 why = f" (a trade cancel of ExecID {tags.exec_ref_id or '?'!r}; its fill stays in the positions)"
-            self._flag(order, AnomalyKind.CUM_QTY_DECREASED, f"CumQty (14) went from {order.cum_qty} to {cum}{why}",
-                       message.file, message.line, "8", once=False)  # fmt: skip
+            self._flag(
+                order,
+                AnomalyKind.CUM_QTY_DECREASED,
+                f"CumQty (14) went from {order.cum_qty} to {cum}{why}",
+                message.file,
+                message.line,
+                "8",
+                once=False,
+            )
         order.cum_qty = cum
 
     def _check_quantities(self, order: ReplayOrder, message: LogMessage, status: str) -> None:
@@ -363,8 +376,14 @@ class ReplayBook:
         if qty is None or cum is None:
             return
         if cum > qty:
-            self._flag(order, AnomalyKind.OVERFILL, f"CumQty (14) {cum} exceeds OrderQty (38) {qty}",
-                       message.file, message.line, "8")  # fmt: skip
+            self._flag(
+                order,
+                AnomalyKind.OVERFILL,
+                f"CumQty (14) {cum} exceeds OrderQty (38) {qty}",
+                message.file,
+                message.line,
+                "8",
+            )
             return
         # A report must agree with itself. One without OrderQty is held to the order's, except while PendingNew:
         # LeavesQty 0 until the order is accepted is common practice (Montran); with 38=1000 beside it, it is not.
@@ -394,8 +413,14 @@ class ReplayBook:
             self._flag(order, AnomalyKind.OVERFILL, text, message.file, message.line, "8")
         side = _SIDES.get(order.side)
         if side is None:
-            self._flag(order, AnomalyKind.BAD_VALUE, f"Side (54) {order.side!r}: fill not in positions",
-                       message.file, message.line, "8")  # fmt: skip
+            self._flag(
+                order,
+                AnomalyKind.BAD_VALUE,
+                f"Side (54) {order.side!r}: fill not in positions",
+                message.file,
+                message.line,
+                "8",
+            )
             return
         session = order.session
         book = self.positions.get(session)
@@ -524,15 +549,25 @@ class ReplayBook:
         if order is not None:
             order.flagged.add(kind)
         anomaly = Anomaly(
-            kind=kind, text=text, file=message.file, line=message.line, msg_type=message.msg_type,
-            seq_num=message.seq_num, session=message.session, order=order.root if order else "",
-        )  # fmt: skip
+            kind=kind,
+            text=text,
+            file=message.file,
+            line=message.line,
+            msg_type=message.msg_type,
+            seq_num=message.seq_num,
+            session=message.session,
+            order=order.root if order else "",
+        )
         self.anomalies.append(anomaly)
 
 
 # Unbound, so that a book holds no reference to itself (no cycle: it is freed as soon as it is dropped).
 _HANDLERS: Final[dict[str, Callable[[ReplayBook, LogMessage], None]]] = {
-    "D": ReplayBook._new_order, "F": ReplayBook._request, "G": ReplayBook._request,
-    "8": ReplayBook._execution_report, "9": ReplayBook._cancel_reject, "3": ReplayBook._reject,
+    "D": ReplayBook._new_order,
+    "F": ReplayBook._request,
+    "G": ReplayBook._request,
+    "8": ReplayBook._execution_report,
+    "9": ReplayBook._cancel_reject,
+    "3": ReplayBook._reject,
     "j": ReplayBook._reject,
-}  # fmt: skip
+}

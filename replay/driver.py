@@ -130,8 +130,11 @@ def drive(scenario: Scenario, client: SessionClient, *, timeout: float = 10.0) -
                 got = client.wait_for(unseen, timeout)
             except TimeoutError:
                 text = f"{len(step.expect)} answers"
-                mismatches.append(Mismatch(step=number, answer=position, tag=None, expected=text,
-                                           got=f"{position - 1} within {timeout:g}s"))  # fmt: skip
+                mismatches.append(
+                    Mismatch(
+                        step=number, answer=position, tag=None, expected=text, got=f"{position - 1} within {timeout:g}s"
+                    )
+                )
                 break
             consumed.add(id(got))
             answers += 1

@@ -140,10 +140,27 @@ class PipedReader:
                 o = origins[row.origin]
                 tags = row.tags
                 yield LogMessage(
-                    name, row.line, row.index, tags, tags.msg_type, o.begin_string, o.sender, o.target,
-                    row.seq_num, o.direction, o.direction_source, o.stream, o.session, row.log_time, o.layout,
-                    o.delimiter, row.problems, row.lines, b"", row.origin,
-                )  # fmt: skip
+                    name,
+                    row.line,
+                    row.index,
+                    tags,
+                    tags.msg_type,
+                    o.begin_string,
+                    o.sender,
+                    o.target,
+                    row.seq_num,
+                    o.direction,
+                    o.direction_source,
+                    o.stream,
+                    o.session,
+                    row.log_time,
+                    o.layout,
+                    o.delimiter,
+                    row.problems,
+                    row.lines,
+                    b"",
+                    row.origin,
+                )
             if progress is not None:
                 progress(item.read)
 

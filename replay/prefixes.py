@@ -56,9 +56,19 @@ class Layout:
 _IN: Final = Direction.INCOMING
 _OUT: Final = Direction.OUTGOING
 _WORDS: Final[dict[bytes, Direction]] = {
-    b"IN": _IN, b"OUT": _OUT, b"incoming": _IN, b"outgoing": _OUT, b"Incoming": _IN, b"Outgoing": _OUT,
-    b"<-": _IN, b"<==": _IN, b"<<": _IN, b"->": _OUT, b"==>": _OUT, b">>": _OUT,
-}  # fmt: skip
+    b"IN": _IN,
+    b"OUT": _OUT,
+    b"incoming": _IN,
+    b"outgoing": _OUT,
+    b"Incoming": _IN,
+    b"Outgoing": _OUT,
+    b"<-": _IN,
+    b"<==": _IN,
+    b"<<": _IN,
+    b"->": _OUT,
+    b"==>": _OUT,
+    b">>": _OUT,
+}
 _TEXT_WORDS: Final[dict[str, Direction]] = {word.decode("latin-1"): direction for word, direction in _WORDS.items()}
 
 

@@ -341,10 +341,27 @@ class LogReader:
         index = self._index
         self._index = index + 1
         return LogMessage(
-            self.name, line, index, Tags(*values), msg_type, begin, sender, target,
-            int(seq) if seq.isdigit() else None, direction, source, stream, session, time, layout, delimiter,
-            problems, lines, soh, origin,
-        )  # fmt: skip
+            self.name,
+            line,
+            index,
+            Tags(*values),
+            msg_type,
+            begin,
+            sender,
+            target,
+            int(seq) if seq.isdigit() else None,
+            direction,
+            source,
+            stream,
+            session,
+            time,
+            layout,
+            delimiter,
+            problems,
+            lines,
+            soh,
+            origin,
+        )
 
     def _origin(self, key: _Key) -> tuple[Direction | None, str, str, str, int]:
         word, prefix_session, begin, sender, target, layout, delimiter = key
@@ -362,8 +379,11 @@ class LogReader:
             # Direction from the prefix when the log has one; otherwise the CompIDs against our own: the one
             # given, else the one the prefix's session id or the file name names.
             session_own = prefix_session.partition(":")[2].partition("->")[0]
-            for own, where in ((self._own, "own-compid"), (session_own, "session-prefix"),
-                               (self.stats.own_comp_id, "file-name")):  # fmt: skip
+            for own, where in (
+                (self._own, "own-compid"),
+                (session_own, "session-prefix"),
+                (self.stats.own_comp_id, "file-name"),
+            ):
                 if own and own in (sender, target) and sender != target:
                     direction, source = (Direction.OUTGOING if sender == own else Direction.INCOMING), where
                     break

@@ -66,10 +66,17 @@ class Replayer:
             counts[message.msg_type] += 1
             if message.problems:
                 anomalies.extend(
-                    Anomaly(kind=p.kind, text=p.text, file=message.file, line=message.line,
-                            msg_type=message.msg_type, seq_num=message.seq_num, session=message.session)
+                    Anomaly(
+                        kind=p.kind,
+                        text=p.text,
+                        file=message.file,
+                        line=message.line,
+                        msg_type=message.msg_type,
+                        seq_num=message.seq_num,
+                        session=message.session,
+                    )
                     for p in message.problems
-                )  # fmt: skip
+                )
                 if strict:
                     self.skipped += 1
                     continue

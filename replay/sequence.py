@@ -51,6 +51,11 @@ class SequenceTracker:
         else:
             kind, text = AnomalyKind.SEQUENCE_BACKWARDS, f"{stream}: MsgSeqNum {seq} after {expected - 1}, no reset"
         return Anomaly(
-            kind=kind, text=text, file=message.file, line=message.line, msg_type=msg_type, seq_num=seq,
+            kind=kind,
+            text=text,
+            file=message.file,
+            line=message.line,
+            msg_type=msg_type,
+            seq_num=seq,
             session=message.session,
-        )  # fmt: skip
+        )

@@ -42,11 +42,17 @@ def write_book(engine: Any, book: ReplayBook, *, timeout: float = 60.0) -> tuple
                     venue_exec_id += "'"
                 exec_ids.add((venue, venue_exec_id))
                 values = {
-                    "exec_id": f"R{order.seq}-{number}", "order_id": f"R{order.seq}", "venue": venue,
-                    "venue_exec_id": venue_exec_id, "account": order.account, "symbol": order.symbol,
-                    "side": order.side[:1], "last_qty": fill.last_qty, "last_px": fill.last_px,
+                    "exec_id": f"R{order.seq}-{number}",
+                    "order_id": f"R{order.seq}",
+                    "venue": venue,
+                    "venue_exec_id": venue_exec_id,
+                    "account": order.account,
+                    "symbol": order.symbol,
+                    "side": order.side[:1],
+                    "last_qty": fill.last_qty,
+                    "last_px": fill.last_px,
                     "ts_ns": parse_utc_timestamp(fill.time) or 0,
-                }  # fmt: skip
+                }
                 journal.append(execution=_row(executions, values))
                 written += 1
         limit = timeout + len(book.orders) / 1000
@@ -64,16 +70,29 @@ def write_book(engine: Any, book: ReplayBook, *, timeout: float = 60.0) -> tuple
 
 def _order_values(order: ReplayOrder) -> dict[str, Any]:
     return {
-        "order_id": f"R{order.seq}", "seq": order.seq, "session": order.session, "cl_ord_id": order.cl_ord_id,
-        "orig_cl_ord_id": order.root if order.root != order.cl_ord_id else None, "account": order.account,
-        "symbol": order.symbol, "side": order.side[:1], "ord_type": order.ord_type[:1],
-        "time_in_force": (order.time_in_force or "0")[:1], "price": order.price,
-        "order_qty": order.order_qty or _ZERO, "cum_qty": order.cum_qty or _ZERO,
-        "leaves_qty": order.leaves_qty or _ZERO, "avg_px": order.avg_px or _ZERO, "status": order.status[:1],
-        "venue": _peer(order.session), "venue_order_id": order.order_id, "ord_rej_reason": order.ord_rej_reason,
-        "text": order.text, "created_ns": parse_utc_timestamp(order.created) or 0,
+        "order_id": f"R{order.seq}",
+        "seq": order.seq,
+        "session": order.session,
+        "cl_ord_id": order.cl_ord_id,
+        "orig_cl_ord_id": order.root if order.root != order.cl_ord_id else None,
+        "account": order.account,
+        "symbol": order.symbol,
+        "side": order.side[:1],
+        "ord_type": order.ord_type[:1],
+        "time_in_force": (order.time_in_force or "0")[:1],
+        "price": order.price,
+        "order_qty": order.order_qty or _ZERO,
+        "cum_qty": order.cum_qty or _ZERO,
+        "leaves_qty": order.leaves_qty or _ZERO,
+        "avg_px": order.avg_px or _ZERO,
+        "status": order.status[:1],
+        "venue": _peer(order.session),
+        "venue_order_id": order.order_id,
+        "ord_rej_reason": order.ord_rej_reason,
+        "text": order.text,
+        "created_ns": parse_utc_timestamp(order.created) or 0,
         "updated_ns": parse_utc_timestamp(order.updated) or 0,
-    }  # fmt: skip
+    }
 
 
 def _row(table: Any, values: dict[str, Any]) -> dict[str, Any]:

@@ -12,14 +12,37 @@ from replay.anomalies import Anomaly
 from replay.reader import FileStats
 
 MSG_TYPE_NAMES: Final = {
-    "0": "Heartbeat", "1": "TestRequest", "2": "ResendRequest", "3": "Reject", "4": "SequenceReset",
-    "5": "Logout", "6": "IOI", "7": "Advertisement", "8": "ExecutionReport", "9": "OrderCancelReject",
-    "A": "Logon", "B": "News", "C": "Email", "D": "NewOrderSingle", "E": "NewOrderList",
-    "F": "OrderCancelRequest", "G": "OrderCancelReplaceRequest", "H": "OrderStatusRequest", "J": "Allocation",
-    "R": "QuoteRequest", "S": "Quote", "V": "MarketDataRequest", "W": "MarketDataSnapshotFullRefresh",
-    "X": "MarketDataIncrementalRefresh", "Y": "MarketDataRequestReject", "j": "BusinessMessageReject",
-    "k": "BidRequest", "q": "OrderMassCancelRequest", "r": "OrderMassCancelReport", "AE": "TradeCaptureReport",
-}  # fmt: skip
+    "0": "Heartbeat",
+    "1": "TestRequest",
+    "2": "ResendRequest",
+    "3": "Reject",
+    "4": "SequenceReset",
+    "5": "Logout",
+    "6": "IOI",
+    "7": "Advertisement",
+    "8": "ExecutionReport",
+    "9": "OrderCancelReject",
+    "A": "Logon",
+    "B": "News",
+    "C": "Email",
+    "D": "NewOrderSingle",
+    "E": "NewOrderList",
+    "F": "OrderCancelRequest",
+    "G": "OrderCancelReplaceRequest",
+    "H": "OrderStatusRequest",
+    "J": "Allocation",
+    "R": "QuoteRequest",
+    "S": "Quote",
+    "V": "MarketDataRequest",
+    "W": "MarketDataSnapshotFullRefresh",
+    "X": "MarketDataIncrementalRefresh",
+    "Y": "MarketDataRequestReject",
+    "j": "BusinessMessageReject",
+    "k": "BidRequest",
+    "q": "OrderMassCancelRequest",
+    "r": "OrderMassCancelReport",
+    "AE": "TradeCaptureReport",
+}
 _EXTRA_STATES: Final = {"5": "REPLACED"}  # FIX 4.2 OrdStatus that FIX 4.4 dropped
 
 

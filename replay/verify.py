@@ -103,12 +103,21 @@ def _undirected(sessions: list[str], book: ReplayBook) -> list[Difference]:
 
 def _order_differences(label: str, row: dict[str, Any], order: ReplayOrder) -> list[Difference]:
     logged: dict[str, object] = {
-        "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "account": order.account,
-        "symbol": order.symbol, "side": order.side, "ord_type": order.ord_type,
-        "time_in_force": order.time_in_force or _DEFAULT_TIME_IN_FORCE, "price": order.price,
-        "order_qty": order.order_qty, "status": order.status, "cum_qty": order.cum_qty,
-        "leaves_qty": order.leaves_qty, "avg_px": order.avg_px, "ord_rej_reason": order.ord_rej_reason,
-    }  # fmt: skip
+        "order_id": order.order_id,
+        "cl_ord_id": order.cl_ord_id,
+        "account": order.account,
+        "symbol": order.symbol,
+        "side": order.side,
+        "ord_type": order.ord_type,
+        "time_in_force": order.time_in_force or _DEFAULT_TIME_IN_FORCE,
+        "price": order.price,
+        "order_qty": order.order_qty,
+        "status": order.status,
+        "cum_qty": order.cum_qty,
+        "leaves_qty": order.leaves_qty,
+        "avg_px": order.avg_px,
+        "ord_rej_reason": order.ord_rej_reason,
+    }
     if order.text is not None:  # the gateway sends Text (58) only on rejects and cancels
         logged["text"] = order.text
     differences = []

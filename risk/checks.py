@@ -51,11 +51,15 @@ def check_price(order: OrderTerms) -> Denial | None:
 def check_increments(order: OrderTerms, tick_size: Decimal, lot_size: Decimal) -> Denial | None:
     """OrderQty (38) must be a whole number of lots, and a limit Price (44) a whole number of ticks."""
     if _EXACT.remainder(order.order_qty, lot_size):
-        return Denial(OrdRejReason.INCORRECT_QUANTITY, f"OrderQty (38) {order.order_qty} is not a multiple of the lot "
-                      f"size {lot_size} of {order.symbol}")  # fmt: skip
+        return Denial(
+            OrdRejReason.INCORRECT_QUANTITY,
+            f"OrderQty (38) {order.order_qty} is not a multiple of the lot size {lot_size} of {order.symbol}",
+        )
     if order.price is not None and _EXACT.remainder(order.price, tick_size):
-        return Denial(OrdRejReason.OTHER, f"Price (44) {order.price} is not a multiple of the tick size {tick_size} "
-                      f"of {order.symbol}")  # fmt: skip
+        return Denial(
+            OrdRejReason.OTHER,
+            f"Price (44) {order.price} is not a multiple of the tick size {tick_size} of {order.symbol}",
+        )
     return None
 
 
@@ -71,8 +75,9 @@ def check_no_reference(order: OrderTerms, no_reference: str) -> Denial | None:
     if no_reference == "skip_band" and order.ord_type is _LIMIT:
         return None
     why = "a market order cannot be valued" if no_reference == "skip_band" else "no_reference = reject"
-    return Denial(OrdRejReason.OTHER, f"no reference price for {order.symbol}: no trade yet and none configured "
-                  f"({why})")  # fmt: skip
+    return Denial(
+        OrdRejReason.OTHER, f"no reference price for {order.symbol}: no trade yet and none configured ({why})"
+    )
 
 
 def check_max_order_qty(order: OrderTerms, limits: Limits) -> Denial | None:
@@ -178,8 +183,9 @@ def check_daily_loss(order: OrderTerms, limits: Limits, pnl: Decimal) -> Denial 
     add orders."""
     limit = limits.max_daily_loss
     if limit is not None and -pnl >= limit:
-        return Denial(OrdRejReason.BROKER_OPTION,
-                      f"loss limit reached: P&L {pnl} <= -{limit} (account {order.account})")  # fmt: skip
+        return Denial(
+            OrdRejReason.BROKER_OPTION, f"loss limit reached: P&L {pnl} <= -{limit} (account {order.account})"
+        )
     return None
 
 
@@ -195,7 +201,9 @@ def check_trading_state(
     if state is _REDUCE_ONLY:
         reducing = (position > 0 and order.side is _SELL) or (position < 0 and order.side is _BUY)
         if not reducing or working + qty > abs(position):
-            return Denial(OrdRejReason.BROKER_OPTION,
-                          f"account {order.account} is reduce-only ({why}): position {position}, working {working}, "
-                          f"this {order.side.name} {qty} would not reduce it")  # fmt: skip
+            return Denial(
+                OrdRejReason.BROKER_OPTION,
+                f"account {order.account} is reduce-only ({why}): position {position}, working {working}, "
+                f"this {order.side.name} {qty} would not reduce it",
+            )
     return None

@@ -58,10 +58,25 @@ class _Slot:
     """What the catalogue needs for one (session, account, symbol), resolved once."""
 
     __slots__ = (
-        "band", "band_mark", "cell", "duplicate_window_ns", "entitlement", "limits", "lot", "messages_limit",
-        "messages_window", "orders_limit", "orders_window", "restricted", "session", "terms_buy", "terms_sell",
-        "tick", "totals", "unknown",
-    )  # fmt: skip
+        "band",
+        "band_mark",
+        "cell",
+        "duplicate_window_ns",
+        "entitlement",
+        "limits",
+        "lot",
+        "messages_limit",
+        "messages_window",
+        "orders_limit",
+        "orders_window",
+        "restricted",
+        "session",
+        "terms_buy",
+        "terms_sell",
+        "tick",
+        "totals",
+        "unknown",
+    )
 
     def __init__(self) -> None:
         self.entitlement: Denial | None = None
@@ -109,9 +124,14 @@ class RiskEngine:
     """Endpoint ``risk.execute``: pass orders to ``ems.execute`` or deny them to ``oms.process``."""
 
     def __init__(
-        self, bus: MessageBus, clock: Clock, limits: RiskLimits, instruments: dict[str, Instrument],
-        entitlements: Entitlements | None = None, controls: Controls | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        bus: MessageBus,
+        clock: Clock,
+        limits: RiskLimits,
+        instruments: dict[str, Instrument],
+        entitlements: Entitlements | None = None,
+        controls: Controls | None = None,
+    ) -> None:
         """``entitlements``: the accounts each client may trade; None checks no entitlement (tests, tools)."""
         self._bus = bus
         self._clock = clock
@@ -177,10 +197,13 @@ class RiskEngine:
         if slot.entitlement is not None:
             return slot.entitlement
         if self.controls.any_kill and (kill := self.controls.kill_switch(order.account, slot.session.client)):
-            return Denial(OrdRejReason.BROKER_OPTION,
-                          f"kill switch on ({kill.scope} {kill.key or ''}) by {kill.who}: {kill.reason}")  # fmt: skip
-        denial = (check_quantity(order) or check_price(order) or slot.unknown
-                  or check_increments(order, slot.tick, slot.lot))  # fmt: skip
+            return Denial(
+                OrdRejReason.BROKER_OPTION,
+                f"kill switch on ({kill.scope} {kill.key or ''}) by {kill.who}: {kill.reason}",
+            )
+        denial = (
+            check_quantity(order) or check_price(order) or slot.unknown or check_increments(order, slot.tick, slot.lot)
+        )
         if denial is None:
             now = self._now()
             if now >= self.exposure.next_roll_ns:
@@ -234,21 +257,29 @@ class RiskEngine:
         session = slot.session
         # RateWindow.full, inlined: this runs for every order
         if (n := slot.orders_limit) and len(times := slot.orders_window.times) >= n and now - times[-n] < SECOND_NS:
-            return Denial(OrdRejReason.OTHER, f"order rate limit: {slot.orders_limit} orders per second for "
-                          f"account {order.account}; retry shortly")  # fmt: skip
+            return Denial(
+                OrdRejReason.OTHER,
+                f"order rate limit: {slot.orders_limit} orders per second for account {order.account}; retry shortly",
+            )
         if (
             (n := session.orders_limit)
             and len(times := session.orders_window.times) >= n
             and now - times[-n] < SECOND_NS
         ):
-            return Denial(OrdRejReason.OTHER, f"order rate limit: {session.orders_limit} orders per second for "
-                          f"session {session.client}; retry shortly")  # fmt: skip
+            return Denial(
+                OrdRejReason.OTHER,
+                f"order rate limit: {session.orders_limit} orders per second for "
+                f"session {session.client}; retry shortly",
+            )
         if slot.duplicate_window_ns:
             key = terms_key(slot.terms_buy if order.side is _BUY else slot.terms_sell, order.order_qty, order.price)
             last = self._recent.seen(key, now)
             if last is not None and now - last < slot.duplicate_window_ns:
-                return Denial(OrdRejReason.DUPLICATE_ORDER, f"duplicate order: same account, symbol, side, "
-                              f"quantity and price as one {(now - last) // 1_000_000} ms ago")  # fmt: skip
+                return Denial(
+                    OrdRejReason.DUPLICATE_ORDER,
+                    f"duplicate order: same account, symbol, side, "
+                    f"quantity and price as one {(now - last) // 1_000_000} ms ago",
+                )
         if slot.orders_limit:
             slot.orders_window.times.append(now)
         if session.orders_limit:
@@ -267,14 +298,17 @@ class RiskEngine:
         throttle = self._sessions.get(client) or self._session_slot(client)
         now = self._clock.now_ns()
         if throttle.messages_limit and throttle.messages_window.full(throttle.messages_limit, now):
-            return (f"message rate limit: {throttle.messages_limit} messages per second for session {client}; "
-                    "retry shortly")  # fmt: skip
+            return (
+                f"message rate limit: {throttle.messages_limit} messages per second for session {client}; retry shortly"
+            )
         slot = None
         if account is not None and symbol is not None:
             slot = self._slots.get((session, account, symbol)) or self._slot(session, account, symbol)
             if slot.messages_limit and slot.messages_window.full(slot.messages_limit, now):
-                return (f"message rate limit: {slot.messages_limit} messages per second for account {account}; "
-                        "retry shortly")  # fmt: skip
+                return (
+                    f"message rate limit: {slot.messages_limit} messages per second for account {account}; "
+                    "retry shortly"
+                )
         if throttle.messages_limit:
             throttle.messages_window.add(now)
         if slot is not None and slot.messages_limit:
@@ -347,8 +381,9 @@ class RiskEngine:
         # again would repeat what was done (and audited) before the restart.
         if update.last_qty is not None and update.ts_ns >= self._started_ns:
             account, symbol = update.account, update.symbol
-            self._react(account, symbol, self._breaches(account, symbol), ((account, symbol), (account, "")),
-                        update.ts_ns)  # fmt: skip
+            self._react(
+                account, symbol, self._breaches(account, symbol), ((account, symbol), (account, "")), update.ts_ns
+            )
             if self._loss_limited and self.exposure.marks.get(symbol) != mark:
                 self._after_mark(account, symbol, update.ts_ns)
 
@@ -372,13 +407,23 @@ class RiskEngine:
         first = any(b.key not in self._in_breach for b in breaches)
         self._in_breach.update(b.key for b in breaches)
         reason = f"post-trade breach: {'; '.join(b.text for b in breaches)}"
-        state = (TradingState.HALTED if "halt" in actions
-                 else TradingState.REDUCE_ONLY if "reduce_only" in actions else None)  # fmt: skip
+        state = (
+            TradingState.HALTED if "halt" in actions else TradingState.REDUCE_ONLY if "reduce_only" in actions else None
+        )
         switched = state is not None and self.controls.state(account)[0] is not state
         if switched:
             assert state is not None
-            self.controls.set(Control(kind="state", scope="account", key=account, value=state.value,
-                                      who="risk", reason=reason, ts_ns=ts_ns))  # fmt: skip
+            self.controls.set(
+                Control(
+                    kind="state",
+                    scope="account",
+                    key=account,
+                    value=state.value,
+                    who="risk",
+                    reason=reason,
+                    ts_ns=ts_ns,
+                )
+            )
         if "cancel_working" in actions and (first or switched):
             self._bus.send("oms.execute", CancelWorking(account=account, reason=f"risk: {reason}"))
             self._audit(account, "cancel_working", f"cancel every working order of {account}", reason)
@@ -395,8 +440,7 @@ class RiskEngine:
         if limits.max_long_qty is not None and position > limits.max_long_qty:
             found.append(_Breach((account, symbol), f"long position {position} > {limits.max_long_qty} in {symbol}"))
         elif limits.max_short_qty is not None and -position > limits.max_short_qty:
-            found.append(_Breach((account, symbol),
-                                 f"short position {-position} > {limits.max_short_qty} in {symbol}"))  # fmt: skip
+            found.append(_Breach((account, symbol), f"short position {-position} > {limits.max_short_qty} in {symbol}"))
         return found + self._loss_breach(account, symbol)
 
     def _loss_breach(self, account: str, symbol: str) -> list[_Breach]:
@@ -430,13 +474,23 @@ class RiskEngine:
         now = self._clock.now_ns()
         self._risk_orders += 1
         cl_ord_id = ClOrdId(f"RISK-{now}-{self._risk_orders}")
-        self._bus.send("oms.execute", SubmitRiskOrder(
-            cl_ord_id=cl_ord_id, account=Account(account), symbol=Symbol(symbol), side=side, order_qty=qty,
-            reason=f"risk: {reason}", ts_ns=now))  # fmt: skip
+        self._bus.send(
+            "oms.execute",
+            SubmitRiskOrder(
+                cl_ord_id=cl_ord_id,
+                account=Account(account),
+                symbol=Symbol(symbol),
+                side=side,
+                order_qty=qty,
+                reason=f"risk: {reason}",
+                ts_ns=now,
+            ),
+        )
         detail = f"{side.name} {qty} {symbol} at market, immediate or cancel (ClOrdID {cl_ord_id})"
         self._audit(account, "send_reducing_order", detail, reason)
 
     def _audit(self, account: str, action: str, detail: str, reason: str) -> None:
-        event = RiskActionTaken(account=Account(account), action=action, detail=detail, reason=reason,
-                                ts_ns=self._clock.now_ns())  # fmt: skip
+        event = RiskActionTaken(
+            account=Account(account), action=action, detail=detail, reason=reason, ts_ns=self._clock.now_ns()
+        )
         self._bus.publish("events.risk", event)

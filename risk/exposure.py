@@ -173,8 +173,14 @@ class Exposure:
             self._count_working(old, -1)
         if update.leaves_qty > 0:
             price = update.price if update.price is not None else self.marks.get(update.symbol, _ZERO)
-            new = _Working(update.account, update.symbol, update.side, update.leaves_qty, update.leaves_qty * price,
-                           update.session == RISK_SESSION)  # fmt: skip
+            new = _Working(
+                update.account,
+                update.symbol,
+                update.side,
+                update.leaves_qty,
+                update.leaves_qty * price,
+                update.session == RISK_SESSION,
+            )
             self._working[update.order_id] = new
             self._count_working(new, +1)
         if update.last_qty is not None and update.last_px is not None:

@@ -15,9 +15,17 @@ RatePerSecond = conint(gt=0, le=1_000_000)
 PositiveInt = conint(gt=0)
 
 _NUMERIC = (
-    "max_order_qty", "max_notional", "price_band_pct", "max_long_qty", "max_short_qty", "credit_limit",
-    "max_daily_loss", "max_orders_per_second", "max_messages_per_second", "duplicate_window_ms",
-)  # fmt: skip
+    "max_order_qty",
+    "max_notional",
+    "price_band_pct",
+    "max_long_qty",
+    "max_short_qty",
+    "credit_limit",
+    "max_daily_loss",
+    "max_orders_per_second",
+    "max_messages_per_second",
+    "duplicate_window_ms",
+)
 _SESSION = ("max_orders_per_second", "max_messages_per_second")
 ALL_SESSIONS = "*"
 """The key of ``[risk.sessions]`` whose limits apply to every client session."""
@@ -133,8 +141,7 @@ class RiskLimits(BaseModel):
         """The largest value each throttle has at any scope: no effective limit of its kind can be larger."""
         account_scopes = [self.default, *self.accounts.values(), *self.symbols.values()]
         caps = {f"account.{n}": max((getattr(s, n) or 0 for s in account_scopes), default=0) for n in _SESSION}
-        caps |= {f"session.{n}": max((getattr(s, n) or 0 for s in self.sessions.values()), default=0)
-                 for n in _SESSION}  # fmt: skip
+        caps |= {f"session.{n}": max((getattr(s, n) or 0 for s in self.sessions.values()), default=0) for n in _SESSION}
         return caps
 
     def any_loss_limit(self) -> bool:

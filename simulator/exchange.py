@@ -38,9 +38,16 @@ class Exchange:
     """Run members' orders through the matching engine and report every change to their owners."""
 
     def __init__(
-        self, clock: Clock, engine: MatchingEngine, symbols: Iterable[str], sink: Sink, *,
-        order_id_prefix: str = "V", exec_id_prefix: str = "E", keep_closed: bool = True,
-    ) -> None:  # fmt: skip
+        self,
+        clock: Clock,
+        engine: MatchingEngine,
+        symbols: Iterable[str],
+        sink: Sink,
+        *,
+        order_id_prefix: str = "V",
+        exec_id_prefix: str = "E",
+        keep_closed: bool = True,
+    ) -> None:
         """``*_prefix``: what the venue's OrderIDs (37) and ExecIDs (17) start with, before a running number.
 
         ``keep_closed``: remember filled, canceled and done orders for good (a late request about one is
@@ -59,9 +66,12 @@ class Exchange:
         self._renamed: dict[SimOrder, list[ClOrdId]] = {}
         """The earlier ClOrdIDs of orders renamed by a cancel or replace (kept only when forgetting)."""
         self._handlers: dict[type, Callable[[Any], None]] = {
-            SubmitOrder: self._new_order, CancelOrder: self._cancel, ReplaceOrder: self._replace,
-            QueryOrder: self._status, MassCancel: self._mass_cancel,
-        }  # fmt: skip
+            SubmitOrder: self._new_order,
+            CancelOrder: self._cancel,
+            ReplaceOrder: self._replace,
+            QueryOrder: self._status,
+            MassCancel: self._mass_cancel,
+        }
 
     def execute(self, command: ExchangeCommand) -> None:
         """Handle a member's new order, cancel, replace, status request or mass cancel."""
@@ -115,11 +125,17 @@ class Exchange:
 
     def _new_order(self, command: SubmitOrder) -> None:
         order = SimOrder(
-            order_id=f"{self._order_id_prefix}{next(self._order_ids)}", symbol=command.symbol, side=command.side,
-            ord_type=command.ord_type, order_qty=command.order_qty, price=command.price,
-            time_in_force=command.time_in_force, owner=command.session, cl_ord_id=command.cl_ord_id,
+            order_id=f"{self._order_id_prefix}{next(self._order_ids)}",
+            symbol=command.symbol,
+            side=command.side,
+            ord_type=command.ord_type,
+            order_qty=command.order_qty,
+            price=command.price,
+            time_in_force=command.time_in_force,
+            owner=command.session,
+            cl_ord_id=command.cl_ord_id,
             account=command.account,
-        )  # fmt: skip
+        )
         problem = self._validate(command.session, order)
         if problem is not None:
             self._sink(self._report(order, ExecType.REJECTED, OrdStatus.REJECTED, reason=problem[0], text=problem[1]))
@@ -183,10 +199,18 @@ class Exchange:
             reason, text = CxlRejReason.UNKNOWN_ORDER, f"Unknown order {orig!r}"
         else:
             reason, text = CxlRejReason.TOO_LATE_TO_CANCEL, f"Order {orig!r} is no longer working"
-        self._sink(CancelReject(
-            session=session, order_id=OrderId(order.order_id if order else "NONE"), cl_ord_id=cl_ord_id,
-            orig_cl_ord_id=orig, ord_status=_status(order) if order else OrdStatus.REJECTED,
-            response_to=response_to, reason=reason, text=text))  # fmt: skip
+        self._sink(
+            CancelReject(
+                session=session,
+                order_id=OrderId(order.order_id if order else "NONE"),
+                cl_ord_id=cl_ord_id,
+                orig_cl_ord_id=orig,
+                ord_status=_status(order) if order else OrdStatus.REJECTED,
+                response_to=response_to,
+                reason=reason,
+                text=text,
+            )
+        )
         return None
 
     def _rename(self, session: SessionKey, order: SimOrder, cl_ord_id: ClOrdId) -> None:
@@ -198,29 +222,50 @@ class Exchange:
     def _status(self, query: QueryOrder) -> None:
         order = self._orders.get((query.session, query.cl_ord_id))
         if order is None:
-            unknown = SimOrder("NONE", query.symbol, query.side, OrdType.LIMIT, _ZERO, None, owner=query.session,
-                               cl_ord_id=query.cl_ord_id)  # fmt: skip
-            self._sink(self._report(unknown, ExecType.ORDER_STATUS, OrdStatus.REJECTED,
-                                    reason=OrdRejReason.UNKNOWN_ORDER, text="Unknown order"))  # fmt: skip
+            unknown = SimOrder(
+                "NONE",
+                query.symbol,
+                query.side,
+                OrdType.LIMIT,
+                _ZERO,
+                None,
+                owner=query.session,
+                cl_ord_id=query.cl_ord_id,
+            )
+            self._sink(
+                self._report(
+                    unknown,
+                    ExecType.ORDER_STATUS,
+                    OrdStatus.REJECTED,
+                    reason=OrdRejReason.UNKNOWN_ORDER,
+                    text="Unknown order",
+                )
+            )
             return
         resting = self.engine.book(order.symbol).is_resting(order)
         self._sink(self._report(order, ExecType.ORDER_STATUS, _status(order, resting), closed=not resting))
 
     def _mass_cancel(self, request: MassCancel) -> None:
         in_scope = [
-            o for (s, c), o in self._orders.items()
-            if s == request.session and c == o.cl_ord_id
-            and (request.request_type == "7" or o.symbol == request.symbol)
-        ]  # fmt: skip
+            o
+            for (s, c), o in self._orders.items()
+            if s == request.session and c == o.cl_ord_id and (request.request_type == "7" or o.symbol == request.symbol)
+        ]
         canceled = [o for o in in_scope if self.engine.book(o.symbol).cancel(o)]
         for order in canceled:
             self._sink(self._report(order, ExecType.CANCELED, OrdStatus.CANCELED, closed=True))
         accepted = request.request_type in ("1", "7")
-        self._sink(MassCancelReport(
-            session=request.session, cl_ord_id=request.cl_ord_id,
-            order_id=OrderId(f"MC{next(self._order_ids)}"), request_type=request.request_type,
-            response=request.request_type if accepted else "0", reject_reason=None if accepted else "0",
-            total_affected=len(canceled)))  # fmt: skip
+        self._sink(
+            MassCancelReport(
+                session=request.session,
+                cl_ord_id=request.cl_ord_id,
+                order_id=OrderId(f"MC{next(self._order_ids)}"),
+                request_type=request.request_type,
+                response=request.request_type if accepted else "0",
+                reject_reason=None if accepted else "0",
+                total_affected=len(canceled),
+            )
+        )
 
     # -- reports ---------------------------------------------------------------------------------
 
@@ -240,14 +285,27 @@ class Exchange:
         if self._closed is not None and status.is_terminal and exec_type is not ExecType.ORDER_STATUS:
             self._closed.append(order)
         return ExecutionReport(
-            session=SessionKey(order.owner), order_id=OrderId(order.order_id), cl_ord_id=ClOrdId(order.cl_ord_id),
-            exec_id=ExecId(f"{self._exec_id_prefix}{next(self._exec_ids)}"), exec_type=exec_type,
-            ord_status=status, account=Account(order.account) if order.account else None,
-            symbol=Symbol(order.symbol), side=order.side, ord_type=order.ord_type, price=order.price,
-            order_qty=order.order_qty, cum_qty=order.cum_qty, leaves_qty=leaves, avg_px=order.avg_px,
-            last_qty=last[0] if last else None, last_px=last[1] if last else None,
-            transact_time_ns=self._clock.now_ns(), ord_rej_reason=reason, text=text,
-        )  # fmt: skip
+            session=SessionKey(order.owner),
+            order_id=OrderId(order.order_id),
+            cl_ord_id=ClOrdId(order.cl_ord_id),
+            exec_id=ExecId(f"{self._exec_id_prefix}{next(self._exec_ids)}"),
+            exec_type=exec_type,
+            ord_status=status,
+            account=Account(order.account) if order.account else None,
+            symbol=Symbol(order.symbol),
+            side=order.side,
+            ord_type=order.ord_type,
+            price=order.price,
+            order_qty=order.order_qty,
+            cum_qty=order.cum_qty,
+            leaves_qty=leaves,
+            avg_px=order.avg_px,
+            last_qty=last[0] if last else None,
+            last_px=last[1] if last else None,
+            transact_time_ns=self._clock.now_ns(),
+            ord_rej_reason=reason,
+            text=text,
+        )
 
 
 def _status(order: SimOrder, resting: bool = True) -> OrdStatus:

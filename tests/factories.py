@@ -25,18 +25,28 @@ from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol, Ve
 
 def new_order(**overrides: Any) -> SubmitOrder:
     fields: dict[str, Any] = {
-        "session": SessionKey("FIX.4.4:FIXGW->CLIENT1"), "cl_ord_id": ClOrdId("C1"), "account": Account("ACCT1"),
-        "symbol": Symbol("MSFT"), "side": Side.BUY, "ord_type": OrdType.LIMIT, "order_qty": Decimal(100),
-        "price": Decimal("100.00"), "ts_received_ns": 1, "order_id": OrderId("O1"),
-    }  # fmt: skip
+        "session": SessionKey("FIX.4.4:FIXGW->CLIENT1"),
+        "cl_ord_id": ClOrdId("C1"),
+        "account": Account("ACCT1"),
+        "symbol": Symbol("MSFT"),
+        "side": Side.BUY,
+        "ord_type": OrdType.LIMIT,
+        "order_qty": Decimal(100),
+        "price": Decimal("100.00"),
+        "ts_received_ns": 1,
+        "order_id": OrderId("O1"),
+    }
     return SubmitOrder(**(fields | overrides))
 
 
 def _venue(**overrides: Any) -> dict[str, Any]:
     return {
-        "venue": VenueId("VENUE"), "venue_cl_ord_id": ClOrdId("O1"), "venue_order_id": "V1",
-        "venue_exec_id": ExecId("E1"), "ts_ns": 2,
-    } | overrides  # fmt: skip
+        "venue": VenueId("VENUE"),
+        "venue_cl_ord_id": ClOrdId("O1"),
+        "venue_order_id": "V1",
+        "venue_exec_id": ExecId("E1"),
+        "ts_ns": 2,
+    } | overrides
 
 
 def accepted(**overrides: Any) -> OrderAccepted:

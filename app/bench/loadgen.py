@@ -281,11 +281,18 @@ class _Run:
     def result(self, window: int | None, rate: float | None, cpu_s: float) -> LoadResult:
         takers = array("q", (self.fill_ns[i] for i in range(1, self.count, 2)))
         return LoadResult(
-            orders=self.count, window=window, rate=rate, elapsed_ns=self.end_ns - self.start_ns,
-            last_ack_ns=self.last_ack_ns - self.start_ns, ack_latency_ns=self.ack_ns, fill_latency_ns=takers,
-            rejected=self.rejected, reject_texts=self.reject_texts, session_rejects=self.session_rejects,
+            orders=self.count,
+            window=window,
+            rate=rate,
+            elapsed_ns=self.end_ns - self.start_ns,
+            last_ack_ns=self.last_ack_ns - self.start_ns,
+            ack_latency_ns=self.ack_ns,
+            fill_latency_ns=takers,
+            rejected=self.rejected,
+            reject_texts=self.reject_texts,
+            session_rejects=self.session_rejects,
             generator_cpu_s=cpu_s,
-        )  # fmt: skip
+        )
 
 
 def _text(message: bytes) -> str:

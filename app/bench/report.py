@@ -88,10 +88,12 @@ def _memory(samples: list[tuple[int, int]]) -> dict[str, Any]:
     orders = samples[-1][0] - settled[0]
     growth = (samples[-1][1] - settled[1]) * 100_000 / orders if orders else 0.0
     return {
-        "rss_start_mb": samples[0][1] / 1024, "rss_end_mb": samples[-1][1] / 1024,
-        "rss_peak_mb": max(s[1] for s in samples) / 1024, "growth_kb_per_100k_orders": growth,
+        "rss_start_mb": samples[0][1] / 1024,
+        "rss_end_mb": samples[-1][1] / 1024,
+        "rss_peak_mb": max(s[1] for s in samples) / 1024,
+        "growth_kb_per_100k_orders": growth,
         "orders": total,
-    }  # fmt: skip
+    }
 
 
 def document(plan: BenchPlan, results: list[SystemResult]) -> dict[str, Any]:
@@ -108,12 +110,18 @@ def document(plan: BenchPlan, results: list[SystemResult]) -> dict[str, Any]:
                     "ack_p50": _ratio(s["ack_latency_us"].get("p50"), baseline["ack_latency_us"].get("p50")),
                 }
     return {
-        "plan": {"orders": plan.orders, "latency_orders": plan.latency_orders, "window": plan.window,
-                 "runs": plan.runs, "warmup": plan.warmup, "rate": plan.rate},
+        "plan": {
+            "orders": plan.orders,
+            "latency_orders": plan.latency_orders,
+            "window": plan.window,
+            "runs": plan.runs,
+            "warmup": plan.warmup,
+            "rate": plan.rate,
+        },
         "machine": machine(),
         "systems": systems,
         "ratio_to_baseline": ratios,
-    }  # fmt: skip
+    }
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -127,5 +135,9 @@ def machine() -> dict[str, Any]:
             load = f.read().split()[:3]
     except OSError:
         load = []
-    return {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
-            "loadavg_at_end": load}  # fmt: skip
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "loadavg_at_end": load,
+    }

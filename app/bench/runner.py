@@ -199,9 +199,14 @@ class Bench:
         instruments = self._base_settings.get("instruments", {})
         symbol = next(iter(instruments), "MSFT")
         price = Decimal(str(instruments.get(symbol, {}).get("reference_price", "100.00")))
-        return OrderFlow(sender=client["TargetCompID"], target=client["SenderCompID"],
-                         begin_string=client["BeginString"], account=accounts[0] if accounts else "",
-                         symbol=symbol, price=price)  # fmt: skip
+        return OrderFlow(
+            sender=client["TargetCompID"],
+            target=client["SenderCompID"],
+            begin_string=client["BeginString"],
+            account=accounts[0] if accounts else "",
+            symbol=symbol,
+            price=price,
+        )
 
     # -- starting the systems ----------------------------------------------------------------------------
 

@@ -25,9 +25,14 @@ class FixVenue:
     """Send orders (35=D) and requests (35=F/G/H) on the venue's session, under our own ClOrdIDs."""
 
     def __init__(
-        self, venue_id: VenueId, session: SessionKey, app: FixApplication, clock: Clock,
-        defer: Defer | None = None, on_lost: LostHandler | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        venue_id: VenueId,
+        session: SessionKey,
+        app: FixApplication,
+        clock: Clock,
+        defer: Defer | None = None,
+        on_lost: LostHandler | None = None,
+    ) -> None:
         self.venue_id = venue_id
         self._session = session
         self._app = app
@@ -38,10 +43,16 @@ class FixVenue:
     def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> str | None:
         """Send a NewOrderSingle; refuse at once when the session is down rather than queue an order."""
         message = outbound.new_order_single(
-            cl_ord_id=venue_cl_ord_id, account=order.account, symbol=order.symbol, side=order.side,
-            ord_type=order.ord_type, order_qty=order.order_qty, price=order.price,
-            time_in_force=order.time_in_force, transact_time_ns=self._clock.now_ns(),
-        )  # fmt: skip
+            cl_ord_id=venue_cl_ord_id,
+            account=order.account,
+            symbol=order.symbol,
+            side=order.side,
+            ord_type=order.ord_type,
+            order_qty=order.order_qty,
+            price=order.price,
+            time_in_force=order.time_in_force,
+            transact_time_ns=self._clock.now_ns(),
+        )
         return self._send(message, order.order_id, venue_cl_ord_id, round_trip=True)
 
     def request(self, request: VenueRequest) -> str | None:
@@ -53,13 +64,18 @@ class FixVenue:
             message = outbound.cancel_request(request, now)
         else:
             message = outbound.status_request(request)
-        return self._send(message, request.order_id, request.venue_cl_ord_id, write_ahead=not isinstance(
-            request, QueryAtVenue))  # fmt: skip
+        return self._send(
+            message, request.order_id, request.venue_cl_ord_id, write_ahead=not isinstance(request, QueryAtVenue)
+        )
 
     def _send(
-        self, message: object, order_id: OrderId, venue_cl_ord_id: ClOrdId, write_ahead: bool = True,
+        self,
+        message: object,
+        order_id: OrderId,
+        venue_cl_ord_id: ClOrdId,
+        write_ahead: bool = True,
         round_trip: bool = False,
-    ) -> str | None:  # fmt: skip
+    ) -> str | None:
         if not self._app.is_logged_on(self._session):
             return self._down()
         if self._defer is None or not write_ahead:

@@ -60,8 +60,9 @@ from simulator.matching import MatchingEngine, SimOrder
 
 Atomic = Callable[[], AbstractContextManager[object]]
 """Opens a group of book changes that commit together (``oms.store.journal.Journal.atomic``)."""
-RESTING: Final = frozenset({OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED, OrdStatus.PENDING_CANCEL,
-                            OrdStatus.PENDING_REPLACE})  # fmt: skip
+RESTING: Final = frozenset(
+    {OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED, OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE}
+)
 """States of an order that rests at its venue (a pending request has not changed it there yet)."""
 
 
@@ -69,9 +70,14 @@ class InternalVenue:
     """A venue in the gateway's process: orders match at once, events go straight to the OMS."""
 
     def __init__(
-        self, venue_id: VenueId, bus: MessageBus, clock: Clock, engine: MatchingEngine, symbols: Iterable[str],
+        self,
+        venue_id: VenueId,
+        bus: MessageBus,
+        clock: Clock,
+        engine: MatchingEngine,
+        symbols: Iterable[str],
         atomic: Atomic = contextlib.nullcontext,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """``engine``: the book, empty or seeded; ``symbols``: what it lists (others are rejected, 103=1)."""
         self.venue_id = venue_id
         self._bus = bus
@@ -80,8 +86,15 @@ class InternalVenue:
         self._member = SessionKey(f"{venue_id}:internal")
         """The exchange knows the gateway as its one member."""
         nonce = f"{clock.now_ns():x}"
-        self.exchange = Exchange(clock, engine, symbols, self._reports_append, order_id_prefix=f"{nonce}-V",
-                                 exec_id_prefix=f"{nonce}-E", keep_closed=False)  # fmt: skip
+        self.exchange = Exchange(
+            clock,
+            engine,
+            symbols,
+            self._reports_append,
+            order_id_prefix=f"{nonce}-V",
+            exec_id_prefix=f"{nonce}-E",
+            keep_closed=False,
+        )
         self._reports: deque[VenueReport] = deque()
         self._delivering = False
 
@@ -113,29 +126,55 @@ class InternalVenue:
     def _sim_order(self, order: Order) -> SimOrder:
         assert order.venue_cl_ord_id is not None
         return SimOrder(
-            order_id=order.venue_order_id or order.order_id, symbol=order.symbol, side=order.side,
-            ord_type=order.ord_type, order_qty=order.order_qty, price=order.price,
-            time_in_force=order.time_in_force, owner=self._member, cl_ord_id=order.venue_cl_ord_id,
-            account=order.account, cum_qty=order.cum_qty, filled_value=order.cum_qty * order.avg_px,
-        )  # fmt: skip
+            order_id=order.venue_order_id or order.order_id,
+            symbol=order.symbol,
+            side=order.side,
+            ord_type=order.ord_type,
+            order_qty=order.order_qty,
+            price=order.price,
+            time_in_force=order.time_in_force,
+            owner=self._member,
+            cl_ord_id=order.venue_cl_ord_id,
+            account=order.account,
+            cum_qty=order.cum_qty,
+            filled_value=order.cum_qty * order.avg_px,
+        )
 
     def _command(self, request: VenueRequest) -> CancelOrder | ReplaceOrder | QueryOrder:
         """The command a FIX venue would decode from our 35=F, 35=G or 35=H (``fixgw.codec.outbound``)."""
         now = self._clock.now_ns()
         if isinstance(request, QueryAtVenue):  # 35=H names the order by its current ClOrdID
-            return QueryOrder(session=self._member, cl_ord_id=request.venue_orig_cl_ord_id, order_id=None,
-                              symbol=request.symbol, side=request.side, ts_received_ns=now)  # fmt: skip
+            return QueryOrder(
+                session=self._member,
+                cl_ord_id=request.venue_orig_cl_ord_id,
+                order_id=None,
+                symbol=request.symbol,
+                side=request.side,
+                ts_received_ns=now,
+            )
         if isinstance(request, CancelAtVenue):
-            return CancelOrder(session=self._member, cl_ord_id=request.venue_cl_ord_id,
-                               orig_cl_ord_id=request.venue_orig_cl_ord_id, symbol=request.symbol,
-                               side=request.side, ts_received_ns=now)  # fmt: skip
+            return CancelOrder(
+                session=self._member,
+                cl_ord_id=request.venue_cl_ord_id,
+                orig_cl_ord_id=request.venue_orig_cl_ord_id,
+                symbol=request.symbol,
+                side=request.side,
+                ts_received_ns=now,
+            )
         assert isinstance(request, ReplaceAtVenue)
         return ReplaceOrder(
-            session=self._member, cl_ord_id=request.venue_cl_ord_id, orig_cl_ord_id=request.venue_orig_cl_ord_id,
-            account=request.account, symbol=request.symbol, side=request.side, ord_type=request.ord_type,
-            order_qty=request.order_qty, price=request.price, time_in_force=request.time_in_force,
+            session=self._member,
+            cl_ord_id=request.venue_cl_ord_id,
+            orig_cl_ord_id=request.venue_orig_cl_ord_id,
+            account=request.account,
+            symbol=request.symbol,
+            side=request.side,
+            ord_type=request.ord_type,
+            order_qty=request.order_qty,
+            price=request.price,
+            time_in_force=request.time_in_force,
             ts_received_ns=now,
-        )  # fmt: skip
+        )
 
     def _reports_append(self, report: VenueReport) -> None:
         self._reports.append(report)
@@ -199,8 +238,13 @@ def _lost_place(before: tuple[Decimal, Decimal | None], after: tuple[Decimal, De
 def venue_event(venue: VenueId, report: VenueReport, clock: Clock) -> object | None:
     """The event ``fixgw.codec.inbound`` decodes from this report as a FIX venue sends it; None for others."""
     if isinstance(report, CancelReject):  # as decode_cancel_reject: the request is found by its ClOrdID
-        return CancelRejected(venue=venue, venue_cl_ord_id=report.cl_ord_id, reason=report.reason,
-                              text=report.text or "cancel rejected by venue", ts_ns=clock.now_ns())  # fmt: skip
+        return CancelRejected(
+            venue=venue,
+            venue_cl_ord_id=report.cl_ord_id,
+            reason=report.reason,
+            text=report.text or "cancel rejected by venue",
+            ts_ns=clock.now_ns(),
+        )
     if not isinstance(report, ExecutionReport):
         return None  # a mass cancel report: the OMS never asks this venue for one
     build = _EVENTS.get(report.exec_type)
@@ -208,42 +252,87 @@ def venue_event(venue: VenueId, report: VenueReport, clock: Clock) -> object | N
 
 
 def _rejected(venue: VenueId, r: ExecutionReport) -> OrderRejected:
-    return OrderRejected(venue=venue, venue_cl_ord_id=r.cl_ord_id, venue_order_id=r.order_id,
-                         venue_exec_id=r.exec_id, ts_ns=r.transact_time_ns,
-                         reason=r.ord_rej_reason or OrdRejReason.OTHER, text=r.text or "rejected by venue")  # fmt: skip
+    return OrderRejected(
+        venue=venue,
+        venue_cl_ord_id=r.cl_ord_id,
+        venue_order_id=r.order_id,
+        venue_exec_id=r.exec_id,
+        ts_ns=r.transact_time_ns,
+        reason=r.ord_rej_reason or OrdRejReason.OTHER,
+        text=r.text or "rejected by venue",
+    )
 
 
 def _filled(venue: VenueId, r: ExecutionReport) -> OrderFilled:
     assert r.last_qty is not None and r.last_px is not None
-    return OrderFilled(venue=venue, venue_cl_ord_id=r.cl_ord_id, venue_order_id=r.order_id,
-                       venue_exec_id=r.exec_id, ts_ns=r.transact_time_ns, last_qty=r.last_qty,
-                       last_px=r.last_px)  # fmt: skip
+    return OrderFilled(
+        venue=venue,
+        venue_cl_ord_id=r.cl_ord_id,
+        venue_order_id=r.order_id,
+        venue_exec_id=r.exec_id,
+        ts_ns=r.transact_time_ns,
+        last_qty=r.last_qty,
+        last_px=r.last_px,
+    )
 
 
 def _status(venue: VenueId, r: ExecutionReport) -> OrderStatusReported:
-    return OrderStatusReported(venue=venue, venue_cl_ord_id=r.cl_ord_id, venue_order_id=r.order_id,
-                               venue_exec_id=r.exec_id, ts_ns=r.transact_time_ns, ord_status=r.ord_status,
-                               cum_qty=r.cum_qty or _ZERO, text=r.text or "")  # fmt: skip
+    return OrderStatusReported(
+        venue=venue,
+        venue_cl_ord_id=r.cl_ord_id,
+        venue_order_id=r.order_id,
+        venue_exec_id=r.exec_id,
+        ts_ns=r.transact_time_ns,
+        ord_status=r.ord_status,
+        cum_qty=r.cum_qty or _ZERO,
+        text=r.text or "",
+    )
 
 
 _ZERO = Decimal(0)
 _EVENTS: Final[dict[ExecType, Callable[[VenueId, ExecutionReport], object]]] = {
-    ExecType.NEW: lambda v, r: OrderAccepted(venue=v, venue_cl_ord_id=r.cl_ord_id, venue_order_id=r.order_id,
-                                             venue_exec_id=r.exec_id, ts_ns=r.transact_time_ns),
+    ExecType.NEW: lambda v, r: OrderAccepted(
+        venue=v,
+        venue_cl_ord_id=r.cl_ord_id,
+        venue_order_id=r.order_id,
+        venue_exec_id=r.exec_id,
+        ts_ns=r.transact_time_ns,
+    ),
     ExecType.TRADE: _filled,
     ExecType.REJECTED: _rejected,
-    ExecType.CANCELED: lambda v, r: OrderCanceled(venue=v, venue_cl_ord_id=r.cl_ord_id, venue_order_id=r.order_id,
-                                                  venue_exec_id=r.exec_id, ts_ns=r.transact_time_ns,
-                                                  text=r.text or ""),
-    ExecType.DONE_FOR_DAY: lambda v, r: OrderDoneForDay(venue=v, venue_cl_ord_id=r.cl_ord_id,
-                                                        venue_order_id=r.order_id, venue_exec_id=r.exec_id,
-                                                        ts_ns=r.transact_time_ns, text=r.text or ""),
-    ExecType.EXPIRED: lambda v, r: OrderExpired(venue=v, venue_cl_ord_id=r.cl_ord_id, venue_order_id=r.order_id,
-                                                venue_exec_id=r.exec_id, ts_ns=r.transact_time_ns,
-                                                text=r.text or ""),
-    ExecType.REPLACED: lambda v, r: OrderReplaced(venue=v, venue_cl_ord_id=r.cl_ord_id, venue_order_id=r.order_id,
-                                                  venue_exec_id=r.exec_id, ts_ns=r.transact_time_ns,
-                                                  order_qty=r.order_qty, price=r.price),
+    ExecType.CANCELED: lambda v, r: OrderCanceled(
+        venue=v,
+        venue_cl_ord_id=r.cl_ord_id,
+        venue_order_id=r.order_id,
+        venue_exec_id=r.exec_id,
+        ts_ns=r.transact_time_ns,
+        text=r.text or "",
+    ),
+    ExecType.DONE_FOR_DAY: lambda v, r: OrderDoneForDay(
+        venue=v,
+        venue_cl_ord_id=r.cl_ord_id,
+        venue_order_id=r.order_id,
+        venue_exec_id=r.exec_id,
+        ts_ns=r.transact_time_ns,
+        text=r.text or "",
+    ),
+    ExecType.EXPIRED: lambda v, r: OrderExpired(
+        venue=v,
+        venue_cl_ord_id=r.cl_ord_id,
+        venue_order_id=r.order_id,
+        venue_exec_id=r.exec_id,
+        ts_ns=r.transact_time_ns,
+        text=r.text or "",
+    ),
+    ExecType.REPLACED: lambda v, r: OrderReplaced(
+        venue=v,
+        venue_cl_ord_id=r.cl_ord_id,
+        venue_order_id=r.order_id,
+        venue_exec_id=r.exec_id,
+        ts_ns=r.transact_time_ns,
+        order_qty=r.order_qty,
+        price=r.price,
+    ),
     ExecType.ORDER_STATUS: _status,
-}  # fmt: skip
+}
 """Per ExecType (150), as ``fixgw.codec.inbound._EXEC_TYPE_DECODERS``."""

@@ -102,10 +102,14 @@ def decode_new_order_single(
 def decode_cancel_request(fields: FieldSource, session: SessionKey, clock: Clock) -> CancelOrder:
     """Decode an OrderCancelRequest (35=F) into ``CancelOrder``."""
     return CancelOrder(
-        session=session, cl_ord_id=_cl_ord_id(fields), orig_cl_ord_id=_cl_ord_id(fields, 41), symbol=_symbol(fields),
-        side=enum_value(fields, 54, Side), ts_received_ns=clock.now_ns(),
+        session=session,
+        cl_ord_id=_cl_ord_id(fields),
+        orig_cl_ord_id=_cl_ord_id(fields, 41),
+        symbol=_symbol(fields),
+        side=enum_value(fields, 54, Side),
+        ts_received_ns=clock.now_ns(),
         poss_dup=fields.header(43) == "Y",
-    )  # fmt: skip
+    )
 
 
 def decode_replace_request(
@@ -114,30 +118,44 @@ def decode_replace_request(
     """Decode an OrderCancelReplaceRequest (35=G) into ``ReplaceOrder``."""
     ord_type = enum_value(fields, 40, OrdType)
     return ReplaceOrder(
-        session=session, cl_ord_id=_cl_ord_id(fields), orig_cl_ord_id=_cl_ord_id(fields, 41),
-        account=_account(fields, default_account), symbol=_symbol(fields), side=enum_value(fields, 54, Side),
-        ord_type=ord_type, order_qty=required_decimal(fields, 38), price=_price(fields, ord_type),
-        time_in_force=enum_value(fields, 59, TimeInForce, TimeInForce.DAY), ts_received_ns=clock.now_ns(),
+        session=session,
+        cl_ord_id=_cl_ord_id(fields),
+        orig_cl_ord_id=_cl_ord_id(fields, 41),
+        account=_account(fields, default_account),
+        symbol=_symbol(fields),
+        side=enum_value(fields, 54, Side),
+        ord_type=ord_type,
+        order_qty=required_decimal(fields, 38),
+        price=_price(fields, ord_type),
+        time_in_force=enum_value(fields, 59, TimeInForce, TimeInForce.DAY),
+        ts_received_ns=clock.now_ns(),
         poss_dup=fields.header(43) == "Y",
-    )  # fmt: skip
+    )
 
 
 def decode_status_request(fields: FieldSource, session: SessionKey, clock: Clock) -> QueryOrder:
     """Decode an OrderStatusRequest (35=H) into ``QueryOrder``."""
     order_id = optional_identifier(fields, 37, ID_LENGTH)
     return QueryOrder(
-        session=session, cl_ord_id=_cl_ord_id(fields), order_id=OrderId(order_id) if order_id else None,
-        symbol=_symbol(fields), side=enum_value(fields, 54, Side), ts_received_ns=clock.now_ns(),
-    )  # fmt: skip
+        session=session,
+        cl_ord_id=_cl_ord_id(fields),
+        order_id=OrderId(order_id) if order_id else None,
+        symbol=_symbol(fields),
+        side=enum_value(fields, 54, Side),
+        ts_received_ns=clock.now_ns(),
+    )
 
 
 def decode_mass_cancel_request(fields: FieldSource, session: SessionKey, clock: Clock) -> MassCancel:
     """Decode an OrderMassCancelRequest (35=q) into ``MassCancel``."""
     symbol = optional_identifier(fields, 55, NAME_LENGTH)
     return MassCancel(
-        session=session, cl_ord_id=_cl_ord_id(fields), request_type=identifier(fields, 530, 1),
-        symbol=Symbol(symbol) if symbol else None, ts_received_ns=clock.now_ns(),
-    )  # fmt: skip
+        session=session,
+        cl_ord_id=_cl_ord_id(fields),
+        request_type=identifier(fields, 530, 1),
+        symbol=Symbol(symbol) if symbol else None,
+        ts_received_ns=clock.now_ns(),
+    )
 
 
 def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -> VenueEvent | None:
@@ -159,8 +177,7 @@ def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -
 
 def _filled(fields: FieldSource, common: dict[str, Any]) -> VenueEvent:
     last_qty, last_px = required_decimal(fields, 32), required_decimal(fields, 31)
-    return OrderFilled(**common, last_qty=last_qty, last_px=last_px,
-                       commission=commission(fields, last_qty, last_px))  # fmt: skip
+    return OrderFilled(**common, last_qty=last_qty, last_px=last_px, commission=commission(fields, last_qty, last_px))
 
 
 def commission(fields: FieldSource, last_qty: Decimal, last_px: Decimal) -> Decimal:
@@ -188,12 +205,13 @@ _EXEC_TYPE_DECODERS: dict[str, Any] = {
     ExecType.CANCELED: lambda f, c: OrderCanceled(**c, text=_text(f)),
     ExecType.DONE_FOR_DAY: lambda f, c: OrderDoneForDay(**c, text=_text(f)),
     ExecType.EXPIRED: lambda f, c: OrderExpired(**c, text=_text(f)),
-    ExecType.REPLACED: lambda f, c: OrderReplaced(**c, order_qty=required_decimal(f, 38),
-                                                  price=optional_decimal(f, 44)),
+    ExecType.REPLACED: lambda f, c: OrderReplaced(
+        **c, order_qty=required_decimal(f, 38), price=optional_decimal(f, 44)
+    ),
     ExecType.ORDER_STATUS: lambda f, c: OrderStatusReported(
-        **c, ord_status=enum_value(f, 39, OrdStatus), cum_qty=optional_decimal(f, 14) or Decimal(0),
-        text=_text(f)),
-}  # fmt: skip
+        **c, ord_status=enum_value(f, 39, OrdStatus), cum_qty=optional_decimal(f, 14) or Decimal(0), text=_text(f)
+    ),
+}
 
 
 def _text(fields: FieldSource, default: str = "") -> str:
@@ -204,7 +222,9 @@ def _text(fields: FieldSource, default: str = "") -> str:
 def decode_cancel_reject(fields: FieldSource, venue: VenueId, clock: Clock) -> CancelRejected:
     """Decode a venue's OrderCancelReject (35=9)."""
     return CancelRejected(
-        venue=venue, venue_cl_ord_id=_cl_ord_id(fields),
+        venue=venue,
+        venue_cl_ord_id=_cl_ord_id(fields),
         reason=enum_value(fields, 102, CxlRejReason, CxlRejReason.OTHER),
-        text=_text(fields, "cancel rejected by venue"), ts_ns=clock.now_ns(),
-    )  # fmt: skip
+        text=_text(fields, "cancel rejected by venue"),
+        ts_ns=clock.now_ns(),
+    )

@@ -157,9 +157,13 @@ def session_reject(
 
 
 def business_reject(
-    ref_seq_num: int | None, ref_msg_type: str, reason: int, text: str, ref_id: str | None = None,
+    ref_seq_num: int | None,
+    ref_msg_type: str,
+    reason: int,
+    text: str,
+    ref_id: str | None = None,
     poss_resend: bool = False,
-) -> quickfix.Message:  # fmt: skip
+) -> quickfix.Message:
     """Encode a BusinessMessageReject (35=j); RefSeqNum (45) is optional in FIX 4.2 and 4.4."""
     m = _message("j")
     if poss_resend:

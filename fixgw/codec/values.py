@@ -78,12 +78,18 @@ def optional_decimal(fields: FieldSource, tag: int) -> Decimal | None:
 def checked_decimal(raw: str, tag: int) -> Decimal:
     """``raw`` as a Decimal if it is a FIX float that NUMERIC(38, 12) holds; else raise 373=6 or 373=5."""
     if not _FIX_FLOAT.fullmatch(raw):
-        raise IncorrectDataFormat(tag, f"Tag {tag} value {shown(raw)} is not a number (FIX float: digits, an "
-                                  "optional '.' and an optional leading '-')")  # fmt: skip
+        raise IncorrectDataFormat(
+            tag,
+            f"Tag {tag} value {shown(raw)} is not a number (FIX float: digits, an "
+            "optional '.' and an optional leading '-')",
+        )
     whole, _, fraction = raw.lstrip("-").partition(".")
     if len(whole.lstrip("0")) > MONEY_INTEGER_DIGITS or len(fraction.rstrip("0")) > MONEY_SCALE:
-        raise IncorrectTagValue(tag, f"Tag {tag} value {shown(raw)} is out of range: at most "
-                                f"{MONEY_INTEGER_DIGITS} digits before the point and {MONEY_SCALE} after")  # fmt: skip
+        raise IncorrectTagValue(
+            tag,
+            f"Tag {tag} value {shown(raw)} is out of range: at most "
+            f"{MONEY_INTEGER_DIGITS} digits before the point and {MONEY_SCALE} after",
+        )
     value = Decimal(raw)
     return value if value else abs(value)  # -0 is 0: the book never keeps a sign a zero does not have
 

@@ -184,8 +184,14 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
                 return self._handle(key, msg_type, fields, session_id)
             finally:  # recorded after processing, rejected or not: see oms.store.journal
                 if self.record is not None:
-                    self.record(key, fields.seq_num(), audit_id(msg_type, 4) or "", audit_id(fields.get(11)),
-                                fields.text(), received_ns)  # fmt: skip
+                    self.record(
+                        key,
+                        fields.seq_num(),
+                        audit_id(msg_type, 4) or "",
+                        audit_id(fields.get(11)),
+                        fields.text(),
+                        received_ns,
+                    )
 
     def _handle(self, key: SessionKey, msg_type: str, fields: QfFields, session_id: quickfix.SessionID) -> bool:
         try:
@@ -193,9 +199,16 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         except UnsupportedMessageType:
             return True
         except ApplicationNotAvailable as exc:
-            self._reply(session_id, outbound.business_reject(_seq_num(fields), msg_type,
-                                                             _BUSINESS_REJECT_APPLICATION_NOT_AVAILABLE, exc.text,
-                                                             audit_id(fields.get(11))))  # fmt: skip
+            self._reply(
+                session_id,
+                outbound.business_reject(
+                    _seq_num(fields),
+                    msg_type,
+                    _BUSINESS_REJECT_APPLICATION_NOT_AVAILABLE,
+                    exc.text,
+                    audit_id(fields.get(11)),
+                ),
+            )
         except FixReject as exc:
             self._reply(
                 session_id,

@@ -28,10 +28,18 @@ Kind = Literal["acceptor", "initiator"]
 
 USE_SSL = "SocketUseSSL"
 TLS_KEYS = (
-    "SSLProtocol", "SSLCipherSuite", "ServerCertificateFile", "ServerCertificateKeyFile", "ClientCertificateFile",
-    "ClientCertificateKeyFile", "CertificationAuthoritiesFile", "CertificationAuthoritiesDirectory",
-    "CertificateRevocationListFile", "CertificateRevocationListDirectory", "CertificateVerifyLevel",
-)  # fmt: skip
+    "SSLProtocol",
+    "SSLCipherSuite",
+    "ServerCertificateFile",
+    "ServerCertificateKeyFile",
+    "ClientCertificateFile",
+    "ClientCertificateKeyFile",
+    "CertificationAuthoritiesFile",
+    "CertificationAuthoritiesDirectory",
+    "CertificateRevocationListFile",
+    "CertificateRevocationListDirectory",
+    "CertificateVerifyLevel",
+)
 # OpenSSL's defaults allow TLS 1.0 and 1.1; nothing we talk to needs them.
 DEFAULT_SSL_PROTOCOL = "TLSv1_2 +TLSv1_3"
 _ENGINES: dict[tuple[Kind, bool], Any] = {

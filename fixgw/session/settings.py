@@ -17,11 +17,20 @@ from domain.ids import SessionKey
 from fixgw.errors import ConfigError
 
 PATH_KEYS = (
-    "DataDictionary", "TransportDataDictionary", "AppDataDictionary", "FileStorePath", "FileLogPath",
-    "ServerCertificateFile", "ServerCertificateKeyFile", "ClientCertificateFile", "ClientCertificateKeyFile",
-    "CertificationAuthoritiesFile", "CertificationAuthoritiesDirectory", "CertificateRevocationListFile",
+    "DataDictionary",
+    "TransportDataDictionary",
+    "AppDataDictionary",
+    "FileStorePath",
+    "FileLogPath",
+    "ServerCertificateFile",
+    "ServerCertificateKeyFile",
+    "ClientCertificateFile",
+    "ClientCertificateKeyFile",
+    "CertificationAuthoritiesFile",
+    "CertificationAuthoritiesDirectory",
+    "CertificateRevocationListFile",
     "CertificateRevocationListDirectory",
-)  # fmt: skip
+)
 _SECTION = re.compile(r"^\[(DEFAULT|SESSION)\]$", re.IGNORECASE)
 
 

@@ -78,9 +78,12 @@ class Journal:
     """Persist book changes in batches and release their reports after commit."""
 
     def __init__(
-        self, engine: Engine, deliver: Callable[[list[ClientReport]], None], clock: Clock,
+        self,
+        engine: Engine,
+        deliver: Callable[[list[ClientReport]], None],
+        clock: Clock,
         on_quarantine: Callable[[Unrecorded], None] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """``deliver`` sends the reports of a committed batch, in their order (the client sessions' engine);
         ``on_quarantine`` is told of every unit the book refused (the OMS answers its sender)."""
         self._engine = engine
@@ -117,13 +120,21 @@ class Journal:
             self._checkpointer.start()
 
     def append(
-        self, order: Row | None = None, execution: Row | None = None, report: ClientReport | None = None,
-        position: Row | None = None, audit: Row | None = None, *, owe: Row | None = None, owed: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        order: Row | None = None,
+        execution: Row | None = None,
+        report: ClientReport | None = None,
+        position: Row | None = None,
+        audit: Row | None = None,
+        *,
+        owe: Row | None = None,
+        owed: str | None = None,
+    ) -> None:
         """Queue one change; ``report`` is delivered once the change is committed. ``owe`` records an answer owed
         (``pending_lookups``), ``owed`` the key of one given now."""
-        self._put(Entry(order, execution, position, audit, report, appended_ns=now_ns() if report else 0,
-                        owe=owe, owed=owed))  # fmt: skip
+        self._put(
+            Entry(order, execution, position, audit, report, appended_ns=now_ns() if report else 0, owe=owe, owed=owed)
+        )
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` on the writer thread once everything appended before it is committed."""
@@ -133,8 +144,16 @@ class Journal:
         self, session: str, seq: int, msg_type: str, cl_ord_id: str | None, body: str, received_ns: int
     ) -> None:
         """Queue the audit row of a received application message (call after processing it)."""
-        row = {"ts_ns": received_ns, "direction": "in", "session": session, "msg_type": msg_type,
-               "seq": seq, "order_id": None, "cl_ord_id": cl_ord_id, "body": body}  # fmt: skip
+        row = {
+            "ts_ns": received_ns,
+            "direction": "in",
+            "session": session,
+            "msg_type": msg_type,
+            "seq": seq,
+            "order_id": None,
+            "cl_ord_id": cl_ord_id,
+            "body": body,
+        }
         self._put(Entry(audit=row))
 
     def atomic(self) -> _Group:
@@ -156,10 +175,13 @@ class Journal:
     def health(self) -> dict[str, Any]:
         """The journal's state for ``/health``: ok or failing (since when, why), queue depth, quarantined units."""
         return {
-            "state": "ok" if self.failing_since_ns is None else "failing", "failing_since_ns": self.failing_since_ns,
-            "last_error": self.last_error, "last_commit_ns": self.last_commit_ns,
-            "queue_depth": self._appended - self._committed, "quarantined": self.quarantined,
-        }  # fmt: skip
+            "state": "ok" if self.failing_since_ns is None else "failing",
+            "failing_since_ns": self.failing_since_ns,
+            "last_error": self.last_error,
+            "last_commit_ns": self.last_commit_ns,
+            "queue_depth": self._appended - self._committed,
+            "quarantined": self.quarantined,
+        }
 
     def _open_group(self) -> None:
         with self._lock:
@@ -300,9 +322,15 @@ class Journal:
             log.error("quarantine row lost, the unit was: %s", row)
             quarantine_id = 0
         self.quarantined += 1
-        log.error("quarantined Q%d: the book of record refused the changes of %s %s seq %s (orders %s): %s",
-                  quarantine_id, row["session"], row["msg_type"], row["seq"], row["order_ids"],
-                  row["error"])  # fmt: skip
+        log.error(
+            "quarantined Q%d: the book of record refused the changes of %s %s seq %s (orders %s): %s",
+            quarantine_id,
+            row["session"],
+            row["msg_type"],
+            row["seq"],
+            row["order_ids"],
+            row["error"],
+        )
         if self._on_quarantine is not None:
             self._run_safely(lambda: self._on_quarantine(quarantine.unrecorded(row, quarantine_id)))  # type: ignore[misc]
 
@@ -320,8 +348,9 @@ class Journal:
             self.failing_since_ns = now
             log.exception("journal commit failed; the book of record is unavailable, retrying with backoff")
         elif failures % max(1, int(_STILL_FAILING_S / _BACKOFF_S[-1])) == 0:
-            log.warning("journal still failing after %.0f s: %s", (now - self.failing_since_ns) / 1e9,
-                        quarantine.one_line(exc))  # fmt: skip
+            log.warning(
+                "journal still failing after %.0f s: %s", (now - self.failing_since_ns) / 1e9, quarantine.one_line(exc)
+            )
         self.last_error = quarantine.one_line(exc)
 
     def _recovered(self) -> None:
@@ -350,8 +379,12 @@ class Journal:
         try:
             self._deliver(reports)  # in one call: the engine takes them with one release of the GIL
         except Exception:
-            log.exception("delivery of %d report(s) failed (first: to %s, ClOrdID %s)", len(reports),
-                          reports[0].session, reports[0].cl_ord_id)  # fmt: skip
+            log.exception(
+                "delivery of %d report(s) failed (first: to %s, ClOrdID %s)",
+                len(reports),
+                reports[0].session,
+                reports[0].cl_ord_id,
+            )
 
 
 class _Group:

@@ -84,10 +84,13 @@ def save(engine: Engine, row: Row) -> int:
 def unrecorded(row: Row, quarantine_id: int) -> Unrecorded:
     """What the OMS is told about a quarantined unit."""
     return Unrecorded(
-        quarantine_id=quarantine_id, session=SessionKey(row["session"]) if row["session"] else None,
-        msg_type=row["msg_type"], cl_ord_id=ClOrdId(row["cl_ord_id"]) if row["cl_ord_id"] else None,
-        order_ids=tuple(OrderId(o) for o in msgspec.json.decode(row["order_ids"])), reason=row["error"],
-    )  # fmt: skip
+        quarantine_id=quarantine_id,
+        session=SessionKey(row["session"]) if row["session"] else None,
+        msg_type=row["msg_type"],
+        cl_ord_id=ClOrdId(row["cl_ord_id"]) if row["cl_ord_id"] else None,
+        order_ids=tuple(OrderId(o) for o in msgspec.json.decode(row["order_ids"])),
+        reason=row["error"],
+    )
 
 
 def load(engine: Engine, limit: int = 100) -> list[Row]:

@@ -80,11 +80,13 @@ def order_messages(engine: Engine, order: dict[str, Any]) -> list[dict[str, Any]
         out = [dict(r._mapping) for r in conn.execute(select(messages).where(messages.c.order_id == order_id))]
         client_ids = {r["cl_ord_id"] for r in out if r["session"] == order["session"]} | {order["cl_ord_id"]}
         venue_ids = {order_id} | {f"{order_id}.{n}" for n in range(1, int(order["requests_sent"]) + 1)}
-        received = conn.execute(select(messages).where(
-            messages.c.direction == "in",
-            ((messages.c.session == order["session"]) & messages.c.cl_ord_id.in_(client_ids))
-            | ((messages.c.session != order["session"]) & messages.c.cl_ord_id.in_(venue_ids)),
-        ))  # fmt: skip
+        received = conn.execute(
+            select(messages).where(
+                messages.c.direction == "in",
+                ((messages.c.session == order["session"]) & messages.c.cl_ord_id.in_(client_ids))
+                | ((messages.c.session != order["session"]) & messages.c.cl_ord_id.in_(venue_ids)),
+            )
+        )
         rows = out + [dict(r._mapping) for r in received]
     return sorted(rows, key=lambda r: (r["ts_ns"], r["id"]))
 
@@ -96,9 +98,11 @@ def venue_requests(engine: Engine, venue: str, order_ids: list[str]) -> list[dic
     with engine.connect() as conn:
         for start in range(0, len(order_ids), 500):  # bounded IN lists
             query = select(*columns).where(
-                messages.c.direction == "out", messages.c.session == venue, messages.c.msg_type.in_(("D", "G")),
+                messages.c.direction == "out",
+                messages.c.session == venue,
+                messages.c.msg_type.in_(("D", "G")),
                 messages.c.order_id.in_(order_ids[start : start + 500]),
-            )  # fmt: skip
+            )
             rows.extend(dict(r._mapping) for r in conn.execute(query))
     return sorted(rows, key=lambda r: int(r["id"]))
 
@@ -141,11 +145,17 @@ def begin_incarnation(engine: Engine) -> int:
 def order_from_row(row: dict[str, Any]) -> Order:
     """Rebuild an in-memory order from its row in the book."""
     command = SubmitOrder(
-        session=SessionKey(row["session"]), cl_ord_id=ClOrdId(row["cl_ord_id"]), account=Account(row["account"]),
-        symbol=Symbol(row["symbol"]), side=Side(row["side"]), ord_type=OrdType(row["ord_type"]),
-        order_qty=row["order_qty"], price=row["price"], time_in_force=TimeInForce(row["time_in_force"]),
+        session=SessionKey(row["session"]),
+        cl_ord_id=ClOrdId(row["cl_ord_id"]),
+        account=Account(row["account"]),
+        symbol=Symbol(row["symbol"]),
+        side=Side(row["side"]),
+        ord_type=OrdType(row["ord_type"]),
+        order_qty=row["order_qty"],
+        price=row["price"],
+        time_in_force=TimeInForce(row["time_in_force"]),
         ts_received_ns=row["created_ns"],
-    )  # fmt: skip
+    )
     order = Order(command, OrderId(row["order_id"]))
     order.cum_qty = row["cum_qty"]
     order.leaves_qty = row["leaves_qty"]
@@ -186,8 +196,11 @@ def undelivered_reports(engine: Engine, after_id: int) -> list[dict[str, Any]]:
 
 def save_control(engine: Engine, row: dict[str, Any]) -> None:
     """Record a control change: in force (or lifted) in ``risk_controls``, and always in ``risk_audit``."""
-    key = (risk_controls.c.kind == row["kind"]) & (risk_controls.c.scope == row["scope"]) & (
-        risk_controls.c.key == row["key"])  # fmt: skip
+    key = (
+        (risk_controls.c.kind == row["kind"])
+        & (risk_controls.c.scope == row["scope"])
+        & (risk_controls.c.key == row["key"])
+    )
     with engine.begin() as conn:
         conn.execute(risk_controls.delete().where(key))
         if row["value"] not in ("active", "off"):
@@ -217,8 +230,10 @@ def load_risk_audit(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
 
 
 _OWED_KINDS: dict[str, type[QueryOrder] | type[CancelOrder] | type[ReplaceOrder]] = {
-    "query": QueryOrder, "cancel": CancelOrder, "replace": ReplaceOrder,
-}  # fmt: skip
+    "query": QueryOrder,
+    "cancel": CancelOrder,
+    "replace": ReplaceOrder,
+}
 
 
 def owed_answers(engine: Engine) -> list[AnswerAgain]:

@@ -54,9 +54,10 @@ class BatchWriter:
             "messages": BulkStatement(engine, messages, messages.insert()),
             "marker": BulkStatement(engine, journal_state, _upsert(engine, journal_state, ["name"])),
             "owe": BulkStatement(engine, pending_lookups, pending_lookups.insert()),
-            "owed": BulkStatement(engine, pending_lookups, pending_lookups.delete().where(
-                pending_lookups.c.key == bindparam("key"))),
-        }  # fmt: skip
+            "owed": BulkStatement(
+                engine, pending_lookups, pending_lookups.delete().where(pending_lookups.c.key == bindparam("key"))
+            ),
+        }
         self._raw: Any = None
         """The writer thread's own DBAPI connection (see oms.store.bulk), opened on first use."""
 
@@ -146,10 +147,16 @@ class BatchWriter:
             raise
 
     def _report_row(self, report: ClientReport) -> Row:
-        return {"ts_ns": self._clock.now_ns(), "direction": "out", "session": report.session,
-                "msg_type": _MSG_TYPES[type(report).__name__], "seq": None,
-                "order_id": getattr(report, "order_id", None), "cl_ord_id": report.cl_ord_id,
-                "body": msgspec.json.encode(report).decode()}  # fmt: skip
+        return {
+            "ts_ns": self._clock.now_ns(),
+            "direction": "out",
+            "session": report.session,
+            "msg_type": _MSG_TYPES[type(report).__name__],
+            "seq": None,
+            "order_id": getattr(report, "order_id", None),
+            "cl_ord_id": report.cl_ord_id,
+            "body": msgspec.json.encode(report).decode(),
+        }
 
 
 class Checkpointer:

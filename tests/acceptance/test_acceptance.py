@@ -65,8 +65,10 @@ def gateway(tmp_path: Path) -> Iterator[int]:
     log = (tmp_path / "gateway.out").open("wb")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "fixgw"), "run", "--config", str(tmp_path / "sessions.cfg")],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait_for_listener(port, process)
         yield port
@@ -85,9 +87,17 @@ def gateway(tmp_path: Path) -> Iterator[int]:
 def test_session_scenarios_when_run_against_fixgw_then_all_135_pass(gateway: int) -> None:
     suite = _suite()
     command = [
-        sys.executable, str(suite / "run_acceptance.py"), "--port", str(gateway), "--category", "session",
-        "--jobs", str(len(VERSIONS)), "--defs", *(str(suite / "definitions" / "server" / v) for v in VERSIONS),
-    ]  # fmt: skip
+        sys.executable,
+        str(suite / "run_acceptance.py"),
+        "--port",
+        str(gateway),
+        "--category",
+        "session",
+        "--jobs",
+        str(len(VERSIONS)),
+        "--defs",
+        *(str(suite / "definitions" / "server" / v) for v in VERSIONS),
+    ]
 
     result = subprocess.run(command, capture_output=True, text=True, timeout=840, check=False)
 

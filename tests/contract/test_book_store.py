@@ -19,18 +19,47 @@ from oms.store.schema import executions
 
 def order_row(order_id: str, status: str = "0", cum: str = "0") -> dict[str, Any]:
     return {
-        "order_id": order_id, "seq": int(order_id[1:]), "session": "S", "cl_ord_id": f"C{order_id}",
-        "orig_cl_ord_id": None, "account": "A", "symbol": "MSFT", "side": "1", "ord_type": "2",
-        "time_in_force": "0", "price": Decimal("100.123456789"), "order_qty": Decimal(100), "cum_qty": Decimal(cum),
-        "leaves_qty": Decimal(100) - Decimal(cum), "avg_px": Decimal("100.01"), "status": status, "venue": "V",
-        "venue_cl_ord_id": order_id, "venue_order_id": None, "ord_rej_reason": None, "text": None,
-        "requests_sent": 0, "pending": None, "created_ns": 1, "updated_ns": 2,
-    }  # fmt: skip
+        "order_id": order_id,
+        "seq": int(order_id[1:]),
+        "session": "S",
+        "cl_ord_id": f"C{order_id}",
+        "orig_cl_ord_id": None,
+        "account": "A",
+        "symbol": "MSFT",
+        "side": "1",
+        "ord_type": "2",
+        "time_in_force": "0",
+        "price": Decimal("100.123456789"),
+        "order_qty": Decimal(100),
+        "cum_qty": Decimal(cum),
+        "leaves_qty": Decimal(100) - Decimal(cum),
+        "avg_px": Decimal("100.01"),
+        "status": status,
+        "venue": "V",
+        "venue_cl_ord_id": order_id,
+        "venue_order_id": None,
+        "ord_rej_reason": None,
+        "text": None,
+        "requests_sent": 0,
+        "pending": None,
+        "created_ns": 1,
+        "updated_ns": 2,
+    }
 
 
 def execution_row(exec_id: str, venue_exec_id: str) -> dict[str, Any]:
-    return {"exec_id": exec_id, "order_id": "O1", "venue": "V", "venue_exec_id": venue_exec_id, "account": "A",
-            "symbol": "MSFT", "side": "1", "last_qty": Decimal(40), "last_px": Decimal("100.01"), "ts_ns": 3}
+    return {
+        "exec_id": exec_id,
+        "order_id": "O1",
+        "venue": "V",
+        "venue_exec_id": venue_exec_id,
+        "account": "A",
+        "symbol": "MSFT",
+        "side": "1",
+        "last_qty": Decimal(40),
+        "last_px": Decimal("100.01"),
+        "ts_ns": 3,
+    }
 
 
 @pytest.fixture

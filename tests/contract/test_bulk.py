@@ -14,14 +14,32 @@ from tests.contract.test_book_store import engine  # noqa: F401 - the fixture, o
 
 
 def _message(n: int) -> dict[str, object]:
-    return {"id": n, "ts_ns": n, "direction": "out", "session": "S", "msg_type": "8", "seq": n,
-            "order_id": f"O{n}", "cl_ord_id": f"C{n}", "body": f"report {n}"}  # fmt: skip
+    return {
+        "id": n,
+        "ts_ns": n,
+        "direction": "out",
+        "session": "S",
+        "msg_type": "8",
+        "seq": n,
+        "order_id": f"O{n}",
+        "cl_ord_id": f"C{n}",
+        "body": f"report {n}",
+    }
 
 
 def _position(account: str, qty: int) -> dict[str, object]:
-    return {"account": account, "symbol": "MSFT", "qty": Decimal(qty), "avg_cost": Decimal("100.125"),
-            "realized_pnl": Decimal(0), "fees": Decimal(0), "mark": None, "bought_qty": Decimal(qty),
-            "sold_qty": Decimal(0), "updated_ns": qty}  # fmt: skip
+    return {
+        "account": account,
+        "symbol": "MSFT",
+        "qty": Decimal(qty),
+        "avg_cost": Decimal("100.125"),
+        "realized_pnl": Decimal(0),
+        "fees": Decimal(0),
+        "mark": None,
+        "bought_qty": Decimal(qty),
+        "sold_qty": Decimal(0),
+        "updated_ns": qty,
+    }
 
 
 def _run(db: Engine, statement: BulkStatement, rows: list[dict[str, object]]) -> None:

@@ -39,16 +39,36 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 def report(order_id: str) -> ExecutionReport:
     return ExecutionReport(
-        session=SessionKey(SESSION), order_id=OrderId(order_id), cl_ord_id=ClOrdId(f"C{order_id}"),
-        exec_id=ExecId(f"{order_id}-1-1"), exec_type=ExecType.NEW, ord_status=OrdStatus.NEW, account=None,
-        symbol=Symbol("MSFT"), side=Side.BUY, ord_type=None, price=None, order_qty=Decimal(100), cum_qty=Decimal(0),
-        leaves_qty=Decimal(100), avg_px=Decimal(0), transact_time_ns=1,
-    )  # fmt: skip
+        session=SessionKey(SESSION),
+        order_id=OrderId(order_id),
+        cl_ord_id=ClOrdId(f"C{order_id}"),
+        exec_id=ExecId(f"{order_id}-1-1"),
+        exec_type=ExecType.NEW,
+        ord_status=OrdStatus.NEW,
+        account=None,
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ord_type=None,
+        price=None,
+        order_qty=Decimal(100),
+        cum_qty=Decimal(0),
+        leaves_qty=Decimal(100),
+        avg_px=Decimal(0),
+        transact_time_ns=1,
+    )
 
 
 def inbound(seq: int, raw: str) -> dict[str, Any]:
-    return {"ts_ns": 1, "direction": "in", "session": SESSION, "msg_type": "D", "seq": seq, "order_id": None,
-            "cl_ord_id": "BAD-\\xff\\xfe", "body": audit_text(raw)}  # fmt: skip
+    return {
+        "ts_ns": 1,
+        "direction": "in",
+        "session": SESSION,
+        "msg_type": "D",
+        "seq": seq,
+        "order_id": None,
+        "cl_ord_id": "BAD-\\xff\\xfe",
+        "body": audit_text(raw),
+    }
 
 
 POISONS: dict[str, tuple[set[str], Callable[[dict[str, Any]], dict[str, Any]]]] = {
@@ -61,7 +81,8 @@ POISONS: dict[str, tuple[set[str], Callable[[dict[str, Any]], dict[str, Any]]]] 
 
 
 @pytest.mark.parametrize(
-    ("database_url", "kind"), [(db, kind) for kind, (dbs, _) in POISONS.items() for db in sorted(dbs)],
+    ("database_url", "kind"),
+    [(db, kind) for kind, (dbs, _) in POISONS.items() for db in sorted(dbs)],
     indirect=["database_url"],
 )  # SQLite takes the rest (NUL, any number as text, any length): nothing to quarantine there
 def test_journal_when_the_database_refuses_one_unit_then_the_rest_commits_and_it_is_quarantined(

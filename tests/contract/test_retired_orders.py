@@ -24,8 +24,12 @@ def engine(database_url: str) -> Iterator[Engine]:
     db = open_database(database_url)
     journal = Journal(db, deliver=lambda _: None, clock=TestClock())
     journal.start()
-    rows = [order_row("O1", status="2", cum="100"), order_row("O2"), order_row("O3", status="4") | {"updated_ns": 50},
-            order_row("O4", status="4") | {"cl_ord_id": "R4", "orig_cl_ord_id": "CO4"}]  # fmt: skip
+    rows = [
+        order_row("O1", status="2", cum="100"),
+        order_row("O2"),
+        order_row("O3", status="4") | {"updated_ns": 50},
+        order_row("O4", status="4") | {"cl_ord_id": "R4", "orig_cl_ord_id": "CO4"},
+    ]
     for row in rows:
         journal.append(row)
     assert journal.flush()
@@ -75,8 +79,14 @@ def test_owed_answers_when_owed_then_read_back_until_answered(database_url: str)
     engine = open_database(database_url)
     journal = Journal(engine, deliver=lambda _: None, clock=TestClock())
     journal.start()
-    command = QueryOrder(session=S, cl_ord_id=ClOrdId("Q1"), order_id=OrderId("O1"), symbol=Symbol("MSFT"),
-                         side=Side.BUY, ts_received_ns=5)  # fmt: skip
+    command = QueryOrder(
+        session=S,
+        cl_ord_id=ClOrdId("Q1"),
+        order_id=OrderId("O1"),
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ts_received_ns=5,
+    )
     journal.append(owe=owed_row("ASK-1-1", command, 5))
     assert journal.flush()
     [owed] = owed_answers(engine)

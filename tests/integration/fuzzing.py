@@ -36,8 +36,19 @@ def _templates(order: str) -> list[tuple[str, Fields]]:
         ("D", new_order),
         ("D", [(11, order + "M"), (55, "IBM"), (54, "2"), (38, "5"), (40, "1"), (60, "<now>")]),
         ("F", [(11, order + "C"), (41, order), (55, "MSFT"), (54, "1"), (38, "10"), (60, "<now>")]),
-        ("G", [(11, order + "R"), (41, order), (55, "MSFT"), (54, "1"), (38, "20"), (40, "2"), (44, "99.4"),
-               (60, "<now>")]),
+        (
+            "G",
+            [
+                (11, order + "R"),
+                (41, order),
+                (55, "MSFT"),
+                (54, "1"),
+                (38, "20"),
+                (40, "2"),
+                (44, "99.4"),
+                (60, "<now>"),
+            ],
+        ),
         ("H", [(11, order), (55, "MSFT"), (54, "1")]),
         ("0", []),
         ("1", [(112, "fuzz")]),
@@ -47,16 +58,45 @@ def _templates(order: str) -> list[tuple[str, Fields]]:
         ("B", [(148, "headline"), (33, "1"), (58, "line")]),
         ("A", [(98, "0"), (108, "30")]),
         ("5", [(58, "bye")]),
-    ]  # fmt: skip
+    ]
 
 
 _NASTY_VALUES = st.sampled_from(
-    ["", "NaN", "-1", "-0", "0", "1e400", "Infinity", "99999999999999999999999999", "0x10", "1.2.3", " 1", "Y", "N",
-     "\x00", "=", "20261301-25:61:61", "A" * 10_000, "\u00e9\u00e8", "-2147483649", "4294967296",
-     # issue 12: bytes that are not UTF-8 (sent as such: rawfix.encode), control bytes, numbers SQL cannot hold
-     "BAD-\udcff\udcfe", "\udcc3(", "a\x00b", "\x07", "\x7f", "1" * 40, "0." + "0" * 29 + "1", "1e-30", "+1",
-     "-9223372036854775809", "0.0000000000001"]
-)  # fmt: skip
+    [
+        "",
+        "NaN",
+        "-1",
+        "-0",
+        "0",
+        "1e400",
+        "Infinity",
+        "99999999999999999999999999",
+        "0x10",
+        "1.2.3",
+        " 1",
+        "Y",
+        "N",
+        "\x00",
+        "=",
+        "20261301-25:61:61",
+        "A" * 10_000,
+        "\u00e9\u00e8",
+        "-2147483649",
+        "4294967296",
+        # issue 12: bytes that are not UTF-8 (sent as such: rawfix.encode), control bytes, numbers SQL cannot hold
+        "BAD-\udcff\udcfe",
+        "\udcc3(",
+        "a\x00b",
+        "\x07",
+        "\x7f",
+        "1" * 40,
+        "0." + "0" * 29 + "1",
+        "1e-30",
+        "+1",
+        "-9223372036854775809",
+        "0.0000000000001",
+    ]
+)
 _RAW_BYTES = st.binary(max_size=12).map(lambda b: b.decode("utf-8", "surrogateescape"))
 """Any bytes at all: what a value that is not text looks like once the binding decodes it."""
 _VALUES = st.one_of(
@@ -142,12 +182,18 @@ def mutated_frame(draw: st.DrawFn) -> FrameSpec:
     header: tuple[tuple[int, str], ...] = ()
     if draw(st.booleans()):
         header = ((43, "Y"), (122, "<now>")) if draw(st.booleans()) else ((97, "Y"),)
-    framing = draw(st.sampled_from(["none", "none", "none", "flip", "truncate", "checksum", "length", "garbage",
-                                    "twice"]))  # fmt: skip
+    framing = draw(
+        st.sampled_from(["none", "none", "none", "flip", "truncate", "checksum", "length", "garbage", "twice"])
+    )
     return FrameSpec(
-        msg_type, tuple(fields), header, framing, draw(st.floats(min_value=0, max_value=1)),
-        draw(st.integers(min_value=0, max_value=255)), draw(st.binary(min_size=1, max_size=64)),
-    )  # fmt: skip
+        msg_type,
+        tuple(fields),
+        header,
+        framing,
+        draw(st.floats(min_value=0, max_value=1)),
+        draw(st.integers(min_value=0, max_value=255)),
+        draw(st.binary(min_size=1, max_size=64)),
+    )
 
 
 # -- the live system ---------------------------------------------------------------------------------

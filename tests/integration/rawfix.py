@@ -17,13 +17,20 @@ so a test can send any bytes at all."""
 
 
 def encode(
-    msg_type: str, seq: int, body: Fields, *, sender: str = "CLIENT1", target: str = "FIXGW",
-    begin_string: str = "FIX.4.4", header: Fields | None = None,
-) -> bytes:  # fmt: skip
+    msg_type: str,
+    seq: int,
+    body: Fields,
+    *,
+    sender: str = "CLIENT1",
+    target: str = "FIXGW",
+    begin_string: str = "FIX.4.4",
+    header: Fields | None = None,
+) -> bytes:
     """Frame a message with a correct BodyLength (9) and CheckSum (10)."""
     head_fields = [(35, msg_type), (49, sender), (56, target), (34, str(seq)), (52, now()), *(header or [])]
-    return frame(begin_string, b"".join(f"{t}={v}\x01".encode("utf-8", "surrogateescape")
-                                        for t, v in [*head_fields, *body]))  # fmt: skip
+    return frame(
+        begin_string, b"".join(f"{t}={v}\x01".encode("utf-8", "surrogateescape") for t, v in [*head_fields, *body])
+    )
 
 
 def frame(begin_string: str, payload: bytes) -> bytes:

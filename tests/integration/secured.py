@@ -18,9 +18,13 @@ def client_session(sessions: SessionsFile, comp_id: str = "CLIENT1") -> dict[str
 
 
 def start_secured_system(
-    work: Path, config: GatewayConfig, client_settings: dict[str, str], *, start_client: bool = True,
+    work: Path,
+    config: GatewayConfig,
+    client_settings: dict[str, str],
+    *,
+    start_client: bool = True,
     client_logon: list[tuple[int, str]] | None = None,
-) -> System:  # fmt: skip
+) -> System:
     """Start venue and gateway with ``client_settings`` added to CLIENT1's session; maybe the quickfix client too."""
     gateway_sessions, venue_sessions, client_port = make_sessions(work)
     client_session(gateway_sessions).update(client_settings)

@@ -29,12 +29,12 @@ def assert_session_still_trades(system: System, cl_ord_id: str) -> None:
 @pytest.mark.parametrize(
     ("fields", "tag", "reason"),
     [
-        (nos(t11="M1", t54=None), "54", "1"),   # required tag missing (dictionary)
-        (nos(t11="M2", t54="Z"), "54", "5"),    # value not in the dictionary's enum
+        (nos(t11="M1", t54=None), "54", "1"),  # required tag missing (dictionary)
+        (nos(t11="M2", t54="Z"), "54", "5"),  # value not in the dictionary's enum
         (nos(t11="M3", t38="abc"), "38", "6"),  # wrong data type
-        (nos(t11="M4", t40="3"), "40", "5"),    # a stop order: valid FIX, not supported here
+        (nos(t11="M4", t40="3"), "40", "5"),  # a stop order: valid FIX, not supported here
     ],
-)  # fmt: skip
+)
 def test_bad_new_order_single_when_protocol_error_then_session_reject_naming_tag(
     system: System, fields: list[tuple[int, str]], tag: str, reason: str
 ) -> None:
@@ -57,7 +57,7 @@ def test_bad_new_order_single_when_protocol_error_then_session_reject_naming_tag
         (nos(t11="B5", t55="NOPE"), "1", "Unknown symbol 'NOPE'"),
         (nos(t11="B6", t38="99999999999999999999"), "3", "max order quantity"),
     ],
-)  # fmt: skip
+)
 def test_bad_new_order_single_when_business_error_then_execution_report_rejected(
     system: System, fields: list[tuple[int, str]], rej_reason: str, text: str
 ) -> None:

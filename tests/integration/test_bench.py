@@ -21,8 +21,21 @@ def _bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]
 
 
 def test_bench_drives_every_system_and_reports_every_hop(tmp_path: Path) -> None:
-    done = _bench("--orders", "200", "--latency-orders", "20", "--runs", "2", "--warmup", "20", "--rate", "500",
-                  "--work-dir", str(tmp_path / "work"), "--json")  # fmt: skip
+    done = _bench(
+        "--orders",
+        "200",
+        "--latency-orders",
+        "20",
+        "--runs",
+        "2",
+        "--warmup",
+        "20",
+        "--rate",
+        "500",
+        "--work-dir",
+        str(tmp_path / "work"),
+        "--json",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     systems = {s["system"]: s for s in report["systems"]}

@@ -88,8 +88,16 @@ class GatewayProcess:
         self.log_path = work / "gateway.out"
 
     def start(self) -> None:
-        cmd = [sys.executable, "-c", "from app.cli import main; main()", "run",
-               "--config", str(self.work / "sessions.cfg"), "--settings", str(self.work / "fixgw.toml")]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-c",
+            "from app.cli import main; main()",
+            "run",
+            "--config",
+            str(self.work / "sessions.cfg"),
+            "--settings",
+            str(self.work / "fixgw.toml"),
+        ]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=log)
 
@@ -253,8 +261,9 @@ class Flow:
         order = self.orders[root]
         cl_ord_id = self._request(root, "C")
         since = len(self.received)
-        self.client.send_fields("F", [(41, order.current), (11, cl_ord_id), (55, order.symbol),
-                                      (54, order.side.value), (60, self._now())])  # fmt: skip
+        self.client.send_fields(
+            "F", [(41, order.current), (11, cl_ord_id), (55, order.symbol), (54, order.side.value), (60, self._now())]
+        )
         return Sent("F", cl_ord_id, root, since)
 
     def replace(self, root: str) -> Sent:
@@ -267,9 +276,19 @@ class Flow:
             price = "100.05" if buy else "99.95"
         qty = order.cum_qty + rng.randint(1, 60)
         since = len(self.received)
-        self.client.send_fields("G", [(41, order.current), (11, cl_ord_id), (55, order.symbol),
-                                      (54, order.side.value), (38, str(qty)), (40, "2"), (44, price),
-                                      (60, self._now())])  # fmt: skip
+        self.client.send_fields(
+            "G",
+            [
+                (41, order.current),
+                (11, cl_ord_id),
+                (55, order.symbol),
+                (54, order.side.value),
+                (38, str(qty)),
+                (40, "2"),
+                (44, price),
+                (60, self._now()),
+            ],
+        )
         return Sent("G", cl_ord_id, root, since)
 
     def _request(self, root: str, kind: str) -> str:
@@ -384,8 +403,13 @@ class Run:
         since = len(flow.received)
         burst = flow.send_many(count)
         ids = {s.cl_ord_id for s in burst}
-        self.kill_after(burst, lambda m: m.get(35) in ("8", "9") and m.get(11) in ids, rng.randint(1, count), since,
-                        lambda n: f"burst of {count}, after {n} of its reports")  # fmt: skip
+        self.kill_after(
+            burst,
+            lambda m: m.get(35) in ("8", "9") and m.get(11) in ids,
+            rng.randint(1, count),
+            since,
+            lambda n: f"burst of {count}, after {n} of its reports",
+        )
 
     def pending(self) -> None:
         """Cancels and replaces for every open order in one burst; kill on the first acks (150=6 or 150=E)."""
@@ -402,14 +426,22 @@ class Run:
             if rng.random() < 0.2:
                 flow.new_order()
         ids = {s.cl_ord_id for s in requests}
-        self.kill_after(requests, lambda m: m.get(35) == "8" and m.get(150) in ("6", "E") and m.get(11) in ids,
-                        rng.randint(1, min(3, len(ids))), since,
-                        lambda n: f"pending, on pending ack {n} of {len(ids)} cancels and replaces")  # fmt: skip
+        self.kill_after(
+            requests,
+            lambda m: m.get(35) == "8" and m.get(150) in ("6", "E") and m.get(11) in ids,
+            rng.randint(1, min(3, len(ids))),
+            since,
+            lambda n: f"pending, on pending ack {n} of {len(ids)} cancels and replaces",
+        )
 
     def kill_after(
-        self, burst: list[Sent], counted: Callable[[Fields], bool], wanted: int, since: int,
+        self,
+        burst: list[Sent],
+        counted: Callable[[Fields], bool],
+        wanted: int,
+        since: int,
         how: Callable[[int], str],
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Kill once ``wanted`` messages that ``counted`` picks have come (or every message of ``burst`` has its
         first answer: some answers may be of another kind, a 35=9 instead of a 150=6)."""
         flow = self.flow
@@ -486,8 +518,11 @@ def wait_until_settled(run: Run) -> dict[str, Decimal]:
             flow.drain()
             problems = [f"no ack for {r}" for r, o in flow.orders.items() if o.order_id is None]
             problems += [f"no answer to {c}" for c in sorted(flow.unanswered)]
-            problems += [f"{n} status requests (35=H) about {r}, {len(flow.status_reports[r])} answers (150=I)"
-                         for r, n in flow.status_requests.items() if len(flow.status_reports[r]) < n]  # fmt: skip
+            problems += [
+                f"{n} status requests (35=H) about {r}, {len(flow.status_reports[r])} answers (150=I)"
+                for r, n in flow.status_requests.items()
+                if len(flow.status_reports[r]) < n
+            ]
             cum_at_venue: dict[str, Decimal] = {}
             if not problems:
                 for row in repository.load_orders(engine):
@@ -498,7 +533,9 @@ def wait_until_settled(run: Run) -> dict[str, Decimal]:
                     elif row["cum_qty"] != cum:
                         problems.append(f"{row['order_id']} CumQty {row['cum_qty']} in the book, {cum} at the venue")
                     elif (row["order_id"], cum) not in flow.told_cum or (
-                        row["order_id"], row["status"]) not in flow.told_status:  # fmt: skip
+                        row["order_id"],
+                        row["status"],
+                    ) not in flow.told_status:
                         problems.append(f"{row['order_id']}: client not told 14={cum} and 39={row['status']}")
             if not problems:
                 return cum_at_venue
@@ -514,10 +551,18 @@ def wait_until_settled(run: Run) -> dict[str, Decimal]:
 def receipt(engine: Engine, cl_ord_id: str) -> str:
     """What the book of record says of a request the client has no answer to."""
     with engine.connect() as conn:
-        received = conn.execute(select(messages.c.seq).where(
-            messages.c.direction == "in", messages.c.cl_ord_id == cl_ord_id)).scalars().all()  # fmt: skip
-        answers = conn.execute(select(messages.c.msg_type).where(
-            messages.c.direction == "out", messages.c.cl_ord_id == cl_ord_id)).scalars().all()  # fmt: skip
+        received = (
+            conn.execute(select(messages.c.seq).where(messages.c.direction == "in", messages.c.cl_ord_id == cl_ord_id))
+            .scalars()
+            .all()
+        )
+        answers = (
+            conn.execute(
+                select(messages.c.msg_type).where(messages.c.direction == "out", messages.c.cl_ord_id == cl_ord_id)
+            )
+            .scalars()
+            .all()
+        )
     if not received:
         return "not among the messages the gateway committed as received"
     return f"committed as received (MsgSeqNum {received}); answers committed: {answers or 'none'}"

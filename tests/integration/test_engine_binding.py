@@ -35,8 +35,21 @@ def _upcall_counting(to_app: bool) -> type[FixApplication]:
 
 
 def _unsolicited(n: int) -> quickfix.Message:
-    return outbound.raw_message("8", [(37, "NONE"), (11, f"S{n}"), (17, f"X{n}"), (150, "I"), (39, "0"),
-                                      (55, "MSFT"), (54, "1"), (151, "0"), (14, "0"), (6, "0")])  # fmt: skip
+    return outbound.raw_message(
+        "8",
+        [
+            (37, "NONE"),
+            (11, f"S{n}"),
+            (17, f"X{n}"),
+            (150, "I"),
+            (39, "0"),
+            (55, "MSFT"),
+            (54, "1"),
+            (151, "0"),
+            (14, "0"),
+            (6, "0"),
+        ],
+    )
 
 
 def test_send_all_when_messages_given_then_client_gets_them_in_order(system: System) -> None:

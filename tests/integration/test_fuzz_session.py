@@ -76,9 +76,11 @@ def test_live_session_when_fuzzed_with_thousands_of_mutated_messages_then_it_sti
     started = time.monotonic()
 
     @settings(
-        max_examples=EXAMPLES, deadline=None, database=None,
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )  # fmt: skip
+    )
     @given(data=st.data())
     def one_batch(data: st.DataObject) -> None:
         fuzzer.connect()

@@ -78,10 +78,14 @@ def test_internal_venue_when_symbol_routed_there_then_filled_in_process_and_othe
     assert (last[32], last[31], last[14], last[151], last[6]) == ("200", "100.02", "700", "0", "100.01285714")
     internal, external = row(system, "INT-1"), row(system, "EXT-1")
     assert (internal["venue"], internal["status"], internal["cum_qty"]) == ("POOL", "2", Decimal(700))
-    assert executions(system, internal["order_id"]) == [("POOL", 500, Decimal("100.01")),
-                                                        ("POOL", 200, Decimal("100.02"))]  # fmt: skip
+    assert executions(system, internal["order_id"]) == [
+        ("POOL", 500, Decimal("100.01")),
+        ("POOL", 200, Decimal("100.02")),
+    ]
     assert (external["venue"], executions(system, external["order_id"])) == (
-        "VENUE", [("VENUE", 100, Decimal("100.01"))])  # fmt: skip
+        "VENUE",
+        [("VENUE", 100, Decimal("100.01"))],
+    )
     [member] = system.venue.simulator.app.sessions
     assert system.venue.simulator.order(member, external["order_id"]) is not None
     assert system.venue.simulator.order(member, internal["order_id"]) is None
@@ -101,8 +105,7 @@ def test_internal_venue_when_account_routed_there_then_its_orders_cross_each_oth
     assert (taker[39], taker[32], taker[31], taker[14], taker[151]) == ("2", "60", "100", "60", "0")
     assert (row(system, "ACC-S")["venue"], row(system, "ACC-B")["venue"]) == ("POOL", "POOL")
     [position] = [p for p in repository.load_positions(system.gateway.db) if p["account"] == "ACCT2"]
-    assert (position["symbol"], position["qty"], position["bought_qty"], position["sold_qty"]) == (
-        "MSFT", 0, 60, 60)  # fmt: skip
+    assert (position["symbol"], position["qty"], position["bought_qty"], position["sold_qty"]) == ("MSFT", 0, 60, 60)
     fills = repository.load_executions(system.gateway.db)
     assert len({(e["venue"], e["venue_exec_id"]) for e in fills}) == len(fills) == 2
 
@@ -114,11 +117,24 @@ def test_internal_venue_when_ioc_and_requests_then_remainder_canceled_replaced_c
     client.send_order("IOC-1", "IBM", Side.SELL, Decimal(2600), Decimal("99.98"), tif=TimeInForce.IMMEDIATE_OR_CANCEL)
     client.send_order("REST-1", "IBM", Side.BUY, Decimal(100), Decimal("99.50"))
     report(client, "REST-1", t150="0")
-    client.send_fields("G", [(11, "REST-2"), (41, "REST-1"), (1, "ACCT1"), (55, "IBM"), (54, "1"), (38, "150"),
-                             (40, "2"), (44, "99.60"), (60, "20240101-00:00:00")])  # fmt: skip
+    client.send_fields(
+        "G",
+        [
+            (11, "REST-2"),
+            (41, "REST-1"),
+            (1, "ACCT1"),
+            (55, "IBM"),
+            (54, "1"),
+            (38, "150"),
+            (40, "2"),
+            (44, "99.60"),
+            (60, "20240101-00:00:00"),
+        ],
+    )
     replaced = report(client, "REST-2", t150="5")
-    client.send_fields("F", [(11, "REST-3"), (41, "REST-2"), (55, "IBM"), (54, "1"), (38, "150"),
-                             (60, "20240101-00:00:00")])  # fmt: skip
+    client.send_fields(
+        "F", [(11, "REST-3"), (41, "REST-2"), (55, "IBM"), (54, "1"), (38, "150"), (60, "20240101-00:00:00")]
+    )
 
     canceled = report(client, "REST-3", t150="4")
     ioc = report(client, "IOC-1", t150="4")
@@ -150,8 +166,9 @@ def test_internal_venue_when_gateway_restarts_then_resting_orders_can_be_cancele
     try:
         gateway.start()
         client.start()
-        client.send_fields("F", [(11, "R-REST-X"), (41, "R-REST"), (55, "IBM"), (54, "1"), (38, "100"),
-                                 (60, "20240101-00:00:00")])  # fmt: skip
+        client.send_fields(
+            "F", [(11, "R-REST-X"), (41, "R-REST"), (55, "IBM"), (54, "1"), (38, "100"), (60, "20240101-00:00:00")]
+        )
         client.send_order("R-TAKE", "IBM", Side.BUY, Decimal(250), Decimal("100.00"))
 
         canceled = report(client, "R-REST-X", t150="4")
@@ -262,8 +279,9 @@ KILLS = 6
 ROUND = 12
 
 
-def send_inside_spread(client: ScriptedClient, rng: random.Random, round_no: int,
-                       kill: Callable[[], None] | None) -> list[str]:  # fmt: skip
+def send_inside_spread(
+    client: ScriptedClient, rng: random.Random, round_no: int, kill: Callable[[], None] | None
+) -> list[str]:
     """A round of orders at 100.00 (they trade with each other), killing the gateway after a random one."""
     sent = []
     kill_at = rng.randint(0, ROUND - 1)
@@ -292,8 +310,9 @@ def settled(client: ScriptedClient, db_path: Path, sent: list[str], timeout: flo
         db.dispose()
     for cl_ord_id in sent:  # reports go out only after their commit: the client hears the book's figure
         cum = book[cl_ord_id]
-        client.wait_for(lambda m, c=cl_ord_id, q=cum: m.get(35) == "8" and m.get(11) == c
-                        and Decimal(m.get(14, "-1")) == q, timeout)  # fmt: skip
+        client.wait_for(
+            lambda m, c=cl_ord_id, q=cum: m.get(35) == "8" and m.get(11) == c and Decimal(m.get(14, "-1")) == q, timeout
+        )
     return {c: book[c] for c in sent}
 
 

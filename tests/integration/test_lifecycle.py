@@ -29,10 +29,12 @@ def cancel(system: System, cl_ord_id: str, orig: str, symbol: str = "MSFT", side
     system.client.send_fields("F", [(41, orig), (11, cl_ord_id), (55, symbol), (54, side), (60, now())])
 
 
-def replace(system: System, cl_ord_id: str, orig: str, qty: str, price: str, symbol: str = "MSFT",
-            side: str = "1") -> None:  # fmt: skip
-    system.client.send_fields("G", [(41, orig), (11, cl_ord_id), (55, symbol), (54, side), (38, qty), (40, "2"),
-                                    (44, price), (60, now())])  # fmt: skip
+def replace(
+    system: System, cl_ord_id: str, orig: str, qty: str, price: str, symbol: str = "MSFT", side: str = "1"
+) -> None:
+    system.client.send_fields(
+        "G", [(41, orig), (11, cl_ord_id), (55, symbol), (54, side), (38, qty), (40, "2"), (44, price), (60, now())]
+    )
 
 
 def report(system: System, cl_ord_id: str, exec_type: str) -> Fields:
@@ -77,11 +79,11 @@ def test_cancel_when_order_rests_then_pending_cancel_then_canceled_with_chain(sy
 @pytest.mark.parametrize(
     ("setup", "orig", "new", "reason", "status", "order_id"),
     [
-        ("none", "NOPE", "B2-C", "1", "8", "NONE"),       # unknown order (B.1.f): OrderID NONE, 39=8
-        ("filled", "B3", "B3-C", "0", "2", "order"),      # too late to cancel: already filled
-        ("resting", "B4", "B4", "6", "0", "order"),       # duplicate ClOrdID: the request reuses one
+        ("none", "NOPE", "B2-C", "1", "8", "NONE"),  # unknown order (B.1.f): OrderID NONE, 39=8
+        ("filled", "B3", "B3-C", "0", "2", "order"),  # too late to cancel: already filled
+        ("resting", "B4", "B4", "6", "0", "order"),  # duplicate ClOrdID: the request reuses one
     ],
-)  # fmt: skip
+)
 def test_cancel_when_it_cannot_be_done_then_order_cancel_reject(
     system: System, setup: str, orig: str, new: str, reason: str, status: str, order_id: str
 ) -> None:

@@ -67,10 +67,12 @@ def poisons() -> dict[str, Poison]:
         table[f"D ClOrdID {name}"] = Poison("D", nos(f"X{name}" + value), ("reject", "11", "6"))
         table[f"D Account {name}"] = Poison("D", nos(f"A-{name}", t1=value), ("reject", "1", "6"))
         table[f"D Symbol {name}"] = Poison("D", nos(f"S-{name}", t55=value), ("reject", "55", "6"))
-        table[f"F OrigClOrdID {name}"] = Poison("F", {11: f"F-{name}", 41: value, 55: "MSFT", 54: "1",
-                                                      60: "<now>"}, ("reject", "41", "6"))  # fmt: skip
-        table[f"H OrderID {name}"] = Poison("H", {11: f"H-{name}", 37: value, 55: "MSFT", 54: "1"},
-                                            ("reject", "37", "6"))  # fmt: skip
+        table[f"F OrigClOrdID {name}"] = Poison(
+            "F", {11: f"F-{name}", 41: value, 55: "MSFT", 54: "1", 60: "<now>"}, ("reject", "41", "6")
+        )
+        table[f"H OrderID {name}"] = Poison(
+            "H", {11: f"H-{name}", 37: value, 55: "MSFT", 54: "1"}, ("reject", "37", "6")
+        )
     numbers = {
         "40 digits": ("1" * 40, ("reject", "5")),
         "1e-30": ("0." + "0" * 29 + "1", ("reject", "5")),
@@ -154,8 +156,13 @@ def _expect(raw: RawSession, seq: int, poison: Poison, name: str) -> str | None:
         reject = raw.wait_for(lambda m: m.get(35) == b"3" and m.get(45) == str(seq).encode(), name)
         assert (field(reject, 371), field(reject, 373)) == poison.expect[1:], (name, reject)
         return field(reject, 58)
-    report = raw.wait_for(lambda m: (m.get(35) == b"8" and m.get(11) == cl_ord_id and m.get(150) != b"0")
-                          or (kind == "acked" and m.get(11) == cl_ord_id), name)  # fmt: skip
+    report = raw.wait_for(
+        lambda m: (
+            (m.get(35) == b"8" and m.get(11) == cl_ord_id and m.get(150) != b"0")
+            or (kind == "acked" and m.get(11) == cl_ord_id)
+        ),
+        name,
+    )
     if kind == "denied":
         assert (field(report, 150), field(report, 103)) == ("8", poison.expect[1]), (name, report)
         assert poison.expect[2] in (field(report, 58) or ""), (name, report)
@@ -186,8 +193,11 @@ def _assert_audit_byte_for_byte(db: object, sent: dict[int, bytes], engine_rejec
     from sqlalchemy import select
 
     with db.connect() as conn:  # type: ignore[attr-defined]
-        rows = conn.execute(select(messages.c.seq, messages.c.body).where(
-            messages.c.direction == "in", messages.c.session.like(f"%{FUZZER}"))).all()  # fmt: skip
+        rows = conn.execute(
+            select(messages.c.seq, messages.c.body).where(
+                messages.c.direction == "in", messages.c.session.like(f"%{FUZZER}")
+            )
+        ).all()
     stored = {seq: audit_bytes(body) for seq, body in rows}
     assert set(stored) == set(sent) - engine_rejected  # every message that reached the gateway, once
     for seq, data in stored.items():  # the engine writes the header in its own order: the fields are what must match

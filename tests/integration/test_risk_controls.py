@@ -132,8 +132,9 @@ def test_cancel_on_disconnect_when_client_drops_then_its_working_day_orders_canc
     system = start_system(tmp_path, config.model_copy(update={"clients": clients}))
     try:
         order_id = resting(system, "COD-1")
-        system.client.send_order("COD-GTC", "MSFT", Side.BUY, Decimal(10), Decimal("99.40"),
-                                 tif=TimeInForce.GOOD_TILL_CANCEL)  # fmt: skip
+        system.client.send_order(
+            "COD-GTC", "MSFT", Side.BUY, Decimal(10), Decimal("99.40"), tif=TimeInForce.GOOD_TILL_CANCEL
+        )
         gtc_id = system.client.wait_for(lambda m: m.get(11) == "COD-GTC" and m.get(150) == "0")[37]
         system.client.stop()
         order = system.gateway.oms.book.by_id[order_id]  # type: ignore[index]

@@ -48,7 +48,11 @@ def test_position_breach_after_a_fill_then_a_reducing_order_goes_to_the_venue_an
     [risk_order] = [r for r in repository.load_orders(system.gateway.db) if r["session"] == "risk"]
     assert risk_order["cl_ord_id"].startswith("RISK-")
     assert (risk_order["side"], risk_order["order_qty"], risk_order["ord_type"], risk_order["time_in_force"]) == (
-        "2", Decimal(49), "1", "3")  # fmt: skip
+        "2",
+        Decimal(49),
+        "1",
+        "3",
+    )
     assert (risk_order["status"], risk_order["cum_qty"], risk_order["venue"]) == ("2", Decimal(49), "VENUE")
     assert "post-trade breach: long position 149 > 100 in MSFT" in risk_order["text"]
     fills = repository.load_executions(system.gateway.db, risk_order["order_id"])
@@ -56,8 +60,11 @@ def test_position_breach_after_a_fill_then_a_reducing_order_goes_to_the_venue_an
     [position] = [p for p in repository.load_positions(system.gateway.db) if p["symbol"] == "MSFT"]
     assert position["qty"] == 100
     audit = [(a["kind"], a["value"].split(":")[0], a["who"]) for a in repository.load_risk_audit(system.gateway.db)]
-    assert audit[-3:] == [("state", "reduce_only", "risk"), ("action", "cancel_working", "risk"),
-                          ("action", "send_reducing_order", "risk")]  # fmt: skip
+    assert audit[-3:] == [
+        ("state", "reduce_only", "risk"),
+        ("action", "cancel_working", "risk"),
+        ("action", "send_reducing_order", "risk"),
+    ]
     assert risk_order["cl_ord_id"] in repository.load_risk_audit(system.gateway.db)[-1]["value"]
     sent_to_venue = [m for m in repository.order_messages(system.gateway.db, risk_order) if m["direction"] == "out"]
     assert [m["msg_type"] for m in sent_to_venue][:1] == ["D"]
@@ -99,6 +106,7 @@ def test_loss_breach_after_a_fill_then_the_account_is_reduce_only_its_orders_can
     assert control.reason == "post-trade breach: loss 2.00 reached the limit 1"
     assert system.gateway.risk.controls.state("ACCT2")[0].value == "active"
     assert system.gateway.journal.flush()
-    audit = [(a["kind"], a["key"], a["value"].split(":")[0], a["who"])
-             for a in repository.load_risk_audit(system.gateway.db)]  # fmt: skip
+    audit = [
+        (a["kind"], a["key"], a["value"].split(":")[0], a["who"]) for a in repository.load_risk_audit(system.gateway.db)
+    ]
     assert audit[-2:] == [("state", "ACCT1", "reduce_only", "risk"), ("action", "ACCT1", "cancel_working", "risk")]

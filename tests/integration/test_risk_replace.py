@@ -40,8 +40,7 @@ def state(value: str, scope: str = "account") -> Callable[[System], None]:
 def kill_switch(system: System) -> None:
     """The switch on without the cancel it sends: as after a restart (which restores it and cancels nothing again)
     or when the venue refused that cancel, the order still works."""
-    control = Control(kind="kill", scope="account", key="ACCT1", value="on", who="test", reason="replace test",
-                      ts_ns=1)  # fmt: skip
+    control = Control(kind="kill", scope="account", key="ACCT1", value="on", who="test", reason="replace test", ts_ns=1)
     with system.gateway.bus.lock:
         system.gateway.controls.set(control)
 
@@ -60,17 +59,27 @@ def order_throttle(system: System) -> None:
 
 CASES: dict[str, tuple[Callable[[System], None], str, str, str, str]] = {
     # case: (set up, new OrderQty, new Price, CxlRejReason (102), Text names)
-    "message throttle": (message_throttle, "12", "99.50", "99", "message rate limit: 1 messages per second for "
-                         "session CLIENT1"),
-    "session order throttle": (order_throttle, "12", "99.50", "2", "order rate limit: 1 orders per second for "
-                               "session CLIENT1"),
+    "message throttle": (
+        message_throttle,
+        "12",
+        "99.50",
+        "99",
+        "message rate limit: 1 messages per second for session CLIENT1",
+    ),
+    "session order throttle": (
+        order_throttle,
+        "12",
+        "99.50",
+        "2",
+        "order rate limit: 1 orders per second for session CLIENT1",
+    ),
     "position": (limit("max_long_qty", "15"), "25", "99.50", "2", "max long position exceeded"),
     "reduce only": (state("reduce_only"), "12", "99.50", "2", "is reduce-only"),
     "halted": (state("halted", scope="global"), "12", "99.50", "2", "trading halted"),
     "price band": (lambda _: None, "10", "120", "2", "price band: 120 is 20.00% from reference"),
     "credit": (limit("credit_limit", "2000"), "25", "99.50", "2", "credit limit exceeded"),
     "kill switch": (kill_switch, "12", "99.50", "2", "kill switch on (account ACCT1) by test: replace test"),
-}  # fmt: skip
+}
 
 
 @pytest.fixture
@@ -96,7 +105,12 @@ def test_replace_when_refused_by_risk_then_35_9_434_2_and_the_order_unchanged(he
     assert held.gateway.journal.flush()
     book = row(held, ack[37])
     assert (book["order_qty"], book["price"], book["status"], book["cl_ord_id"], book["pending"]) == (
-        Decimal(10), Decimal("99.50"), "0", "R1", None)  # fmt: skip
+        Decimal(10),
+        Decimal("99.50"),
+        "0",
+        "R1",
+        None,
+    )
     assert venue_order(held, ack[37]) == (Decimal(10), Decimal("99.50"))
 
 

@@ -58,7 +58,12 @@ def test_throttle_when_over_the_message_rate_then_each_message_type_gets_its_rej
 
     assert (new[39], new[103], new[37], new[58]) == ("8", "99", "NONE", THROTTLED)
     assert (canceled[434], canceled[102], canceled[37], canceled[39], canceled[58]) == (
-        "1", "99", ack[37], "0", THROTTLED)  # fmt: skip
+        "1",
+        "99",
+        ack[37],
+        "0",
+        THROTTLED,
+    )
     assert (replaced[434], replaced[102], replaced[58]) == ("2", "99", THROTTLED)
     assert (status[372], status[379], status[380], status[58]) == ("H", "T1-H", "0", THROTTLED)
     assert (mass[531], mass[532], mass[58]) == ("0", "99", THROTTLED)
@@ -90,7 +95,9 @@ def test_throttle_when_shown_and_set_from_the_cli_then_session_limits_in_risk_sh
 
     assert changed.returncode == 0, changed.stderr
     sessions = json.loads(shown.stdout)["limits"]["sessions"]
-    assert sessions == {"*": {"max_messages_per_second": 2, "max_orders_per_second": None},
-                        "CLIENT1": {"max_messages_per_second": None, "max_orders_per_second": 7}}  # fmt: skip
+    assert sessions == {
+        "*": {"max_messages_per_second": 2, "max_orders_per_second": None},
+        "CLIENT1": {"max_messages_per_second": None, "max_orders_per_second": 7},
+    }
     assert wrong.returncode != 0 and "unknown session limit 'max_order_qty'" in wrong.stderr
     assert show(throttled.gateway)[1]["limits"]["sessions"] == sessions

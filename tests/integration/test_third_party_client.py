@@ -66,8 +66,17 @@ def test_third_party_client_when_unusual_but_valid_framing_then_trades(system: S
     assert logon.get(108) == b"7"
 
     # Body fields out of the dictionary's order, user-defined tags, no optional tags, padded BodyLength.
-    body = [(5001, "desk-7"), (44, "100.05"), (38, "10"), (55, "MSFT"), (40, "2"), (54, "1"), (9999, "x"),
-            (11, "RAW-1"), (60, format_utc_timestamp(time.time_ns()))]  # fmt: skip
+    body = [
+        (5001, "desk-7"),
+        (44, "100.05"),
+        (38, "10"),
+        (55, "MSFT"),
+        (40, "2"),
+        (54, "1"),
+        (9999, "x"),
+        (11, "RAW-1"),
+        (60, format_utc_timestamp(time.time_ns())),
+    ]
     raw.send(frame("D", 2, body, pad_body_length=True))
 
     filled = raw.wait_for(lambda m: m.get(35) == b"8" and m.get(39) == b"2", "the fill")

@@ -17,8 +17,9 @@ OWN = Path(__file__).resolve().parent / "fixtures" / "own"
 SOH = b"\x01"
 
 
-def fix(begin: str, msg_type: str, seq: int, sender: str, target: str, time: str,
-        fields: list[tuple[int, str]]) -> bytes:  # fmt: skip
+def fix(
+    begin: str, msg_type: str, seq: int, sender: str, target: str, time: str, fields: list[tuple[int, str]]
+) -> bytes:
     """Encode a message (SOH-delimited, BodyLength and CheckSum computed)."""
     message = simplefix.FixMessage()
     message.append_pair(8, begin)
@@ -51,14 +52,40 @@ class Broker:
         self.lines.append(f"{local} INFO :: Tracing{word}Message[UAT]: ".encode() + raw)
 
     def order(self, cl_ord_id: str, qty: str, price: str, side: str = "1") -> None:
-        self.send("CLIENT", "D", [(11, cl_ord_id), (55, "LLOY"), (54, side), (38, qty), (40, "2"), (44, price),
-                                  (60, "20200302-11:00:00")])  # fmt: skip
+        self.send(
+            "CLIENT",
+            "D",
+            [(11, cl_ord_id), (55, "LLOY"), (54, side), (38, qty), (40, "2"), (44, price), (60, "20200302-11:00:00")],
+        )
 
-    def report(self, cl_ord_id: str, exec_id: str, exec_type: str, status: str, qty: str, cum: str, leaves: str,
-               *, orig: str | None = None, last: tuple[str, str] | None = None, extra: list[tuple[int, str]] = (),
-               skip: int = 0) -> None:  # fmt: skip
-        fields = [(37, f"B-{cl_ord_id.split('.')[0]}"), (11, cl_ord_id), (17, exec_id), (150, exec_type),
-                  (39, status), (55, "LLOY"), (54, "1"), (38, qty), (14, cum), (151, leaves), (6, "0")]  # fmt: skip
+    def report(
+        self,
+        cl_ord_id: str,
+        exec_id: str,
+        exec_type: str,
+        status: str,
+        qty: str,
+        cum: str,
+        leaves: str,
+        *,
+        orig: str | None = None,
+        last: tuple[str, str] | None = None,
+        extra: list[tuple[int, str]] = (),
+        skip: int = 0,
+    ) -> None:
+        fields = [
+            (37, f"B-{cl_ord_id.split('.')[0]}"),
+            (11, cl_ord_id),
+            (17, exec_id),
+            (150, exec_type),
+            (39, status),
+            (55, "LLOY"),
+            (54, "1"),
+            (38, qty),
+            (14, cum),
+            (151, leaves),
+            (6, "0"),
+        ]
         if orig:
             fields.append((41, orig))
         if last:
@@ -74,15 +101,38 @@ def broker_chains() -> bytes:
     b.order("A.1", "1000", "59.70")
     b.report("A.1", "E1", "0", "0", "1000", "0", "1000")
     b.report("A.1", "E2", "F", "1", "1000", "400", "600", last=("400", "59.70"))
-    b.send("CLIENT", "G", [(11, "A.2"), (41, "A.1"), (55, "LLOY"), (54, "1"), (38, "1200"), (40, "2"), (44, "59.80"),
-                           (60, "20200302-11:00:00")])  # fmt: skip
+    b.send(
+        "CLIENT",
+        "G",
+        [
+            (11, "A.2"),
+            (41, "A.1"),
+            (55, "LLOY"),
+            (54, "1"),
+            (38, "1200"),
+            (40, "2"),
+            (44, "59.80"),
+            (60, "20200302-11:00:00"),
+        ],
+    )
     b.report("A.2", "E3", "E", "E", "1000", "400", "600", orig="A.1")
     b.report("A.2", "E4", "5", "1", "1200", "400", "800", orig="A.1")
     b.send("CLIENT", "F", [(11, "A.3"), (41, "A.2"), (55, "LLOY"), (54, "1"), (60, "20200302-11:00:00")])
-    b.send("BROKER", "9", [(37, "B-A"), (11, "A.3"), (41, "A.2"), (39, "1"), (434, "1"), (102, "0"),
-                           (58, "too late")])  # fmt: skip
-    b.send("CLIENT", "G", [(11, "A.4"), (41, "A.2"), (55, "LLOY"), (54, "1"), (38, "800"), (40, "2"), (44, "59.80"),
-                           (60, "20200302-11:00:00")])  # fmt: skip
+    b.send("BROKER", "9", [(37, "B-A"), (11, "A.3"), (41, "A.2"), (39, "1"), (434, "1"), (102, "0"), (58, "too late")])
+    b.send(
+        "CLIENT",
+        "G",
+        [
+            (11, "A.4"),
+            (41, "A.2"),
+            (55, "LLOY"),
+            (54, "1"),
+            (38, "800"),
+            (40, "2"),
+            (44, "59.80"),
+            (60, "20200302-11:00:00"),
+        ],
+    )
     b.report("A.4", "E5", "E", "E", "1200", "400", "800", orig="A.2")
     b.report("A.4", "E6", "5", "1", "800", "400", "400", orig="A.2")
     b.report("A.4", "E7", "F", "2", "800", "800", "0", last=("400", "59.80"))
@@ -120,14 +170,45 @@ def wrapped_in_out() -> bytes:
 def arrows() -> bytes:
     """Log4FIX-style arrows: NUL bytes before the message, junk after the CheckSum, a fixture trailer."""
     t = "20060410-12:01:59"
-    order = fix("FIX.4.2", "D", 94, "COY", "EXCH", t, [(11, "71-593"), (21, "1"), (55, "CREE"), (54, "1"),
-                                                          (40, "2"), (38, "4100.000000"), (44, "10")])  # fmt: skip
-    done = fix("FIX.4.2", "8", 33911, "EXCH", "COY", t, [(17, "1"), (20, "0"), (39, "3"), (37, "X1"), (11, "OLD-1"),
-                                                           (54, "1"), (55, "LU"), (38, "500"), (14, "0"),
-                                                           (151, "0"), (6, "0")])  # fmt: skip
-    return (b"20060410-07:01:59 ->\x00 \x00" + order + b"\r\n"
-            + b"04/10/2006  15:20:39:   <== " + done + b"        JUNK OUT HERE\r\n"
-            + b"\r\n@@EXPECTED_RESULTS@@\r\nExpectedMessageCount=2")  # fmt: skip
+    order = fix(
+        "FIX.4.2",
+        "D",
+        94,
+        "COY",
+        "EXCH",
+        t,
+        [(11, "71-593"), (21, "1"), (55, "CREE"), (54, "1"), (40, "2"), (38, "4100.000000"), (44, "10")],
+    )
+    done = fix(
+        "FIX.4.2",
+        "8",
+        33911,
+        "EXCH",
+        "COY",
+        t,
+        [
+            (17, "1"),
+            (20, "0"),
+            (39, "3"),
+            (37, "X1"),
+            (11, "OLD-1"),
+            (54, "1"),
+            (55, "LU"),
+            (38, "500"),
+            (14, "0"),
+            (151, "0"),
+            (6, "0"),
+        ],
+    )
+    return (
+        b"20060410-07:01:59 ->\x00 \x00"
+        + order
+        + b"\r\n"
+        + b"04/10/2006  15:20:39:   <== "
+        + done
+        + b"        JUNK OUT HERE\r\n"
+        + b"\r\n@@EXPECTED_RESULTS@@\r\nExpectedMessageCount=2"
+    )
 
 
 def screenlog() -> bytes:
@@ -135,11 +216,35 @@ def screenlog() -> bytes:
     t = "20200713-17:51:24.109"
     session = "FIX.4.4:FIXTESTA->MONTRANTS"
     logon = fix("FIX.4.4", "A", 1, "FIXTESTA", "MONTRANTS", t, [(98, "0"), (108, "30")])
-    order = fix("FIX.4.4", "D", 2, "FIXTESTA", "MONTRANTS", t, [(11, "T5"), (38, "100"), (40, "2"), (44, "95.00"),
-                                                                 (54, "1"), (55, "ADB03M"), (60, t)])  # fmt: skip
-    ack = fix("FIX.4.4", "8", 2, "MONTRANTS", "FIXTESTA", t, [(11, "T5"), (37, "M7"), (17, "17"), (150, "0"),
-                                                               (39, "0"), (54, "1"), (55, "ADB03M"), (14, "0"),
-                                                               (151, "100"), (6, "0")])  # fmt: skip
+    order = fix(
+        "FIX.4.4",
+        "D",
+        2,
+        "FIXTESTA",
+        "MONTRANTS",
+        t,
+        [(11, "T5"), (38, "100"), (40, "2"), (44, "95.00"), (54, "1"), (55, "ADB03M"), (60, t)],
+    )
+    ack = fix(
+        "FIX.4.4",
+        "8",
+        2,
+        "MONTRANTS",
+        "FIXTESTA",
+        t,
+        [
+            (11, "T5"),
+            (37, "M7"),
+            (17, "17"),
+            (150, "0"),
+            (39, "0"),
+            (54, "1"),
+            (55, "ADB03M"),
+            (14, "0"),
+            (151, "100"),
+            (6, "0"),
+        ],
+    )
     lines = [
         f"<20200713-17:51:23, {session}, event> (session created)".encode(),
         f"<20200713-17:51:24, {session}, outgoing> (".encode() + logon + b")",
@@ -155,8 +260,16 @@ def store_body() -> bytes:
     t = "20200324-16:44:25.107"
     raw = b"k=1\x01v=2"
     logon = simplefix.FixMessage()
-    for tag, value in [(8, "FIX.4.4"), (35, "A"), (49, "MUREX"), (56, "360T"), (34, "1"), (52, t), (98, "0"),
-                       (108, "60")]:  # fmt: skip
+    for tag, value in [
+        (8, "FIX.4.4"),
+        (35, "A"),
+        (49, "MUREX"),
+        (56, "360T"),
+        (34, "1"),
+        (52, t),
+        (98, "0"),
+        (108, "60"),
+    ]:
         logon.append_pair(tag, value)
     logon.append_data(95, 96, raw)
     heartbeat = fix("FIX.4.4", "0", 2, "MUREX", "360T", t, [])

@@ -49,11 +49,13 @@ def demo(client: ScriptedClient) -> None:
 
 def cancel_replace(client: ScriptedClient) -> None:
     """A resting order replaced (more quantity, better price), then cancelled."""
-    client.send_fields("D", [(11, "CR-1"), (55, "MSFT"), (54, "1"), (38, "100"), (40, "2"), (44, "99.50"),
-                             (60, _now())])  # fmt: skip
+    client.send_fields(
+        "D", [(11, "CR-1"), (55, "MSFT"), (54, "1"), (38, "100"), (40, "2"), (44, "99.50"), (60, _now())]
+    )
     _until(client, "8", "CR-1", t150="0")
-    client.send_fields("G", [(41, "CR-1"), (11, "CR-2"), (55, "MSFT"), (54, "1"), (38, "200"), (40, "2"),
-                             (44, "99.60"), (60, _now())])  # fmt: skip
+    client.send_fields(
+        "G", [(41, "CR-1"), (11, "CR-2"), (55, "MSFT"), (54, "1"), (38, "200"), (40, "2"), (44, "99.60"), (60, _now())]
+    )
     _until(client, "8", "CR-2", t150="5")
     client.send_fields("F", [(41, "CR-2"), (11, "CR-3"), (55, "MSFT"), (54, "1"), (60, _now())])
     _until(client, "8", "CR-3", t150="4")
@@ -67,8 +69,9 @@ def refusals(client: ScriptedClient) -> None:
     _until(client, "8", "RF-1", t103="6")
     client.send_fields("F", [(41, "NOPE"), (11, "RF-2"), (55, "IBM"), (54, "2"), (60, _now())])
     _until(client, "9", "RF-2")
-    client.send_fields("G", [(41, "RF-1"), (11, "RF-3"), (55, "IBM"), (54, "2"), (38, "200"), (40, "2"),
-                             (44, "99"), (60, _now())])  # fmt: skip
+    client.send_fields(
+        "G", [(41, "RF-1"), (11, "RF-3"), (55, "IBM"), (54, "2"), (38, "200"), (40, "2"), (44, "99"), (60, _now())]
+    )
     _until(client, "9", "RF-3")
 
 

@@ -25,9 +25,17 @@ def test_replay_cli_when_a_log_has_anomalies_then_they_are_listed_and_the_exit_c
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for expected in ("Messages by type (21 in all)", "8 ExecutionReport", "Orders by final state", "FILLED",
-                     "Positions", "cum_qty_decreased", "broker-chains.log:16 cum_qty_decreased",
-                     "went from 500 to 0", "unknown_order_fill"):  # fmt: skip
+    for expected in (
+        "Messages by type (21 in all)",
+        "8 ExecutionReport",
+        "Orders by final state",
+        "FILLED",
+        "Positions",
+        "cum_qty_decreased",
+        "broker-chains.log:16 cum_qty_decreased",
+        "went from 500 to 0",
+        "unknown_order_fill",
+    ):
         assert expected in out, expected
 
 
@@ -53,8 +61,10 @@ def test_replay_cli_when_a_file_cannot_be_read_then_one_line_error_and_exit_2(tm
 def test_replay_cli_when_verify_has_no_database_then_exit_2() -> None:
     result = fixgw("replay", "--verify", CHAINS)
 
-    assert (result.returncode, result.stderr.strip()) == (2, "fixgw: error: --verify needs --db, the book of "
-                                                              "record to check")  # fmt: skip
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "fixgw: error: --verify needs --db, the book of record to check",
+    )
 
 
 def test_replay_cli_when_a_database_is_given_then_the_rebuilt_book_is_written_there_once(tmp_path: Path) -> None:
@@ -148,8 +158,9 @@ def test_replay_cli_when_verify_is_given_a_database_that_is_no_fixgw_book_then_e
 
     for result, path in zip(results, (empty, other), strict=True):
         assert result.returncode == 2
-        assert result.stderr == (f"fixgw: error: sqlite:///{path} is not a fixgw book (no fixgw schema); "
-                                 "nothing was changed\n")  # fmt: skip
+        assert result.stderr == (
+            f"fixgw: error: sqlite:///{path} is not a fixgw book (no fixgw schema); nothing was changed\n"
+        )
     assert empty.read_bytes() == b""
     assert other.read_bytes() == before
 

@@ -76,8 +76,9 @@ def test_fast_path_when_a_fixture_is_read_then_it_finds_what_the_general_path_fi
     assert fast == general
 
 
-@pytest.mark.skipif(not FIXLOGS.is_dir(), reason=f"{FIXLOGS} is absent: the shared FIX log samples are on CI and dev "
-                    "machines only")  # fmt: skip
+@pytest.mark.skipif(
+    not FIXLOGS.is_dir(), reason=f"{FIXLOGS} is absent: the shared FIX log samples are on CI and dev machines only"
+)
 @pytest.mark.parametrize("path", SHARED_LOGS, ids=lambda p: str(p.relative_to(FIXLOGS)))
 def test_fast_path_when_a_shared_log_is_read_then_it_finds_what_the_general_path_finds(path: Path) -> None:
     fast, general, _ = read_both(path)
@@ -115,8 +116,26 @@ def test_fast_path_when_a_prefix_holds_a_begin_string_then_the_message_starts_wh
 
 
 LINES = [line for path in OWN_LOGS for line in path.read_bytes().splitlines(keepends=True)[:40]]
-SNIPPETS = [b"", b"\x01", b"|", b"^A", b" ", b"8=FIX.4.4", b"8=FIX.4.4\x019=5\x01", b"\x0110=000\x01", b"10=", b"\r",
-            b"\n", b"\r\n", b"\x00", b"junk ", b"9=0", b"58=a=b\x01", b"20240507-21:35:21.405 : ", b"IN "]  # fmt: skip
+SNIPPETS = [
+    b"",
+    b"\x01",
+    b"|",
+    b"^A",
+    b" ",
+    b"8=FIX.4.4",
+    b"8=FIX.4.4\x019=5\x01",
+    b"\x0110=000\x01",
+    b"10=",
+    b"\r",
+    b"\n",
+    b"\r\n",
+    b"\x00",
+    b"junk ",
+    b"9=0",
+    b"58=a=b\x01",
+    b"20240507-21:35:21.405 : ",
+    b"IN ",
+]
 Edit = tuple[int, int, bytes]
 
 
@@ -130,12 +149,14 @@ def damaged(line: bytes, edits: list[Edit]) -> bytes:
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(LINES), st.lists(st.tuples(st.integers(0, 400), st.integers(0, 12),
-                                                              st.sampled_from(SNIPPETS)), max_size=3)),
+        st.tuples(
+            st.sampled_from(LINES),
+            st.lists(st.tuples(st.integers(0, 400), st.integers(0, 12), st.sampled_from(SNIPPETS)), max_size=3),
+        ),
         min_size=1,
         max_size=12,
     )
-)  # fmt: skip
+)
 def test_fast_path_when_lines_are_damaged_then_it_still_finds_what_the_general_path_finds(
     lines: list[tuple[bytes, list[Edit]]],
 ) -> None:

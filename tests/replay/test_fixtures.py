@@ -28,11 +28,20 @@ def test_broker_chains_when_replayed_then_replace_cancel_reject_bust_and_reject_
     chains = {o.root: o for o in replayer.book.orders}
     a, b, c = chains["A.1"], chains["B.1"], chains["C.1"]
     assert (a.cl_ord_ids, a.cl_ord_id, a.status, a.order_qty, a.cum_qty) == (
-        ["A.1", "A.2", "A.3", "A.4"], "A.4", "2", 800, 800)  # fmt: skip
+        ["A.1", "A.2", "A.3", "A.4"],
+        "A.4",
+        "2",
+        800,
+        800,
+    )
     assert (b.status, b.cum_qty, b.flagged) == ("4", 0, {AnomalyKind.CUM_QTY_DECREASED, AnomalyKind.FILLS_NE_CUM_QTY})
     assert (c.status, c.text) == ("8", "price band")
-    assert summary.anomalies_by_kind == {"sequence_gap": 1, "cum_qty_decreased": 1, "unknown_order_fill": 1,
-                                         "fills_ne_cum_qty": 1}  # fmt: skip
+    assert summary.anomalies_by_kind == {
+        "sequence_gap": 1,
+        "cum_qty_decreased": 1,
+        "unknown_order_fill": 1,
+        "fills_ne_cum_qty": 1,
+    }
     assert [p.qty for p in summary.positions] == [Decimal(1400)]  # 400 + 400 (A), 500 (B, busted), 100 (Z)
 
 

@@ -22,8 +22,11 @@ def summary(path: Path, *, pipeline: bool) -> ReplaySummary:
 
 
 def test_pipeline_when_a_log_is_read_in_a_child_process_then_the_summary_is_the_same(tmp_path: Path) -> None:
-    parts = [FIXTURES / "own" / "broker-chains.log", FIXTURES / "scenarios" / "demo.log",
-             FIXTURES / "scenarios" / "cancel-replace.log"]  # fmt: skip
+    parts = [
+        FIXTURES / "own" / "broker-chains.log",
+        FIXTURES / "scenarios" / "demo.log",
+        FIXTURES / "scenarios" / "cancel-replace.log",
+    ]
     log = tmp_path / "FIX.4.4-FIXGW-CLIENT1.messages.current.log"
     log.write_bytes(b"".join(part.read_bytes() for part in parts) * 300)  # > BATCH messages, with anomalies
 

@@ -76,8 +76,11 @@ def test_shared_log_when_replayed_then_messages_per_type_match_provenance(name: 
 
 def test_shared_logs_when_all_are_replayed_then_3607_messages_and_no_file_fails() -> None:
     replayer = Replayer()
-    files = sorted(p for p in FIXLOGS.rglob("*") if p.is_file() and "tools" not in p.parts
-                   and p.suffix != ".md" and p.name != ".gitattributes")  # fmt: skip
+    files = sorted(
+        p
+        for p in FIXLOGS.rglob("*")
+        if p.is_file() and "tools" not in p.parts and p.suffix != ".md" and p.name != ".gitattributes"
+    )
 
     summary = replayer.replay_all(files)
 
@@ -99,8 +102,7 @@ def test_ireach_when_replayed_then_40_chains_end_in_the_states_the_readme_gives(
     replayer, summary = replayed(ORCHESTRA + "Ireach test logs.txt")
 
     assert summary.orders == 40
-    assert summary.orders_by_state == {"CANCELED": 12, "FILLED": 10, "DONE_FOR_DAY": 9, "REJECTED": 8,
-                                       "PENDING_NEW": 1}  # fmt: skip
+    assert summary.orders_by_state == {"CANCELED": 12, "FILLED": 10, "DONE_FOR_DAY": 9, "REJECTED": 8, "PENDING_NEW": 1}
     chains = replayer.book.orders
     assert sum(1 for o in chains if len(o.cl_ord_ids) > 1) == 13
     assert sum(1 for o in chains if o.consistent) == 37
@@ -110,22 +112,25 @@ def test_ireach_when_replayed_then_the_three_inconsistent_chains_of_t186_and_t19
     replayer, summary = replayed(ORCHESTRA + "Ireach test logs.txt")
 
     bad = {o.root: o.flagged for o in replayer.book.orders if not o.consistent}
-    assert set(bad) == {"IREACH_t190_ACFP.o3kt3.1#a1", "IREACH_t186_AGLIM.o3kt3.6#a1",
-                        "IREACH_t186_AGLIM.o3kt3.1l#a1"}  # fmt: skip
+    assert set(bad) == {"IREACH_t190_ACFP.o3kt3.1#a1", "IREACH_t186_AGLIM.o3kt3.6#a1", "IREACH_t186_AGLIM.o3kt3.1l#a1"}
     assert AnomalyKind.CUM_QTY_DECREASED in bad["IREACH_t190_ACFP.o3kt3.1#a1"]
     assert AnomalyKind.CUM_QTY_DECREASED in bad["IREACH_t186_AGLIM.o3kt3.6#a1"]
     assert AnomalyKind.LEAVES_QTY_MISMATCH in bad["IREACH_t186_AGLIM.o3kt3.1l#a1"]  # PendingNew with 151=0
     drops = [a.text for a in summary.anomalies if a.kind is AnomalyKind.CUM_QTY_DECREASED]
-    assert sorted(drops) == ["CumQty (14) went from 500 to 0 (a trade cancel of ExecID 'UUKO20030300002a'; its fill "
-                             "stays in the positions)", "CumQty (14) went from 500 to 200"]  # fmt: skip
+    assert sorted(drops) == [
+        "CumQty (14) went from 500 to 0 (a trade cancel of ExecID 'UUKO20030300002a'; its fill stays in the positions)",
+        "CumQty (14) went from 500 to 200",
+    ]
 
 
 def test_ireach_when_replayed_then_direction_comes_from_the_prefix_and_sequence_oddities_are_reported() -> None:
     messages = list(LogReader(FIXLOGS / ORCHESTRA / "Ireach test logs.txt"))
     _, summary = replayed(ORCHESTRA + "Ireach test logs.txt")
 
-    assert Counter((m.sender, m.direction) for m in messages) == {("IREACH", Direction.INCOMING): 115,
-                                                                  ("MLPT", Direction.OUTGOING): 215}  # fmt: skip
+    assert Counter((m.sender, m.direction) for m in messages) == {
+        ("IREACH", Direction.INCOMING): 115,
+        ("MLPT", Direction.OUTGOING): 215,
+    }
     assert (count(summary, AnomalyKind.SEQUENCE_GAP), count(summary, AnomalyKind.SEQUENCE_BACKWARDS)) == (191, 4)
 
 
@@ -133,7 +138,11 @@ def test_kod_bon_when_replayed_then_602_orders_rest_at_once_and_all_end_cancelle
     replayer, summary = replayed(ORCHESTRA + "FIX.4.2-KOD-BON.messages.current.log")
 
     assert (summary.orders, summary.orders_by_state, summary.peak_open_orders, summary.open_orders) == (
-        602, {"CANCELED": 602}, 602, 0)  # fmt: skip
+        602,
+        {"CANCELED": 602},
+        602,
+        0,
+    )
     orders = replayer.book.orders
     assert Counter((o.side, o.price, o.order_qty) for o in orders) == {("1", 99, 10): 301, ("2", 101, 10): 301}
     assert all(o.cl_ord_ids == [o.root, o.root + "_c"] for o in orders)

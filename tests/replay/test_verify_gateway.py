@@ -80,8 +80,10 @@ def test_verify_when_the_gateway_traded_then_its_logs_and_its_book_agree(traded:
     finally:
         engine.dispose()
 
-    assert [p.name for p in logs(traded)] == ["FIX.4.4-FIXGW-CLIENT1.messages.current.log",
-                                              "FIX.4.4-FIXGW-VENUE.messages.current.log"]  # fmt: skip
+    assert [p.name for p in logs(traded)] == [
+        "FIX.4.4-FIXGW-CLIENT1.messages.current.log",
+        "FIX.4.4-FIXGW-VENUE.messages.current.log",
+    ]
     assert result.agrees, result.differences
     assert (result.orders_checked, result.executions_checked) == (6, 3)
 

@@ -39,10 +39,11 @@ def test_field_finds_value_or_none() -> None:
 
 
 @given(
-    bodies=st.lists(st.binary(min_size=0, max_size=40).filter(lambda b: b"\x01" not in b and b"=" not in b),
-                    min_size=1, max_size=8),
+    bodies=st.lists(
+        st.binary(min_size=0, max_size=40).filter(lambda b: b"\x01" not in b and b"=" not in b), min_size=1, max_size=8
+    ),
     cuts=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=30),
-)  # fmt: skip
+)
 def test_framer_returns_every_message_whole_however_the_stream_is_cut(bodies: list[bytes], cuts: list[int]) -> None:
     encoder = Encoder("FIX.4.4", "S", "T")
     messages = [encoder.encode(b"8", b"58=" + body + b"\x01") for body in bodies]

@@ -21,7 +21,7 @@ from domain.events import (
     OrderRejected,
     OrderReplaced,
     ReplaceRequested,
-)  # fmt: skip
+)
 from domain.ids import OrderId
 from domain.order import _TRANSITIONS, _WORKING, InvalidTransition, Order, Overfill, next_status, working_status
 from tests.factories import (
@@ -37,12 +37,21 @@ from tests.factories import (
     rejected,
     replace_requested,
     replaced,
-)  # fmt: skip
+)
 
-EVENTS = {OrderDenied: denied(), OrderRejected: rejected(), OrderAccepted: accepted(),
-          OrderFilled: fill("10", "100"), OrderCanceled: canceled(), OrderDoneForDay: done_for_day(),
-          OrderExpired: expired(), OrderReplaced: replaced("50"), CancelRequested: cancel_requested(),
-          ReplaceRequested: replace_requested("50"), CancelRejected: cancel_rejected()}  # fmt: skip
+EVENTS = {
+    OrderDenied: denied(),
+    OrderRejected: rejected(),
+    OrderAccepted: accepted(),
+    OrderFilled: fill("10", "100"),
+    OrderCanceled: canceled(),
+    OrderDoneForDay: done_for_day(),
+    OrderExpired: expired(),
+    OrderReplaced: replaced("50"),
+    CancelRequested: cancel_requested(),
+    ReplaceRequested: replace_requested("50"),
+    CancelRejected: cancel_rejected(),
+}
 ILLEGAL = [(s, e) for s in OrdStatus for e in EVENTS if (s, e) not in _TRANSITIONS]
 
 

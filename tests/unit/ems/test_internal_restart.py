@@ -41,8 +41,15 @@ class Journal:
         """Where each atomic group began (an index into ``entries``)."""
         self._audit_id = 0
 
-    def append(self, order: Any = None, execution: Any = None, report: Any = None, position: Any = None,
-               audit: Any = None, **_: Any) -> None:  # fmt: skip
+    def append(
+        self,
+        order: Any = None,
+        execution: Any = None,
+        report: Any = None,
+        position: Any = None,
+        audit: Any = None,
+        **_: Any,
+    ) -> None:
         if audit is not None:
             self._audit_id += 1
             audit = audit | {"id": self._audit_id}
@@ -98,32 +105,68 @@ class Node:
         self.bus.post("oms.execute", ReconcileVenue(venue=POOL))
 
     def buy(self, cl: str, qty: int, price: str, side: Side = Side.BUY, symbol: str = "MSFT", **kw: Any) -> None:
-        self.bus.post("oms.execute", new_order(cl_ord_id=ClOrdId(cl), order_id=OrderId(""), side=side,
-                                               order_qty=Decimal(qty), price=Decimal(price), symbol=Symbol(symbol),
-                                               ts_received_ns=self.clock.now_ns(), **kw))  # fmt: skip
+        self.bus.post(
+            "oms.execute",
+            new_order(
+                cl_ord_id=ClOrdId(cl),
+                order_id=OrderId(""),
+                side=side,
+                order_qty=Decimal(qty),
+                price=Decimal(price),
+                symbol=Symbol(symbol),
+                ts_received_ns=self.clock.now_ns(),
+                **kw,
+            ),
+        )
 
     def sell(self, cl: str, qty: int, price: str, **kw: Any) -> None:
         self.buy(cl, qty, price, Side.SELL, **kw)
 
     def cancel(self, cl: str, orig: str) -> None:
         order = self.order(orig)
-        self.bus.post("oms.execute", CancelOrder(session=CLIENT, cl_ord_id=ClOrdId(cl), orig_cl_ord_id=ClOrdId(orig),
-                                                 symbol=order.symbol, side=order.side, ts_received_ns=1))  # fmt: skip
+        self.bus.post(
+            "oms.execute",
+            CancelOrder(
+                session=CLIENT,
+                cl_ord_id=ClOrdId(cl),
+                orig_cl_ord_id=ClOrdId(orig),
+                symbol=order.symbol,
+                side=order.side,
+                ts_received_ns=1,
+            ),
+        )
 
     def replace(self, cl: str, orig: str, qty: int, price: str) -> None:
         order = self.order(orig)
-        self.bus.post("oms.execute", ReplaceOrder(
-            session=CLIENT, cl_ord_id=ClOrdId(cl), orig_cl_ord_id=ClOrdId(orig), account=order.account,
-            symbol=order.symbol, side=order.side, ord_type=OrdType.LIMIT, order_qty=Decimal(qty),
-            price=Decimal(price), time_in_force=TimeInForce.DAY, ts_received_ns=1))  # fmt: skip
+        self.bus.post(
+            "oms.execute",
+            ReplaceOrder(
+                session=CLIENT,
+                cl_ord_id=ClOrdId(cl),
+                orig_cl_ord_id=ClOrdId(orig),
+                account=order.account,
+                symbol=order.symbol,
+                side=order.side,
+                ord_type=OrdType.LIMIT,
+                order_qty=Decimal(qty),
+                price=Decimal(price),
+                time_in_force=TimeInForce.DAY,
+                ts_received_ns=1,
+            ),
+        )
 
     def order(self, cl: str) -> Order:
         """The order as the book holds it: in memory while it can change, else its last row (it is retired)."""
         order = self.oms.book.by_client.get((CLIENT, ClOrdId(cl)))
         if order is not None:
             return order
-        return order_from_row(next(e["order"] for e in reversed(self.journal.entries)
-                                   if e["order"] is not None and e["order"]["cl_ord_id"] == cl))  # fmt: skip
+        return order_from_row(
+            next(
+                e["order"]
+                for e in reversed(self.journal.entries)
+                if e["order"] is not None and e["order"]["cl_ord_id"] == cl
+            )
+        )
 
     def queue(self, symbol: str, side: Side, price: str) -> list[tuple[str, Decimal]]:
         """(client ClOrdID, LeavesQty) of the gateway's orders resting at ``price``, front of the queue first."""
@@ -177,9 +220,13 @@ def test_restart_when_resting_orders_restored_then_they_fill_cancel_and_replace(
     again.buy("G", 200, "51", symbol="IBM")
 
     assert [(o, again.order(o).status, again.order(o).cum_qty) for o in ("B", "C2", "A2", "S", "D2", "G")] == [
-        ("B", OrdStatus.FILLED, 100), ("C2", OrdStatus.CANCELED, 50), ("A2", OrdStatus.NEW, 0),
-        ("S", OrdStatus.FILLED, 1650), ("D2", OrdStatus.FILLED, 250), ("G", OrdStatus.PARTIALLY_FILLED, 150),
-    ]  # fmt: skip
+        ("B", OrdStatus.FILLED, 100),
+        ("C2", OrdStatus.CANCELED, 50),
+        ("A2", OrdStatus.NEW, 0),
+        ("S", OrdStatus.FILLED, 1650),
+        ("D2", OrdStatus.FILLED, 250),
+        ("G", OrdStatus.PARTIALLY_FILLED, 150),
+    ]
     assert again.queue("MSFT", Side.BUY, "99.50") == [("A2", 200)]
     ids = [e["execution"]["venue_exec_id"] for e in node.journal.entries + again.journal.entries if e["execution"]]
     assert len(ids) == len(set(ids)) == 11
@@ -197,7 +244,11 @@ def test_restart_when_cancel_was_in_flight_then_sent_again_and_canceled() -> Non
 
     [report] = again.journal.reports()
     assert (report.exec_type, report.ord_status, report.cl_ord_id, report.orig_cl_ord_id) == (
-        ExecType.CANCELED, OrdStatus.CANCELED, "A2", "A")  # fmt: skip
+        ExecType.CANCELED,
+        OrdStatus.CANCELED,
+        "A2",
+        "A",
+    )
     assert again.queue("MSFT", Side.BUY, "99.50") == []
 
 
@@ -214,7 +265,9 @@ def test_restart_when_replace_was_in_flight_then_sent_again_and_replaced() -> No
     [report] = again.journal.reports()
     assert (report.exec_type, report.cl_ord_id, report.price) == (ExecType.REPLACED, "A2", Decimal("99.60"))
     assert (again.queue("MSFT", Side.BUY, "99.60"), again.queue("MSFT", Side.BUY, "99.50")) == (
-        [("A2", 100)], [("B", 100)])  # fmt: skip
+        [("A2", 100)],
+        [("B", 100)],
+    )
 
 
 def test_restart_when_new_order_was_in_flight_then_sent_again_and_filled_once() -> None:
@@ -226,7 +279,9 @@ def test_restart_when_new_order_was_in_flight_then_sent_again_and_filled_once() 
     again.reconcile()
 
     assert [(r.exec_type, r.ord_status) for r in again.journal.reports()] == [
-        (ExecType.NEW, OrdStatus.NEW), (ExecType.TRADE, OrdStatus.FILLED)]  # fmt: skip
+        (ExecType.NEW, OrdStatus.NEW),
+        (ExecType.TRADE, OrdStatus.FILLED),
+    ]
     assert again.order("A").cum_qty == 100
 
 

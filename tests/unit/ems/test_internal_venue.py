@@ -71,24 +71,43 @@ def venue(clock: TestClock | None = None, *, seeded: bool = True) -> tuple[Inter
 
 
 def submit(pool: InternalVenue, n: int, side: Side, qty: int, price: str | None, **kw: Any) -> None:
-    order = new_order(order_id=OrderId(f"O{n}"), cl_ord_id=ClOrdId(f"C{n}"), side=side, order_qty=Decimal(qty),
-                      price=Decimal(price) if price else None,
-                      ord_type=OrdType.LIMIT if price else OrdType.MARKET, **kw)  # fmt: skip
+    order = new_order(
+        order_id=OrderId(f"O{n}"),
+        cl_ord_id=ClOrdId(f"C{n}"),
+        side=side,
+        order_qty=Decimal(qty),
+        price=Decimal(price) if price else None,
+        ord_type=OrdType.LIMIT if price else OrdType.MARKET,
+        **kw,
+    )
     assert pool.submit(order, ClOrdId(f"O{n}")) is None
 
 
 def request(kind: type, n: int, k: int, orig: str | None = None, **kw: Any) -> Any:
     fields: dict[str, Any] = {
-        "order_id": OrderId(f"O{n}"), "venue": POOL, "venue_cl_ord_id": ClOrdId(f"O{n}.{k}"),
-        "venue_orig_cl_ord_id": ClOrdId(orig or f"O{n}"), "symbol": Symbol("MSFT"), "side": Side.BUY,
+        "order_id": OrderId(f"O{n}"),
+        "venue": POOL,
+        "venue_cl_ord_id": ClOrdId(f"O{n}.{k}"),
+        "venue_orig_cl_ord_id": ClOrdId(orig or f"O{n}"),
+        "symbol": Symbol("MSFT"),
+        "side": Side.BUY,
         "order_qty": Decimal(100),
-    }  # fmt: skip
+    }
     return kind(**(fields | kw))
 
 
 def replace(n: int, k: int, qty: int, price: str, orig: str | None = None) -> ReplaceAtVenue:
-    return request(ReplaceAtVenue, n, k, orig, order_qty=Decimal(qty), account="ACCT1", ord_type=OrdType.LIMIT,
-                   price=Decimal(price), time_in_force=TimeInForce.DAY)  # fmt: skip
+    return request(
+        ReplaceAtVenue,
+        n,
+        k,
+        orig,
+        order_qty=Decimal(qty),
+        account="ACCT1",
+        ord_type=OrdType.LIMIT,
+        price=Decimal(price),
+        time_in_force=TimeInForce.DAY,
+    )
 
 
 def fills(events: list[Any]) -> list[tuple[str, Decimal, Decimal]]:
@@ -145,8 +164,11 @@ def test_submit_when_market_order_then_fills_at_best_and_rest_canceled() -> None
     submit(pool, 1, Side.SELL, 1600, None)
 
     events = recorder.take()
-    assert fills(events) == [("O1", 500, Decimal("99.99")), ("O1", 500, Decimal("99.98")),
-                             ("O1", 500, Decimal("99.97"))]  # fmt: skip
+    assert fills(events) == [
+        ("O1", 500, Decimal("99.99")),
+        ("O1", 500, Decimal("99.98")),
+        ("O1", 500, Decimal("99.97")),
+    ]
     assert isinstance(events[-1], OrderCanceled) and events[-1].text == "remainder canceled"
 
 
@@ -159,8 +181,9 @@ def test_submit_when_market_order_then_fills_at_best_and_rest_canceled() -> None
         ("MSFT", 10, "0", OrdRejReason.OTHER),
     ],
 )
-def test_submit_when_venue_refuses_then_rejected_with_reason(symbol: str, qty: int, price: str,
-                                                             reason: OrdRejReason) -> None:  # fmt: skip
+def test_submit_when_venue_refuses_then_rejected_with_reason(
+    symbol: str, qty: int, price: str, reason: OrdRejReason
+) -> None:
     pool, recorder = venue()
     order = new_order(symbol=Symbol(symbol), order_qty=Decimal(qty), price=Decimal(price))
 
@@ -192,8 +215,9 @@ def test_cancel_when_resting_then_canceled_under_the_request_id() -> None:
         ("O1", "O3", CxlRejReason.DUPLICATE_CL_ORD_ID),  # the request reuses a live order's ClOrdID
     ],
 )
-def test_cancel_when_not_possible_then_cancel_rejected_with_reason(orig: str, request_id: str,
-                                                                   reason: CxlRejReason) -> None:  # fmt: skip
+def test_cancel_when_not_possible_then_cancel_rejected_with_reason(
+    orig: str, request_id: str, reason: CxlRejReason
+) -> None:
     pool, recorder = venue()
     submit(pool, 1, Side.BUY, 100, "99.50")
     submit(pool, 2, Side.BUY, 100, "100.01")

@@ -33,7 +33,9 @@ def test_load_config_when_internal_and_fix_venues_then_kinds_sessions_and_rules_
     config = load_config(path)
 
     assert [(n, v.kind, v.session) for n, v in config.venues.items()] == [
-        ("VENUE", "fix", "FIX.4.4:FIXGW->VENUE"), ("POOL", "internal", None)]  # fmt: skip
+        ("VENUE", "fix", "FIX.4.4:FIXGW->VENUE"),
+        ("POOL", "internal", None),
+    ]
     assert (config.routing.symbols, config.routing.accounts) == ({"IBM": "POOL"}, {"ACCT2": "POOL"})
 
 
@@ -49,14 +51,17 @@ def test_load_config_when_example_with_only_the_internal_venue_then_valid() -> N
     [
         ("[venues.VENUE]\n", r"venues\.VENUE\.session: Value error, a FIX venue needs its initiator session"),
         ('[venues.VENUE]\nkind = "fix"\nsession = ""\n', r"venues\.VENUE\.session: Value error, a FIX venue"),
-        ('[venues.POOL]\nkind = "internal"\nsession = "FIX.4.4:FIXGW->VENUE"\n',
-         r"venues\.POOL\.session: Value error, an internal venue runs inside the gateway and has no session"),
+        (
+            '[venues.POOL]\nkind = "internal"\nsession = "FIX.4.4:FIXGW->VENUE"\n',
+            r"venues\.POOL\.session: Value error, an internal venue runs inside the gateway and has no session",
+        ),
         ('[venues.POOL]\nkind = "inside"\n', r"venues\.POOL\.kind: Input should be 'fix' or 'internal'"),
         ('[venues.POOL]\nkind = "internal"\n[routing]\naccounts = {ACCT2 = "NOWHERE"}\n', r"\['NOWHERE'\]"),
     ],
-)  # fmt: skip
-def test_load_config_when_venue_or_route_invalid_then_error_names_the_field(tmp_path: Path, text: str,
-                                                                            message: str) -> None:  # fmt: skip
+)
+def test_load_config_when_venue_or_route_invalid_then_error_names_the_field(
+    tmp_path: Path, text: str, message: str
+) -> None:
     path = tmp_path / "fixgw.toml"
     path.write_text(text)
 

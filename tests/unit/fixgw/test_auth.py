@@ -55,10 +55,14 @@ def test_hash_password_when_default_cost_then_scrypt_n_16384() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["plain", "scrypt:16384:8:1:00", "bcrypt:1:1:1:0011223344556677:00112233445566778899aabbccddeeff",
-     "scrypt:1000:8:1:0011223344556677:00112233445566778899aabbccddeeff",
-     "scrypt:16384:8:1:zz11223344556677:00112233445566778899aabbccddeeff"],
-)  # fmt: skip
+    [
+        "plain",
+        "scrypt:16384:8:1:00",
+        "bcrypt:1:1:1:0011223344556677:00112233445566778899aabbccddeeff",
+        "scrypt:1000:8:1:0011223344556677:00112233445566778899aabbccddeeff",
+        "scrypt:16384:8:1:zz11223344556677:00112233445566778899aabbccddeeff",
+    ],
+)
 def test_password_hash_parse_when_malformed_then_value_error(text: str) -> None:
     with pytest.raises(ValueError):
         PasswordHash.parse(text)
@@ -102,9 +106,12 @@ def test_authenticator_when_no_username_configured_then_any_username_with_right_
 
 @pytest.mark.parametrize(
     ("extra", "message"),
-    [("Password=hunter2", "Password= would keep a secret"), ("Username=desk7", "needs PasswordHash"),
-     ("PasswordHash=hunter2", "PasswordHash: expected scrypt")],
-)  # fmt: skip
+    [
+        ("Password=hunter2", "Password= would keep a secret"),
+        ("Username=desk7", "needs PasswordHash"),
+        ("PasswordHash=hunter2", "PasswordHash: expected scrypt"),
+    ],
+)
 def test_authenticator_when_configuration_unsafe_or_broken_then_config_error(extra: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as caught:
         Authenticator.from_sessions(sessions(extra))

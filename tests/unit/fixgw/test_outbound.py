@@ -15,9 +15,16 @@ from fixgw.codec.fields import QfFields
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [("100", "100"), ("100.00", "100"), ("100.0100", "100.01"), ("1E+3", "1000"), ("0.00000001", "0.00000001"),
-     ("0", "0"), ("-2.50", "-2.5")],
-)  # fmt: skip
+    [
+        ("100", "100"),
+        ("100.00", "100"),
+        ("100.0100", "100.01"),
+        ("1E+3", "1000"),
+        ("0.00000001", "0.00000001"),
+        ("0", "0"),
+        ("-2.50", "-2.5"),
+    ],
+)
 def test_format_decimal_when_any_exponent_then_plain_text(value: str, text: str) -> None:
     assert outbound.format_decimal(Decimal(value)) == text
 
@@ -29,27 +36,64 @@ def test_format_utc_timestamp_when_ns_then_milliseconds_utc() -> None:
 
 def test_execution_report_when_fill_then_every_field_present() -> None:
     report = ExecutionReport(
-        session=SessionKey("S"), order_id=OrderId("O1"), cl_ord_id=ClOrdId("C1"), exec_id=ExecId("O1-2"),
-        exec_type=ExecType.TRADE, ord_status=OrdStatus.PARTIALLY_FILLED, account=Account("A"),
-        symbol=Symbol("MSFT"), side=Side.SELL, ord_type=OrdType.LIMIT, price=Decimal("10.50"),
-        order_qty=Decimal(100), cum_qty=Decimal(40), leaves_qty=Decimal(60), avg_px=Decimal("10.5"),
-        last_qty=Decimal(40), last_px=Decimal("10.5"), transact_time_ns=1_700_000_000_000_000_000,
-    )  # fmt: skip
+        session=SessionKey("S"),
+        order_id=OrderId("O1"),
+        cl_ord_id=ClOrdId("C1"),
+        exec_id=ExecId("O1-2"),
+        exec_type=ExecType.TRADE,
+        ord_status=OrdStatus.PARTIALLY_FILLED,
+        account=Account("A"),
+        symbol=Symbol("MSFT"),
+        side=Side.SELL,
+        ord_type=OrdType.LIMIT,
+        price=Decimal("10.50"),
+        order_qty=Decimal(100),
+        cum_qty=Decimal(40),
+        leaves_qty=Decimal(60),
+        avg_px=Decimal("10.5"),
+        last_qty=Decimal(40),
+        last_px=Decimal("10.5"),
+        transact_time_ns=1_700_000_000_000_000_000,
+    )
 
     fields = QfFields(outbound.execution_report(report)).as_dict()
 
     assert fields == {
-        35: "8", 37: "O1", 11: "C1", 17: "O1-2", 150: "F", 39: "1", 1: "A", 55: "MSFT", 54: "2", 40: "2",
-        44: "10.5", 38: "100", 14: "40", 151: "60", 6: "10.5", 32: "40", 31: "10.5", 60: "20231114-22:13:20.000",
-        9: fields[9], 10: fields[10],
-    }  # fmt: skip
+        35: "8",
+        37: "O1",
+        11: "C1",
+        17: "O1-2",
+        150: "F",
+        39: "1",
+        1: "A",
+        55: "MSFT",
+        54: "2",
+        40: "2",
+        44: "10.5",
+        38: "100",
+        14: "40",
+        151: "60",
+        6: "10.5",
+        32: "40",
+        31: "10.5",
+        60: "20231114-22:13:20.000",
+        9: fields[9],
+        10: fields[10],
+    }
 
 
 def test_new_order_single_when_market_day_then_no_price_and_no_tif() -> None:
     message = outbound.new_order_single(
-        cl_ord_id=ClOrdId("O9"), account=None, symbol=Symbol("IBM"), side=Side.BUY, ord_type=OrdType.MARKET,
-        order_qty=Decimal(5), price=None, time_in_force=TimeInForce.DAY, transact_time_ns=0,
-    )  # fmt: skip
+        cl_ord_id=ClOrdId("O9"),
+        account=None,
+        symbol=Symbol("IBM"),
+        side=Side.BUY,
+        ord_type=OrdType.MARKET,
+        order_qty=Decimal(5),
+        price=None,
+        time_in_force=TimeInForce.DAY,
+        transact_time_ns=0,
+    )
 
     fields = QfFields(message).as_dict()
 
@@ -59,11 +103,25 @@ def test_new_order_single_when_market_day_then_no_price_and_no_tif() -> None:
 
 def test_execution_report_when_resent_with_text_then_97_in_header_and_no_control_byte_in_text() -> None:
     report = ExecutionReport(
-        session=SessionKey("S"), order_id=OrderId("O1"), cl_ord_id=ClOrdId("C1"), exec_id=ExecId("O1-1"),
-        exec_type=ExecType.REJECTED, ord_status=OrdStatus.REJECTED, account=None, symbol=Symbol("MSFT"),
-        side=Side.BUY, ord_type=None, price=None, order_qty=Decimal(1), cum_qty=Decimal(0), leaves_qty=Decimal(0),
-        avg_px=Decimal(0), transact_time_ns=0, text="bad \x01 value\x00 = 3\udcff", poss_resend=True,
-    )  # fmt: skip
+        session=SessionKey("S"),
+        order_id=OrderId("O1"),
+        cl_ord_id=ClOrdId("C1"),
+        exec_id=ExecId("O1-1"),
+        exec_type=ExecType.REJECTED,
+        ord_status=OrdStatus.REJECTED,
+        account=None,
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ord_type=None,
+        price=None,
+        order_qty=Decimal(1),
+        cum_qty=Decimal(0),
+        leaves_qty=Decimal(0),
+        avg_px=Decimal(0),
+        transact_time_ns=0,
+        text="bad \x01 value\x00 = 3\udcff",
+        poss_resend=True,
+    )
 
     message = outbound.execution_report(report)
 
@@ -74,15 +132,28 @@ def test_execution_report_when_resent_with_text_then_97_in_header_and_no_control
 
 def test_order_cancel_reject_has_every_field() -> None:
     reject = CancelReject(
-        session=SessionKey("S"), order_id=OrderId("O1"), cl_ord_id=ClOrdId("C2"), orig_cl_ord_id=ClOrdId("C1"),
-        ord_status=OrdStatus.NEW, response_to=CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST,
-        reason=CxlRejReason.BROKER_OPTION, text="limit",
-    )  # fmt: skip
+        session=SessionKey("S"),
+        order_id=OrderId("O1"),
+        cl_ord_id=ClOrdId("C2"),
+        orig_cl_ord_id=ClOrdId("C1"),
+        ord_status=OrdStatus.NEW,
+        response_to=CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST,
+        reason=CxlRejReason.BROKER_OPTION,
+        text="limit",
+    )
 
     fields = QfFields(outbound.order_cancel_reject(reject)).as_dict()
 
     assert {t: fields[t] for t in (35, 37, 11, 41, 39, 434, 102, 58)} == {
-        35: "9", 37: "O1", 11: "C2", 41: "C1", 39: "0", 434: "2", 102: "2", 58: "limit"}  # fmt: skip
+        35: "9",
+        37: "O1",
+        11: "C2",
+        41: "C1",
+        39: "0",
+        434: "2",
+        102: "2",
+        58: "limit",
+    }
     assert 97 not in fields
 
 

@@ -34,8 +34,10 @@ def test_quickfix_binding_when_installed_then_version_is_the_pinned_one() -> Non
 
 
 _NOW = "20261202-07:00:00.000"
-_ORDER = (f"8=FIX.4.4\x019=0\x0135=D\x0134=2\x0149=CLIENT1\x0152={_NOW}\x0156=FIXGW\x0111=C1\x0155=MSFT\x0154=1"
-          f"\x0138=100\x0140=2\x0144=100.00\x0160={_NOW}\x0110=000\x01")  # fmt: skip
+_ORDER = (
+    f"8=FIX.4.4\x019=0\x0135=D\x0134=2\x0149=CLIENT1\x0152={_NOW}\x0156=FIXGW\x0111=C1\x0155=MSFT\x0154=1"
+    f"\x0138=100\x0140=2\x0144=100.00\x0160={_NOW}\x0110=000\x01"
+)
 
 
 def _calls_made_by_the_order_path() -> list[Callable[[], object]]:
@@ -93,8 +95,9 @@ def test_file_store_when_message_holds_nul_then_read_back_whole(tmp_path: Path) 
     # could not parse the record ("SOH not found at end of field") and a ResendRequest reaching it resent nothing
     # from there on (patches/README.md, 10). The record is read back by the store that wrote it and by a new one
     # that finds it on disk.
-    record = (f"8=FIX.4.4\x019=70\x0135=3\x0134=2\x0149=FIXGW\x0152={_NOW}\x0156=CLIENT1\x0145=2\x01372=\x00"
-              "\x0110=000\x01")  # fmt: skip
+    record = (
+        f"8=FIX.4.4\x019=70\x0135=3\x0134=2\x0149=FIXGW\x0152={_NOW}\x0156=CLIENT1\x0145=2\x01372=\x00\x0110=000\x01"
+    )
     factory = quickfix.FileStoreFactory(str(tmp_path))
     session_id = quickfix.SessionID("FIX.4.4", "FIXGW", "CLIENT1")
     store = factory.create(quickfix.UtcTimeStamp(), session_id)

@@ -26,12 +26,14 @@ def fix(*fields: str) -> str:
         (fix(H, "35=B", "95=3", "96=abc"), fix(H, "35=B", "95=3", "96=abc")),
         # Only whole tags: 1554 and 5540 are not 554.
         (fix("35=D", "1554=x", "5540=y"), fix("35=D", "1554=x", "5540=y")),
-        ("Session not found for incoming message: " + fix(H, "35=A", "554=p"),
-         "Session not found for incoming message: " + fix(H, "35=A", f"554={MASK}")),
+        (
+            "Session not found for incoming message: " + fix(H, "35=A", "554=p"),
+            "Session not found for incoming message: " + fix(H, "35=A", f"554={MASK}"),
+        ),
         ("no fix here", "no fix here"),
         (fix("35=A", "554="), fix("35=A", f"554={MASK}")),
     ],
-)  # fmt: skip
+)
 def test_redact_when_secret_tags_present_then_only_their_values_are_masked(text: str, expected: str) -> None:
     assert redact(text) == expected
 

@@ -36,11 +36,25 @@ def test_execution_report_when_denied_then_103_is_enumerated_by_the_sessions_dic
     begin_string: str, reason: OrdRejReason
 ) -> None:
     report = ExecutionReport(
-        session=session(begin_string), order_id=OrderId("NONE"), cl_ord_id=ClOrdId("C1"), exec_id=ExecId("X1"),
-        exec_type=ExecType.REJECTED, ord_status=OrdStatus.REJECTED, account=Account("ACCT1"), symbol=Symbol("MSFT"),
-        side=Side.BUY, ord_type=OrdType.LIMIT, price=Decimal(100), order_qty=Decimal(6000), cum_qty=Decimal(0),
-        leaves_qty=Decimal(0), avg_px=Decimal(0), transact_time_ns=0, ord_rej_reason=reason, text=TEXT,
-    )  # fmt: skip
+        session=session(begin_string),
+        order_id=OrderId("NONE"),
+        cl_ord_id=ClOrdId("C1"),
+        exec_id=ExecId("X1"),
+        exec_type=ExecType.REJECTED,
+        ord_status=OrdStatus.REJECTED,
+        account=Account("ACCT1"),
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ord_type=OrdType.LIMIT,
+        price=Decimal(100),
+        order_qty=Decimal(6000),
+        cum_qty=Decimal(0),
+        leaves_qty=Decimal(0),
+        avg_px=Decimal(0),
+        transact_time_ns=0,
+        ord_rej_reason=reason,
+        text=TEXT,
+    )
 
     fields = QfFields(outbound.execution_report(report)).as_dict()
 
@@ -56,9 +70,15 @@ def test_cancel_reject_when_any_reason_then_102_is_enumerated_by_the_sessions_di
     begin_string: str, reason: CxlRejReason
 ) -> None:
     reject = CancelReject(
-        session=session(begin_string), order_id=OrderId("O1"), cl_ord_id=ClOrdId("C2"), orig_cl_ord_id=ClOrdId("C1"),
-        ord_status=OrdStatus.NEW, response_to=CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST, reason=reason, text=TEXT,
-    )  # fmt: skip
+        session=session(begin_string),
+        order_id=OrderId("O1"),
+        cl_ord_id=ClOrdId("C2"),
+        orig_cl_ord_id=ClOrdId("C1"),
+        ord_status=OrdStatus.NEW,
+        response_to=CxlRejResponseTo.ORDER_CANCEL_REPLACE_REQUEST,
+        reason=reason,
+        text=TEXT,
+    )
 
     fields = QfFields(outbound.order_cancel_reject(reject)).as_dict()
 
@@ -70,12 +90,25 @@ def test_cancel_reject_when_any_reason_then_102_is_enumerated_by_the_sessions_di
 
 def test_execution_report_when_fix42_and_other_then_broker_option() -> None:
     report = ExecutionReport(
-        session=session("FIX.4.2"), order_id=OrderId("NONE"), cl_ord_id=ClOrdId("C1"), exec_id=ExecId("X1"),
-        exec_type=ExecType.REJECTED, ord_status=OrdStatus.REJECTED, account=None, symbol=Symbol("MSFT"),
-        side=Side.BUY, ord_type=OrdType.LIMIT, price=Decimal(120), order_qty=Decimal(1), cum_qty=Decimal(0),
-        leaves_qty=Decimal(0), avg_px=Decimal(0), transact_time_ns=0, ord_rej_reason=OrdRejReason.OTHER,
+        session=session("FIX.4.2"),
+        order_id=OrderId("NONE"),
+        cl_ord_id=ClOrdId("C1"),
+        exec_id=ExecId("X1"),
+        exec_type=ExecType.REJECTED,
+        ord_status=OrdStatus.REJECTED,
+        account=None,
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ord_type=OrdType.LIMIT,
+        price=Decimal(120),
+        order_qty=Decimal(1),
+        cum_qty=Decimal(0),
+        leaves_qty=Decimal(0),
+        avg_px=Decimal(0),
+        transact_time_ns=0,
+        ord_rej_reason=OrdRejReason.OTHER,
         text="price band: 120 is 20.00% from reference 100",
-    )  # fmt: skip
+    )
 
     fields = QfFields(outbound.execution_report(report)).as_dict()
 

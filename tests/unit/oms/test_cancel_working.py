@@ -59,10 +59,13 @@ ANSWERS: dict[str, tuple[Answer, Answer, bool]] = {
     "a fill before the ack": (lambda _: None, lambda o: o.process(fill("30", "100")), True),
     "filled in full before the ack": (lambda _: None, lambda o: o.process(fill("100", "100")), False),
     "rejected by the venue": (lambda _: None, lambda o: o.process(rejected()), False),
-    "replace done": (pending_replace, lambda o: o.process(replaced("20", venue_cl_ord_id="O1.1",
-                                                                   venue_exec_id=ExecId("E2"))), True),
+    "replace done": (
+        pending_replace,
+        lambda o: o.process(replaced("20", venue_cl_ord_id="O1.1", venue_exec_id=ExecId("E2"))),
+        True,
+    ),
     "replace refused": (pending_replace, lambda o: o.process(cancel_rejected()), True),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", list(ANSWERS))

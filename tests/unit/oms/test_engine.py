@@ -25,8 +25,17 @@ class RecordingJournal:
         self.owed: dict[str, dict[str, Any]] = {}
         """Answers owed (``pending_lookups``): added with ``owe``, removed with ``owed``."""
 
-    def append(self, order: Any = None, execution: Any = None, report: Any = None, position: Any = None,
-               audit: Any = None, *, owe: Any = None, owed: Any = None) -> None:  # fmt: skip
+    def append(
+        self,
+        order: Any = None,
+        execution: Any = None,
+        report: Any = None,
+        position: Any = None,
+        audit: Any = None,
+        *,
+        owe: Any = None,
+        owed: Any = None,
+    ) -> None:
         if owe is not None:
             self.owed[owe["key"]] = owe
         if owed is not None:

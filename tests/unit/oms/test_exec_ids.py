@@ -63,8 +63,9 @@ class Node:
     def working(self) -> None:
         """O1: buy 100 MSFT @ 100, routed and acknowledged by the venue."""
         self.oms.execute(new_order(order_id=OrderId("")))
-        self.oms.process(OrderRouted(order_id=OrderId("O1"), venue=VenueId("VENUE"), venue_cl_ord_id=ClOrdId("O1"),
-                                     ts_ns=1))  # fmt: skip
+        self.oms.process(
+            OrderRouted(order_id=OrderId("O1"), venue=VenueId("VENUE"), venue_cl_ord_id=ClOrdId("O1"), ts_ns=1)
+        )
         self.oms.process(accepted(venue_exec_id=ExecId("V-ACK")))
 
     def last_report(self) -> ExecutionReport:
@@ -72,19 +73,36 @@ class Node:
 
 
 def _cancel() -> CancelOrder:
-    return CancelOrder(session=SESSION, cl_ord_id=ClOrdId("C2"), orig_cl_ord_id=ClOrdId("C1"), symbol=Symbol("MSFT"),
-                       side=Side.BUY, ts_received_ns=3)  # fmt: skip
+    return CancelOrder(
+        session=SESSION,
+        cl_ord_id=ClOrdId("C2"),
+        orig_cl_ord_id=ClOrdId("C1"),
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ts_received_ns=3,
+    )
 
 
 def _replace() -> ReplaceOrder:
-    return ReplaceOrder(session=SESSION, cl_ord_id=ClOrdId("C2"), orig_cl_ord_id=ClOrdId("C1"), account=new_order()
-                        .account, symbol=Symbol("MSFT"), side=Side.BUY, ord_type=OrdType.LIMIT, order_qty=Decimal(80),
-                        price=Decimal(100), ts_received_ns=3, order_id=OrderId("O1"))  # fmt: skip
+    return ReplaceOrder(
+        session=SESSION,
+        cl_ord_id=ClOrdId("C2"),
+        orig_cl_ord_id=ClOrdId("C1"),
+        account=new_order().account,
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ord_type=OrdType.LIMIT,
+        order_qty=Decimal(80),
+        price=Decimal(100),
+        ts_received_ns=3,
+        order_id=OrderId("O1"),
+    )
 
 
 def _query() -> QueryOrder:
-    return QueryOrder(session=SESSION, cl_ord_id=ClOrdId("C1"), order_id=None, symbol=Symbol("MSFT"), side=Side.BUY,
-                      ts_received_ns=4)  # fmt: skip
+    return QueryOrder(
+        session=SESSION, cl_ord_id=ClOrdId("C1"), order_id=None, symbol=Symbol("MSFT"), side=Side.BUY, ts_received_ns=4
+    )
 
 
 def test_exec_id_when_cancel_acked_then_restart_then_canceled_then_the_two_differ() -> None:
@@ -98,7 +116,10 @@ def test_exec_id_when_cancel_acked_then_restart_then_canceled_then_the_two_diffe
 
     done = after.last_report()
     assert (ack.exec_type, done.exec_type, done.ord_status) == (
-        ExecType.PENDING_CANCEL, ExecType.CANCELED, OrdStatus.CANCELED)  # fmt: skip
+        ExecType.PENDING_CANCEL,
+        ExecType.CANCELED,
+        OrdStatus.CANCELED,
+    )
     assert ack.exec_id != done.exec_id
 
 

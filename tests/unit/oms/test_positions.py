@@ -66,8 +66,9 @@ def test_position_book_when_marked_then_unrealized_uses_mark() -> None:
 
 fills = st.lists(
     st.tuples(st.sampled_from([Side.BUY, Side.SELL]), st.integers(1, 500), st.integers(9000, 11000)),
-    min_size=1, max_size=40,
-)  # fmt: skip
+    min_size=1,
+    max_size=40,
+)
 
 
 @given(fills, st.integers(9000, 11000))

@@ -38,8 +38,15 @@ class BookOfRecord:
 
     def _answer(self, session: SessionKey, cl_ord_id: ClOrdId | None, order_id: OrderId | None, then: Found) -> None:
         rows = [row for row, _, _ in reversed(self._journal.entries) if row is not None and row["session"] == session]
-        row = next((r for r in rows if cl_ord_id in (r["cl_ord_id"], r["orig_cl_ord_id"])
-                    or (order_id is not None and r["order_id"] == order_id)), None)  # fmt: skip
+        row = next(
+            (
+                r
+                for r in rows
+                if cl_ord_id in (r["cl_ord_id"], r["orig_cl_ord_id"])
+                or (order_id is not None and r["order_id"] == order_id)
+            ),
+            None,
+        )
         then(order_from_row(row) if row else None)
 
     def run(self) -> None:
@@ -63,8 +70,9 @@ class Harness:
     def working(self, cl: str, order_id: str) -> None:
         """A new order for 100, routed and acknowledged."""
         self.oms.execute(new_order(cl_ord_id=ClOrdId(cl), order_id=OrderId("")))
-        self.oms.process(OrderRouted(order_id=OrderId(order_id), venue=VenueId("VENUE"),
-                                     venue_cl_ord_id=ClOrdId(order_id), ts_ns=1))  # fmt: skip
+        self.oms.process(
+            OrderRouted(order_id=OrderId(order_id), venue=VenueId("VENUE"), venue_cl_ord_id=ClOrdId(order_id), ts_ns=1)
+        )
         self.oms.process(accepted(venue_cl_ord_id=ClOrdId(order_id), venue_exec_id=ExecId(f"{order_id}-A")))
 
     def filled(self, cl: str = "C1", order_id: str = "O1") -> None:
@@ -76,13 +84,25 @@ class Harness:
 
 
 def _query(cl: str, order_id: str | None = None) -> QueryOrder:
-    return QueryOrder(session=SESSION, cl_ord_id=ClOrdId(cl), order_id=OrderId(order_id) if order_id else None,
-                      symbol=Symbol("MSFT"), side=Side.BUY, ts_received_ns=5)  # fmt: skip
+    return QueryOrder(
+        session=SESSION,
+        cl_ord_id=ClOrdId(cl),
+        order_id=OrderId(order_id) if order_id else None,
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ts_received_ns=5,
+    )
 
 
 def _cancel(cl: str, orig: str) -> CancelOrder:
-    return CancelOrder(session=SESSION, cl_ord_id=ClOrdId(cl), orig_cl_ord_id=ClOrdId(orig), symbol=Symbol("MSFT"),
-                       side=Side.BUY, ts_received_ns=5)  # fmt: skip
+    return CancelOrder(
+        session=SESSION,
+        cl_ord_id=ClOrdId(cl),
+        orig_cl_ord_id=ClOrdId(orig),
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ts_received_ns=5,
+    )
 
 
 def test_close_when_order_filled_then_it_leaves_every_index_and_its_counters() -> None:
@@ -105,7 +125,10 @@ def test_submit_when_cl_ord_id_of_retired_order_then_rejected_6_and_not_booked()
 
     [report] = h.reports(before)
     assert (report.exec_type, report.ord_rej_reason, report.order_id) == (
-        ExecType.REJECTED, OrdRejReason.DUPLICATE_ORDER, "NONE")  # fmt: skip
+        ExecType.REJECTED,
+        OrdRejReason.DUPLICATE_ORDER,
+        "NONE",
+    )
     assert h.oms.book.by_id == {}
 
 
@@ -135,7 +158,12 @@ def test_status_when_order_retired_then_answered_from_the_book_of_record_with_it
     [report] = h.reports(before)
     assert isinstance(report, ExecutionReport)
     assert (report.exec_type, report.ord_status, report.order_id, report.cum_qty, report.leaves_qty) == (
-        ExecType.ORDER_STATUS, OrdStatus.FILLED, "O1", 100, 0)  # fmt: skip
+        ExecType.ORDER_STATUS,
+        OrdStatus.FILLED,
+        "O1",
+        100,
+        0,
+    )
     assert report.exec_id == "O1-1-3"  # after the ack (O1-1-1) and the fill (O1-1-2): incarnation 1, 3rd report
 
 
@@ -164,7 +192,10 @@ def test_cancel_when_order_retired_then_too_late_with_its_order_id_and_state() -
     [reject] = h.reports(before)
     assert isinstance(reject, CancelReject)
     assert (reject.reason, reject.order_id, reject.ord_status) == (
-        CxlRejReason.TOO_LATE_TO_CANCEL, "O1", OrdStatus.FILLED)  # fmt: skip
+        CxlRejReason.TOO_LATE_TO_CANCEL,
+        "O1",
+        OrdStatus.FILLED,
+    )
     assert h.to_venue == []
 
 
@@ -193,7 +224,10 @@ def test_close_when_order_canceled_then_a_late_fill_still_counts_until_the_grace
 
     assert h.oms.book.by_id == {} and h.oms.book.retired == {SESSION: {"C1", "C2", "C3"}}
     assert [(r.exec_type, r.ord_status, r.cum_qty) for r in h.reports() if r.order_id == "O1"][-1] == (
-        ExecType.TRADE, OrdStatus.CANCELED, 10)  # fmt: skip
+        ExecType.TRADE,
+        OrdStatus.CANCELED,
+        10,
+    )
 
 
 def test_restore_when_only_working_orders_loaded_then_ids_go_on_and_retired_cl_ord_ids_stay_taken() -> None:

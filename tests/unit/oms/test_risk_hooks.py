@@ -46,14 +46,29 @@ def setup() -> tuple[OmsEngine, RecordingJournal, Throttle, list[Any]]:
 
 
 def cancel(orig: str = "C1", cl_ord_id: str = "C2") -> CancelOrder:
-    return CancelOrder(session=SESSION, cl_ord_id=ClOrdId(cl_ord_id), orig_cl_ord_id=ClOrdId(orig),
-                       symbol=Symbol("MSFT"), side=Side.BUY, ts_received_ns=1)  # fmt: skip
+    return CancelOrder(
+        session=SESSION,
+        cl_ord_id=ClOrdId(cl_ord_id),
+        orig_cl_ord_id=ClOrdId(orig),
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ts_received_ns=1,
+    )
 
 
 def replace(orig: str = "C1", cl_ord_id: str = "C2") -> ReplaceOrder:
-    return ReplaceOrder(session=SESSION, cl_ord_id=ClOrdId(cl_ord_id), orig_cl_ord_id=ClOrdId(orig),
-                        account=Account("ACCT1"), symbol=Symbol("MSFT"), side=Side.BUY, ord_type=OrdType.LIMIT,
-                        order_qty=Decimal(20), price=Decimal(100), ts_received_ns=1)  # fmt: skip
+    return ReplaceOrder(
+        session=SESSION,
+        cl_ord_id=ClOrdId(cl_ord_id),
+        orig_cl_ord_id=ClOrdId(orig),
+        account=Account("ACCT1"),
+        symbol=Symbol("MSFT"),
+        side=Side.BUY,
+        ord_type=OrdType.LIMIT,
+        order_qty=Decimal(20),
+        price=Decimal(100),
+        ts_received_ns=1,
+    )
 
 
 def test_throttle_when_new_order_refused_then_150_8_103_99_not_booked_not_sent_to_risk() -> None:
@@ -65,7 +80,11 @@ def test_throttle_when_new_order_refused_then_150_8_103_99_not_booked_not_sent_t
     [report] = journal.reports
     assert isinstance(report, ExecutionReport)
     assert (report.exec_type, report.ord_status, report.ord_rej_reason, report.order_id) == (
-        ExecType.REJECTED, OrdStatus.REJECTED, OrdRejReason.OTHER, "NONE")  # fmt: skip
+        ExecType.REJECTED,
+        OrdStatus.REJECTED,
+        OrdRejReason.OTHER,
+        "NONE",
+    )
     assert report.text is not None and "message rate limit" in report.text
     assert forwarded == [] and oms.book.by_id == {}
     assert throttle.asked == [(SESSION, "ACCT1", "MSFT")]
@@ -87,7 +106,11 @@ def test_throttle_when_cancel_or_replace_refused_then_35_9_and_order_unchanged(
     [reject] = journal.reports
     assert isinstance(reject, CancelReject)
     assert (reject.response_to, reject.reason, reject.order_id, reject.ord_status) == (
-        response_to, CxlRejReason.OTHER, "O1", OrdStatus.PENDING_NEW)  # fmt: skip
+        response_to,
+        CxlRejReason.OTHER,
+        "O1",
+        OrdStatus.PENDING_NEW,
+    )
     assert "message rate limit" in reject.text
     order = oms.book.by_id[OrderId("O1")]
     assert (order.pending, order.order_qty, order.cl_ord_id) == (None, 100, "C1")
@@ -98,12 +121,21 @@ def test_throttle_when_status_request_refused_then_business_message_reject_380_0
     oms, journal, throttle, _ = setup()
     throttle.refuse = True
 
-    oms.execute(QueryOrder(session=SESSION, cl_ord_id=ClOrdId("Q1"), order_id=None, symbol=Symbol("MSFT"),
-                           side=Side.BUY, ts_received_ns=1))  # fmt: skip
+    oms.execute(
+        QueryOrder(
+            session=SESSION,
+            cl_ord_id=ClOrdId("Q1"),
+            order_id=None,
+            symbol=Symbol("MSFT"),
+            side=Side.BUY,
+            ts_received_ns=1,
+        )
+    )
 
     [reject] = journal.reports
-    assert reject == BusinessReject(session=SESSION, cl_ord_id=ClOrdId("Q1"), ref_msg_type="H", reason=0,
-                                    text=throttle("", None, None) or "")  # fmt: skip
+    assert reject == BusinessReject(
+        session=SESSION, cl_ord_id=ClOrdId("Q1"), ref_msg_type="H", reason=0, text=throttle("", None, None) or ""
+    )
     assert throttle.asked[0] == (SESSION, None, None)
 
 
@@ -111,8 +143,7 @@ def test_throttle_when_mass_cancel_refused_then_35_r_531_0_532_99() -> None:
     oms, journal, throttle, _ = setup()
     throttle.refuse = True
 
-    oms.execute(MassCancel(session=SESSION, cl_ord_id=ClOrdId("M1"), request_type="7", symbol=None,
-                           ts_received_ns=1))  # fmt: skip
+    oms.execute(MassCancel(session=SESSION, cl_ord_id=ClOrdId("M1"), request_type="7", symbol=None, ts_received_ns=1))
 
     [report] = journal.reports
     assert isinstance(report, MassCancelReport)
@@ -132,15 +163,32 @@ def test_throttle_when_resend_of_a_processed_order_then_not_counted_and_ignored(
 def test_risk_order_when_submitted_then_booked_under_risk_session_and_sent_to_the_ems_as_ioc_market() -> None:
     oms, journal, _, forwarded = setup()
 
-    oms.execute(SubmitRiskOrder(
-        cl_ord_id=ClOrdId("RISK-7-1"), account=Account("ACCT1"), symbol=Symbol("MSFT"), side=Side.SELL,
-        order_qty=Decimal(50), reason="risk: post-trade breach: long", ts_ns=7))  # fmt: skip
+    oms.execute(
+        SubmitRiskOrder(
+            cl_ord_id=ClOrdId("RISK-7-1"),
+            account=Account("ACCT1"),
+            symbol=Symbol("MSFT"),
+            side=Side.SELL,
+            order_qty=Decimal(50),
+            reason="risk: post-trade breach: long",
+            ts_ns=7,
+        )
+    )
 
     [sent] = forwarded
     assert isinstance(sent, SubmitOrder)
     assert (sent.session, sent.ord_type, sent.time_in_force, sent.price, sent.order_id) == (
-        RISK_SESSION, OrdType.MARKET, TimeInForce.IMMEDIATE_OR_CANCEL, None, "O1")  # fmt: skip
+        RISK_SESSION,
+        OrdType.MARKET,
+        TimeInForce.IMMEDIATE_OR_CANCEL,
+        None,
+        "O1",
+    )
     [(row, _, report)] = journal.entries
     assert row is not None and report is None
     assert (row["session"], row["cl_ord_id"], row["text"], row["side"]) == (
-        "risk", "RISK-7-1", "risk: post-trade breach: long", "2")  # fmt: skip
+        "risk",
+        "RISK-7-1",
+        "risk: post-trade breach: long",
+        "2",
+    )

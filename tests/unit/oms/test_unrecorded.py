@@ -16,9 +16,13 @@ SESSION = SessionKey("FIX.4.4:FIXGW->CLIENT1")
 
 def unrecorded(msg_type: str, cl_ord_id: str, order_ids: tuple[str, ...]) -> Unrecorded:
     return Unrecorded(
-        quarantine_id=3, session=SESSION, msg_type=msg_type, cl_ord_id=ClOrdId(cl_ord_id),
-        order_ids=tuple(OrderId(o) for o in order_ids), reason="DataError: numeric field overflow",
-    )  # fmt: skip
+        quarantine_id=3,
+        session=SESSION,
+        msg_type=msg_type,
+        cl_ord_id=ClOrdId(cl_ord_id),
+        order_ids=tuple(OrderId(o) for o in order_ids),
+        reason="DataError: numeric field overflow",
+    )
 
 
 def test_unrecorded_when_new_order_never_left_then_refused_unbooked_and_forgotten() -> None:
@@ -31,7 +35,11 @@ def test_unrecorded_when_new_order_never_left_then_refused_unbooked_and_forgotte
     [report] = journal.reports
     assert isinstance(report, ExecutionReport)
     assert (report.order_id, report.exec_type, report.ord_status, report.ord_rej_reason) == (
-        "NONE", ExecType.REJECTED, OrdStatus.REJECTED, OrdRejReason.OTHER)  # fmt: skip
+        "NONE",
+        ExecType.REJECTED,
+        OrdStatus.REJECTED,
+        OrdRejReason.OTHER,
+    )
     assert report.text is not None and "quarantine Q3" in report.text and "numeric field overflow" in report.text
     assert oms.book.by_id == {} and oms.book.used(SESSION, ClOrdId("C1"))  # gone; its ClOrdID stays taken
 
@@ -42,8 +50,16 @@ def test_unrecorded_when_cancel_never_left_then_35_9_and_order_working_again() -
     oms.execute(new_order(order_id=OrderId("")))
     oms.process(OrderRouted(order_id=OrderId("O1"), venue=VenueId("VENUE"), venue_cl_ord_id=ClOrdId("O1"), ts_ns=1))
     oms.process(accepted())
-    oms.execute(CancelOrder(session=SESSION, cl_ord_id=ClOrdId("C2"), orig_cl_ord_id=ClOrdId("C1"),
-                            symbol=Symbol("MSFT"), side=Side.BUY, ts_received_ns=3))  # fmt: skip
+    oms.execute(
+        CancelOrder(
+            session=SESSION,
+            cl_ord_id=ClOrdId("C2"),
+            orig_cl_ord_id=ClOrdId("C1"),
+            symbol=Symbol("MSFT"),
+            side=Side.BUY,
+            ts_received_ns=3,
+        )
+    )
 
     oms.execute(unrecorded("F", "C2", ("O1",)))
 

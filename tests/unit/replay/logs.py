@@ -12,8 +12,17 @@ SOH = b"\x01"
 T = "20240102-10:00:00.000"
 
 
-def order(seq: int, cl_ord_id: str, qty: str = "100", price: str = "10", side: str = "1", *,
-          sender: str = "CLIENT", target: str = "BROKER", **extra: str) -> bytes:  # fmt: skip
+def order(
+    seq: int,
+    cl_ord_id: str,
+    qty: str = "100",
+    price: str = "10",
+    side: str = "1",
+    *,
+    sender: str = "CLIENT",
+    target: str = "BROKER",
+    **extra: str,
+) -> bytes:
     """A NewOrderSingle (35=D)."""
     fields = [(11, cl_ord_id), (55, "MSFT"), (54, side), (38, qty), (40, "2"), (44, price), (60, T)]
     return fix("FIX.4.4", "D", seq, sender, target, T, fields + _extra(extra))
@@ -25,11 +34,34 @@ def request(msg_type: str, seq: int, cl_ord_id: str, orig: str, **extra: str) ->
     return fix("FIX.4.4", msg_type, seq, "CLIENT", "BROKER", T, fields + _extra(extra))
 
 
-def report(seq: int, cl_ord_id: str, exec_id: str, exec_type: str, status: str, cum: str, leaves: str,
-           qty: str = "100", *, sender: str = "BROKER", target: str = "CLIENT", **extra: str) -> bytes:  # fmt: skip
+def report(
+    seq: int,
+    cl_ord_id: str,
+    exec_id: str,
+    exec_type: str,
+    status: str,
+    cum: str,
+    leaves: str,
+    qty: str = "100",
+    *,
+    sender: str = "BROKER",
+    target: str = "CLIENT",
+    **extra: str,
+) -> bytes:
     """An ExecutionReport (35=8) from the broker."""
-    fields = {37: "B1", 11: cl_ord_id, 17: exec_id, 150: exec_type, 39: status, 55: "MSFT", 54: "1", 38: qty,
-              14: cum, 151: leaves, 6: "0"} | dict(_extra(extra))  # fmt: skip
+    fields = {
+        37: "B1",
+        11: cl_ord_id,
+        17: exec_id,
+        150: exec_type,
+        39: status,
+        55: "MSFT",
+        54: "1",
+        38: qty,
+        14: cum,
+        151: leaves,
+        6: "0",
+    } | dict(_extra(extra))
     return fix("FIX.4.4", "8", seq, sender, target, T, list(fields.items()))
 
 

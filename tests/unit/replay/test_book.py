@@ -191,8 +191,10 @@ def test_book_when_a_report_has_a_quantity_that_is_no_number_then_it_is_flagged_
     book = replay(tmp_path, order(2, "C1"), report(2, "C1", "E1", "0", "0", "abc", "100"))
 
     [anomaly] = book.anomalies
-    assert (anomaly.kind, anomaly.text) == (AnomalyKind.BAD_VALUE, "Tag 14 value 'abc' is not a number (FIX float: "
-                                                "digits, an optional '.' and an optional leading '-')")
+    assert (anomaly.kind, anomaly.text) == (
+        AnomalyKind.BAD_VALUE,
+        "Tag 14 value 'abc' is not a number (FIX float: digits, an optional '.' and an optional leading '-')",
+    )
 
 
 @pytest.mark.parametrize(

@@ -36,10 +36,14 @@ def ack(cl_ord_id: str, order_id: str, exec_id: str, status: str = "0") -> Field
 
 
 def scenario() -> Scenario:
-    return Scenario(name="s", client_comp_id="CLIENT", steps=[
-        Step(line=1, msg_type="D", send=[(11, "A")], expect=[ack("A", "O1", "O1-1")]),
-        Step(line=2, msg_type="D", send=[(11, "B")], expect=[ack("B", "O2", "O2-1"), ack("B", "O2", "O2-2", "2")]),
-    ])  # fmt: skip
+    return Scenario(
+        name="s",
+        client_comp_id="CLIENT",
+        steps=[
+            Step(line=1, msg_type="D", send=[(11, "A")], expect=[ack("A", "O1", "O1-1")]),
+            Step(line=2, msg_type="D", send=[(11, "B")], expect=[ack("B", "O2", "O2-1"), ack("B", "O2", "O2-2", "2")]),
+        ],
+    )
 
 
 def test_load_scenario_when_a_client_log_is_given_then_steps_pair_each_request_with_its_answers(
@@ -52,8 +56,9 @@ def test_load_scenario_when_a_client_log_is_given_then_steps_pair_each_request_w
 
     assert loaded.client_comp_id == "CLIENT"
     assert [(s.msg_type, len(s.expect)) for s in loaded.steps] == [("D", 1), ("D", 0)]
-    assert (11, "C1") in loaded.steps[0].send and all(tag not in (8, 9, 10, 34, 35, 49, 52, 56)
-                                                      for tag, _ in loaded.steps[0].send)  # fmt: skip
+    assert (11, "C1") in loaded.steps[0].send and all(
+        tag not in (8, 9, 10, 34, 35, 49, 52, 56) for tag, _ in loaded.steps[0].send
+    )
 
 
 def test_drive_when_answers_match_with_other_generated_ids_then_it_passes(tmp_path: Path) -> None:

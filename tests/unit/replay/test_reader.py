@@ -108,8 +108,14 @@ def test_reader_when_a_message_is_wrapped_with_the_prefix_repeated_then_it_is_jo
     assert email.lines == 4  # 3,465 bytes in pieces of 1,000
     assert email.problems == ()
     assert len(email.fields.get(58) or "") > 2000
-    assert [m.direction for m in messages] == [Direction.OUTGOING, Direction.INCOMING, Direction.INCOMING,
-                                              Direction.OUTGOING, Direction.INCOMING, Direction.OUTGOING]  # fmt: skip
+    assert [m.direction for m in messages] == [
+        Direction.OUTGOING,
+        Direction.INCOMING,
+        Direction.INCOMING,
+        Direction.OUTGOING,
+        Direction.INCOMING,
+        Direction.OUTGOING,
+    ]
 
 
 def test_reader_when_messages_are_back_to_back_then_each_is_found_and_raw_data_is_kept() -> None:
@@ -158,8 +164,12 @@ def test_reader_when_header_tags_are_missing_then_each_is_named(tmp_path: Path) 
     [message] = read(write(tmp_path, line))
 
     missing = [p.text for p in message.problems if p.kind is AnomalyKind.MISSING_TAG]
-    assert missing == ["MsgType (35) missing", "SenderCompID (49) missing", "TargetCompID (56) missing",
-                       "MsgSeqNum (34) missing"]  # fmt: skip
+    assert missing == [
+        "MsgType (35) missing",
+        "SenderCompID (49) missing",
+        "TargetCompID (56) missing",
+        "MsgSeqNum (34) missing",
+    ]
 
 
 def test_reader_when_a_field_has_no_equals_sign_then_malformed_field_is_reported(tmp_path: Path) -> None:
@@ -198,8 +208,7 @@ def test_reader_when_the_file_is_named_the_quickfix_way_then_our_compid_comes_fr
     messages = read(OWN / "FIX.4.2-KOD-BON.messages.current.log", own_comp_id=None)
 
     assert own_comp_id_from_file_name("FIX.4.2-KOD-BON.messages.current.log") == "KOD"
-    assert [(m.sender, m.direction) for m in messages][:2] == [("BON", Direction.INCOMING),
-                                                               ("KOD", Direction.OUTGOING)]  # fmt: skip
+    assert [(m.sender, m.direction) for m in messages][:2] == [("BON", Direction.INCOMING), ("KOD", Direction.OUTGOING)]
     assert {m.direction_source for m in messages} == {"file-name"}
 
 
@@ -219,8 +228,11 @@ def test_reader_when_log_lines_have_a_prefix_then_its_time_is_kept_apart_from_se
 
     [message] = read(write(tmp_path, line))
 
-    assert (message.layout, message.log_time, message.direction) == ("tracing", "2020/03/02-06:14:36,393",
-                                                                     Direction.INCOMING)  # fmt: skip
+    assert (message.layout, message.log_time, message.direction) == (
+        "tracing",
+        "2020/03/02-06:14:36,393",
+        Direction.INCOMING,
+    )
     assert message.fields.get(52) == T
 
 

@@ -26,14 +26,32 @@ def logged(tmp_path: Path) -> ReplayBook:
 
 
 def rows(**changes: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    orders = [{
-        "order_id": "B1", "session": SESSION, "cl_ord_id": "C1", "account": "ACCT1", "symbol": "MSFT", "side": "1",
-        "ord_type": "2", "time_in_force": "0", "price": Decimal(10), "order_qty": Decimal(100), "status": "1",
-        "cum_qty": Decimal(40), "leaves_qty": Decimal(60), "avg_px": Decimal(10), "ord_rej_reason": None,
-        "text": None, "venue_cl_ord_id": None, "a_column_added_later": 7,
-    } | changes]  # fmt: skip
-    executions = [{"exec_id": "B1-2", "order_id": "B1", "last_qty": Decimal(40), "last_px": Decimal(10),
-                   "venue_exec_id": "V1"}]  # fmt: skip
+    orders = [
+        {
+            "order_id": "B1",
+            "session": SESSION,
+            "cl_ord_id": "C1",
+            "account": "ACCT1",
+            "symbol": "MSFT",
+            "side": "1",
+            "ord_type": "2",
+            "time_in_force": "0",
+            "price": Decimal(10),
+            "order_qty": Decimal(100),
+            "status": "1",
+            "cum_qty": Decimal(40),
+            "leaves_qty": Decimal(60),
+            "avg_px": Decimal(10),
+            "ord_rej_reason": None,
+            "text": None,
+            "venue_cl_ord_id": None,
+            "a_column_added_later": 7,
+        }
+        | changes
+    ]
+    executions = [
+        {"exec_id": "B1-2", "order_id": "B1", "last_qty": Decimal(40), "last_px": Decimal(10), "venue_exec_id": "V1"}
+    ]
     return orders, executions
 
 
@@ -98,8 +116,9 @@ def test_verify_when_the_book_is_empty_then_every_client_order_of_the_logs_is_mi
     assert not result.agrees
     assert result.sessions == [SESSION, "FIX.4.4:BROKER->CLIENT2"]
     assert [(d.order, d.field, d.book, d.logs) for d in result.differences] == [
-        ("B1 C1", "order", "missing", "PARTIALLY_FILLED"), ("B2 K1", "order", "missing", "NEW"),
-    ]  # fmt: skip
+        ("B1 C1", "order", "missing", "PARTIALLY_FILLED"),
+        ("B2 K1", "order", "missing", "NEW"),
+    ]
 
 
 def test_verify_when_the_book_lacks_a_whole_client_session_then_its_orders_are_reported(tmp_path: Path) -> None:
@@ -111,8 +130,10 @@ def test_verify_when_the_book_lacks_a_whole_client_session_then_its_orders_are_r
 
 def test_verify_when_an_order_went_to_a_venue_then_the_book_need_not_hold_it(tmp_path: Path) -> None:
     book = logged(tmp_path)
-    venue = [order(2, "V1", sender="BROKER", target="VENUE"), report(2, "V1", "X1", "0", "0", "0", "100",
-                                                                     sender="VENUE", target="BROKER")]  # fmt: skip
+    venue = [
+        order(2, "V1", sender="BROKER", target="VENUE"),
+        report(2, "V1", "X1", "0", "0", "0", "100", sender="VENUE", target="BROKER"),
+    ]
     for message in read(write(tmp_path, *venue, name="venue.log")):
         book.apply(message)
 

@@ -20,9 +20,13 @@ CLIENT1 = SessionKey("FIX.4.4:FIXGW->CLIENT1")
 
 class Harness:
     def __init__(
-        self, limits: RiskLimits, clock: TestClock | None = None, symbols: tuple[str, ...] = ("MSFT",),
-        entitlements: dict[str, frozenset[str]] | None = None, unreferenced: tuple[str, ...] = (),
-    ) -> None:  # fmt: skip
+        self,
+        limits: RiskLimits,
+        clock: TestClock | None = None,
+        symbols: tuple[str, ...] = ("MSFT",),
+        entitlements: dict[str, frozenset[str]] | None = None,
+        unreferenced: tuple[str, ...] = (),
+    ) -> None:
         """``unreferenced``: symbols configured without a reference price (the others have 100)."""
         self.bus = MessageBus()
         self.clock = clock or TestClock()
@@ -40,14 +44,40 @@ class Harness:
     def risk_orders(self) -> list[SubmitRiskOrder]:
         return [m for e, m in self.sent if isinstance(m, SubmitRiskOrder)]
 
-    def fill(self, side: Side, qty: str, px: str, order_id: str = "F1", symbol: str = "MSFT",
-             session: SessionKey = CLIENT1, leaves: str = "0") -> None:  # fmt: skip
+    def fill(
+        self,
+        side: Side,
+        qty: str,
+        px: str,
+        order_id: str = "F1",
+        symbol: str = "MSFT",
+        session: SessionKey = CLIENT1,
+        leaves: str = "0",
+    ) -> None:
         self.update(order_id, side, leaves, symbol=symbol, session=session, last_qty=D(qty), last_px=D(px))
 
-    def update(self, order_id: str, side: Side, leaves: str, price: str | None = "100", symbol: str = "MSFT",
-               session: SessionKey = CLIENT1, **fill: Any) -> None:  # fmt: skip
+    def update(
+        self,
+        order_id: str,
+        side: Side,
+        leaves: str,
+        price: str | None = "100",
+        symbol: str = "MSFT",
+        session: SessionKey = CLIENT1,
+        **fill: Any,
+    ) -> None:
         """What the OMS publishes after an order changes (``fill``: last_qty, last_px)."""
-        self.bus.publish("events.order", OrderUpdated(
-            order_id=OrderId(order_id), session=session, account=Account("ACCT1"), symbol=Symbol(symbol), side=side,
-            price=D(price) if price is not None else None, leaves_qty=D(leaves), ts_ns=self.clock.now_ns(),
-            **fill))  # fmt: skip
+        self.bus.publish(
+            "events.order",
+            OrderUpdated(
+                order_id=OrderId(order_id),
+                session=session,
+                account=Account("ACCT1"),
+                symbol=Symbol(symbol),
+                side=side,
+                price=D(price) if price is not None else None,
+                leaves_qty=D(leaves),
+                ts_ns=self.clock.now_ns(),
+                **fill,
+            ),
+        )

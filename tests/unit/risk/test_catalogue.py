@@ -35,9 +35,13 @@ def test_price_band_when_limit_price_outside_then_denied_naming_distance() -> No
 
 @pytest.mark.parametrize(
     ("side", "position", "working", "qty", "denied"),
-    [(Side.BUY, 50, 30, 20, False), (Side.BUY, 50, 30, 21, True), (Side.SELL, 0, 40, 60, False),
-     (Side.SELL, -10, 40, 51, True)],
-)  # fmt: skip
+    [
+        (Side.BUY, 50, 30, 20, False),
+        (Side.BUY, 50, 30, 21, True),
+        (Side.SELL, 0, 40, 60, False),
+        (Side.SELL, -10, 40, 51, True),
+    ],
+)
 def test_position_limit_when_projected_with_working_orders(
     side: Side, position: int, working: int, qty: int, denied: bool
 ) -> None:
@@ -59,10 +63,15 @@ def test_credit_when_open_plus_position_plus_order_over_limit_then_broker_credit
 
 @pytest.mark.parametrize(
     ("state", "position", "side", "qty", "working", "denied"),
-    [(TradingState.HALTED, 10, Side.SELL, 1, 0, True), (TradingState.REDUCE_ONLY, 10, Side.SELL, 10, 0, False),
-     (TradingState.REDUCE_ONLY, 10, Side.SELL, 6, 5, True), (TradingState.REDUCE_ONLY, 10, Side.BUY, 1, 0, True),
-     (TradingState.REDUCE_ONLY, 0, Side.SELL, 1, 0, True), (TradingState.ACTIVE, 0, Side.BUY, 1, 0, False)],
-)  # fmt: skip
+    [
+        (TradingState.HALTED, 10, Side.SELL, 1, 0, True),
+        (TradingState.REDUCE_ONLY, 10, Side.SELL, 10, 0, False),
+        (TradingState.REDUCE_ONLY, 10, Side.SELL, 6, 5, True),
+        (TradingState.REDUCE_ONLY, 10, Side.BUY, 1, 0, True),
+        (TradingState.REDUCE_ONLY, 0, Side.SELL, 1, 0, True),
+        (TradingState.ACTIVE, 0, Side.BUY, 1, 0, False),
+    ],
+)
 def test_trading_state_when_state_then_only_allowed_orders_pass(
     state: TradingState, position: int, side: Side, qty: int, working: int, denied: bool
 ) -> None:
@@ -154,9 +163,19 @@ def test_engine_when_loss_limit_reached_after_fill_then_halted() -> None:
 
 def test_engine_when_working_orders_followed_then_position_check_counts_them() -> None:
     h = Harness(RiskLimits(default=LimitSet(max_long_qty=D(100))))
-    h.bus.publish("events.order", OrderUpdated(
-        order_id=OrderId("W1"), session=SessionKey("S"), account=Account("ACCT1"), symbol=Symbol("MSFT"),
-        side=Side.BUY, price=D(99), leaves_qty=D(80), ts_ns=1))  # fmt: skip
+    h.bus.publish(
+        "events.order",
+        OrderUpdated(
+            order_id=OrderId("W1"),
+            session=SessionKey("S"),
+            account=Account("ACCT1"),
+            symbol=Symbol("MSFT"),
+            side=Side.BUY,
+            price=D(99),
+            leaves_qty=D(80),
+            ts_ns=1,
+        ),
+    )
 
     h.risk.execute(new_order(order_id=OrderId("O1"), order_qty=D(30)))
 
@@ -164,17 +183,37 @@ def test_engine_when_working_orders_followed_then_position_check_counts_them() -
 
 
 @given(
-    st.lists(st.tuples(st.sampled_from(["A", "B"]), st.sampled_from(["X", "Y"]), st.sampled_from([Side.BUY, Side.SELL]),
-                       st.integers(1, 50), st.integers(90, 110)), min_size=1, max_size=30)
-)  # fmt: skip
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B"]),
+            st.sampled_from(["X", "Y"]),
+            st.sampled_from([Side.BUY, Side.SELL]),
+            st.integers(1, 50),
+            st.integers(90, 110),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_exposure_when_any_fills_then_running_totals_equal_sums_over_positions(
     fills: list[tuple[str, str, Side, int, int]],
 ) -> None:
     exposure = Exposure({"X": D(100), "Y": D(100)})
     for i, (account, symbol, side, qty, px) in enumerate(fills):
-        exposure.on_order(OrderUpdated(
-            order_id=OrderId(f"F{i}"), session=SessionKey("S"), account=Account(account), symbol=Symbol(symbol),
-            side=side, price=D(px), leaves_qty=D(0), last_qty=D(qty), last_px=D(px), ts_ns=i))  # fmt: skip
+        exposure.on_order(
+            OrderUpdated(
+                order_id=OrderId(f"F{i}"),
+                session=SessionKey("S"),
+                account=Account(account),
+                symbol=Symbol(symbol),
+                side=side,
+                price=D(px),
+                leaves_qty=D(0),
+                last_qty=D(qty),
+                last_px=D(px),
+                ts_ns=i,
+            )
+        )
 
     for account in ("A", "B"):
         held = [p for (a, _), p in exposure.positions.positions.items() if a == account]
@@ -184,10 +223,19 @@ def test_exposure_when_any_fills_then_running_totals_equal_sums_over_positions(
 
 def replace_of(order_id: str, qty: int, price: str = "100", side: Side = Side.BUY, cum: int = 0) -> ReplaceOrder:
     return ReplaceOrder(
-        session=SessionKey("FIX.4.4:FIXGW->CLIENT1"), cl_ord_id=ClOrdId("R"), orig_cl_ord_id=ClOrdId("C"),
-        account=Account("ACCT1"), symbol=Symbol("MSFT"), side=side, ord_type=OrdType.LIMIT, order_qty=D(qty),
-        price=D(price), ts_received_ns=1, order_id=OrderId(order_id), cum_qty=D(cum),
-    )  # fmt: skip
+        session=SessionKey("FIX.4.4:FIXGW->CLIENT1"),
+        cl_ord_id=ClOrdId("R"),
+        orig_cl_ord_id=ClOrdId("C"),
+        account=Account("ACCT1"),
+        symbol=Symbol("MSFT"),
+        side=side,
+        ord_type=OrdType.LIMIT,
+        order_qty=D(qty),
+        price=D(price),
+        ts_received_ns=1,
+        order_id=OrderId(order_id),
+        cum_qty=D(cum),
+    )
 
 
 def test_engine_when_replace_then_the_orders_own_quantity_and_notional_are_not_counted_twice() -> None:
@@ -238,14 +286,21 @@ def test_engine_when_replace_of_a_partly_filled_order_then_credit_counts_only_it
 
 @pytest.mark.parametrize(
     ("no_reference", "ord_type", "price", "denied"),
-    [("reject", OrdType.LIMIT, "150", "(no_reference = reject)"), ("skip_band", OrdType.LIMIT, "150", None),
-     ("skip_band", OrdType.MARKET, None, "(a market order cannot be valued)")],
-)  # fmt: skip
+    [
+        ("reject", OrdType.LIMIT, "150", "(no_reference = reject)"),
+        ("skip_band", OrdType.LIMIT, "150", None),
+        ("skip_band", OrdType.MARKET, None, "(a market order cannot be valued)"),
+    ],
+)
 def test_engine_when_symbol_has_no_reference_price_then_no_reference_decides(
     no_reference: str, ord_type: OrdType, price: str | None, denied: str | None
 ) -> None:
-    h = Harness(RiskLimits.model_validate({"default": {"price_band_pct": "10", "max_notional": "20000"},
-                                           "no_reference": no_reference}), unreferenced=("NEWCO",))  # fmt: skip
+    h = Harness(
+        RiskLimits.model_validate(
+            {"default": {"price_band_pct": "10", "max_notional": "20000"}, "no_reference": no_reference}
+        ),
+        unreferenced=("NEWCO",),
+    )
     order = new_order(symbol=Symbol("NEWCO"), ord_type=ord_type, price=D(price) if price else None)
 
     denial = h.risk.check(order)
@@ -258,8 +313,10 @@ def test_engine_when_symbol_has_no_reference_price_then_no_reference_decides(
 
 
 def test_engine_when_skip_band_then_a_limit_order_is_still_valued_at_its_price() -> None:
-    h = Harness(RiskLimits.model_validate({"default": {"max_notional": "10000"}, "no_reference": "skip_band"}),
-                unreferenced=("NEWCO",))  # fmt: skip
+    h = Harness(
+        RiskLimits.model_validate({"default": {"max_notional": "10000"}, "no_reference": "skip_band"}),
+        unreferenced=("NEWCO",),
+    )
 
     denial = h.risk.check(new_order(symbol=Symbol("NEWCO"), price=D(101)))  # 100 x 101
 
@@ -267,8 +324,10 @@ def test_engine_when_skip_band_then_a_limit_order_is_still_valued_at_its_price()
 
 
 def test_engine_when_unreferenced_symbol_trades_then_the_band_follows_the_last_trade() -> None:
-    h = Harness(RiskLimits.model_validate({"default": {"price_band_pct": "10"}, "no_reference": "skip_band"}),
-                unreferenced=("NEWCO",))  # fmt: skip
+    h = Harness(
+        RiskLimits.model_validate({"default": {"price_band_pct": "10"}, "no_reference": "skip_band"}),
+        unreferenced=("NEWCO",),
+    )
     h.fill(Side.BUY, "1", "50", symbol="NEWCO")  # the first trade: NEWCO marks at 50
 
     within = h.risk.check(new_order(symbol=Symbol("NEWCO"), price=D(54)))

@@ -36,11 +36,13 @@ def passes(h: Harness) -> bool:
 
 @pytest.mark.parametrize(
     ("roll", "at", "start"),
-    [(time(0), "2023-11-14T22:13:20", "2023-11-14T00:00:00"),
-     (time(21), "2023-11-14T22:13:20", "2023-11-14T21:00:00"),
-     (time(23, 30), "2023-11-14T22:13:20", "2023-11-13T23:30:00"),
-     (time(0), "2023-11-15T00:00:00", "2023-11-15T00:00:00")],
-)  # fmt: skip
+    [
+        (time(0), "2023-11-14T22:13:20", "2023-11-14T00:00:00"),
+        (time(21), "2023-11-14T22:13:20", "2023-11-14T21:00:00"),
+        (time(23, 30), "2023-11-14T22:13:20", "2023-11-13T23:30:00"),
+        (time(0), "2023-11-15T00:00:00", "2023-11-15T00:00:00"),
+    ],
+)
 def test_trading_day_start_when_roll_time_then_latest_roll_at_or_before(roll: time, at: str, start: str) -> None:
     assert trading_day_start(utc(at), roll) == utc(start)
 
@@ -86,9 +88,21 @@ def test_loss_limit_when_fills_are_from_before_the_day_began_then_only_positions
     h = loss_limited()
     yesterday = h.clock.now_ns() - 24 * HOUR
     for i, (side, px) in enumerate([(Side.BUY, "100"), (Side.SELL, "88")]):
-        h.bus.publish("events.order", OrderUpdated(
-            order_id=OrderId(f"R{i}"), session=CLIENT1, account=Account("ACCT1"), symbol=Symbol("MSFT"), side=side,
-            price=D(px), leaves_qty=D(0), last_qty=D(100), last_px=D(px), ts_ns=yesterday + i))  # fmt: skip
+        h.bus.publish(
+            "events.order",
+            OrderUpdated(
+                order_id=OrderId(f"R{i}"),
+                session=CLIENT1,
+                account=Account("ACCT1"),
+                symbol=Symbol("MSFT"),
+                side=side,
+                price=D(px),
+                leaves_qty=D(0),
+                last_qty=D(100),
+                last_px=D(px),
+                ts_ns=yesterday + i,
+            ),
+        )
 
     assert passes(h)
     assert h.risk.exposure.account_pnl("ACCT1") == -1200

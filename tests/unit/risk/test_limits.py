@@ -66,8 +66,9 @@ def test_load_config_when_not_toml_then_config_error(tmp_path: Path) -> None:
 
 def test_load_config_when_session_throttles_then_every_session_and_own_read(tmp_path: Path) -> None:
     path = tmp_path / "fixgw.toml"
-    path.write_text('[risk.sessions."*"]\nmax_messages_per_second = 100\n[risk.sessions.CLIENT1]\n'
-                    'max_orders_per_second = 20\n')  # fmt: skip
+    path.write_text(
+        '[risk.sessions."*"]\nmax_messages_per_second = 100\n[risk.sessions.CLIENT1]\nmax_orders_per_second = 20\n'
+    )
 
     limits = load_config(path).risk
 
@@ -76,12 +77,14 @@ def test_load_config_when_session_throttles_then_every_session_and_own_read(tmp_
 
 @pytest.mark.parametrize(
     ("text", "field"),
-    [('[risk.sessions.C]\nmax_messages_per_second = 0\n', "risk.sessions.C.max_messages_per_second"),
-     ('[risk.default]\nmax_orders_per_second = 2000000\n', "risk.default.max_orders_per_second"),
-     ('[risk.sessions.C]\nmax_order_qty = "5"\n', "risk.sessions.C.max_order_qty"),
-     ('[risk]\non_breach = ["flatten"]\n', "risk.on_breach.0"),
-     ('[risk]\nday_roll_utc = "25:00"\n', "risk.day_roll_utc")],
-)  # fmt: skip
+    [
+        ("[risk.sessions.C]\nmax_messages_per_second = 0\n", "risk.sessions.C.max_messages_per_second"),
+        ("[risk.default]\nmax_orders_per_second = 2000000\n", "risk.default.max_orders_per_second"),
+        ('[risk.sessions.C]\nmax_order_qty = "5"\n', "risk.sessions.C.max_order_qty"),
+        ('[risk]\non_breach = ["flatten"]\n', "risk.on_breach.0"),
+        ('[risk]\nday_roll_utc = "25:00"\n', "risk.day_roll_utc"),
+    ],
+)
 def test_load_config_when_throttle_or_action_invalid_then_config_error_names_field(
     tmp_path: Path, text: str, field: str
 ) -> None:

@@ -120,8 +120,9 @@ def test_breach_when_it_persists_then_working_orders_are_canceled_once_and_again
 def test_breach_when_operator_reactivates_the_account_then_the_next_breached_fill_acts_again() -> None:
     h = harness(on_breach="halt", max_long_qty=D(100))
     h.fill(Side.BUY, "150", "100", order_id="F1")
-    h.risk.controls.set(Control(kind="state", scope="account", key="ACCT1", value="active", who="ops", reason="ok",
-                                ts_ns=2))  # fmt: skip
+    h.risk.controls.set(
+        Control(kind="state", scope="account", key="ACCT1", value="active", who="ops", reason="ok", ts_ns=2)
+    )
 
     h.fill(Side.BUY, "1", "100", order_id="F2")
 
@@ -131,9 +132,13 @@ def test_breach_when_operator_reactivates_the_account_then_the_next_breached_fil
 
 @pytest.mark.parametrize(
     ("given", "actions"),
-    [("none", ()), ("reduce_only", ("reduce_only", "cancel_working")), ("halt", ("halt", "cancel_working")),
-     (["send_reducing_order", "send_reducing_order"], ("send_reducing_order",))],
-)  # fmt: skip
+    [
+        ("none", ()),
+        ("reduce_only", ("reduce_only", "cancel_working")),
+        ("halt", ("halt", "cancel_working")),
+        (["send_reducing_order", "send_reducing_order"], ("send_reducing_order",)),
+    ],
+)
 def test_on_breach_when_a_word_or_a_list_then_the_actions(given: Any, actions: tuple[str, ...]) -> None:
     assert RiskLimits.model_validate({"on_breach": given}).on_breach == actions
 
@@ -148,9 +153,21 @@ def test_loss_breach_when_another_accounts_fill_moves_the_mark_then_the_holder_i
     h = harness(on_breach="halt", max_daily_loss=D(500))
     h.fill(Side.BUY, "100", "100", order_id="A1")  # ACCT1 long 100 @ 100
 
-    h.bus.publish("events.order", OrderUpdated(
-        order_id=OrderId("B1"), session=CLIENT1, account=Account("ACCT2"), symbol=Symbol("MSFT"), side=Side.SELL,
-        price=D(90), leaves_qty=D(0), last_qty=D(1), last_px=D(90), ts_ns=h.clock.now_ns()))  # fmt: skip
+    h.bus.publish(
+        "events.order",
+        OrderUpdated(
+            order_id=OrderId("B1"),
+            session=CLIENT1,
+            account=Account("ACCT2"),
+            symbol=Symbol("MSFT"),
+            side=Side.SELL,
+            price=D(90),
+            leaves_qty=D(0),
+            last_qty=D(1),
+            last_px=D(90),
+            ts_ns=h.clock.now_ns(),
+        ),
+    )
 
     assert h.risk.exposure.day_pnl("ACCT1") == -1000
     state, control = h.risk.controls.state("ACCT1")
