@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from domain.channels import OMS_EXECUTE
 from domain.commands import CancelWorking
 from domain.enums import Side
 from oms.store import repository
@@ -117,7 +118,7 @@ def kill(gateway: Gateway, body: dict[str, Any]) -> Answer:
     if scope not in ("global", "account", "session") or (scope != "global" and not body.get("key")):
         return 400, {"error": "scope must be global, account (with key) or session (client CompID as key)"}
     control = _control(gateway, "kill", scope, body, "on" if on else "off")
-    with gateway.bus.lock:
+    with gateway.bus.entered():  # one unit of work: the control and every cancel it makes
         gateway.controls.set(control)
         if on:
             reason = f"kill switch ({scope} {control.key}) by {control.who}: {control.reason}"
@@ -127,7 +128,7 @@ def kill(gateway: Gateway, body: dict[str, Any]) -> Answer:
                 everything=scope == "global",
                 reason=reason,
             )
-            gateway.bus.send("oms.execute", command)
+            gateway.bus.send(OMS_EXECUTE, command)
     verb = "on: new orders are refused and working orders are being canceled" if on else "off"
     return 200, {"result": f"kill switch {scope} {control.key} {verb}".replace("  ", " ")}
 

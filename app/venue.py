@@ -6,7 +6,7 @@ from app.config import SimulatorConfig
 from domain.clock import Clock, LiveClock
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
-from simulator.matching import MatchingEngine
+from matching.book import MatchingEngine
 from simulator.venue import VenueSimulator
 
 

@@ -112,7 +112,7 @@ def run(url: str, fills: int) -> tuple[float, int]:
     journal.start()
     start = time.perf_counter()
     for order, execution, report, position in entries:
-        journal.append(order, execution, report, position)
+        journal.append(order=order, execution=execution, report=report, position=position)
     assert journal.flush(600)
     elapsed = time.perf_counter() - start
     journal.stop()

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from domain.bus import MessageBus
+from domain.channels import EMS_EXECUTE, OMS_EXECUTE, OMS_PROCESS, ORDER_UPDATES
 from domain.clock import LiveClock
 from domain.commands import SubmitOrder
 from domain.enums import OrdType, Side
@@ -45,9 +46,9 @@ ENTITLEMENTS = {"CLIENT1": frozenset({"ACCT1"})}
 
 def engine() -> RiskEngine:
     bus = MessageBus()
-    bus.register("ems.execute", lambda _: None)
-    bus.register("oms.process", lambda _: None)
-    bus.register("oms.execute", lambda _: None)
+    bus.register(EMS_EXECUTE, lambda _: None)
+    bus.register(OMS_PROCESS, lambda _: None)
+    bus.register(OMS_EXECUTE, lambda _: None)
     limits = LimitSet(
         max_order_qty=D(10_000),
         max_notional=D(10**7),
@@ -69,7 +70,7 @@ def engine() -> RiskEngine:
     for i in range(500):
         symbol = SYMBOLS[i % 50]
         bus.publish(
-            "events.order",
+            ORDER_UPDATES,
             OrderUpdated(
                 order_id=OrderId(f"W{i}"),
                 session=SessionKey("FIX.4.4:FIXGW->CLIENT1"),

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import msgspec
 
-from domain.commands import ReplaceOrder
 from domain.enums import CxlRejReason, OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
 
@@ -141,19 +140,18 @@ OrderEvent = (
     | ReplaceRequested
     | CancelRejected
 )
-
-
-class ReplaceApproved(msgspec.Struct, frozen=True, kw_only=True):
-    """Pre-trade risk passed a replace request."""
-
-    command: ReplaceOrder
-
-
-class ReplaceDenied(msgspec.Struct, frozen=True, kw_only=True):
-    """Pre-trade risk refused a replace request; the order stays as it was."""
-
-    command: ReplaceOrder
-    text: str
+"""What moves an order (``Order.apply``)."""
+VenueReport = (
+    OrderAccepted
+    | OrderRejected
+    | OrderFilled
+    | OrderCanceled
+    | OrderDoneForDay
+    | OrderExpired
+    | OrderReplaced
+    | OrderStatusReported
+)
+"""What a venue's ExecutionReport (35=8) becomes."""
 
 
 class RiskActionTaken(msgspec.Struct, frozen=True, kw_only=True):

@@ -134,6 +134,7 @@ class Order:
         "orig_cl_ord_id",
         "pending",
         "price",
+        "requests_sent",
         "session",
         "side",
         "status",
@@ -173,6 +174,8 @@ class Order:
         self.updated_ns = command.ts_received_ns
         self.pending: CancelRequested | None = None
         """The cancel or replace request in flight, if any."""
+        self.requests_sent = 0
+        """How many cancels and replaces we sent its venue: the next one's ClOrdID there is ``<OrderID>.<n+1>``."""
         self._filled_value = _ZERO
 
     def apply(self, event: OrderEvent) -> None:

@@ -1,13 +1,15 @@
-"""The EMS engine: endpoint ``ems.execute`` — route each order and send it to its venue."""
+"""The EMS engine: endpoint ``EMS_EXECUTE`` — route each order and send it to its venue."""
 
 from __future__ import annotations
 
 from domain.bus import MessageBus
+from domain.channels import EMS_EXECUTE, OMS_PROCESS
 from domain.clock import Clock
 from domain.commands import SubmitOrder, VenueRequest
 from domain.enums import CxlRejReason, OrdRejReason
+from domain.errors import VenueUnavailable
 from domain.events import CancelRejected, OrderDenied, OrderRouted
-from domain.ids import ClOrdId, OrderId, VenueId
+from domain.ids import ClOrdId, VenueId
 from domain.latency import hops
 from ems.router import Router
 from ems.venues.base import Venue
@@ -21,7 +23,7 @@ class EmsEngine:
         self._clock = clock
         self._router = router
         self._venues = venues
-        bus.register("ems.execute", self.execute)
+        bus.register(EMS_EXECUTE, self.execute)
 
     def execute(self, command: SubmitOrder | VenueRequest) -> None:
         """Route and send a new order, or send a request about an order to the venue it is at."""
@@ -32,22 +34,22 @@ class EmsEngine:
 
     def _request(self, request: VenueRequest) -> None:
         venue = self._venues.get(request.venue)
-        problem = venue.request(request) if venue is not None else f"venue {request.venue} is not configured"
-        if problem is not None:
-            self._bus.send(
-                "oms.process",
-                CancelRejected(
-                    venue=request.venue,
-                    venue_cl_ord_id=request.venue_cl_ord_id,
-                    order_id=request.order_id,
-                    reason=CxlRejReason.BROKER_OPTION,
-                    text=problem,
-                    ts_ns=self._clock.now_ns(),
-                ),
+        try:
+            if venue is None:
+                raise VenueUnavailable(f"venue {request.venue} is not configured")
+            venue.request(request)
+        except VenueUnavailable as exc:
+            refused = CancelRejected(
+                venue=request.venue,
+                venue_cl_ord_id=request.venue_cl_ord_id,
+                order_id=request.order_id,
+                reason=CxlRejReason.BROKER_OPTION,
+                text=str(exc),
+                ts_ns=self._clock.now_ns(),
             )
+            self._bus.send(OMS_PROCESS, refused)
 
     def _submit(self, order: SubmitOrder) -> None:
-        hops.mark("risk")
         venue_id = self._router.route(order)
         venue = self._venues.get(venue_id) if venue_id is not None else None
         if venue is None:
@@ -58,28 +60,13 @@ class EmsEngine:
         routed = OrderRouted(
             order_id=order.order_id, venue=venue.venue_id, venue_cl_ord_id=venue_cl_ord_id, ts_ns=self._clock.now_ns()
         )
-        self._bus.send("oms.process", routed)
-        problem = venue.submit(order, venue_cl_ord_id)
+        self._bus.send(OMS_PROCESS, routed)
+        try:
+            venue.submit(order, venue_cl_ord_id)
+        except VenueUnavailable as exc:
+            self._deny(order, OrdRejReason.EXCHANGE_CLOSED, str(exc))
         hops.mark("route")
-        if problem is not None:
-            self._deny(order, OrdRejReason.EXCHANGE_CLOSED, problem)
-
-    def lost(self, order_id: OrderId, venue_cl_ord_id: ClOrdId, text: str) -> None:
-        """A send that was due after commit found the venue gone (called from the journal's thread)."""
-        now = self._clock.now_ns()
-        if str(venue_cl_ord_id) == str(order_id):  # the order itself never reached the venue
-            event: object = OrderDenied(order_id=order_id, reason=OrdRejReason.EXCHANGE_CLOSED, text=text, ts_ns=now)
-        else:
-            event = CancelRejected(
-                venue=None,
-                venue_cl_ord_id=venue_cl_ord_id,
-                order_id=order_id,
-                reason=CxlRejReason.BROKER_OPTION,
-                text=text,
-                ts_ns=now,
-            )
-        self._bus.post("oms.process", event)
 
     def _deny(self, order: SubmitOrder, reason: OrdRejReason, text: str) -> None:
         denied = OrderDenied(order_id=order.order_id, reason=reason, text=text, ts_ns=self._clock.now_ns())
-        self._bus.send("oms.process", denied)
+        self._bus.send(OMS_PROCESS, denied)

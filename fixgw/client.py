@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import quickfix
 
 from domain.bus import MessageBus
+from domain.channels import OMS_EXECUTE, OmsCommand
 from domain.clock import Clock
 from domain.commands import CancelWorking
 from domain.ids import RISK_SESSION, Account, SessionKey, client_comp_id
 from domain.latency import hops, now_ns
 from domain.reports import BusinessReject, CancelReject, ClientReport, ExecutionReport
 from fixgw.codec import outbound
-from fixgw.codec.fields import QfFields
+from fixgw.codec.fields import QfFields, Recorder
 from fixgw.codec.inbound import (
     decode_cancel_request,
     decode_mass_cancel_request,
@@ -29,24 +32,29 @@ log = logging.getLogger("fixgw.client")
 
 
 class ClientHandler:
-    """Decode client messages into commands for ``oms.execute``; encode reports back."""
+    """Decode client messages into commands for ``OMS_EXECUTE``; encode reports back."""
 
     def __init__(
         self,
         bus: MessageBus,
         clock: Clock,
         default_accounts: dict[str, Account],
+        *,
         accepting: Callable[[], str | None] = lambda: None,
+        cancel_on_disconnect: frozenset[str] = frozenset(),
+        record: Recorder | None = None,
+        unit_of_work: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
     ) -> None:
         """``accepting``: None while new orders may be taken, else why not (the journal's: the book of record
-        cannot commit); a NewOrderSingle or a replace is then refused at once, 35=j 380=4, never queued."""
+        cannot commit); a NewOrderSingle or a replace is then refused at once, 35=j 380=4, never queued.
+        ``cancel_on_disconnect``: the client CompIDs whose working day orders are canceled when their session goes
+        down. ``record`` and ``unit_of_work``: see ``FixApplication``."""
         self._bus = bus
         self._clock = clock
         self._default_accounts = default_accounts
         self._accepting = accepting
-        self.cancel_on_disconnect: frozenset[str] = frozenset()
-        """Client CompIDs whose working orders are canceled when their session goes down."""
-        self.app = FixApplication(self, "clients")
+        self._cancel_on_disconnect = cancel_on_disconnect
+        self.app = FixApplication(self, "clients", record=record, unit_of_work=unit_of_work)
 
     def on_logon(self, session: SessionKey) -> None:
         """Nothing to do yet when a client logs on."""
@@ -54,9 +62,9 @@ class ClientHandler:
     def on_logout(self, session: SessionKey) -> None:
         """Cancel the client's working day orders if it asked for cancel-on-disconnect (GTC orders stay)."""
         client = client_comp_id(session)
-        if client in self.cancel_on_disconnect:
+        if client in self._cancel_on_disconnect:
             command = CancelWorking(client=client, day_only=True, reason=f"cancel on disconnect of {client}")
-            self._bus.post("oms.execute", command)
+            self._bus.post(OMS_EXECUTE, command)
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Decode an order message into its command for the OMS; refuse every other application message."""
@@ -66,7 +74,7 @@ class ClientHandler:
             self._new_order(session, fields)
             return
         if msg_type == "F":
-            command: object = decode_cancel_request(fields, session, self._clock)
+            command: OmsCommand = decode_cancel_request(fields, session, self._clock)
         elif msg_type == "G":
             command = decode_replace_request(fields, session, self._default_account(session), self._clock)
         elif msg_type == "H":
@@ -75,7 +83,7 @@ class ClientHandler:
             command = decode_mass_cancel_request(fields, session, self._clock)
         else:
             raise UnsupportedMessageType(msg_type)
-        self._bus.post("oms.execute", command)
+        self._bus.post(OMS_EXECUTE, command)
 
     def _new_order(self, session: SessionKey, fields: QfFields) -> None:
         """The hot path: decode, then the whole synchronous chain, on a hop timeline (domain.latency)."""
@@ -83,7 +91,7 @@ class ClientHandler:
         try:
             command = decode_new_order_single(fields, session, self._default_account(session), self._clock)
             hops.mark("decode")
-            self._bus.post("oms.execute", command)
+            self._bus.post(OMS_EXECUTE, command)
         finally:
             hops.stop()
 

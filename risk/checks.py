@@ -2,10 +2,9 @@
 
 from decimal import Context, Decimal
 
-import msgspec
-
 from domain.commands import ReplaceOrder, SubmitOrder
 from domain.enums import OrdRejReason, OrdType, Side
+from domain.verdicts import Denial
 from risk.controls import TradingState
 from risk.limits import Limits
 
@@ -22,13 +21,6 @@ _HALTED = TradingState.HALTED
 _REDUCE_ONLY = TradingState.REDUCE_ONLY
 OrderTerms = SubmitOrder | ReplaceOrder
 """A new order, or the new terms of a replace: both are checked the same way."""
-
-
-class Denial(msgspec.Struct, frozen=True):
-    """Why an order is refused: OrdRejReason (103) and a Text (58) a human can act on."""
-
-    reason: OrdRejReason
-    text: str
 
 
 def check_quantity(order: OrderTerms) -> Denial | None:

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 
 from domain.enums import OrdRejReason
 from domain.ids import client_comp_id
-from risk.checks import Denial, OrderTerms
+from domain.verdicts import Denial
+from risk.checks import OrderTerms
 
 Entitlements = Mapping[str, frozenset[str]]
 """Client CompID (the session's TargetCompID on our acceptor) -> the accounts it may trade."""

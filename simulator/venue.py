@@ -1,6 +1,6 @@
 """The simulated venue's FIX side: orders, cancels, replaces, status and mass cancels in; reports out.
 
-The venue itself is ``simulator.exchange.Exchange``; this front decodes each message into the command the
+The venue itself is ``matching.exchange.Exchange``; this front decodes each message into the command the
 exchange executes and encodes every report it makes back onto the member's session.
 """
 
@@ -23,8 +23,8 @@ from fixgw.codec.inbound import (
 )
 from fixgw.errors import UnsupportedMessageType
 from fixgw.session.application import FixApplication
-from simulator.exchange import Exchange, ExchangeCommand, VenueReport
-from simulator.matching import MatchingEngine
+from matching.book import MatchingEngine
+from matching.exchange import Exchange, ExchangeCommand, VenueReport
 
 _NO_ACCOUNT = Account("")
 _DECODERS: dict[str, Callable[[QfFields, SessionKey, Clock], ExchangeCommand]] = {

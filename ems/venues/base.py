@@ -7,14 +7,14 @@ from domain.ids import ClOrdId, VenueId
 
 
 class Venue(Protocol):
-    """A place orders can be sent to."""
+    """A place orders can be sent to; what it reports comes back to ``OMS_PROCESS`` as events."""
 
     venue_id: VenueId
 
-    def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> str | None:
-        """Send ``order`` under ``venue_cl_ord_id``; return None when sent, else why it could not be."""
+    def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> None:
+        """Send ``order`` under ``venue_cl_ord_id``; raise ``VenueUnavailable`` when it cannot be sent now."""
         ...
 
-    def request(self, request: VenueRequest) -> str | None:
-        """Send a cancel, replace or status request; return None when sent, else why it could not be."""
+    def request(self, request: VenueRequest) -> None:
+        """Send a cancel, replace or status request; raise ``VenueUnavailable`` when it cannot be sent now."""
         ...

@@ -2,23 +2,28 @@
 
 Orders, cancels and replaces are *written ahead*: the book change that records them is committed before they
 leave (``defer`` runs the send after the journal's commit). A crash therefore never leaves an order at a venue
-that the book does not know, and a restart can ask the venue about every order it knows is in flight.
+that the book does not know, and a restart can ask the venue about every order it knows is in flight. A send
+that was due after the commit but finds the session gone is refused to the OMS then, from the journal's thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from domain.bus import MessageBus
+from domain.channels import OMS_PROCESS
 from domain.clock import Clock
 from domain.commands import CancelAtVenue, QueryAtVenue, ReplaceAtVenue, SubmitOrder, VenueRequest
+from domain.enums import CxlRejReason, OrdRejReason
+from domain.errors import VenueUnavailable
+from domain.events import CancelRejected, OrderDenied
 from domain.ids import ClOrdId, OrderId, SessionKey, VenueId
 from domain.latency import hops
 from fixgw.codec import outbound
 from fixgw.session.application import FixApplication
 
 Defer = Callable[[Callable[[], None]], None]
-LostHandler = Callable[[OrderId, ClOrdId, str], None]
-"""Told (order, ClOrdID at the venue, why) when a deferred send finds the session gone."""
+"""Run an action once everything appended to the journal before it is committed (``Journal.after_commit``)."""
 
 
 class FixVenue:
@@ -30,17 +35,18 @@ class FixVenue:
         session: SessionKey,
         app: FixApplication,
         clock: Clock,
+        bus: MessageBus,
         defer: Defer | None = None,
-        on_lost: LostHandler | None = None,
     ) -> None:
+        """``defer``: how a write-ahead send waits for the commit (None: it leaves at once, tools and tests)."""
         self.venue_id = venue_id
         self._session = session
         self._app = app
         self._clock = clock
+        self._bus = bus
         self._defer = defer
-        self.on_lost = on_lost
 
-    def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> str | None:
+    def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> None:
         """Send a NewOrderSingle; refuse at once when the session is down rather than queue an order."""
         message = outbound.new_order_single(
             cl_ord_id=venue_cl_ord_id,
@@ -53,9 +59,9 @@ class FixVenue:
             time_in_force=order.time_in_force,
             transact_time_ns=self._clock.now_ns(),
         )
-        return self._send(message, order.order_id, venue_cl_ord_id, round_trip=True)
+        self._send(message, order.order_id, venue_cl_ord_id, round_trip=True)
 
-    def request(self, request: VenueRequest) -> str | None:
+    def request(self, request: VenueRequest) -> None:
         """Send a cancel (35=F), replace (35=G) or status request (35=H)."""
         now = self._clock.now_ns()
         if isinstance(request, ReplaceAtVenue):
@@ -64,9 +70,8 @@ class FixVenue:
             message = outbound.cancel_request(request, now)
         else:
             message = outbound.status_request(request)
-        return self._send(
-            message, request.order_id, request.venue_cl_ord_id, write_ahead=not isinstance(request, QueryAtVenue)
-        )
+        write_ahead = not isinstance(request, QueryAtVenue)
+        self._send(message, request.order_id, request.venue_cl_ord_id, write_ahead=write_ahead)
 
     def _send(
         self,
@@ -75,21 +80,39 @@ class FixVenue:
         venue_cl_ord_id: ClOrdId,
         write_ahead: bool = True,
         round_trip: bool = False,
-    ) -> str | None:
+    ) -> None:
         if not self._app.is_logged_on(self._session):
-            return self._down()
+            raise VenueUnavailable(self._down())
         if self._defer is None or not write_ahead:
             if round_trip:
                 hops.begin((self.venue_id, venue_cl_ord_id))
-            return None if self._app.send(self._session, message) else self._down()
+            if not self._app.send(self._session, message):
+                raise VenueUnavailable(self._down())
+            return
         self._defer(lambda: self._send_committed(message, order_id, venue_cl_ord_id, round_trip))
-        return None
 
     def _send_committed(self, message: object, order_id: OrderId, venue_cl_ord_id: ClOrdId, round_trip: bool) -> None:
         if round_trip:  # timed from the send: the wait for the commit before it is the journal's hop
             hops.begin((self.venue_id, venue_cl_ord_id))
-        if not self._app.send(self._session, message) and self.on_lost is not None:
-            self.on_lost(order_id, venue_cl_ord_id, self._down())
+        if not self._app.send(self._session, message):
+            self._lost(order_id, venue_cl_ord_id)
+
+    def _lost(self, order_id: OrderId, venue_cl_ord_id: ClOrdId) -> None:
+        """A send due after the commit found the session gone: the order is refused, or the request rejected."""
+        now = self._clock.now_ns()
+        event: OrderDenied | CancelRejected
+        if str(venue_cl_ord_id) == str(order_id):  # the order itself never reached the venue
+            event = OrderDenied(order_id=order_id, reason=OrdRejReason.EXCHANGE_CLOSED, text=self._down(), ts_ns=now)
+        else:
+            event = CancelRejected(
+                venue=None,
+                venue_cl_ord_id=venue_cl_ord_id,
+                order_id=order_id,
+                reason=CxlRejReason.BROKER_OPTION,
+                text=self._down(),
+                ts_ns=now,
+            )
+        self._bus.post(OMS_PROCESS, event)
 
     def _down(self) -> str:
         return f"venue {self.venue_id} is not connected (session {self._session} is not logged on)"

@@ -23,7 +23,7 @@ from domain.events import (
     OrderRejected,
     OrderReplaced,
     OrderStatusReported,
-    VenueEvent,
+    VenueReport,
 )
 from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
 from fixgw.codec.fields import FieldSource
@@ -158,7 +158,7 @@ def decode_mass_cancel_request(fields: FieldSource, session: SessionKey, clock: 
     )
 
 
-def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -> VenueEvent | None:
+def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -> VenueReport | None:
     """Decode a venue's ExecutionReport (35=8) into an event; None for report types we only log."""
     common: dict[str, Any] = {
         "venue": venue,
@@ -175,7 +175,7 @@ def decode_execution_report(fields: FieldSource, venue: VenueId, clock: Clock) -
     return decoder(fields, common) if decoder is not None else None
 
 
-def _filled(fields: FieldSource, common: dict[str, Any]) -> VenueEvent:
+def _filled(fields: FieldSource, common: dict[str, Any]) -> OrderFilled:
     last_qty, last_px = required_decimal(fields, 32), required_decimal(fields, 31)
     return OrderFilled(**common, last_qty=last_qty, last_px=last_px, commission=commission(fields, last_qty, last_px))
 
@@ -193,7 +193,7 @@ def commission(fields: FieldSource, last_qty: Decimal, last_px: Decimal) -> Deci
     return amount
 
 
-def _rejected(fields: FieldSource, common: dict[str, Any]) -> VenueEvent:
+def _rejected(fields: FieldSource, common: dict[str, Any]) -> OrderRejected:
     reason = enum_value(fields, 103, OrdRejReason, OrdRejReason.OTHER)
     return OrderRejected(**common, reason=reason, text=_text(fields, "rejected by venue"))
 

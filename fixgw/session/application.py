@@ -58,22 +58,31 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
     """Our patched binding skips ``toApp`` for outgoing application messages (patches/README.md, 9): we change
     nothing there, and the upcall made every send wait for the GIL inside the engine."""
 
-    def __init__(self, handler: SessionHandler, name: str, *, observe_admin: bool = False) -> None:
+    def __init__(
+        self,
+        handler: SessionHandler,
+        name: str,
+        *,
+        observe_admin: bool = False,
+        record: Recorder | None = None,
+        unit_of_work: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
+    ) -> None:
+        """``record``: where received application messages are recorded once processed (the journal's
+        ``record_inbound``); ``unit_of_work``: what the processing and recording of one received message is wrapped
+        in (the bus's ``entered``: its lock and the journal's ``atomic``), so that what one message changes commits
+        in one transaction and the writer never commits half a message's work."""
         super().__init__()
         self.handler = handler
         self.name = name
         self._observe_admin = observe_admin
+        self._record = record
+        self._unit_of_work = unit_of_work
         self._sessions: dict[SessionKey, quickfix.SessionID] = {}
         self._logged_on: set[SessionKey] = set()
         self._changed = threading.Condition()
         self.authenticator: Authenticator | None = None
-        """Checks the Logons of sessions with credentials (set by the ``Connector``)."""
-        self.record: Recorder | None = None
-        """Where received application messages are recorded once processed (the journal's ``record_inbound``)."""
-        self.unit_of_work: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
-        """Wraps the processing and recording of one received message (the gateway's: the bus lock and the
-        journal's ``atomic``): what one message changes commits in one transaction, and the writer never commits
-        half a message's work (at window 1 that was two commits in a row before the first report could leave)."""
+        """Checks the Logons of sessions with credentials: the session layer's own (set by its ``Connector``, which
+        reads them with the sessions)."""
         self.logon_fields: dict[SessionKey, list[tuple[int, str]]] = {}
         """Fields our own Logon carries on a session, e.g. Username (553) / Password (554) to a venue."""
 
@@ -179,12 +188,12 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         msg_type = fields.header(35) or ""
         key = SessionKey(session_id.toString())
         received_ns = time.time_ns()
-        with self.unit_of_work():
+        with self._unit_of_work():
             try:
                 return self._handle(key, msg_type, fields, session_id)
             finally:  # recorded after processing, rejected or not: see oms.store.journal
-                if self.record is not None:
-                    self.record(
+                if self._record is not None:
+                    self._record(
                         key,
                         fields.seq_num(),
                         audit_id(msg_type, 4) or "",

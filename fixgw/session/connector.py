@@ -9,7 +9,7 @@ they are lifted there from the TLS sessions, which must agree on them. Plain and
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -85,21 +85,25 @@ class Connector:
             self._engines.append(_Engine(app, tls, kind, True, work_dir / kind / "tls"))
         self._running = False
 
-    def resume_from(self, committed: Callable[[SessionKey, int], int | None]) -> dict[SessionKey, tuple[int, int]]:
+    def stores_created(self) -> dict[SessionKey, int]:
+        """When each session's message store began its current sequence (ns; 0 when unknown): an inbound
+        MsgSeqNum recorded before then belongs to an earlier sequence, e.g. yesterday's."""
+        configs = {c.key: c for c in self._picked.resolved().configs()}
+        return {key: _store_created_ns(configs[key]) for key in self.app.session_ids() if key in configs}
+
+    def resume(self, committed: Mapping[SessionKey, int]) -> dict[SessionKey, tuple[int, int]]:
         """Rewind each session's next expected MsgSeqNum to just after the last one whose processing is committed.
 
-        ``committed(session, since_ns)`` returns that MsgSeqNum, looking only at messages received since the
-        session's store was created (an older number belongs to an earlier sequence, e.g. yesterday's). The
-        counterparty then resends everything after it (PossDup), and exactly-once handling drops what was
-        applied. Returns {session: (next expected before, after)} for the sessions that were rewound.
+        ``committed``: per session, that MsgSeqNum (none: nothing of this sequence is committed). The counterparty
+        then resends everything after it (PossDup), and exactly-once handling drops what was applied. Returns
+        {session: (next expected before, after)} for the sessions that were rewound.
         """
         rewound: dict[SessionKey, tuple[int, int]] = {}
-        configs = {c.key: c for c in self._picked.resolved().configs()}
         for key, session_id in self.app.session_ids().items():
             session = quickfix.Session.lookupSession(session_id)
-            if session is None or key not in configs:
+            if session is None:
                 continue
-            resume = (committed(key, _store_created_ns(configs[key])) or 0) + 1
+            resume = committed.get(key, 0) + 1
             expected = int(session.getExpectedTargetNum())
             if resume < expected:
                 session.setNextTargetMsgSeqNum(resume)

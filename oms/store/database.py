@@ -18,6 +18,9 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from domain.errors import ConfigError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BookDb = Engine
+"""The book of record's database, as the rest of the code holds it: an opaque handle to pass back to ``oms.store``
+(only ``oms.store`` imports SQLAlchemy)."""
 
 
 def connect(url: str, *, read_only: bool = False) -> Engine:

@@ -121,12 +121,12 @@ class Journal:
 
     def append(
         self,
+        *,
         order: Row | None = None,
         execution: Row | None = None,
         report: ClientReport | None = None,
         position: Row | None = None,
         audit: Row | None = None,
-        *,
         owe: Row | None = None,
         owed: str | None = None,
     ) -> None:

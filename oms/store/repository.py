@@ -168,6 +168,7 @@ def order_from_row(row: dict[str, Any]) -> Order:
     order.ord_rej_reason = OrdRejReason(row["ord_rej_reason"]) if row["ord_rej_reason"] else None
     order.text = row["text"]
     order.updated_ns = row["updated_ns"]
+    order.requests_sent = int(row["requests_sent"])
     order.restore_fill_value()
     return order
 

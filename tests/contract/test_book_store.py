@@ -77,8 +77,8 @@ def test_journal_when_changes_appended_then_committed_exactly_and_reports_releas
     delivered: list[ClientReport] = []
     journal = Journal(engine, deliver=delivered.extend, clock=TestClock())
     journal.start()
-    journal.append(order_row("O1"))
-    journal.append(order_row("O1", status="1", cum="40"), execution_row("X1", "E1"))
+    journal.append(order=order_row("O1"))
+    journal.append(order=order_row("O1", status="1", cum="40"), execution=execution_row("X1", "E1"))
     journal.record_inbound("S", 7, "D", "CO1", "8=FIX.4.4|35=D|11=CO1|", 5)
     assert journal.flush()
     journal.stop()

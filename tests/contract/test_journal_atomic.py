@@ -24,12 +24,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 def test_atomic_when_block_open_then_nothing_of_it_commits_until_it_ends(engine: Engine) -> None:
     journal = Journal(engine, deliver=lambda _: None, clock=TestClock())
     journal.start()
-    journal.append(order_row("O1"))
+    journal.append(order=order_row("O1"))
 
     with journal.atomic():
-        journal.append(order_row("O1", status="1", cum="40"), execution_row("X1", "E1"))
+        journal.append(order=order_row("O1", status="1", cum="40"), execution=execution_row("X1", "E1"))
         with journal.atomic():  # nested: joins the outer group
-            journal.append(order_row("O2"))
+            journal.append(order=order_row("O2"))
         assert journal.flush()  # everything appended outside the group is committed; the group is not queued
         assert [(r["order_id"], r["status"]) for r in repository.load_orders(engine)] == [("O1", "0")]
         assert repository.load_executions(engine) == []
@@ -44,7 +44,7 @@ def test_atomic_when_group_is_larger_than_a_batch_then_one_transaction(engine: E
     journal = Journal(engine, deliver=lambda _: None, clock=TestClock())
     with journal.atomic():
         for n in range(1, 2502):  # more than the writer takes in one batch (2,000)
-            journal.append(order_row(f"O{n}"))
+            journal.append(order=order_row(f"O{n}"))
     journal.start()
     assert journal.flush()
     journal.stop()

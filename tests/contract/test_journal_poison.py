@@ -95,10 +95,10 @@ def test_journal_when_the_database_refuses_one_unit_then_the_rest_commits_and_it
     for n in range(1, 21):  # twenty messages' changes; the eighth is the one the database refuses
         with journal.atomic():
             if n == 8:
-                journal.append(spoil(order_row("O99")), report=report("O99"))
+                journal.append(order=spoil(order_row("O99")), report=report("O99"))
                 journal.record_inbound(SESSION, 7, "D", "BAD-\\xff\\xfe", audit_text(RAW), 1)
             else:
-                journal.append(order_row(f"O{n}"), report=report(f"O{n}"))
+                journal.append(order=order_row(f"O{n}"), report=report(f"O{n}"))
 
     journal.start()
     assert journal.flush()
@@ -119,8 +119,8 @@ def test_journal_when_a_refused_unit_stands_alone_then_only_it_is_set_aside(engi
     journal = Journal(engine, deliver=lambda _: None, clock=TestClock())
     journal.start()
 
-    journal.append(order_row("O1") | {"symbol": "\udcff"})
-    journal.append(order_row("O2"))
+    journal.append(order=order_row("O1") | {"symbol": "\udcff"})
+    journal.append(order=order_row("O2"))
     assert journal.flush()
     journal.stop()
 
@@ -146,13 +146,13 @@ def test_journal_when_sqlite_file_locked_then_failing_and_refusing_then_recovers
     delivered: list[ClientReport] = []
     journal = Journal(engine, deliver=delivered.extend, clock=TestClock())
     journal.start()
-    journal.append(order_row("O1"), report=report("O1"))
+    journal.append(order=order_row("O1"), report=report("O1"))
     assert journal.flush()
     locker = sqlite3.connect(tmp_path / "book.db", isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock: every commit fails "locked"
     try:
         for n in range(2, 6):
-            journal.append(order_row(f"O{n}"), report=report(f"O{n}"))
+            journal.append(order=order_row(f"O{n}"), report=report(f"O{n}"))
         assert wait_until(lambda: journal.health()["state"] == "failing", 30), journal.health()
         assert "locked" in str(journal.health()["last_error"])
         assert journal.accepting() is not None and "new orders are refused" in str(journal.accepting())

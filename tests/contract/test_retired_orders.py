@@ -31,7 +31,7 @@ def engine(database_url: str) -> Iterator[Engine]:
         order_row("O4", status="4") | {"cl_ord_id": "R4", "orig_cl_ord_id": "CO4"},
     ]
     for row in rows:
-        journal.append(row)
+        journal.append(order=row)
     assert journal.flush()
     journal.stop()
     yield db
@@ -73,7 +73,7 @@ def test_owed_answers_when_owed_then_read_back_until_answered(database_url: str)
     from domain.commands import QueryOrder
     from domain.enums import Side
     from domain.ids import Symbol
-    from oms.engine import owed_row
+    from oms.rows import owed_row
     from oms.store.repository import owed_answers
 
     engine = open_database(database_url)

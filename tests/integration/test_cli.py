@@ -68,7 +68,7 @@ def test_quarantine_when_units_set_aside_then_listed_and_one_shown_with_its_mess
     engine = open_database(url)
     journal = Journal(engine, deliver=lambda _: None, clock=TestClock())
     with journal.atomic():  # a message whose order row the database refuses (text that is not UTF-8)
-        journal.append(order_row("O7") | {"symbol": "\udcff"})
+        journal.append(order=order_row("O7") | {"symbol": "\udcff"})
         journal.record_inbound("FIX.4.4:FIXGW->CLIENT1", 12, "D", "C7", audit_text("35=D\x0111=C7\x0155=\udcff\x01"), 1)
     journal.start()
     assert journal.flush()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from domain.bus import MessageBus
+from domain.channels import EMS_EXECUTE, OMS_PROCESS
 from domain.clock import TestClock
 from domain.commands import SubmitOrder
 from domain.enums import OrdRejReason
+from domain.errors import VenueUnavailable
 from domain.events import OrderDenied, OrderRouted
 from domain.ids import ClOrdId, VenueId
 from ems.engine import EmsEngine
@@ -21,15 +23,16 @@ class FakeVenue:
         self.problem = problem
         self.sent: list[tuple[SubmitOrder, ClOrdId]] = []
 
-    def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> str | None:
+    def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> None:
         self.sent.append((order, venue_cl_ord_id))
-        return self.problem
+        if self.problem is not None:
+            raise VenueUnavailable(self.problem)
 
 
 def setup(router: Router, *venues: FakeVenue) -> tuple[list[Any], MessageBus]:
     bus = MessageBus()
     to_oms: list[Any] = []
-    bus.register("oms.process", to_oms.append)
+    bus.register(OMS_PROCESS, to_oms.append)
     EmsEngine(bus, TestClock(), router, {v.venue_id: v for v in venues})
     return to_oms, bus
 
@@ -46,7 +49,7 @@ def test_ems_when_routed_then_oms_told_first_and_venue_gets_order_id_as_cl_ord_i
     venue = FakeVenue("A")
     to_oms, bus = setup(Router({}, VenueId("A")), venue)
 
-    bus.send("ems.execute", new_order())
+    bus.send(EMS_EXECUTE, new_order())
 
     assert to_oms == [OrderRouted(order_id="O1", venue="A", venue_cl_ord_id="O1", ts_ns=to_oms[0].ts_ns)]  # type: ignore[arg-type]
     assert [cl for _, cl in venue.sent] == ["O1"]
@@ -55,7 +58,7 @@ def test_ems_when_routed_then_oms_told_first_and_venue_gets_order_id_as_cl_ord_i
 def test_ems_when_no_route_then_denied_unknown_symbol() -> None:
     to_oms, bus = setup(Router({}, None))
 
-    bus.send("ems.execute", new_order(symbol="ZZZ"))
+    bus.send(EMS_EXECUTE, new_order(symbol="ZZZ"))
 
     [denied] = to_oms
     assert isinstance(denied, OrderDenied) and denied.reason is OrdRejReason.UNKNOWN_SYMBOL
@@ -65,7 +68,7 @@ def test_ems_when_venue_down_then_denied_exchange_closed_with_its_reason() -> No
     venue = FakeVenue("A", problem="venue A is not connected")
     to_oms, bus = setup(Router({}, VenueId("A")), venue)
 
-    bus.send("ems.execute", new_order())
+    bus.send(EMS_EXECUTE, new_order())
 
     routed, denied = to_oms
     assert isinstance(routed, OrderRouted) and isinstance(denied, OrderDenied)

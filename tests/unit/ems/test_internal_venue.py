@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from domain.bus import MessageBus
+from domain.channels import OMS_PROCESS
 from domain.clock import TestClock
 from domain.commands import CancelAtVenue, QueryAtVenue, ReplaceAtVenue
 from domain.enums import CxlRejReason, OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
@@ -25,7 +26,7 @@ from ems.venues.internal import InternalVenue, venue_event
 from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields
 from fixgw.codec.inbound import decode_cancel_reject, decode_execution_report
-from simulator.matching import MatchingEngine
+from matching.book import MatchingEngine
 from tests.factories import new_order
 
 POOL = VenueId("POOL")
@@ -61,13 +62,13 @@ class Recorder:
 
 
 def venue(clock: TestClock | None = None, *, seeded: bool = True) -> tuple[InternalVenue, Recorder]:
-    bus = MessageBus()
     recorder = Recorder()
-    bus.register("oms.process", recorder)
+    bus = MessageBus(unit=recorder.atomic)
+    bus.register(OMS_PROCESS, recorder)
     engine = MatchingEngine()
     if seeded:  # asks 100.01..100.03 and bids 99.99..99.97, 500 each
         engine.seed("MSFT", Decimal("100.00"), Decimal("0.01"), 3, Decimal(500))
-    return InternalVenue(POOL, bus, clock or TestClock(), engine, ["MSFT"], atomic=recorder.atomic), recorder
+    return InternalVenue(POOL, bus, clock or TestClock(), engine, ["MSFT"]), recorder
 
 
 def submit(pool: InternalVenue, n: int, side: Side, qty: int, price: str | None, **kw: Any) -> None:
@@ -80,7 +81,7 @@ def submit(pool: InternalVenue, n: int, side: Side, qty: int, price: str | None,
         ord_type=OrdType.LIMIT if price else OrdType.MARKET,
         **kw,
     )
-    assert pool.submit(order, ClOrdId(f"O{n}")) is None
+    pool.submit(order, ClOrdId(f"O{n}"))
 
 
 def request(kind: type, n: int, k: int, orig: str | None = None, **kw: Any) -> Any:
@@ -311,18 +312,20 @@ def test_request_when_made_while_events_are_delivered_then_its_events_follow_the
             pool.request(request(CancelAtVenue, 1, 1, "O1", side=Side.SELL))
             pool.request(request(CancelAtVenue, 2, 1, "O2"))
 
-    pool._bus._endpoints["oms.process"] = react
+    pool._bus._endpoints[OMS_PROCESS] = react
 
-    submit(pool, 2, Side.BUY, 150, "100")
+    with pool._bus.entered():  # as the EMS calls it: inside the bus, one unit of work
+        submit(pool, 2, Side.BUY, 150, "100")
 
     events = recorder.take()
     assert [type(e) for e in events] == [OrderAccepted, OrderFilled, OrderFilled, CancelRejected, OrderCanceled]
     assert [e.venue_cl_ord_id for e in events] == ["O2", "O1", "O2", "O1.1", "O2.1"]
-    assert events[3].reason is CxlRejReason.TOO_LATE_TO_CANCEL  # O1 filled: still known until delivered
+    assert events[3].reason is CxlRejReason.TOO_LATE_TO_CANCEL  # O1 filled one command ago: still known
     assert recorder.depths[-5:] == [1, 1, 1, 1, 1]
     pool.request(request(CancelAtVenue, 1, 2, "O1", side=Side.SELL))
     [late] = recorder.take()
-    assert late.reason is CxlRejReason.UNKNOWN_ORDER  # delivered, so forgotten: the OMS knows O1 is filled
+    assert late.reason is CxlRejReason.UNKNOWN_ORDER  # closed two commands ago: forgotten (memory stays flat)
+    pool.request(request(QueryAtVenue, 9, 1, "O9"))
     assert pool.exchange._orders == {}
 
 

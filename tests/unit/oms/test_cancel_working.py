@@ -7,12 +7,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import msgspec
 import pytest
 
 from domain.commands import CancelAtVenue, CancelWorking
 from domain.enums import OrdStatus, TimeInForce
-from domain.events import OrderRouted, ReplaceApproved
+from domain.events import OrderRouted
 from domain.ids import ClOrdId, ExecId, OrderId, VenueId
 from oms.engine import OmsEngine
 from tests.factories import accepted, cancel_rejected, fill, new_order, rejected, replaced
@@ -32,7 +31,7 @@ def book(oms: OmsEngine, cl_ord_id: str = "C1", **terms: Any) -> OrderId:
 def pending_replace(oms: OmsEngine) -> None:
     """The order acked, then a replace that risk passed on its way to the venue (39=E)."""
     oms.process(accepted())
-    oms.process(ReplaceApproved(command=msgspec.structs.replace(replace(), order_id=OrderId("O1"))))
+    oms.execute(replace())
 
 
 def cancels(forwarded: list[Any]) -> list[CancelAtVenue]:
@@ -80,7 +79,7 @@ def test_cancel_working_when_order_in_flight_then_the_venues_answer_decides(case
     answer(oms)
 
     assert len(cancels(forwarded)) == (1 if canceled else 0)
-    assert oms._cancel_once_working == {}  # nothing is kept once the order's fate is known
+    assert oms._requests._cancel_once_working == {}  # nothing is kept once the order's fate is known
     order = oms.book.by_id.get(order_id)
     if canceled:
         assert order is not None and order.status is OrdStatus.PENDING_CANCEL
@@ -93,7 +92,7 @@ def test_cancel_working_when_in_flight_order_out_of_scope_then_left_alone() -> N
     oms.execute(CancelWorking(account="ACCT2", reason="risk: post-trade breach"))
     oms.process(accepted())
 
-    assert cancels(forwarded) == [] and oms._cancel_once_working == {}
+    assert cancels(forwarded) == [] and oms._requests._cancel_once_working == {}
 
 
 def test_cancel_working_when_order_working_then_canceled_at_once() -> None:

@@ -7,11 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from domain.bus import MessageBus
+from domain.channels import EMS_EXECUTE
 from domain.clock import TestClock
 from domain.enums import ExecType, OrdRejReason, OrdStatus
 from domain.events import OrderRouted
-from domain.ids import ClOrdId, ExecId, OrderId, VenueId
+from domain.ids import ClOrdId, ExecId, OrderId, SessionKey, VenueId
 from domain.reports import ExecutionReport
+from domain.verdicts import Denial
 from oms.book import Book
 from oms.engine import OmsEngine
 from tests.factories import accepted, denied, fill, new_order
@@ -51,20 +53,39 @@ class RecordingJournal:
         return [r for _, _, r in self.entries if r is not None]
 
 
-def setup() -> tuple[OmsEngine, RecordingJournal, list[Any]]:
+class Risk:
+    """Stands in for the risk engine: records what it is asked; refuses or denies what it is told to."""
+
+    def __init__(self) -> None:
+        self.checked: list[Any] = []
+        self.admitted: list[tuple[str, str | None, str | None]] = []
+        self.refuse: Denial | None = None
+        self.deny: Denial | None = None
+
+    def admit(self, session: SessionKey, account: str | None, symbol: str | None) -> Denial | None:
+        self.admitted.append((session, account, symbol))
+        return self.refuse
+
+    def check(self, order: Any) -> Denial | None:
+        self.checked.append(order)
+        return self.deny
+
+
+def setup(risk: Risk | None = None) -> tuple[OmsEngine, RecordingJournal, list[Any]]:
+    """An OMS on a recording journal; returns it, the journal and what it asked risk to check."""
     bus = MessageBus()
     journal = RecordingJournal()
-    to_risk: list[Any] = []
-    bus.register("risk.execute", to_risk.append)
-    oms = OmsEngine(bus, TestClock(), journal, Book())  # type: ignore[arg-type]
-    return oms, journal, to_risk
+    risk = risk or Risk()
+    bus.register(EMS_EXECUTE, lambda _: None)
+    oms = OmsEngine(bus, TestClock(), journal, Book(), risk=risk)  # type: ignore[arg-type]
+    return oms, journal, risk.checked
 
 
 def routed(oms: OmsEngine) -> None:
     oms.process(OrderRouted(order_id=OrderId("O1"), venue=VenueId("VENUE"), venue_cl_ord_id=ClOrdId("O1"), ts_ns=1))
 
 
-def test_execute_when_new_order_then_booked_pending_new_and_sent_to_risk_with_order_id() -> None:
+def test_execute_when_new_order_then_booked_pending_new_and_checked_by_risk_with_order_id() -> None:
     oms, journal, to_risk = setup()
 
     oms.execute(new_order(order_id=OrderId("")))

@@ -9,22 +9,22 @@ its next report like the one before the crash (O1-2 twice).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 from domain.bus import MessageBus
+from domain.channels import EMS_EXECUTE
 from domain.clock import TestClock
 from domain.commands import CancelOrder, QueryOrder, ReplaceOrder
 from domain.enums import ExecType, OrdStatus, OrdType, Side
-from domain.events import OrderRouted, ReplaceApproved
+from domain.events import OrderRouted
 from domain.ids import ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
 from domain.reports import ExecutionReport
 from oms.book import Book
-from oms.engine import OmsEngine, decode_pending
+from oms.engine import OmsEngine
 from oms.exec_ids import ExecIds
-from oms.store.repository import order_from_row
 from tests.factories import accepted, canceled, fill, new_order, replaced
+from tests.unit.oms.snapshots import last_rows, snapshot
 from tests.unit.oms.test_engine import RecordingJournal
 
 SESSION = SessionKey("FIX.4.4:FIXGW->CLIENT1")
@@ -36,26 +36,17 @@ class Node:
     def __init__(self, journal: RecordingJournal | None = None, incarnation: int = 1) -> None:
         self.bus = MessageBus()
         self.journal = RecordingJournal()
-        self.bus.register("risk.execute", lambda _: None)
-        self.bus.register("ems.execute", lambda _: None)
-        self.oms = OmsEngine(self.bus, TestClock(), self.journal, Book(), exec_ids=ExecIds(incarnation))  # type: ignore[arg-type]
+        self.bus.register(EMS_EXECUTE, lambda _: None)
+        committed = None
+        if journal is not None:  # the new process starts from the rows committed, and goes on appending to them
+            self.journal.entries = list(journal.entries)
+            committed = snapshot(
+                last_rows(row for row, _, _ in journal.entries),
+                [e for _, e, _ in journal.entries if e is not None],
+                incarnation=incarnation,
+            )
+        self.oms = OmsEngine(self.bus, TestClock(), self.journal, Book(), snapshot=committed)  # type: ignore[arg-type]
         self.incarnation = incarnation
-        if journal is not None:
-            self._restore(journal)
-
-    def _restore(self, journal: RecordingJournal) -> None:
-        rows: dict[str, dict[str, Any]] = {}
-        for row, _, _ in journal.entries:
-            if row is not None:
-                rows[row["order_id"]] = row  # the last snapshot of each order is what committed
-        orders = []
-        for row in rows.values():
-            order = order_from_row(row)
-            order.pending = decode_pending(row["pending"])
-            orders.append(order)
-        executions = [e for _, e, _ in journal.entries if e is not None]
-        self.oms.restore(orders, {OrderId(o): r["requests_sent"] for o, r in rows.items()}, executions)
-        self.journal.entries = list(journal.entries)  # the new process goes on appending to the same book
 
     def restart(self) -> Node:
         return Node(self.journal, self.incarnation + 1)
@@ -126,7 +117,7 @@ def test_exec_id_when_cancel_acked_then_restart_then_canceled_then_the_two_diffe
 def test_exec_id_when_replace_acked_then_restart_then_replaced_then_the_two_differ() -> None:
     before = Node()
     before.working()
-    before.oms.process(ReplaceApproved(command=_replace()))
+    before.oms.execute(_replace())
     ack = before.last_report()
 
     after = before.restart()

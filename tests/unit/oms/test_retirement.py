@@ -9,17 +9,21 @@ from typing import Any
 import msgspec
 
 from domain.bus import MessageBus
+from domain.channels import EMS_EXECUTE
 from domain.clock import TestClock
-from domain.commands import AnswerAgain, CancelOrder, QueryOrder
+from domain.commands import AnswerAgain, CancelOrder, QueryOrder, VenueRequest
 from domain.enums import CxlRejReason, ExecType, OrdRejReason, OrdStatus, Side
 from domain.events import OrderRouted
 from domain.ids import ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
 from domain.order import Order
 from domain.reports import CancelReject, ExecutionReport
 from oms.book import Book
-from oms.engine import Found, OmsEngine
+from oms.engine import OmsEngine
+from oms.ports import Found
+from oms.recovery import RecoverySnapshot
 from oms.store.repository import order_from_row
 from tests.factories import accepted, canceled, fill, new_order
+from tests.unit.oms.snapshots import snapshot
 from tests.unit.oms.test_engine import RecordingJournal
 
 SESSION = SessionKey("FIX.4.4:FIXGW->CLIENT1")
@@ -56,16 +60,21 @@ class BookOfRecord:
 
 
 class Harness:
-    def __init__(self) -> None:
+    def __init__(self, committed: RecoverySnapshot | None = None) -> None:
         self.clock = TestClock()
         self.bus = MessageBus()
         self.journal = RecordingJournal()
         self.to_venue: list[Any] = []
-        self.bus.register("risk.execute", lambda _: None)
-        self.bus.register("ems.execute", self.to_venue.append)
-        self.oms = OmsEngine(self.bus, self.clock, self.journal, Book(grace_ns=GRACE_NS))  # type: ignore[arg-type]
+        self.bus.register(EMS_EXECUTE, lambda m: self.to_venue.append(m) if isinstance(m, VenueRequest) else None)
         self.records = BookOfRecord(self.journal)
-        self.oms.find_retired = self.records.find
+        self.oms = OmsEngine(
+            self.bus,
+            self.clock,
+            self.journal,
+            Book(grace_ns=GRACE_NS),
+            find_retired=self.records.find,
+            snapshot=committed,
+        )  # type: ignore[arg-type]
 
     def working(self, cl: str, order_id: str) -> None:
         """A new order for 100, routed and acknowledged."""
@@ -105,7 +114,7 @@ def _cancel(cl: str, orig: str) -> CancelOrder:
     )
 
 
-def test_close_when_order_filled_then_it_leaves_every_index_and_its_counters() -> None:
+def test_close_when_order_filled_then_it_leaves_every_index() -> None:
     h = Harness()
 
     h.filled()
@@ -113,7 +122,6 @@ def test_close_when_order_filled_then_it_leaves_every_index_and_its_counters() -
     book = h.oms.book
     assert (book.by_id, book.by_client, book.by_venue, book.executions) == ({}, {}, {}, set())
     assert book.retired == {SESSION: {"C1"}}
-    assert h.oms._requests_sent == {}
 
 
 def test_submit_when_cl_ord_id_of_retired_order_then_rejected_6_and_not_booked() -> None:
@@ -231,10 +239,9 @@ def test_close_when_order_canceled_then_a_late_fill_still_counts_until_the_grace
 
 
 def test_restore_when_only_working_orders_loaded_then_ids_go_on_and_retired_cl_ord_ids_stay_taken() -> None:
-    h = Harness()
     working = Order(new_order(cl_ord_id=ClOrdId("C7")), OrderId("O7"))
 
-    h.oms.restore([working], {OrderId("O7"): 0}, [], last_seq=9, retired=[(SESSION, ClOrdId("C1"))])
+    h = Harness(snapshot(orders=[working], last_seq=9, retired=[(SESSION, ClOrdId("C1"))]))
     h.oms.execute(new_order(order_id=OrderId("")))
     h.oms.execute(new_order(cl_ord_id=ClOrdId("C10"), order_id=OrderId("")))
 

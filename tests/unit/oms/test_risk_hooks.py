@@ -8,40 +8,42 @@ from typing import Any
 import pytest
 
 from domain.bus import MessageBus
+from domain.channels import EMS_EXECUTE
 from domain.clock import TestClock
 from domain.commands import CancelOrder, MassCancel, QueryOrder, ReplaceOrder, SubmitOrder, SubmitRiskOrder
 from domain.enums import CxlRejReason, CxlRejResponseTo, ExecType, OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.ids import RISK_SESSION, Account, ClOrdId, OrderId, SessionKey, Symbol
 from domain.reports import BusinessReject, CancelReject, ExecutionReport, MassCancelReport
+from domain.verdicts import Denial
 from oms.book import Book
 from oms.engine import OmsEngine
 from tests.factories import new_order
-from tests.unit.oms.test_engine import RecordingJournal
+from tests.unit.oms.test_engine import RecordingJournal, Risk
 
 SESSION = SessionKey("FIX.4.4:FIXGW->CLIENT1")
 
 
-class Throttle:
-    """Stands in for risk's ``admit``: refuses when told to, and records what it was asked."""
+class Throttle(Risk):
+    """Stands in for risk: its message throttles refuse when told to (``refuse``), and it records what it was
+    asked (``asked``); orders pass the catalogue."""
 
-    def __init__(self) -> None:
-        self.refuse = False
-        self.asked: list[tuple[str, str | None, str | None]] = []
+    @property
+    def asked(self) -> list[tuple[str, str | None, str | None]]:
+        return self.admitted
 
-    def __call__(self, session: SessionKey, account: str | None, symbol: str | None) -> str | None:
-        self.asked.append((session, account, symbol))
-        return "message rate limit: 1 messages per second for session CLIENT1; retry shortly" if self.refuse else None
+    def refusing(self, on: bool) -> None:
+        text = "message rate limit: 1 messages per second for session CLIENT1; retry shortly"
+        self.refuse = Denial(OrdRejReason.OTHER, text) if on else None
 
 
 def setup() -> tuple[OmsEngine, RecordingJournal, Throttle, list[Any]]:
+    """An OMS whose orders, once they pass risk, and requests are recorded as they go to the EMS."""
     bus = MessageBus()
     journal = RecordingJournal()
     forwarded: list[Any] = []
-    bus.register("risk.execute", forwarded.append)
-    bus.register("ems.execute", forwarded.append)
-    oms = OmsEngine(bus, TestClock(), journal, Book())  # type: ignore[arg-type]
+    bus.register(EMS_EXECUTE, forwarded.append)
     throttle = Throttle()
-    oms.admit = throttle
+    oms = OmsEngine(bus, TestClock(), journal, Book(), risk=throttle)  # type: ignore[arg-type]
     return oms, journal, throttle, forwarded
 
 
@@ -73,7 +75,7 @@ def replace(orig: str = "C1", cl_ord_id: str = "C2") -> ReplaceOrder:
 
 def test_throttle_when_new_order_refused_then_150_8_103_99_not_booked_not_sent_to_risk() -> None:
     oms, journal, throttle, forwarded = setup()
-    throttle.refuse = True
+    throttle.refusing(True)
 
     oms.execute(new_order())
 
@@ -99,7 +101,7 @@ def test_throttle_when_cancel_or_replace_refused_then_35_9_and_order_unchanged(
 ) -> None:
     oms, journal, throttle, _ = setup()
     oms.execute(new_order(order_id=OrderId("")))
-    throttle.refuse = True
+    throttle.refusing(True)
 
     oms.execute(command)
 
@@ -119,7 +121,7 @@ def test_throttle_when_cancel_or_replace_refused_then_35_9_and_order_unchanged(
 
 def test_throttle_when_status_request_refused_then_business_message_reject_380_0() -> None:
     oms, journal, throttle, _ = setup()
-    throttle.refuse = True
+    throttle.refusing(True)
 
     oms.execute(
         QueryOrder(
@@ -133,15 +135,16 @@ def test_throttle_when_status_request_refused_then_business_message_reject_380_0
     )
 
     [reject] = journal.reports
+    assert throttle.refuse is not None
     assert reject == BusinessReject(
-        session=SESSION, cl_ord_id=ClOrdId("Q1"), ref_msg_type="H", reason=0, text=throttle("", None, None) or ""
+        session=SESSION, cl_ord_id=ClOrdId("Q1"), ref_msg_type="H", reason=0, text=throttle.refuse.text
     )
     assert throttle.asked[0] == (SESSION, None, None)
 
 
 def test_throttle_when_mass_cancel_refused_then_35_r_531_0_532_99() -> None:
     oms, journal, throttle, _ = setup()
-    throttle.refuse = True
+    throttle.refusing(True)
 
     oms.execute(MassCancel(session=SESSION, cl_ord_id=ClOrdId("M1"), request_type="7", symbol=None, ts_received_ns=1))
 
@@ -153,7 +156,7 @@ def test_throttle_when_mass_cancel_refused_then_35_r_531_0_532_99() -> None:
 def test_throttle_when_resend_of_a_processed_order_then_not_counted_and_ignored() -> None:
     oms, journal, throttle, forwarded = setup()
     oms.execute(new_order())
-    throttle.refuse = True
+    throttle.refusing(True)
 
     oms.execute(new_order(poss_dup=True))
 

@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from domain.bus import MessageBus
+from domain.channels import EMS_EXECUTE, OMS_EXECUTE, OMS_PROCESS, ORDER_UPDATES, RISK_ACTIONS
 from domain.clock import TestClock
-from domain.commands import SubmitRiskOrder
+from domain.commands import ReplaceOrder, SubmitOrder, SubmitRiskOrder
 from domain.enums import Side
 from domain.events import OrderDenied, OrderUpdated, RiskActionTaken
 from domain.ids import Account, OrderId, SessionKey, Symbol
@@ -31,12 +32,21 @@ class Harness:
         self.bus = MessageBus()
         self.clock = clock or TestClock()
         self.sent: list[tuple[str, Any]] = []
-        for endpoint in ("ems.execute", "oms.process", "oms.execute"):
-            self.bus.register(endpoint, lambda m, e=endpoint: self.sent.append((e, m)))
+        for endpoint in (EMS_EXECUTE, OMS_PROCESS, OMS_EXECUTE):
+            self.bus.register(endpoint, lambda m, e=endpoint.name: self.sent.append((e, m)))  # type: ignore[misc]
         self.actions: list[RiskActionTaken] = []
-        self.bus.subscribe("events.risk", self.actions.append)
+        self.bus.subscribe(RISK_ACTIONS, self.actions.append)
         instruments = {s: Instrument(reference_price=D(100)) for s in symbols} | {s: Instrument() for s in unreferenced}
         self.risk = RiskEngine(self.bus, self.clock, limits, instruments, entitlements)
+
+    def execute(self, order: SubmitOrder | ReplaceOrder) -> None:
+        """What the OMS does with risk's answer: send the order on, or deny it (recorded as it would be sent)."""
+        denial = self.risk.check(order)
+        if denial is None:
+            self.sent.append((EMS_EXECUTE.name, order))
+        else:
+            denied = OrderDenied(order_id=order.order_id, reason=denial.reason, text=denial.text, ts_ns=0)
+            self.sent.append((OMS_PROCESS.name, denied))
 
     def denials(self) -> list[OrderDenied]:
         return [m for e, m in self.sent if isinstance(m, OrderDenied)]
@@ -68,7 +78,7 @@ class Harness:
     ) -> None:
         """What the OMS publishes after an order changes (``fill``: last_qty, last_px)."""
         self.bus.publish(
-            "events.order",
+            ORDER_UPDATES,
             OrderUpdated(
                 order_id=OrderId(order_id),
                 session=session,

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.channels import ORDER_UPDATES
 from domain.commands import CancelWorking, ReplaceOrder
 from domain.enums import OrdRejReason, OrdType, Side
 from domain.events import OrderUpdated
@@ -109,9 +110,9 @@ def test_engine_when_order_rate_exceeded_then_denied_until_window_passes() -> No
     h = Harness(RiskLimits(default=LimitSet(max_orders_per_second=2)))
 
     for i in range(3):
-        h.risk.execute(new_order(order_id=OrderId(f"O{i}"), price=D(100 + i)))
+        h.execute(new_order(order_id=OrderId(f"O{i}"), price=D(100 + i)))
     h.clock.advance(1_000_000_000)
-    h.risk.execute(new_order(order_id=OrderId("O9")))
+    h.execute(new_order(order_id=OrderId("O9")))
 
     assert [d.order_id for d in h.denials()] == ["O2"]
     assert "order rate limit" in h.denials()[0].text
@@ -120,11 +121,11 @@ def test_engine_when_order_rate_exceeded_then_denied_until_window_passes() -> No
 def test_engine_when_identical_order_within_window_then_duplicate_103_6() -> None:
     h = Harness(RiskLimits(default=LimitSet(duplicate_window_ms=500)))
 
-    h.risk.execute(new_order(order_id=OrderId("O1")))
+    h.execute(new_order(order_id=OrderId("O1")))
     h.clock.advance(100_000_000)
-    h.risk.execute(new_order(order_id=OrderId("O2")))
+    h.execute(new_order(order_id=OrderId("O2")))
     h.clock.advance(600_000_000)
-    h.risk.execute(new_order(order_id=OrderId("O3")))
+    h.execute(new_order(order_id=OrderId("O3")))
 
     assert [(d.order_id, d.reason) for d in h.denials()] == [("O2", OrdRejReason.DUPLICATE_ORDER)]
 
@@ -132,7 +133,7 @@ def test_engine_when_identical_order_within_window_then_duplicate_103_6() -> Non
 def test_engine_when_restricted_symbol_then_denied() -> None:
     h = Harness(RiskLimits(accounts={"ACCT1": LimitSet(restricted_symbols=frozenset({"MSFT"}))}))
 
-    h.risk.execute(new_order())
+    h.execute(new_order())
 
     assert "restricted" in h.denials()[0].text
 
@@ -145,8 +146,8 @@ def test_engine_when_fill_breaches_position_limit_then_reduce_only_and_working_o
     assert h.risk.controls.state("ACCT1")[0] is TradingState.REDUCE_ONLY
     [(endpoint, cancel)] = [(e, m) for e, m in h.sent if isinstance(m, CancelWorking)]
     assert endpoint == "oms.execute" and cancel.account == "ACCT1"
-    h.risk.execute(new_order(order_id=OrderId("B"), side=Side.BUY, order_qty=D(1)))
-    h.risk.execute(new_order(order_id=OrderId("S"), side=Side.SELL, order_qty=D(50)))
+    h.execute(new_order(order_id=OrderId("B"), side=Side.BUY, order_qty=D(1)))
+    h.execute(new_order(order_id=OrderId("S"), side=Side.SELL, order_qty=D(50)))
     assert [d.order_id for d in h.denials()] == ["B"]
 
 
@@ -157,14 +158,14 @@ def test_engine_when_loss_limit_reached_after_fill_then_halted() -> None:
     h.fill(Side.SELL, "100", "89", order_id="F2")  # realized -1100
 
     assert h.risk.controls.state("ACCT1")[0] is TradingState.HALTED
-    h.risk.execute(new_order(order_id=OrderId("X")))
+    h.execute(new_order(order_id=OrderId("X")))
     assert "halted" in h.denials()[0].text
 
 
 def test_engine_when_working_orders_followed_then_position_check_counts_them() -> None:
     h = Harness(RiskLimits(default=LimitSet(max_long_qty=D(100))))
     h.bus.publish(
-        "events.order",
+        ORDER_UPDATES,
         OrderUpdated(
             order_id=OrderId("W1"),
             session=SessionKey("S"),
@@ -177,7 +178,7 @@ def test_engine_when_working_orders_followed_then_position_check_counts_them() -
         ),
     )
 
-    h.risk.execute(new_order(order_id=OrderId("O1"), order_qty=D(30)))
+    h.execute(new_order(order_id=OrderId("O1"), order_qty=D(30)))
 
     assert "working 80" in h.denials()[0].text
 
@@ -341,11 +342,11 @@ def test_engine_when_orders_name_symbols_nobody_trades_then_nothing_is_kept_for_
     h = Harness(RiskLimits(default=LimitSet(max_orders_per_second=5)))
 
     for i in range(50):
-        h.risk.execute(new_order(order_id=OrderId(f"Z{i}"), symbol=Symbol(f"ZZ{i}")))
-    h.risk.execute(new_order(order_id=OrderId("M1")))
+        h.execute(new_order(order_id=OrderId(f"Z{i}"), symbol=Symbol(f"ZZ{i}")))
+    h.execute(new_order(order_id=OrderId("M1")))
 
     assert len(h.denials()) == 50
-    assert list(h.risk._slots) == [("FIX.4.4:FIXGW->CLIENT1", "ACCT1", "MSFT")]
+    assert list(h.risk._slots.kept) == [("FIX.4.4:FIXGW->CLIENT1", "ACCT1", "MSFT")]
     assert h.risk.exposure.working("ACCT1", "ZZ1", Side.BUY) == 0 and len(h.risk.exposure._cells) == 1
 
 
@@ -353,8 +354,8 @@ def test_engine_when_orders_name_accounts_the_client_may_not_trade_then_nothing_
     h = Harness(RiskLimits(default=LimitSet(max_messages_per_second=5)), entitlements={"CLIENT1": frozenset({"ACCT1"})})
 
     for i in range(50):
-        h.risk.execute(new_order(order_id=OrderId(f"X{i}"), account=Account(f"X{i}")))
+        h.execute(new_order(order_id=OrderId(f"X{i}"), account=Account(f"X{i}")))
         h.risk.admit(SessionKey("FIX.4.4:FIXGW->CLIENT1"), f"X{i}", "MSFT")
 
     assert {d.reason for d in h.denials()} == {OrdRejReason.UNKNOWN_ACCOUNT}
-    assert h.risk._slots == {} and h.risk._windows == {}
+    assert h.risk._slots.kept == {} and h.risk._slots._windows == {}

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 from domain.bus import MessageBus
 from domain.clock import TestClock
 from domain.enums import OrdRejReason, OrdType
-from domain.events import OrderDenied
 from risk.checks import check_max_notional, check_max_order_qty, check_price, check_quantity
 from risk.engine import RiskEngine
 from risk.limits import EffectiveLimits, Instrument, LimitSet, RiskLimits
@@ -71,35 +69,21 @@ def test_limits_effective_when_account_and_symbol_overrides_then_tightest_applie
     assert limits.effective("B", "T") == EffectiveLimits(max_order_qty=Decimal(100), max_notional=Decimal(10**6))
 
 
-class Recorder:
-    def __init__(self, bus: MessageBus) -> None:
-        self.sent: list[tuple[str, Any]] = []
-        for endpoint in ("ems.execute", "oms.process"):
-            bus.register(endpoint, lambda m, e=endpoint: self.sent.append((e, m)))
-
-
-def engine() -> tuple[RiskEngine, Recorder]:
-    bus = MessageBus()
-    recorder = Recorder(bus)
+def engine() -> RiskEngine:
     limits = RiskLimits(default=LimitSet(max_order_qty=Decimal(1000)))
-    return RiskEngine(bus, TestClock(7), limits, {"MSFT": Instrument(reference_price=Decimal(100))}), recorder
+    return RiskEngine(MessageBus(), TestClock(7), limits, {"MSFT": Instrument(reference_price=Decimal(100))})
 
 
-def test_risk_engine_when_order_passes_then_forwarded_to_ems() -> None:
-    risk, recorder = engine()
-    order = new_order()
+def test_risk_engine_when_order_passes_then_no_denial() -> None:
+    risk = engine()
 
-    risk.execute(order)
-
-    assert recorder.sent == [("ems.execute", order)]
+    assert risk.check(new_order()) is None
 
 
 def test_risk_engine_when_unknown_symbol_then_denied_103_1() -> None:
-    risk, recorder = engine()
+    risk = engine()
 
-    risk.execute(new_order(symbol="XYZ"))
+    denial = risk.check(new_order(symbol="XYZ"))
 
-    [(endpoint, denied)] = recorder.sent
-    assert endpoint == "oms.process" and isinstance(denied, OrderDenied)
-    assert (denied.reason, denied.order_id, denied.ts_ns) == (OrdRejReason.UNKNOWN_SYMBOL, "O1", 7)
-    assert "XYZ" in denied.text
+    assert denial is not None and denial.reason is OrdRejReason.UNKNOWN_SYMBOL
+    assert "XYZ" in denial.text

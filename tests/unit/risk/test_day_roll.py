@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from domain.channels import ORDER_UPDATES
 from domain.clock import TestClock
 from domain.enums import Side
 from domain.events import OrderUpdated
@@ -89,7 +90,7 @@ def test_loss_limit_when_fills_are_from_before_the_day_began_then_only_positions
     yesterday = h.clock.now_ns() - 24 * HOUR
     for i, (side, px) in enumerate([(Side.BUY, "100"), (Side.SELL, "88")]):
         h.bus.publish(
-            "events.order",
+            ORDER_UPDATES,
             OrderUpdated(
                 order_id=OrderId(f"R{i}"),
                 session=CLIENT1,

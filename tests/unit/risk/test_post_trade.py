@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from domain.channels import ORDER_UPDATES
 from domain.commands import CancelWorking
 from domain.enums import Side
 from domain.events import OrderUpdated
@@ -154,7 +155,7 @@ def test_loss_breach_when_another_accounts_fill_moves_the_mark_then_the_holder_i
     h.fill(Side.BUY, "100", "100", order_id="A1")  # ACCT1 long 100 @ 100
 
     h.bus.publish(
-        "events.order",
+        ORDER_UPDATES,
         OrderUpdated(
             order_id=OrderId("B1"),
             session=CLIENT1,

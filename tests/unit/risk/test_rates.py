@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from domain.enums import OrdRejReason
 from domain.ids import Account, OrderId, SessionKey
+from domain.verdicts import Denial
 from risk.limits import LimitSet, RiskLimits, SessionLimits
 from tests.factories import new_order
 from tests.unit.risk.harness import CLIENT1, Harness
@@ -18,8 +20,8 @@ def test_session_order_rate_when_exceeded_across_accounts_then_denied_naming_the
     h = Harness(RiskLimits(sessions={"CLIENT1": SessionLimits(max_orders_per_second=2)}))
 
     for i, account in enumerate(["A1", "A2", "A3"]):
-        h.risk.execute(new_order(order_id=OrderId(f"O{i}"), account=Account(account), price=D(100 + i)))
-    h.risk.execute(new_order(order_id=OrderId("OTHER"), session=CLIENT2, price=D(99)))
+        h.execute(new_order(order_id=OrderId(f"O{i}"), account=Account(account), price=D(100 + i)))
+    h.execute(new_order(order_id=OrderId("OTHER"), session=CLIENT2, price=D(99)))
 
     [denied] = h.denials()
     assert denied.order_id == "O2"
@@ -43,7 +45,9 @@ def test_admit_when_session_message_rate_exceeded_then_refused_until_a_second_pa
     later = h.risk.admit(CLIENT1, None, None)
 
     assert answers[:2] == [None, None]
-    assert answers[2] == "message rate limit: 2 messages per second for session CLIENT1; retry shortly"
+    assert answers[2] == Denial(
+        OrdRejReason.OTHER, "message rate limit: 2 messages per second for session CLIENT1; retry shortly"
+    )
     assert other is None and later is None
 
 
@@ -56,7 +60,7 @@ def test_admit_when_account_message_rate_exceeded_then_refused_naming_the_accoun
     second = h.risk.admit(CLIENT2, "ACCT1", "MSFT")  # any session: the window is the account's
 
     assert (first, about_other_account, about_no_order) == (None, None, None)
-    assert second is not None and "1 messages per second for account ACCT1" in second
+    assert second is not None and "1 messages per second for account ACCT1" in second.text
 
 
 def test_admit_when_refused_then_not_counted() -> None:
@@ -74,9 +78,9 @@ def test_admit_when_refused_then_not_counted() -> None:
 def test_flow_when_duplicate_denied_then_it_does_not_use_up_the_order_rate() -> None:
     h = Harness(RiskLimits(default=LimitSet(max_orders_per_second=2, duplicate_window_ms=500)))
 
-    h.risk.execute(new_order(order_id=OrderId("O1")))
-    h.risk.execute(new_order(order_id=OrderId("DUP")))
-    h.risk.execute(new_order(order_id=OrderId("O2"), price=D(101)))
+    h.execute(new_order(order_id=OrderId("O1")))
+    h.execute(new_order(order_id=OrderId("DUP")))
+    h.execute(new_order(order_id=OrderId("O2"), price=D(101)))
 
     assert [d.order_id for d in h.denials()] == ["DUP"]
 
@@ -96,10 +100,10 @@ def test_set_limits_when_session_throttle_lowered_live_then_applies_to_the_next_
 
 def test_set_limits_when_account_order_rate_raised_live_then_windows_grow() -> None:
     h = Harness(RiskLimits(default=LimitSet(max_orders_per_second=1)))
-    h.risk.execute(new_order(order_id=OrderId("O1"), price=D(100)))
+    h.execute(new_order(order_id=OrderId("O1"), price=D(100)))
 
     h.risk.set_limits(h.risk.limits.with_limit("default", None, "max_orders_per_second", D(3)))
     for i in range(2, 5):
-        h.risk.execute(new_order(order_id=OrderId(f"O{i}"), price=D(100 + i)))
+        h.execute(new_order(order_id=OrderId(f"O{i}"), price=D(100 + i)))
 
     assert [d.order_id for d in h.denials()] == ["O4"]

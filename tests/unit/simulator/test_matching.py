@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.enums import OrdType, Side, TimeInForce
-from simulator.matching import MatchingEngine, OrderBook, SimOrder
+from matching.book import MatchingEngine, OrderBook, SimOrder
 
 
 def order(oid: str, side: Side, qty: int, price: str | None, tif: TimeInForce = TimeInForce.DAY) -> SimOrder:

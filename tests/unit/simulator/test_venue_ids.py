@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from domain.clock import TestClock
 from domain.ids import SessionKey
-from simulator.matching import MatchingEngine
+from matching.book import MatchingEngine
 from simulator.venue import VenueSimulator
 from tests.factories import new_order
 

@@ -26,7 +26,7 @@ from domain.commands import CancelOrder, MassCancel, QueryOrder, ReplaceOrder, S
 from domain.enums import CxlRejReason, CxlRejResponseTo, ExecType, OrdRejReason, OrdStatus, OrdType, TimeInForce
 from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol
 from domain.reports import CancelReject, ExecutionReport, MassCancelReport
-from simulator.matching import MatchingEngine, MatchResult, SimOrder
+from matching.book import MatchingEngine, MatchResult, SimOrder
 
 VenueReport = ExecutionReport | CancelReject | MassCancelReport
 Sink = Callable[[VenueReport], None]
@@ -63,6 +63,8 @@ class Exchange:
         self._order_id_prefix = order_id_prefix
         self._exec_id_prefix = exec_id_prefix
         self._closed: list[SimOrder] | None = None if keep_closed else []
+        self._older: list[SimOrder] = []
+        """Closed before the last ``forget_closed``: dropped at the next."""
         self._renamed: dict[SimOrder, list[ClOrdId]] = {}
         """The earlier ClOrdIDs of orders renamed by a cancel or replace (kept only when forgetting)."""
         self._handlers: dict[type, Callable[[Any], None]] = {
@@ -82,15 +84,18 @@ class Exchange:
         return self._orders.get((member, ClOrdId(cl_ord_id)))
 
     def forget_closed(self) -> None:
-        """Drop the orders closed since the last call, under every ClOrdID of their chain (``keep_closed``)."""
-        closed = self._closed
-        if not closed:
+        """Drop the orders closed before the previous call, under every ClOrdID of their chain (``keep_closed``).
+
+        Two generations: an order closed since the previous call is still known, so a request that crossed its
+        close is answered "too late" (102=0), not "unknown".
+        """
+        if self._closed is None:
             return
-        for order in closed:
+        for order in self._older:
             owner = SessionKey(str(order.owner))
             for cl_ord_id in (ClOrdId(order.cl_ord_id), *self._renamed.pop(order, ())):
                 self._orders.pop((owner, cl_ord_id), None)
-        closed.clear()
+        self._older, self._closed = self._closed, []
 
     def restore(self, order: SimOrder) -> None:
         """Rest a member's working order as it was (after a restart), behind those restored before it.

@@ -1,0 +1,153 @@
+"""The pre-trade catalogue: every check an order or a replace passes, in memory, on the order path.
+
+Order of the checks: who may trade (entitlement, kill switch), what the message itself says (quantity, price, known
+symbol, tick and lot), then exposure (restricted, trading state, reference price, size, notional, band, position,
+credit, loss), then the stateful flow checks (rate throttles, duplicates), which count only what passes. Money
+stays ``Decimal``; nothing on this path hashes one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.clock import Clock
+from domain.commands import ReplaceOrder
+from domain.enums import OrdRejReason, OrdType, Side
+from domain.verdicts import Denial
+from risk.checks import (
+    OrderTerms,
+    band_bounds,
+    check_credit,
+    check_daily_loss,
+    check_increments,
+    check_max_notional,
+    check_max_order_qty,
+    check_no_reference,
+    check_position_limit,
+    check_price,
+    check_price_band,
+    check_quantity,
+    check_restricted,
+    check_trading_state,
+)
+from risk.controls import Controls
+from risk.exposure import Exposure
+from risk.slots import Slot, Slots
+from risk.throttle import SECOND_NS, RecentOrders, terms_key
+
+_LIMIT, _BUY = OrdType.LIMIT, Side.BUY  # module constants: an enum member lookup costs ~50 ns in Python 3.11
+
+
+class PreTradeChecks:
+    """Run the whole catalogue on one order or replace; return the first denial, or None (and count it)."""
+
+    def __init__(self, clock: Clock, slots: Slots, exposure: Exposure, controls: Controls) -> None:
+        self._now = clock.now_ns
+        self._slots = slots
+        self._kept = slots.kept
+        self._exposure = exposure
+        self._controls = controls
+        self._recent = RecentOrders(slots.limits.longest_duplicate_window_ms() * 1_000_000)
+
+    def set_duplicate_horizon(self, horizon_ns: int) -> None:
+        """Keep recently seen orders this long (twice the longest duplicate window is enough)."""
+        self._recent.horizon_ns = horizon_ns
+
+    def check(self, order: OrderTerms) -> Denial | None:
+        """Return the first failed check's denial, or None when the order may go."""
+        slot = self._kept.get((order.session, order.account, order.symbol))
+        if slot is None:
+            slot = self._slots.slot(order.session, order.account, order.symbol)
+        if slot.entitlement is not None:
+            return slot.entitlement
+        controls = self._controls
+        if controls.any_kill and (kill := controls.kill_switch(order.account, slot.session.client)):
+            return Denial(
+                OrdRejReason.BROKER_OPTION,
+                f"kill switch on ({kill.scope} {kill.key or ''}) by {kill.who}: {kill.reason}",
+            )
+        denial = (
+            check_quantity(order) or check_price(order) or slot.unknown or check_increments(order, slot.tick, slot.lot)
+        )
+        if denial is None:
+            now = self._now()
+            exposure = self._exposure
+            if now >= exposure.next_roll_ns:
+                exposure.roll_to(now)
+            denial = self._exposure_checks(order, slot) or self._flow_checks(order, slot, now)
+        return denial
+
+    def _exposure_checks(self, order: OrderTerms, slot: Slot) -> Denial | None:
+        limits = slot.limits
+        if slot.restricted:
+            return check_restricted(order, limits)
+        cell = slot.cell
+        position = cell.qty
+        working = cell.working_buy if order.side is _BUY else cell.working_sell
+        totals = slot.totals
+        used = totals.open_notional + totals.gross
+        qty = order.order_qty
+        if isinstance(order, ReplaceOrder):  # the order's own working quantity and notional are being replaced
+            leaves, notional = self._exposure.working_of(order.order_id)
+            working -= leaves
+            used -= notional
+            # Only the new leaves will work, OrderQty (38) - CumQty (14) (Appendix D C.3): what filled is in the
+            # position already.
+            qty -= order.cum_qty
+        if self._controls.any_state:
+            state, control = self._controls.state(order.account)
+            why = f"{control.reason} (by {control.who})" if control else ""
+            if denial := check_trading_state(order, state, why, position, working, qty):
+                return denial
+        mark: Decimal | None = self._exposure.marks.get(order.symbol)
+        banded = mark is not None
+        if mark is None:  # no trade yet and none configured: [risk] no_reference decides
+            if denial := check_no_reference(order, self._slots.limits.no_reference):
+                return denial
+            mark = order.price  # a limit order (checked above): valued at its price, with no band to check
+            assert mark is not None
+        elif limits.price_band_pct is not None and slot.band_mark is not mark:
+            slot.band_mark, slot.band = mark, band_bounds(limits.price_band_pct, mark)
+        price = order.price if order.ord_type is _LIMIT and order.price is not None else mark
+        return (
+            check_max_order_qty(order, limits)
+            or check_max_notional(order, limits, mark)
+            or (check_price_band(order, limits, mark, slot.band) if banded else None)
+            or check_position_limit(order, limits, position, working, qty)
+            or check_credit(order, limits, used, price, qty)
+            or check_daily_loss(order, limits, totals.day_realized + totals.value - totals.cost)
+        )
+
+    def _flow_checks(self, order: OrderTerms, slot: Slot, now: int) -> Denial | None:
+        """Rate throttles and duplicate detection: stateful, so they run last and count only what passes."""
+        session = slot.session
+        # RateWindow.full, inlined: this runs for every order
+        if (n := slot.orders_limit) and len(times := slot.orders_window.times) >= n and now - times[-n] < SECOND_NS:
+            return Denial(
+                OrdRejReason.OTHER,
+                f"order rate limit: {slot.orders_limit} orders per second for account {order.account}; retry shortly",
+            )
+        if (
+            (n := session.orders_limit)
+            and len(times := session.orders_window.times) >= n
+            and now - times[-n] < SECOND_NS
+        ):
+            return Denial(
+                OrdRejReason.OTHER,
+                f"order rate limit: {session.orders_limit} orders per second for "
+                f"session {session.client}; retry shortly",
+            )
+        if slot.duplicate_window_ns:
+            key = terms_key(slot.terms_buy if order.side is _BUY else slot.terms_sell, order.order_qty, order.price)
+            last = self._recent.seen(key, now)
+            if last is not None and now - last < slot.duplicate_window_ns:
+                return Denial(
+                    OrdRejReason.DUPLICATE_ORDER,
+                    f"duplicate order: same account, symbol, side, "
+                    f"quantity and price as one {(now - last) // 1_000_000} ms ago",
+                )
+        if slot.orders_limit:
+            slot.orders_window.times.append(now)
+        if session.orders_limit:
+            session.orders_window.times.append(now)
+        return None
