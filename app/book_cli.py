@@ -11,14 +11,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
 from app.config import REPO_ROOT, load_config
 from app.display import orders_table
 from domain.enums import OrdStatus
 from fixgw.errors import ConfigError
 from oms.store import repository
-from oms.store.database import connect, current_revision, head_revision, upgrade
+from oms.store.database import BookDb, connect, current_revision, head_revision, upgrade
 
 console = Console(width=None if sys.stdout.isatty() else 180)
 SettingsOption = Annotated[Path, typer.Option("--settings", "-s", help="fixgw settings (TOML).")]
@@ -29,7 +28,7 @@ DEFAULT_SETTINGS = REPO_ROOT / "fixgw.toml"
 db_cli = typer.Typer(help="Manage the book's database schema (Alembic migrations).", no_args_is_help=True)
 
 
-def _engine(settings: Path, db: str | None, *, migrated: bool = True) -> Engine:
+def _engine(settings: Path, db: str | None, *, migrated: bool = True) -> BookDb:
     engine = connect(db or load_config(settings).database_url())
     if migrated:
         at, head = current_revision(engine), head_revision()

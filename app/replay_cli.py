@@ -169,14 +169,17 @@ def _verify(err: Console, url: str, replayer: Replayer) -> Verification:
 
 def _write(err: Console, url: str, replayer: Replayer) -> tuple[int, int]:
     from oms.store import repository
-    from replay.store import StoreError, write_book
+    from oms.store.replayed import StoreError, write_rows
+    from replay.rows import book_rows
 
     engine = _open_book(err, url)
     try:
         existing = len(repository.load_orders(engine))
         if existing:
             _fail(err, f"{url} already holds {existing} orders; replay writes into a fresh book")
-        return write_book(engine, replayer.book)
+        order_rows, execution_rows = book_rows(replayer.book)
+        write_rows(engine, order_rows, execution_rows)
+        return len(order_rows), len(execution_rows)
     except StoreError as exc:
         _fail(err, str(exc))
     finally:

@@ -11,7 +11,7 @@ The order's state is what its ExecutionReports say (OrdStatus, CumQty, LeavesQty
 the log is the record, the book only checks it. CumQty must never go down, never pass OrderQty, equal
 OrderQty - LeavesQty while the order is live, and at the end equal the sum of its fills' LastQty. Fills
 (ExecType F; 1 and 2 before FIX 4.3) are the executions, each counted once per ExecID however often it was
-logged or resent, and they feed ``oms.positions`` (average cost, realized and unrealized P&L) per session:
+logged or resent, and they feed ``domain.positions`` (average cost, realized and unrealized P&L) per session:
 the two sides of one session see the same fills, two sessions (a client's, a venue's) each their own.
 
 The report path is written for speed (a million messages are replayed in seconds): quantities are kept as
@@ -22,23 +22,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Final
 
-import msgspec
-
 from domain.enums import Side
-from fixgw.codec.fields import DictFields
-from fixgw.codec.values import optional_decimal
-from fixgw.errors import FixReject
-from oms.positions import PositionBook
-from replay.anomalies import Anomaly, AnomalyKind
+from domain.positions import PositionBook
+from replay.anomalies import AnomalyKind
+from replay.chains import NO_ORDER_ID, Chains
 from replay.message import LogMessage
-from replay.prefixes import Direction
+from replay.orders import TERMINAL, ReplayFill, ReplayOrder
+from replay.orders import decimals as _decimals
 
 _ZERO: Final = Decimal(0)
-_NO_ORDER_ID: Final = frozenset({"", "NONE", "0", "UNKNOWN"})
-_TERMINAL: Final = frozenset({"2", "3", "4", "8", "C"})
 _LIVE: Final = frozenset({"0", "1", "5", "6", "A", "E"})
 """OrdStatus (39) values in which LeavesQty must be OrderQty - CumQty."""
 _FILL_EXEC_TYPES: Final = frozenset({"F", "1", "2"})
@@ -47,124 +42,10 @@ _NOT_A_TRADE: Final = frozenset({"1", "2", "3"})
 _SIDES: Final = {"1": Side.BUY, "3": Side.BUY, "2": Side.SELL, "4": Side.SELL, "5": Side.SELL, "6": Side.SELL}
 """Side (54): buy minus counts as a buy; sell plus, sell short and sell short exempt as sells."""
 _REPLACED_OR_CANCELED: Final = frozenset({"4", "5"})
-_REQUESTS: Final = frozenset({"D", "F", "G"})
-"""The messages a buy side sends; the sell side answers with 8 (and 9)."""
-_QUANTITY_KINDS: Final = frozenset(
-    {AnomalyKind.CUM_QTY_DECREASED, AnomalyKind.OVERFILL, AnomalyKind.LEAVES_QTY_MISMATCH, AnomalyKind.FILLS_NE_CUM_QTY}
-)
-_decimals: dict[str, Decimal] = {}
-"""Decimals by their text: a log repeats the same quantities and prices over and over."""
 
 
-def _decimal(raw: str) -> Decimal | None:
-    """``raw`` as a finite Decimal; None when it is not a number."""
-    value = _decimals.get(raw)
-    if value is None:
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            return None
-        if not value.is_finite():
-            return None
-        if len(_decimals) < 100_000:
-            _decimals[raw] = value
-    return value
-
-
-class ReplayFill(msgspec.Struct, gc=False):
-    """One execution: a fill report's ExecID (17), LastQty (32) and LastPx (31)."""
-
-    exec_id: str
-    last_qty: Decimal
-    last_px: Decimal
-    time: str
-    """TransactTime (60), else SendingTime (52), as written."""
-    file: str
-    line: int
-
-
-class ReplayOrder(msgspec.Struct, gc=False):
-    """One order chain and the state its reports give it (a Struct: a million messages make many orders)."""
-
-    seq: int
-    session: str
-    root: str
-    """The first ClOrdID (11) of the chain."""
-    opened: bool
-    """False when the log never showed the NewOrderSingle."""
-    cl_ord_id: str = ""
-    """The last accepted ClOrdID: a replace's or cancel's once 150=5 / 150=4 confirms it."""
-    cl_ord_ids: list[str] = msgspec.field(default_factory=list)
-    session_rejected: bool = False
-    """The receiver refused the NewOrderSingle itself (Reject 35=3 or BusinessMessageReject 35=j)."""
-    received: bool | None = None
-    """True when the log's writer is the order's sell side: it received the chain's first request, or sent its
-    first report. In the gateway's own logs: True on a client session, False on a venue session. None when
-    the log does not say which way the first message went."""
-    order_id: str | None = None
-    account: str = ""
-    symbol: str = ""
-    side: str = ""
-    ord_type: str = ""
-    time_in_force: str = ""
-    price: Decimal | None = None
-    order_qty: Decimal | None = None
-    status: str = "A"
-    """OrdStatus (39) of the last report; PendingNew until the first."""
-    cum_qty: Decimal | None = None
-    leaves_qty: Decimal | None = None
-    ord_rej_reason: str | None = None
-    text: str | None = None
-    reports: int = 0
-    fills: list[ReplayFill] = msgspec.field(default_factory=list)
-    filled_qty: Decimal = _ZERO
-    """The sum of the fills' LastQty."""
-    exec_ids: set[str] = msgspec.field(default_factory=set)
-    pending_duplicates: int = 0
-    flagged: set[AnomalyKind] = msgspec.field(default_factory=set)
-    """Every kind of anomaly found on this order."""
-    created: str = ""
-    """TransactTime (60) or SendingTime (52) of the first message, as written."""
-    updated: str = ""
-    """SendingTime (52) of the last message, as written."""
-    qty_text: str = ""
-    price_text: str = ""
-    cum_text: str = ""
-    leaves_text: str = ""
-    avg_text: str = ""
-    """The quantities and prices as last written: turned into Decimals only when they change."""
-
-    @property
-    def avg_px(self) -> Decimal | None:
-        """AvgPx (6) of the last report that had one."""
-        return _decimal(self.avg_text) if self.avg_text else None
-
-    @property
-    def is_open(self) -> bool:
-        """True while the order can still trade."""
-        return self.status not in _TERMINAL
-
-    @property
-    def consistent(self) -> bool:
-        """True when the order's quantities add up (CumQty, LeavesQty, fills)."""
-        return not self.flagged & _QUANTITY_KINDS
-
-
-class ReplayBook:
+class ReplayBook(Chains):
     """Orders, executions and positions rebuilt from the application messages of one or more logs."""
-
-    def __init__(self) -> None:
-        self.orders: list[ReplayOrder] = []
-        self.anomalies: list[Anomaly] = []
-        self.positions: dict[str, PositionBook] = {}
-        """Per session, keyed (account, symbol) inside."""
-        self.open_orders = 0
-        self.peak_open_orders = 0
-        self._by_cl_ord_id: dict[tuple[str, str], ReplayOrder] = {}
-        self._by_order_id: dict[tuple[str, str], ReplayOrder] = {}
-        self._marks: dict[tuple[str, str], Decimal] = {}
-        self._new_orders: dict[tuple[str, int], ReplayOrder] = {}
-        """NewOrderSingles by session and MsgSeqNum, for the rejects that name them by RefSeqNum (45)."""
 
     def apply(self, message: LogMessage) -> None:
         """Fold one message into the book (messages other than D, F, G, 8, 9, 3 and j change nothing)."""
@@ -261,7 +142,7 @@ class ReplayBook:
         if order is None:  # self._find(session, "", cl_ord_id, order_id)
             if cl_ord_id:
                 order = by_cl_ord_id.get((session, cl_ord_id))
-            if order is None and order_id and order_id not in _NO_ORDER_ID:
+            if order is None and order_id and order_id not in NO_ORDER_ID:
                 order = self._by_order_id.get((session, order_id))
         if tags.exec_trans_type in _NOT_A_TRADE:
             fill = False
@@ -287,7 +168,7 @@ class ReplayBook:
             return
         if cl_ord_id and cl_ord_id not in order.cl_ord_ids:
             self._link(order, session, cl_ord_id)
-        if order_id != order.order_id and order_id not in _NO_ORDER_ID:
+        if order_id != order.order_id and order_id not in NO_ORDER_ID:
             if order.order_id is None:
                 order.order_id = order_id
             self._by_order_id.setdefault((session, order_id), order)
@@ -297,7 +178,7 @@ class ReplayBook:
             order.symbol = order.symbol or tags.symbol
             order.side = order.side or tags.side
             order.account = order.account or tags.account
-        decimals = _decimals
+        decimals = _decimals  # a local: read for every quantity of every report
         changed = False
         text = tags.order_qty
         if text and text != order.qty_text:
@@ -339,7 +220,7 @@ class ReplayBook:
             self._fill(order, message)
         if status != order.status:
             changed = True
-            if status and (order.status in _TERMINAL) == (status in _TERMINAL):
+            if status and (order.status in TERMINAL) == (status in TERMINAL):
                 order.status = status  # self._set_status, when the order stays open or stays done
             else:
                 self._set_status(order, status, message)
@@ -442,123 +323,7 @@ class ReplayBook:
     @staticmethod
     def _rejects_duplicate(order: ReplayOrder, reason: str, order_id: str) -> bool:
         """A reject (39=8) for a chain that saw its ClOrdID reused: is it the second order's?"""
-        return reason == "6" or (order_id not in _NO_ORDER_ID and order_id != order.order_id)
-
-    # -- chains ------------------------------------------------------------------------------------
-
-    def _open(self, message: LogMessage, root: str, *, opened: bool) -> ReplayOrder:
-        order = ReplayOrder(len(self.orders) + 1, message.session, root, opened, root, [root])
-        order.created = message.tags.transact_time or message.tags.sending_time
-        if message.direction is not None:
-            order.received = (message.direction is Direction.INCOMING) == (message.msg_type in _REQUESTS)
-        self.orders.append(order)
-        self._by_cl_ord_id[message.session, root] = order
-        self.open_orders += 1
-        if self.open_orders > self.peak_open_orders:
-            self.peak_open_orders = self.open_orders
-        return order
-
-    def _find(self, session: str, orig: str, cl_ord_id: str, order_id: str) -> ReplayOrder | None:
-        by_cl_ord_id = self._by_cl_ord_id
-        order = by_cl_ord_id.get((session, orig)) if orig else None
-        if order is None and cl_ord_id:
-            order = by_cl_ord_id.get((session, cl_ord_id))
-        if order is None and order_id and order_id not in _NO_ORDER_ID:
-            order = self._by_order_id.get((session, order_id))
-        return order
-
-    def _link(self, order: ReplayOrder, session: str, cl_ord_id: str) -> None:
-        if cl_ord_id and (session, cl_ord_id) not in self._by_cl_ord_id:
-            self._by_cl_ord_id[session, cl_ord_id] = order
-            order.cl_ord_ids.append(cl_ord_id)
-
-    def _take_terms(self, order: ReplayOrder, message: LogMessage) -> bool:
-        """Symbol, side and account from the first message that has them; OrderQty, Price, OrdType and
-        TimeInForce from the latest. Return True when the quantity changed."""
-        tags = message.tags
-        if not order.symbol:
-            order.symbol = tags.symbol
-            order.side = tags.side
-        if not order.account:
-            order.account = tags.account
-        changed = False
-        raw = tags.order_qty
-        if raw and raw != order.qty_text:
-            order.qty_text = raw
-            order.order_qty = self._number(message, order, raw, 38)
-            changed = True
-        raw = tags.price
-        if raw and raw != order.price_text:
-            order.price_text = raw
-            order.price = self._number(message, order, raw, 44)
-        order.ord_type = tags.ord_type or order.ord_type
-        order.time_in_force = tags.time_in_force or order.time_in_force
-        order.updated = tags.sending_time or order.updated
-        return changed
-
-    def _set_status(self, order: ReplayOrder, status: str, message: LogMessage) -> None:
-        if not status:
-            self._anomaly(message, AnomalyKind.MISSING_TAG, "ExecutionReport without OrdStatus (39)", order)
-            return
-        was_open = order.status not in _TERMINAL
-        now_open = status not in _TERMINAL
-        if was_open != now_open:
-            self.open_orders += 1 if now_open else -1
-            if self.open_orders > self.peak_open_orders:
-                self.peak_open_orders = self.open_orders
-        order.status = status
-
-    # -- helpers -----------------------------------------------------------------------------------
-
-    def _number(self, message: LogMessage, order: ReplayOrder, raw: str, tag: int) -> Decimal | None:
-        """A quantity or price; a value that is not a number is an anomaly (worded as the gateway words it)."""
-        value = _decimals.get(raw)
-        if value is not None:
-            return value
-        if not raw:
-            return None
-        value = _decimal(raw)
-        if value is None:
-            try:
-                optional_decimal(DictFields({tag: raw}), tag)
-            except FixReject as exc:  # the format (373=6) or a size the book cannot hold (373=5)
-                self._anomaly(message, AnomalyKind.BAD_VALUE, exc.text, order)
-        return value
-
-    def _flag(
-        self,
-        order: ReplayOrder,
-        kind: AnomalyKind,
-        text: str,
-        file: str,
-        line: int,
-        msg_type: str,
-        *,
-        once: bool = True,
-    ) -> None:
-        """Record an anomaly of an order (by default once per kind and order)."""
-        if once and kind in order.flagged:
-            return
-        order.flagged.add(kind)
-        anomaly = Anomaly(
-            kind=kind, text=text, file=file, line=line, msg_type=msg_type, session=order.session, order=order.root
-        )
-        self.anomalies.append(anomaly)
-
-    def _anomaly(self, message: LogMessage, kind: AnomalyKind, text: str, order: ReplayOrder | None = None) -> None:
-        if order is not None:
-            order.flagged.add(kind)
-        anomaly = Anomaly(
-            kind=kind,
-            text=text,
-            file=message.file,
-            line=message.line,
-            msg_type=message.msg_type,
-            seq_num=message.seq_num,
-            session=message.session,
-            order=order.root if order else "",
-        )
-        self.anomalies.append(anomaly)
+        return reason == "6" or (order_id not in NO_ORDER_ID and order_id != order.order_id)
 
 
 # Unbound, so that a book holds no reference to itself (no cycle: it is freed as soon as it is dropped).

@@ -32,22 +32,16 @@ from zlib import adler32
 import msgspec
 
 from replay.anomalies import AnomalyKind, Problem
+from replay.framing import BEGIN, HEAD, SOH, bad_checksum, check, checksum, frame, normalise, split_terminator
 from replay.message import TAGS, LogMessage, Origin, Tags, parse_fields
 from replay.prefixes import Direction, Layout, Prefix, continuation_length, parse_prefix
 from replay.shapes import Shapes
 
-SOH: Final = b"\x01"
 MAX_MESSAGE: Final = 1 << 20
 """A message still without CheckSum after this many bytes is reported as truncated."""
 PROGRESS_EVERY: Final = 8192
 """Lines between two progress callbacks."""
 
-_BEGIN: Final = b"8=FIX"
-# BeginString, then the delimiter (any run of up to 3 non-digits before the next "tag="), then BodyLength if
-# it comes next (zero-padded values such as 9=0000095 read as ordinary integers).
-_HEAD: Final = re.compile(rb"8=(FIXT?\.\d\.\d(?:SP\d)?)([^0-9\r\n]{1,3}?)(?=\d{1,7}=)(?:9=(\d{1,9}))?")
-_TRAILER: Final = re.compile(rb"10=(\d{0,3})")
-_TAG: Final = re.compile(rb"\d{1,7}=")
 _FILE_NAME: Final = re.compile(r"^(?:FIXT?\.\d\.\d)-([^-]+)-([^-.]+)(?:-[^.]*)?\.(?:messages|body)\b")
 _DELIMITER_NAMES: Final = {b"\x01": "SOH", b"^A": "^A (text)"}
 _CHECKSUM_TEXT: Final = tuple(f"{n:03d}" for n in range(256))
@@ -105,19 +99,6 @@ def own_comp_id_from_file_name(name: str) -> str | None:
     return match.group(1) if match else None
 
 
-def checksum(data: bytes) -> int:
-    """Return the FIX CheckSum (10) of ``data``: the sum of its bytes modulo 256."""
-    # adler32's low half is (1 + sum of the bytes) mod 65521, exact for up to 256 bytes (256 x 255 < 65521):
-    # the sum is done in C, 256 bytes at a time, 8x faster than sum(data) on a typical message.
-    if len(data) <= 256:
-        return ((adler32(data) & 0xFFFF) - 1) & 0xFF
-    view = memoryview(data)
-    total = 0
-    for start in range(0, len(data), 256):
-        total += (adler32(view[start : start + 256]) & 0xFFFF) - 1
-    return total & 0xFF
-
-
 class LogReader:
     """Iterate over the messages of one log file, in file order."""
 
@@ -164,7 +145,7 @@ class LogReader:
                 if rest is None:
                     continue
                 line = rest
-            start = line.find(_BEGIN)
+            start = line.find(BEGIN)
             if start < 0:
                 self.stats.other_lines += 1
                 continue
@@ -185,7 +166,7 @@ class LogReader:
                     prefix = hint.read(match)
             # The common case: an SOH message ending the line, in a shape seen before (``Shapes``).
             close = line.rfind(SOH)
-            if close > start and line.find(_BEGIN, close) < 0:
+            if close > start and line.find(BEGIN, close) < 0:
                 raw = line[start : close + 1]
                 found = shapes.read(raw.decode("latin-1"))
                 if found is not None and found[1]:
@@ -205,44 +186,44 @@ class LogReader:
         """Add a line to a message that has no CheckSum yet; return what is left of the line to scan."""
         skip = continuation_length(pending.layout, line)
         body = line[skip:]
-        if body.startswith(_BEGIN) or len(pending.data) > MAX_MESSAGE:
+        if body.startswith(BEGIN) or len(pending.data) > MAX_MESSAGE:
             # A new message begins (or the old one never ends): the pending one was cut short.
             yield self._message(pending.data, pending.first_line, pending.prefix, pending.lines, truncated=True)
             return None, line
-        content, terminator = _split_terminator(body)
+        content, terminator = split_terminator(body)
         # With the engine's prefix repeated, the line break is the log's wrapping; without, it is data.
         pending.data += content if skip else pending.terminator + content
         pending.terminator = terminator
         pending.lines += 1
-        framed = _frame(pending.data, 0)
+        framed = frame(pending.data, 0)
         if framed is None or framed[1] < 0:
             return pending, None
         end = framed[2]
         yield self._message(pending.data[:end], pending.first_line, pending.prefix, pending.lines)
         rest = pending.data[end:]
-        return None, (rest + terminator) if _BEGIN in rest else None
+        return None, (rest + terminator) if BEGIN in rest else None
 
     def _messages(
         self, line: bytes, start: int, number: int, prefix: Prefix, layout: Layout | None
     ) -> Generator[LogMessage, None, _Pending | None]:
         """Yield every message of a line; return the last one if it runs on to the next line."""
         while start >= 0:
-            framed = _frame(line, start)
+            framed = frame(line, start)
             if framed is None:  # "8=FIX" but not a BeginString: junk
-                start = line.find(_BEGIN, start + len(_BEGIN))
+                start = line.find(BEGIN, start + len(BEGIN))
                 continue
             head, trailer, end = framed
             if trailer < 0:
-                following = line.find(_BEGIN, head.end())
+                following = line.find(BEGIN, head.end())
                 if following < 0:
-                    content, terminator = _split_terminator(line[start:])
+                    content, terminator = split_terminator(line[start:])
                     return _Pending(content, terminator, number, prefix, layout)
                 yield self._message(line[start:following], number, prefix, 1, truncated=True)
                 start = following
                 continue
             yield self._message(line[start:end], number, prefix, 1, head=head)
             # Another message on the same line: back to back (FileStore .body) or after junk.
-            start = line.find(_BEGIN, end)
+            start = line.find(BEGIN, end)
         return None
 
     # -- one message -------------------------------------------------------------------------------
@@ -259,12 +240,12 @@ class LogReader:
     ) -> LogMessage:
         """Normalise, check and build a message found by the general path."""
         if head is None:
-            head = _HEAD.match(raw)
+            head = HEAD.match(raw)
         delimiter = head.group(2) if head is not None else SOH
-        soh = raw if delimiter == SOH else _normalise(raw, delimiter)
+        soh = raw if delimiter == SOH else normalise(raw, delimiter)
         if not soh.endswith(SOH):
             soh += SOH
-        problems = _check(soh, head.group(3) if head is not None else None, truncated)
+        problems = check(soh, head.group(3) if head is not None else None, truncated)
         name = _DELIMITER_NAMES.get(delimiter) or delimiter.decode("latin-1")
         begin = head.group(1) if head is not None else b""
         return self._build(soh, line, prefix, name, begin, tuple(problems), lines)
@@ -280,7 +261,7 @@ class LogReader:
         # CheckSum and BodyLength compared as text first (as nearly every message has them), as numbers only
         # when the text differs.
         if declared != _CHECKSUM_TEXT[computed] and (not declared.isdigit() or int(declared) != computed):
-            problems = (_bad_checksum(declared.encode("latin-1"), computed),)
+            problems = (bad_checksum(declared.encode("latin-1"), computed),)
         counted = trailer - len(begin) - len(length) - 6
         if not (0 <= counted < _LENGTHS and length == _LENGTH_TEXT[counted]) and (
             not length.isdigit() or int(length) != counted
@@ -402,82 +383,3 @@ class LogReader:
             stats.delimiters[o.delimiter] = stats.delimiters.get(o.delimiter, 0) + count
             stats.direction_sources[o.direction_source] = stats.direction_sources.get(o.direction_source, 0) + count
             stats.begin_strings[o.begin_string] = stats.begin_strings.get(o.begin_string, 0) + count
-
-
-def _split_terminator(data: bytes) -> tuple[bytes, bytes]:
-    if data.endswith(b"\r\n"):
-        return data[:-2], b"\r\n"
-    if data.endswith(b"\n"):
-        return data[:-1], b"\n"
-    return data, b""
-
-
-def _frame(data: bytes, start: int) -> tuple[re.Match[bytes], int, int] | None:
-    """Find the message starting at ``start``: its head, where ``10=`` starts and where it ends.
-
-    None when ``start`` is no BeginString; a trailer position of -1 when the CheckSum is not in ``data``.
-    """
-    head = _HEAD.match(data, start)
-    if head is None:
-        return None
-    delimiter = head.group(2)
-    length = head.group(3)
-    after = head.end()
-    trailer = -1
-    if length is not None and len(delimiter) == 1 and data.startswith(delimiter, after):
-        at = after + 1 + int(length)
-        if data.startswith(b"10=", at) and data[at - 1 : at] == delimiter:
-            trailer = at
-    if trailer < 0:  # no BodyLength, a wrong one, or a two-byte delimiter: scan for the CheckSum field
-        found = data.find(delimiter + b"10=", after)
-        if found >= 0:
-            following = data.find(_BEGIN, after, found)
-            trailer = found + len(delimiter) if following < 0 else -1
-    if trailer < 0:
-        return head, -1, -1
-    match = _TRAILER.match(data, trailer)
-    assert match is not None
-    end = match.end()
-    if data.startswith(delimiter, end):
-        end += len(delimiter)
-    return head, trailer, end
-
-
-def _normalise(raw: bytes, delimiter: bytes) -> bytes:
-    """Rewrite a message with SOH delimiters; a delimiter inside a value (Text with spaces) stays."""
-    if raw.endswith(delimiter):
-        raw = raw[: -len(delimiter)]
-    fields: list[bytes] = []
-    for part in raw.split(delimiter):
-        if fields and not _TAG.match(part):
-            fields[-1] += delimiter + part
-        else:
-            fields.append(part)
-    return SOH.join(fields) + SOH
-
-
-def _check(soh: bytes, declared_length: bytes | None, truncated: bool) -> list[Problem]:
-    """BodyLength (9) and CheckSum (10) of an SOH-delimited message."""
-    trailer = soh.rfind(b"\x0110=")
-    if truncated or trailer < 0:
-        return [Problem(AnomalyKind.TRUNCATED, "no CheckSum (10): the message is cut short")]
-    problems: list[Problem] = []
-    declared = soh[trailer + 4 : -1]
-    computed = checksum(soh[: trailer + 1])
-    if not declared.isdigit() or int(declared) != computed:
-        problems.append(_bad_checksum(declared, computed))
-    if declared_length is None:
-        problems.append(Problem(AnomalyKind.MISSING_TAG, "BodyLength (9) missing"))
-    else:
-        body_start = soh.find(SOH, soh.find(SOH) + 1) + 1
-        counted = trailer + 1 - body_start
-        if int(declared_length) != counted:
-            text = f"BodyLength (9) is {int(declared_length)}, counted {counted}"
-            problems.append(Problem(AnomalyKind.BAD_BODY_LENGTH, text))
-    return problems
-
-
-def _bad_checksum(declared: bytes, computed: int) -> Problem:
-    return Problem(
-        AnomalyKind.BAD_CHECKSUM, f"CheckSum (10) is {declared.decode('latin-1')!r}, computed {computed:03d}"
-    )

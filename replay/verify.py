@@ -19,7 +19,8 @@ from typing import Any, Final
 
 import msgspec
 
-from replay.book import ReplayBook, ReplayOrder
+from replay.book import ReplayBook
+from replay.orders import ReplayOrder
 from replay.summary import ord_status_name
 
 _DEFAULT_TIME_IN_FORCE: Final = "0"

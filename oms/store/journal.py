@@ -34,6 +34,7 @@ from domain.commands import Unrecorded
 from domain.latency import hops, now_ns
 from domain.reports import ClientReport
 from oms.store import quarantine
+from oms.store.health import CommitHealth
 from oms.store.writer import BatchWriter, Checkpointer
 
 log = logging.getLogger("fixgw.oms.journal")
@@ -47,7 +48,6 @@ _MAX_DEPTH = 50_000
 _BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 _PROBE_AFTER = 3
 """Failures said to heal, in a row, after which a small write checks whether the database takes writes at all."""
-_STILL_FAILING_S = 30.0
 _MARKER_IDLE_S = 0.05
 """How long the writer waits, idle, before recording deliveries in a transaction of their own. Not at once: at
 window 1 that second commit after every batch kept the writer busy when the next order arrived. A crash in
@@ -105,11 +105,7 @@ class Journal:
         self._group_depth = 0
         self.batches = 0
         """How many transactions have been committed (for benchmarks)."""
-        self.quarantined = quarantine.count(engine)
-        """Units of the book set aside so far (kept in the quarantine table)."""
-        self.failing_since_ns: int | None = None
-        self.last_error: str | None = None
-        self.last_commit_ns: int | None = None
+        self._health = CommitHealth(clock, quarantine.count(engine))
 
     # -- the order path's side -------------------------------------------------------------------
 
@@ -166,22 +162,28 @@ class Journal:
 
     def accepting(self) -> str | None:
         """None while new orders may come; else why not (the book cannot commit, or too much is waiting)."""
-        if self.failing_since_ns is not None:
-            return f"book of record unavailable ({self.last_error}); new orders are refused until it recovers"
+        if not self._health.ok:
+            return f"book of record unavailable ({self._health.last_error}); new orders are refused until it recovers"
         if self._appended - self._committed > _MAX_DEPTH:
             return f"book of record is {self._appended - self._committed} changes behind; retry shortly"
         return None
 
     def health(self) -> dict[str, Any]:
         """The journal's state for ``/health``: ok or failing (since when, why), queue depth, quarantined units."""
+        health = self._health
         return {
-            "state": "ok" if self.failing_since_ns is None else "failing",
-            "failing_since_ns": self.failing_since_ns,
-            "last_error": self.last_error,
-            "last_commit_ns": self.last_commit_ns,
+            "state": "ok" if health.ok else "failing",
+            "failing_since_ns": health.failing_since_ns,
+            "last_error": health.last_error,
+            "last_commit_ns": health.last_commit_ns,
             "queue_depth": self._appended - self._committed,
-            "quarantined": self.quarantined,
+            "quarantined": health.quarantined,
         }
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the last commit failed, while it is failing."""
+        return self._health.last_error
 
     def _open_group(self) -> None:
         with self._lock:
@@ -289,15 +291,14 @@ class Journal:
             except Exception as exc:  # noqa: BLE001 - whatever the driver raises is classified right here
                 heals = quarantine.heals(exc, self._writer.dbapi, self._writer.sqlite)
                 if heals and (failures < _PROBE_AFTER or not self._probe()):
-                    self._failing(exc, failures)
+                    self._health.failed(exc, failures)
                     if self._stopping.wait(_BACKOFF_S[min(failures, len(_BACKOFF_S) - 1)]):
                         return []  # stopping: what is queued was never acknowledged to anyone
                     failures += 1
                     continue
                 return self._isolate(units, exc)
             self.batches += 1
-            self.last_commit_ns = self._clock.now_ns()
-            self._recovered()
+            self._health.committed()
             return units
 
     def _isolate(self, units: list[Unit], exc: Exception) -> list[Unit]:
@@ -321,7 +322,7 @@ class Journal:
         else:  # it is kept in the log at least: the journal must go on
             log.error("quarantine row lost, the unit was: %s", row)
             quarantine_id = 0
-        self.quarantined += 1
+        self._health.quarantined += 1
         log.error(
             "quarantined Q%d: the book of record refused the changes of %s %s seq %s (orders %s): %s",
             quarantine_id,
@@ -341,23 +342,6 @@ class Journal:
         except Exception:  # noqa: BLE001 - any failure means no
             return False
         return True
-
-    def _failing(self, exc: Exception, failures: int) -> None:
-        now = self._clock.now_ns()
-        if self.failing_since_ns is None:
-            self.failing_since_ns = now
-            log.exception("journal commit failed; the book of record is unavailable, retrying with backoff")
-        elif failures % max(1, int(_STILL_FAILING_S / _BACKOFF_S[-1])) == 0:
-            log.warning(
-                "journal still failing after %.0f s: %s", (now - self.failing_since_ns) / 1e9, quarantine.one_line(exc)
-            )
-        self.last_error = quarantine.one_line(exc)
-
-    def _recovered(self) -> None:
-        if self.failing_since_ns is not None:
-            log.warning("journal recovered after %.1f s", (self._clock.now_ns() - self.failing_since_ns) / 1e9)
-            self.failing_since_ns = None
-            self.last_error = None
 
     def _write_marker(self) -> None:
         if not self._writer.marker_behind:

@@ -112,7 +112,8 @@ def test_journal_when_the_database_refuses_one_unit_then_the_rest_commits_and_it
     assert "O99" in row["detail"] and row["error"]
     [unrecorded] = told
     assert (unrecorded.quarantine_id, unrecorded.order_ids, unrecorded.msg_type) == (row["id"], ("O99",), "D")
-    assert (journal.quarantined, journal.health()["state"], journal.health()["queue_depth"]) == (1, "ok", 0)
+    health = journal.health()
+    assert (health["quarantined"], health["state"], health["queue_depth"]) == (1, "ok", 0)
 
 
 def test_journal_when_a_refused_unit_stands_alone_then_only_it_is_set_aside(engine: Engine) -> None:

@@ -54,8 +54,8 @@ from app.fixclient import Fields, ScriptedClient, client_sessions
 from app.venue import VenueServer
 from domain.enums import Side
 from domain.ids import SessionKey
+from domain.positions import PositionBook
 from fixgw.codec.outbound import format_utc_timestamp
-from oms.positions import PositionBook
 from oms.store import repository
 from oms.store.database import connect
 from oms.store.schema import messages

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.enums import Side
-from oms.positions import Position, PositionBook
+from domain.positions import Position, PositionBook
 
 D = Decimal
 
