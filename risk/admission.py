@@ -16,6 +16,8 @@ class MessageThrottles:
     def __init__(self, clock: Clock, slots: Slots) -> None:
         self._now = clock.now_ns
         self._slots = slots
+        self._sessions = slots.sessions
+        self._kept = slots.kept
 
     def admit(self, session: SessionKey, account: str | None, symbol: str | None) -> Denial | None:
         """Count one client message; return the denial when it is over a message rate (and then count nothing).
@@ -24,7 +26,7 @@ class MessageThrottles:
         it then counts for the account's message rate as well as the session's.
         """
         client = client_comp_id(session)
-        throttle = self._slots.session(client)
+        throttle = self._sessions.get(client) or self._slots.session(client)
         now = self._now()
         if throttle.messages_limit and throttle.messages_window.full(throttle.messages_limit, now):
             return Denial(
@@ -34,7 +36,7 @@ class MessageThrottles:
             )
         slot = None
         if account is not None and symbol is not None:
-            slot = self._slots.slot(session, account, symbol)
+            slot = self._kept.get((session, account, symbol)) or self._slots.slot(session, account, symbol)
             if slot.messages_limit and slot.messages_window.full(slot.messages_limit, now):
                 return Denial(
                     OrdRejReason.OTHER,

@@ -10,6 +10,8 @@ actions after a live fill). All three read the same resolved ``risk.slots`` and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from domain.bus import MessageBus
 from domain.clock import Clock
 from domain.ids import SessionKey
@@ -27,6 +29,13 @@ from risk.slots import Slots
 
 class RiskEngine:
     """Pre-trade answers for the OMS (``admit``, ``check``) and post-trade actions after fills."""
+
+    admit: Callable[[SessionKey, str | None, str | None], Denial | None]
+    """Count one client message (35=D/F/G/H/q) against the message throttles; the denial when over one
+    (``MessageThrottles.admit``, bound here: no wrapper call on the order path)."""
+    check: Callable[[OrderTerms], Denial | None]
+    """Run the whole catalogue on a new order or a replace's new terms; the first denial, or None
+    (``PreTradeChecks.check``, bound here)."""
 
     def __init__(
         self,
@@ -46,19 +55,13 @@ class RiskEngine:
         self._throttles = MessageThrottles(clock, self._slots)
         self._pretrade = PreTradeChecks(clock, self._slots, self.exposure, self.controls)
         self._posttrade = PostTradeActions(bus, clock, self._slots, self.exposure, self.controls)
+        self.admit = self._throttles.admit
+        self.check = self._pretrade.check
 
     @property
     def limits(self) -> RiskLimits:
         """The limits in force."""
         return self._slots.limits
-
-    def admit(self, session: SessionKey, account: str | None, symbol: str | None) -> Denial | None:
-        """Count one client message (35=D/F/G/H/q) against the message throttles; the denial when over one."""
-        return self._throttles.admit(session, account, symbol)
-
-    def check(self, order: OrderTerms) -> Denial | None:
-        """Run the whole catalogue on a new order or a replace's new terms; the first denial, or None."""
-        return self._pretrade.check(order)
 
     def set_limits(self, limits: RiskLimits) -> None:
         """Apply new limits at once (operators change them live); the rate windows keep what they counted."""

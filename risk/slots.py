@@ -101,7 +101,8 @@ class Slots:
         self._exposure = exposure
         self.kept: dict[tuple[str, str, str], Slot] = {}
         """The lasting slots by (session, account, symbol): the order path reads it directly (one dict lookup)."""
-        self._sessions: dict[str, SessionSlot] = {}
+        self.sessions: dict[str, SessionSlot] = {}
+        """The session slots by client CompID (read directly on the order path, like ``kept``)."""
         self._effective: dict[tuple[str, str], EffectiveLimits] = {}
         self._windows: dict[tuple[str, str], RateWindow] = {}
         self._caps = limits.rate_caps()
@@ -112,7 +113,7 @@ class Slots:
         """Resolve again from ``limits``; the rate windows keep what they counted."""
         self.limits = limits
         self.kept.clear()
-        self._sessions.clear()
+        self.sessions.clear()
         self._effective.clear()
         self._caps = limits.rate_caps()
         self.loss_limited = limits.any_loss_limit()
@@ -126,7 +127,7 @@ class Slots:
 
     def session(self, client: str) -> SessionSlot:
         """The throttles of one client session."""
-        throttle = self._sessions.get(client)
+        throttle = self.sessions.get(client)
         return throttle if throttle is not None else self._resolve_session(client)
 
     def limits_for(self, account: str, symbol: str) -> EffectiveLimits:
@@ -170,7 +171,7 @@ class Slots:
             throttle.orders_window = self._window("session.max_orders_per_second", client)
         if throttle.messages_limit:
             throttle.messages_window = self._window("session.max_messages_per_second", client)
-        self._sessions[client] = throttle
+        self.sessions[client] = throttle
         return throttle
 
     def _window(self, kind: str, who: str) -> RateWindow:
