@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import risk_bench  # noqa: E402
+import risk_bench
 
 
 def main() -> None:
