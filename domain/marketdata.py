@@ -1,0 +1,117 @@
+"""Market data as the domain sees it: FIX 4.4 MarketDataRequest (35=V), snapshots (35=W), incremental refreshes
+(35=X) and rejects (35=Y), decoded into typed values (``fixgw.codec.marketdata``) and kept as L2 books
+(``marketdata``). Prices and sizes are ``Decimal``; times are ns from the ``Clock``.
+
+RptSeq (83) numbers each symbol's updates at a venue (our FIX 4.4 dictionary carries it in MDIncGrp and in 35=W, as
+FIX 5.0 does): a book knows when it missed one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+import msgspec
+
+from domain.ids import SessionKey, Symbol, VenueId
+
+
+class MDEntryType(StrEnum):
+    """MDEntryType (269): what an entry is."""
+
+    BID = "0"
+    OFFER = "1"
+    TRADE = "2"
+
+
+class MDUpdateAction(StrEnum):
+    """MDUpdateAction (279) of an incremental entry."""
+
+    NEW = "0"
+    CHANGE = "1"
+    DELETE = "2"
+
+
+class SubscriptionRequestType(StrEnum):
+    """SubscriptionRequestType (263) of a MarketDataRequest."""
+
+    SNAPSHOT = "0"
+    SUBSCRIBE = "1"
+    """Snapshot plus updates."""
+    UNSUBSCRIBE = "2"
+
+
+class MDReqRejReason(StrEnum):
+    """MDReqRejReason (281) of a MarketDataRequestReject, the values FIX 4.4 enumerates that we use."""
+
+    UNKNOWN_SYMBOL = "0"
+    DUPLICATE_MD_REQ_ID = "1"
+    INSUFFICIENT_PERMISSIONS = "3"
+    UNSUPPORTED_SUBSCRIPTION_REQUEST_TYPE = "4"
+    UNSUPPORTED_MARKET_DEPTH = "5"
+    UNSUPPORTED_MD_UPDATE_TYPE = "6"
+    UNSUPPORTED_AGGREGATED_BOOK = "7"
+    UNSUPPORTED_MD_ENTRY_TYPE = "8"
+
+
+class MDEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One entry of a snapshot or an incremental refresh: a price level (bid or offer) or a trade."""
+
+    entry_type: MDEntryType
+    price: Decimal
+    """MDEntryPx (270)."""
+    size: Decimal
+    """MDEntrySize (271): a level's whole size (0 in a delete), or a trade's quantity."""
+    action: MDUpdateAction | None = None
+    """MDUpdateAction (279): incremental entries only."""
+    symbol: Symbol | None = None
+    """Symbol (55): each incremental entry names its instrument; a snapshot names it once, for all."""
+    rpt_seq: int | None = None
+    """RptSeq (83): the symbol's update number at its venue (incremental entries)."""
+
+
+class MarketDataRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A MarketDataRequest (35=V): subscribe to, snapshot or unsubscribe from the books of some symbols."""
+
+    session: SessionKey
+    md_req_id: str
+    """MDReqID (262): names the subscription (an unsubscribe names the one it ends)."""
+    subscription: SubscriptionRequestType
+    depth: int
+    """MarketDepth (264): 0 the full book, 1 top of book, N levels a side."""
+    entry_types: tuple[MDEntryType, ...]
+    """NoMDEntryTypes (267) / MDEntryType (269)."""
+    symbols: tuple[Symbol, ...]
+    """NoRelatedSym (146) / Symbol (55)."""
+    ts_ns: int = 0
+
+
+class BookSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """A MarketDataSnapshotFullRefresh (35=W): one symbol's whole book (to the requested depth) and last trade."""
+
+    venue: VenueId
+    md_req_id: str | None
+    symbol: Symbol
+    entries: tuple[MDEntry, ...]
+    rpt_seq: int | None = None
+    """RptSeq (83) of the last update the snapshot includes: the next increment is rpt_seq + 1."""
+    ts_ns: int = 0
+    """When it arrived (or was made)."""
+
+
+class BookIncrement(msgspec.Struct, frozen=True, kw_only=True):
+    """A MarketDataIncrementalRefresh (35=X): level changes and trades, each entry naming its symbol."""
+
+    venue: VenueId
+    md_req_id: str | None
+    entries: tuple[MDEntry, ...]
+    ts_ns: int = 0
+
+
+class MarketDataReject(msgspec.Struct, frozen=True, kw_only=True):
+    """A MarketDataRequestReject (35=Y) for a request that cannot be served; Text (58) names the problem."""
+
+    session: SessionKey
+    md_req_id: str
+    reason: MDReqRejReason
+    text: str
