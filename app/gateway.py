@@ -32,7 +32,7 @@ from ems.venues.fix import FixVenue
 from ems.venues.internal import RESTING, InternalVenue
 from ems.venues.priority import time_priority
 from fixgw.client import ClientHandler
-from fixgw.session.connector import Connector
+from fixgw.session.connector import Connector, stop_all
 from fixgw.session.settings import SessionsFile
 from fixgw.venue import VenueHandler
 from matching.book import MatchingEngine
@@ -129,8 +129,7 @@ class Gateway:
     def stop(self) -> None:
         """Stop accepting, disconnect from the venues, commit what is queued."""
         self.admin.stop()
-        self.acceptor.stop()
-        self.initiator.stop()
+        stop_all((self.acceptor, self.initiator))
         self.journal.stop()
         self.db.dispose()
 

@@ -9,7 +9,8 @@ they are lifted there from the TLS sessions, which must agree on them. Plain and
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -135,6 +136,19 @@ class Connector:
         for engine in self._engines:
             engine.engine = None  # the engine goes before the factories it points to
         self._engines = []
+
+
+def stop_all(connectors: Iterable[Connector], timeout: float = 5.0) -> None:
+    """Stop several connectors at once, each on a thread of its own.
+
+    Why: a quickfix engine's stop waits for its thread, which notices the stop only at the end of its 1 s poll; one
+    after the other, a gateway's acceptor and initiators took a second each.
+    """
+    threads = [threading.Thread(target=c.stop, args=(timeout,), name=f"stop-{c.app.name}") for c in connectors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _split_tls(sessions: SessionsFile) -> tuple[SessionsFile, SessionsFile]:

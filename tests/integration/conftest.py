@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,9 +78,12 @@ def start_system(
 
 
 def stop_system(system: System) -> None:
-    system.client.stop()
-    system.gateway.stop()
-    system.venue.stop()
+    """Stop the three at once (each waits for its engines' threads): seconds off every test."""
+    stoppers = [threading.Thread(target=part.stop) for part in (system.client, system.gateway, system.venue)]
+    for stopper in stoppers:
+        stopper.start()
+    for stopper in stoppers:
+        stopper.join()
 
 
 @pytest.fixture
