@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 import msgspec
 
@@ -115,3 +116,37 @@ class MarketDataReject(msgspec.Struct, frozen=True, kw_only=True):
     md_req_id: str
     reason: MDReqRejReason
     text: str
+
+
+class Quotes(Protocol):
+    """What the rest of the gateway reads of the live books (``marketdata.books.MarketBooks``): consolidated across
+    venues, thread-safe and non-blocking (the order path calls it), ``None`` where there is no usable price.
+
+    A book is usable when it is built from a snapshot, not crossed or locked, and not stale (no update within the
+    configured time while its session is up).
+    """
+
+    def bid_ask(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        """The consolidated best bid and best offer over the symbol's usable books (either may be ``None``)."""
+        ...
+
+    def mid(self, symbol: str) -> tuple[Decimal | None, str]:
+        """The consolidated mid, or ``None`` and why not ("no book", "one-sided", "stale", "crossed")."""
+        ...
+
+    def last_trade(self, symbol: str) -> Decimal | None:
+        """The latest trade price any venue published for the symbol."""
+        ...
+
+
+class NoQuotes:
+    """``Quotes`` for a gateway without market data: no prices at all."""
+
+    def bid_ask(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        return None, None
+
+    def mid(self, symbol: str) -> tuple[Decimal | None, str]:
+        return None, "no market data"
+
+    def last_trade(self, symbol: str) -> Decimal | None:
+        return None
