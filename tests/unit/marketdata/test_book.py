@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+
 import pytest
 
 from domain.ids import Symbol, VenueId
 from domain.marketdata import MDUpdateAction
 from marketdata import book as book_module
-from marketdata.book import L2Book, Problem
+from marketdata.book import L2Book, Problem, price_key
 from tests.unit.marketdata.factories import BID, CHANGE, DELETE, NEW, OFFER, TRADE, D, inc, ladder, level, snapshot
 
 
@@ -80,6 +83,25 @@ def test_update_when_new_on_existing_level_then_size_replaced_and_counted() -> N
 
     assert book.levels(OFFER) == [(D(100), D(8)), (D("100.5"), D(15))]
     assert book.new_on_existing == 1 and book.live
+
+
+@pytest.mark.parametrize("same", ["100.0", "100.000", "1E+2", "1.00E+2"])
+def test_update_when_price_written_otherwise_then_it_is_the_same_level(same: str) -> None:
+    book = live_book()
+
+    book.update([inc(CHANGE, OFFER, same, "7", seq=11)], ts_ns=7)
+    assert book.best_ask() == (D(100), D(7))
+    book.update([inc(DELETE, OFFER, same, seq=12)], ts_ns=8)
+
+    assert book.best_ask() == (D("100.5"), D(15)) and book.live
+
+
+@pytest.mark.parametrize(
+    ("price", "key"),
+    [("100", "100"), ("100.10", "100.1"), ("-5.50", "-5.5"), ("-0.00", "0"), ("0", "0"), ("1.5E-7", "0.00000015")],
+)
+def test_price_key_when_equal_prices_then_equal_text(price: str, key: str) -> None:
+    assert price_key(D(price)) == key
 
 
 def test_update_when_change_then_level_size_set() -> None:
@@ -232,3 +254,35 @@ def test_levels_when_a_message_is_being_applied_then_reader_waits_for_the_whole_
     monkeypatch.setattr(book_module, "_let_writer_run", writer_finishes)
 
     assert book.levels(BID, 1) == [(D("99.75"), D(1))] and yields == [1]
+
+
+def test_reader_when_writer_applies_messages_that_cross_between_entries_then_never_sees_half_a_message() -> None:
+    # Each message moves the inside from 98/100 to 100/102 or back, locking the book and changing the number of
+    # levels between its entries; after each whole message both sides hold 3 levels and the book is not crossed.
+    book = L2Book(VenueId("V1"), Symbol("MSFT"))
+    book.snapshot(snapshot(*ladder("98:1 91:1 90:1", "100:1 110:1 111:1")))
+    up = [inc(NEW, BID, "100", "1"), inc(DELETE, OFFER, "100"), inc(NEW, OFFER, "102", "1"), inc(DELETE, BID, "98")]
+    down = [inc(NEW, OFFER, "100", "1"), inc(DELETE, OFFER, "102"), inc(DELETE, BID, "100"), inc(NEW, BID, "98", "1")]
+    done = threading.Event()
+
+    def writer() -> None:
+        for _ in range(3000):
+            assert book.update(up, ts_ns=1) is None and book.update(down, ts_ns=2) is None
+        done.set()
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can, to interleave reads with writes
+    try:
+        thread = threading.Thread(target=writer)
+        thread.start()
+        reads = 0
+        while not done.is_set():
+            bid, ask = book.top
+            assert bid is not None and ask is not None and bid[0] < ask[0]
+            assert len(book.levels(BID)) == 3 and len(book.levels(OFFER)) == 3
+            reads += 1
+        thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+
+    assert book.live and book.increments == 6000 and reads > 0
