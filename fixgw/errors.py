@@ -7,14 +7,19 @@ GatewayError
     IncorrectDataFormat           373=6
     UnsupportedMessageType        -> BusinessMessageReject 35=j, 380=3
     ApplicationNotAvailable       -> BusinessMessageReject 35=j, 380=4 (e.g. the book of record cannot commit)
+  MarketDataRequestRefused      -> MarketDataRequestReject 35=Y with MDReqRejReason (281): well-formed, not served
   ConfigError                   startup only: refuse to start
 
-They are turned into FIX messages in exactly one place: ``fixgw.session.application``.
+The ``FixReject`` family is turned into FIX messages in exactly one place: ``fixgw.session.application``. A
+``MarketDataRequestRefused`` is no protocol error: whoever serves market data answers it with the 35=Y its
+``reject`` makes, and the session carries on.
 """
 
 # Re-exported: the root errors live in ``domain`` so that every package can raise them.
 from domain.errors import ConfigError as ConfigError
 from domain.errors import GatewayError as GatewayError
+from domain.ids import SessionKey
+from domain.marketdata import MarketDataReject, MDReqRejReason
 
 
 class FixReject(GatewayError):
@@ -62,3 +67,18 @@ class UnsupportedMessageType(FixReject):
     def __init__(self, msg_type: str) -> None:
         super().__init__(None, f"Unsupported message type: {msg_type}")
         self.msg_type = msg_type
+
+
+class MarketDataRequestRefused(GatewayError):
+    """A MarketDataRequest (35=V) that is good FIX but asks for what is not served (a subscription type, depth or
+    entry type we do not support): answered with a MarketDataRequestReject (35=Y), not a session Reject."""
+
+    def __init__(self, md_req_id: str, reason: MDReqRejReason, text: str) -> None:
+        super().__init__(text)
+        self.md_req_id = md_req_id
+        self.reason = reason
+        self.text = text
+
+    def reject(self, session: SessionKey) -> MarketDataReject:
+        """The MarketDataRequestReject (35=Y) that answers the request on ``session``."""
+        return MarketDataReject(session=session, md_req_id=self.md_req_id, reason=self.reason, text=self.text)

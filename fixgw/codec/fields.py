@@ -24,6 +24,15 @@ class FieldSource(Protocol):
         ...
 
 
+class MessageSource(FieldSource, Protocol):
+    """A ``FieldSource`` whose repeating groups can be read too: the whole message as FIX text."""
+
+    @property
+    def raw(self) -> str:
+        """The whole message as FIX text, SOH-delimited, fields (and each group's entries) in order."""
+        ...
+
+
 class QfFields:
     """A quickfix message's body and header as a ``FieldSource``.
 
@@ -65,6 +74,11 @@ class QfFields:
         except quickfix.FieldNotFound:
             return None
 
+    @property
+    def raw(self) -> str:
+        """The whole message as received, SOH-delimited (repeating groups in their order)."""
+        return self._raw
+
     def text(self) -> str:
         """The whole message as audit text: FIX with SOH shown as ``|``, reversible to its bytes (``audit_text``)."""
         return audit_text(self._raw)
@@ -103,6 +117,11 @@ class SfFields:
         return None if raw is None else raw.decode("latin-1")
 
     header = get  # a flat message: header and body tags share one namespace
+
+    @property
+    def raw(self) -> str:
+        """The whole message as FIX text, SOH-delimited, fields in the order they were appended."""
+        return "".join(f"{tag.decode('latin-1')}={value.decode('latin-1')}\x01" for tag, value in self._message.pairs)
 
 
 class DictFields:
