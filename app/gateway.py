@@ -26,6 +26,7 @@ from domain.clock import Clock, LiveClock
 from domain.commands import ReconcileVenue, Unrecorded
 from domain.events import RiskActionTaken
 from domain.ids import Account, SessionKey, VenueId
+from domain.marketdata import NoQuotes, Quotes
 from domain.reports import ClientReport
 from ems.engine import EmsEngine
 from ems.router import Router
@@ -96,7 +97,10 @@ class Gateway:
         self.controls = Controls(on_change=self._record_control)
         self.controls.restore([Control(**row) for row in snapshot.controls])
         entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}
-        self.risk = RiskEngine(self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls)
+        self.quotes: Quotes = NoQuotes()  # the live books' read side (issue 15): none until market data is wired
+        self.risk = RiskEngine(
+            self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls, self.quotes
+        )
         self.bus.subscribe(RISK_ACTIONS, self._record_risk_action)
         self.oms = OmsEngine(
             self.bus,
