@@ -26,7 +26,7 @@ from domain.clock import Clock, LiveClock
 from domain.commands import ReconcileVenue, Unrecorded
 from domain.events import RiskActionTaken
 from domain.ids import Account, SessionKey, VenueId
-from domain.marketdata import NoQuotes, Quotes
+from domain.marketdata import Quotes
 from domain.reports import ClientReport
 from ems.engine import EmsEngine
 from ems.router import Router
@@ -97,7 +97,7 @@ class Gateway:
         self.controls = Controls(on_change=self._record_control)
         self.controls.restore([Control(**row) for row in snapshot.controls])
         entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}
-        self.quotes: Quotes = NoQuotes()  # the live books' read side (issue 15): none until market data is wired
+        self.quotes: Quotes = self.market.books  # the live books' read side: the band's mid, arrival prices, marks
         self.risk = RiskEngine(
             self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls, self.quotes
         )
