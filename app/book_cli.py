@@ -15,6 +15,7 @@ from rich.table import Table
 from app.config import REPO_ROOT, load_config
 from app.display import orders_table
 from domain.enums import OrdStatus
+from fixgw.codec.outbound import format_decimal
 from fixgw.errors import ConfigError
 from oms.store import repository
 from oms.store.database import BookDb, connect, current_revision, head_revision, upgrade
@@ -97,6 +98,9 @@ def order(
         _print_json({"order": row, "executions": fills, "messages": messages})
         return
     console.print(orders_table([row], title=f"Order {row['order_id']}"))
+    bid, ask = row["arrival_bid"], row["arrival_ask"]
+    arrival = f"bid {_exact(bid)}, ask {_exact(ask)}" if (bid, ask) != (None, None) else "no market data"
+    console.print(f"Arrival (consolidated book when booked): {arrival}")
     table = Table(title="Messages")
     for name in ("time (UTC ns)", "dir", "session", "type", "seq", "ClOrdID", "body"):
         table.add_column(name)
@@ -140,6 +144,10 @@ def positions(settings: SettingsOption = DEFAULT_SETTINGS, db: DbOption = None, 
             ),
         )
     console.print(table)
+
+
+def _exact(value: Decimal | None) -> str:
+    return "-" if value is None else format_decimal(value)
 
 
 def _fmt(value: Any) -> str:

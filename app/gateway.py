@@ -110,6 +110,7 @@ class Gateway:
             risk=self.risk,
             find_retired=RetiredOrders(self.db, self.journal.after_commit, self.bus.lock).find,
             snapshot=snapshot,
+            quotes=self.quotes,
         )
         self.ems = EmsEngine(self.bus, self.clock, self._router(), self._venues(snapshot))
         for connector in (self.acceptor, self.initiator):
