@@ -16,6 +16,7 @@ import msgspec
 from app.admin import AdminServer
 from app.admin_routes import gateway_routes
 from app.config import GatewayConfig
+from app.marketdata_admin import marketdata_routes
 from app.risk_admin import risk_routes
 from app.venue import seed
 from domain.bus import MessageBus
@@ -111,7 +112,9 @@ class Gateway:
                     before,
                 )
         self.admin = AdminServer(
-            config.admin.listen, config.admin_token_path(), gateway_routes(self) | risk_routes(self)
+            config.admin.listen,
+            config.admin_token_path(),
+            gateway_routes(self) | risk_routes(self) | marketdata_routes(self.quotes, config.instruments),
         )
 
     def start(self) -> None:
