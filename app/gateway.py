@@ -18,6 +18,7 @@ from app.admin_routes import gateway_routes
 from app.book_routes import book_routes
 from app.config import GatewayConfig
 from app.market_data import GatewayMarketData
+from app.marketdata_admin import marketdata_routes
 from app.risk_admin import risk_routes
 from app.venue import seed
 from domain.bus import MessageBus
@@ -124,7 +125,10 @@ class Gateway:
         self.admin = AdminServer(
             config.admin.listen,
             config.admin_token_path(),
-            gateway_routes(self) | risk_routes(self) | book_routes(self.market, frozenset(config.instruments)),
+            gateway_routes(self)
+            | risk_routes(self)
+            | book_routes(self.market, frozenset(config.instruments))
+            | marketdata_routes(self.quotes, config.instruments),
         )
 
     def start(self) -> None:
