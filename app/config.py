@@ -71,13 +71,16 @@ class RoutingConfig(_Strict):
 
 
 class SimulatorConfig(_Strict):
-    """Seeded liquidity of the venue simulator."""
+    """The venue simulator: its seeded liquidity and its market data."""
 
     tick: Decimal = Field(default=Decimal("0.01"), gt=0)
     depth: PositiveInt = 5
     level_qty: Decimal = Field(default=Decimal("500"), gt=0)
     symbols: dict[str, Decimal] = {}
     """Symbol -> reference price the book is seeded around."""
+    md_refresh_ms: int = Field(default=1000, ge=0)
+    """Every this many ms the simulator sends each market data subscriber a fresh snapshot (35=W) of its symbols, so
+    that a quiet book does not look stale; 0: never."""
 
 
 class AdminConfig(_Strict):
