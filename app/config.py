@@ -77,7 +77,7 @@ class RoutingConfig(_Strict):
 
 
 class SimulatorConfig(_Strict):
-    """Seeded liquidity of the venue simulator."""
+    """The venue simulator: its seeded liquidity and its market data."""
 
     tick: Decimal = Field(default=Decimal("0.01"), gt=0)
     depth: PositiveInt = 5

@@ -1,12 +1,15 @@
-"""Wire the venue simulator: a FIX acceptor in front of a seeded matching engine."""
+"""Wire the venue simulator: a FIX acceptor in front of a seeded matching engine that publishes its books."""
 
 from __future__ import annotations
+
+import threading
 
 from app.config import SimulatorConfig
 from domain.clock import Clock, LiveClock
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
 from matching.book import MatchingEngine
+from matching.changes import BookChanges
 from simulator.venue import VenueSimulator
 
 
@@ -14,18 +17,34 @@ class VenueServer:
     """The simulated venue, ready to start."""
 
     def __init__(self, config: SimulatorConfig, sessions: SessionsFile, clock: Clock | None = None) -> None:
-        engine = MatchingEngine()
+        changes = BookChanges()
+        engine = MatchingEngine(changes)
         seed(engine, config)
-        self.simulator = VenueSimulator(clock or LiveClock(), engine, config.symbols)
+        self.simulator = VenueSimulator(clock or LiveClock(), engine, config.symbols, changes)
         self.acceptor = Connector(self.simulator.app, sessions, "acceptor", sessions.base_dir / "var" / "venue")
+        self._refresh_s = config.md_refresh_ms / 1000
+        self._stopping = threading.Event()
+        self._refresher: threading.Thread | None = None
 
     def start(self) -> None:
-        """Listen for members."""
+        """Listen for members; refresh market data subscribers every ``md_refresh_ms``."""
         self.acceptor.start()
+        if self._refresh_s > 0:
+            self._stopping.clear()
+            self._refresher = threading.Thread(target=self._refresh, name="venue-md-refresh", daemon=True)
+            self._refresher.start()
 
     def stop(self) -> None:
-        """Log members out and close."""
+        """Stop refreshing, log members out and close."""
+        self._stopping.set()
+        if self._refresher is not None:
+            self._refresher.join()
+            self._refresher = None
         self.acceptor.stop()
+
+    def _refresh(self) -> None:
+        while not self._stopping.wait(self._refresh_s):
+            self.simulator.refresh_market_data()
 
 
 def seed(engine: MatchingEngine, config: SimulatorConfig) -> None:

@@ -1,10 +1,13 @@
 """A price-time priority limit order book per symbol. Pure: no I/O, no clock.
 
 Theory of operation: each side keeps its price levels in a sorted list of keys (bids negated, so index 0 is
-the best price on both sides) and a FIFO deque of resting orders per level. An incoming order trades
-against the best level first, oldest order first, at the resting order's price, until it is filled or the
-next level is worse than its limit. A market order has no limit. What is left rests (limit DAY/GTC) or is
-canceled (market, IOC). A FOK order trades only if the whole quantity is available within its limit.
+the best price on both sides), a FIFO deque of resting orders per level and each level's total open quantity. An
+incoming order trades against the best level first, oldest order first, at the resting order's price, until it is
+filled or the next level is worse than its limit. A market order has no limit. What is left rests (limit DAY/GTC)
+or is canceled (market, IOC). A FOK order trades only if the whole quantity is available within its limit.
+
+A book built with a ``BookListener`` (``matching.changes``) tells it each new level total (0: gone) and each trade
+as they happen; without one it pays a single ``is None`` test per change.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from domain.enums import OrdType, Side, TimeInForce
+from matching.changes import BookListener
 
 _ZERO = Decimal(0)
 
@@ -73,14 +77,19 @@ class MatchResult:
 
 
 class _Side:
-    """One side of a book: sorted level keys and a FIFO per level."""
+    """One side of a book: sorted level keys, a FIFO and the total open quantity per level."""
 
-    __slots__ = ("keys", "levels", "sign")
+    __slots__ = ("keys", "levels", "listener", "side", "sign", "symbol", "totals")
 
-    def __init__(self, sign: int) -> None:
-        self.sign = sign  # -1 for bids, so that the best (highest) bid sorts first
+    def __init__(self, symbol: str, side: Side, listener: BookListener | None) -> None:
+        self.symbol = symbol
+        self.side = side
+        self.sign = -1 if side is Side.BUY else 1  # bids negated, so that the best (highest) bid sorts first
+        self.listener = listener
         self.keys: list[Decimal] = []
         self.levels: dict[Decimal, deque[SimOrder]] = {}
+        self.totals: dict[Decimal, Decimal] = {}
+        """Per level key: the leaves quantity of its orders, kept as they change (depth without a sum)."""
 
     def add(self, order: SimOrder) -> None:
         assert order.price is not None
@@ -88,8 +97,20 @@ class _Side:
         level = self.levels.get(key)
         if level is None:
             level = self.levels[key] = deque()
+            total = _ZERO
             bisect.insort(self.keys, key)
+        else:
+            total = self.totals[key]
         level.append(order)
+        total = self.totals[key] = total + order.order_qty - order.cum_qty
+        if self.listener is not None:
+            self.listener.level_changed(self.symbol, self.side, order.price, total)
+
+    def resize(self, key: Decimal, delta: Decimal) -> None:
+        """Change the total of a level that stays on the book by ``delta``."""
+        total = self.totals[key] = self.totals[key] + delta
+        if self.listener is not None:
+            self.listener.level_changed(self.symbol, self.side, key * self.sign, total)
 
     def best(self) -> deque[SimOrder] | None:
         return self.levels[self.keys[0]] if self.keys else None
@@ -97,29 +118,72 @@ class _Side:
     def drop_level(self, price: Decimal) -> None:
         key = price * self.sign
         del self.levels[key]
+        del self.totals[key]
         self.keys.pop(bisect.bisect_left(self.keys, key))
+        if self.listener is not None:
+            self.listener.level_changed(self.symbol, self.side, price, _ZERO)
 
     def remove(self, order: SimOrder) -> bool:
-        assert order.price is not None
-        level = self.levels.get(order.price * self.sign)
+        if order.price is None:  # a market order never rests
+            return False
+        key = order.price * self.sign
+        level = self.levels.get(key)
         if level is None or order not in level:
             return False
         level.remove(order)
-        if not level:
+        if level:
+            self.resize(key, -order.leaves_qty)
+        else:
             self.drop_level(order.price)
         return True
 
-    def depth(self) -> list[tuple[Decimal, Decimal]]:
-        return [(k * self.sign, sum((o.leaves_qty for o in self.levels[k]), _ZERO)) for k in self.keys]
+    def reduce(self, order: SimOrder, order_qty: Decimal) -> None:
+        """Lower a resting order's quantity in place (it keeps its priority); nothing left open takes it off."""
+        assert order.price is not None
+        before = order.leaves_qty
+        if order_qty <= order.cum_qty:
+            self.remove(order)
+            order.order_qty = order.cum_qty
+            return
+        order.order_qty = order_qty
+        self.resize(order.price * self.sign, order.leaves_qty - before)
+
+    def take(self, taker: SimOrder, level: deque[SimOrder], price: Decimal, result: MatchResult) -> None:
+        """Trade ``taker`` against the best level (at ``price``), oldest order first."""
+        listener = self.listener
+        taken = _ZERO
+        while level and taker.leaves_qty > 0:
+            maker = level[0]
+            qty = min(taker.leaves_qty, maker.leaves_qty)
+            taker.fill(qty, price)
+            maker.fill(qty, price)
+            taken += qty
+            result.trades.append(Trade(taker, maker, qty, price))
+            if listener is not None:
+                listener.traded(self.symbol, price, qty)
+            if maker.leaves_qty == 0:
+                level.popleft()
+        if not level:
+            self.drop_level(price)
+            return
+        key = self.keys[0]
+        total = self.totals[key] = self.totals[key] - taken
+        if listener is not None:
+            listener.level_changed(self.symbol, self.side, price, total)
+
+    def depth(self, limit: int = 0) -> list[tuple[Decimal, Decimal]]:
+        keys = self.keys[:limit] if limit else self.keys
+        return [(k * self.sign, self.totals[k]) for k in keys]
 
 
 class OrderBook:
     """The limit order book of one symbol."""
 
-    def __init__(self, symbol: str) -> None:
+    def __init__(self, symbol: str, listener: BookListener | None = None) -> None:
+        """``listener``: told of every level change and trade (``matching.changes``); None costs nothing."""
         self.symbol = symbol
-        self.bids = _Side(-1)
-        self.asks = _Side(+1)
+        self.bids = _Side(symbol, Side.BUY, listener)
+        self.asks = _Side(symbol, Side.SELL, listener)
 
     def submit(self, order: SimOrder) -> MatchResult:
         """Match ``order`` against the book, then rest or cancel what is left."""
@@ -159,9 +223,7 @@ class OrderBook:
             return None
         keeps_priority = price == order.price and order_qty <= order.order_qty
         if keeps_priority or order_qty <= order.cum_qty:
-            order.order_qty = max(order_qty, order.cum_qty)
-            if order.leaves_qty == 0:
-                side.remove(order)
+            side.reduce(order, order_qty)
             return MatchResult(rested=order.leaves_qty > 0)
         side.remove(order)
         order.order_qty = order_qty
@@ -180,9 +242,10 @@ class OrderBook:
         contra = self._contra_side(order)
         return bool(contra.keys) and self._crosses(order, contra.keys[0] * contra.sign)
 
-    def depth(self) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
-        """Return (bids, asks) as (price, total quantity) from the best level outwards."""
-        return self.bids.depth(), self.asks.depth()
+    def depth(self, limit: int = 0) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        """Return (bids, asks) as (price, total quantity) from the best level outwards; ``limit`` levels a side
+        (0: all)."""
+        return self.bids.depth(limit), self.asks.depth(limit)
 
     def _own_side(self, order: SimOrder) -> _Side:
         return self.bids if order.side is Side.BUY else self.asks
@@ -205,20 +268,7 @@ class OrderBook:
             assert price is not None
             if not self._crosses(taker, price):
                 return
-            self._match_level(taker, level, price, result)
-            if not level:
-                contra.drop_level(price)
-
-    @staticmethod
-    def _match_level(taker: SimOrder, level: deque[SimOrder], price: Decimal, result: MatchResult) -> None:
-        while level and taker.leaves_qty > 0:
-            maker = level[0]
-            qty = min(taker.leaves_qty, maker.leaves_qty)
-            taker.fill(qty, price)
-            maker.fill(qty, price)
-            result.trades.append(Trade(taker, maker, qty, price))
-            if maker.leaves_qty == 0:
-                level.popleft()
+            contra.take(taker, level, price, result)
 
     def _available(self, order: SimOrder) -> Decimal:
         total = _ZERO
@@ -226,7 +276,7 @@ class OrderBook:
         for key in contra.keys:
             if not self._crosses(order, key * contra.sign):
                 break
-            total += sum((o.leaves_qty for o in contra.levels[key]), _ZERO)
+            total += contra.totals[key]
             if total >= order.order_qty:
                 break
         return total
@@ -235,14 +285,16 @@ class OrderBook:
 class MatchingEngine:
     """One order book per symbol, created on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, listener: BookListener | None = None) -> None:
+        """``listener``: told of every change of every book (``matching.changes``), e.g. to publish market data."""
         self.books: dict[str, OrderBook] = {}
+        self._listener = listener
 
     def book(self, symbol: str) -> OrderBook:
         """Return the book of ``symbol``."""
         book = self.books.get(symbol)
         if book is None:
-            book = self.books[symbol] = OrderBook(symbol)
+            book = self.books[symbol] = OrderBook(symbol, self._listener)
         return book
 
     def submit(self, order: SimOrder) -> MatchResult:

@@ -1,7 +1,9 @@
-"""The simulated venue's FIX side: orders, cancels, replaces, status and mass cancels in; reports out.
+"""The simulated venue's FIX side: orders, cancels, replaces, status and mass cancels in; reports out; market data.
 
 The venue itself is ``matching.exchange.Exchange``; this front decodes each message into the command the
-exchange executes and encodes every report it makes back onto the member's session.
+exchange executes and encodes every report it makes back onto the member's session. Given the ``BookChanges`` its
+matching engine was built with, it also serves MarketDataRequests (35=V) on any of its sessions
+(``simulator.marketdata``), publishing after every command, under the same lock, what the command did to the books.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from collections.abc import Callable, Iterable
 
 from domain.clock import Clock
 from domain.ids import Account, SessionKey
+from domain.marketdata import BookIncrement, BookSnapshot
 from domain.reports import CancelReject, ExecutionReport
-from fixgw.codec import outbound
+from fixgw.codec import marketdata, outbound
 from fixgw.codec.fields import QfFields
 from fixgw.codec.inbound import (
     decode_cancel_request,
@@ -21,10 +24,12 @@ from fixgw.codec.inbound import (
     decode_replace_request,
     decode_status_request,
 )
-from fixgw.errors import UnsupportedMessageType
+from fixgw.errors import MarketDataRequestRefused, UnsupportedMessageType
 from fixgw.session.application import FixApplication
 from matching.book import MatchingEngine
+from matching.changes import BookChanges
 from matching.exchange import Exchange, ExchangeCommand, VenueReport
+from simulator.marketdata import MarketDataMessage, MarketDataPublisher
 
 _NO_ACCOUNT = Account("")
 _DECODERS: dict[str, Callable[[QfFields, SessionKey, Clock], ExchangeCommand]] = {
@@ -39,38 +44,97 @@ _DECODERS: dict[str, Callable[[QfFields, SessionKey, Clock], ExchangeCommand]] =
 class VenueSimulator(Exchange):
     """The exchange behind a FIX acceptor: one member per session."""
 
-    def __init__(self, clock: Clock, engine: MatchingEngine, symbols: Iterable[str]) -> None:
+    def __init__(
+        self, clock: Clock, engine: MatchingEngine, symbols: Iterable[str], changes: BookChanges | None = None
+    ) -> None:
+        """``changes``: the listener ``engine`` was built with, to publish market data; None: no market data (35=V
+        is answered as an unsupported message type)."""
         # The gateway dedupes every venue report by ExecID (17), so ids must stay unique across a restart of the
         # simulator (FIX: ExecID unique per day): they carry a nonce of the start time.
         nonce = f"{clock.now_ns():x}"
         super().__init__(clock, engine, symbols, self._send, order_id_prefix=f"{nonce}-V", exec_id_prefix=f"{nonce}-E")
         self._lock = threading.Lock()
         self.app = FixApplication(self, "venue")
+        self.market_data = (
+            MarketDataPublisher(engine, changes, symbols, self._send_market_data, clock)
+            if changes is not None
+            else None
+        )
 
     def on_logon(self, session: SessionKey) -> None:
         """Nothing to do when a member logs on."""
 
     def on_logout(self, session: SessionKey) -> None:
-        """Orders stay on the book when a member disconnects (no cancel-on-disconnect at this venue)."""
+        """Orders stay on the book when a member disconnects (no cancel-on-disconnect at this venue); its market
+        data subscriptions end (without our lock: see ``simulator.marketdata``)."""
+        if self.market_data is not None:
+            self.market_data.session_ended(session)
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
-        """Handle NewOrderSingle (D), cancel (F), replace (G), status (H) and mass cancel (q)."""
+        """Handle NewOrderSingle (D), cancel (F), replace (G), status (H), mass cancel (q) and MarketDataRequest
+        (V)."""
+        if msg_type == "V" and self.market_data is not None:
+            self._market_data_request(session, fields)
+            return
         decoder = _DECODERS.get(msg_type)
         if decoder is None:
             raise UnsupportedMessageType(msg_type)
         command = decoder(fields, session, self._clock)
         with self._lock:
             self.execute(command)
+            self._publish()
+
+    def _market_data_request(self, session: SessionKey, fields: QfFields) -> None:
+        assert self.market_data is not None
+        try:
+            request = marketdata.decode_market_data_request(fields, session, self._clock)
+        except MarketDataRequestRefused as refused:
+            self._send_market_data(session, refused.reject(session))
+            return
+        with self._lock:
+            self.market_data.request(request)
+
+    def refresh_market_data(self) -> None:
+        """Send every market data subscriber a fresh snapshot of each of its symbols (a quiet book stays fresh)."""
+        if self.market_data is not None:
+            with self._lock:
+                self.market_data.refresh()
+
+    def market_data_rpt_seqs(self, session: SessionKey, md_req_id: str) -> dict[str, int]:
+        """The RptSeq (83) each symbol of a subscription has reached, once the command running now is published."""
+        if self.market_data is None:
+            return {}
+        with self._lock:
+            return self.market_data.rpt_seqs(session, md_req_id)
 
     def cancel_unsolicited(self, cl_ord_id: str, text: str = "canceled by the venue") -> bool:
         """Cancel a resting order on the venue's own initiative (150=4 with no request); False if not resting."""
         with self._lock:
-            return super().cancel_unsolicited(cl_ord_id, text)
+            canceled = super().cancel_unsolicited(cl_ord_id, text)
+            self._publish()
+            return canceled
 
     def end_of_day(self) -> int:
         """Close every resting DAY order (150=3 Done for day); return how many."""
         with self._lock:
-            return super().end_of_day()
+            closed = super().end_of_day()
+            self._publish()
+            return closed
+
+    def _publish(self) -> None:
+        if self.market_data is not None:
+            self.market_data.publish()
+
+    def _send_market_data(self, session: SessionKey, message: MarketDataMessage) -> None:
+        # Sent only while the member is logged on: market data stored for a resend after its next logon would be
+        # stale (it gets a new snapshot when it subscribes again).
+        if isinstance(message, BookIncrement):
+            encoded = marketdata.incremental_refresh(message)
+        elif isinstance(message, BookSnapshot):
+            encoded = marketdata.snapshot_full_refresh(message)
+        else:
+            encoded = marketdata.market_data_request_reject(message)
+        self.app.send(session, encoded)
 
     def _send(self, report: VenueReport) -> None:
         if isinstance(report, ExecutionReport):

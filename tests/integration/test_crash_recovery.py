@@ -361,8 +361,7 @@ class Run:
 
     @property
     def venue_session(self) -> SessionKey:
-        [session] = self.venue.simulator.app.sessions
-        return session
+        return next(s for s in self.venue.simulator.app.sessions if s.endswith(":VENUE->FIXGW"))  # not VENUEMD
 
     def kill(self, how: str) -> None:
         self.gateway.kill()

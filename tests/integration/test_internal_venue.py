@@ -86,7 +86,7 @@ def test_internal_venue_when_symbol_routed_there_then_filled_in_process_and_othe
         "VENUE",
         [("VENUE", 100, Decimal("100.01"))],
     )
-    [member] = system.venue.simulator.app.sessions
+    member = next(s for s in system.venue.simulator.app.sessions if s.endswith(":VENUE->FIXGW"))  # not VENUEMD
     assert system.venue.simulator.order(member, external["order_id"]) is not None
     assert system.venue.simulator.order(member, internal["order_id"]) is None
 
