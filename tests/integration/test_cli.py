@@ -26,7 +26,8 @@ def test_demo_when_run_then_exits_0_and_prints_every_order_state(tmp_path: Path)
     result = fixgw("demo", "--work-dir", str(tmp_path / "demo"), *ports)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    for expected in ("DEMO-1", "FILLED", "PARTIALLY_FILLED", "REJECTED", "max order quantity", "demo passed"):
+    expected_lines = ("DEMO-1", "FILLED", "PARTIALLY_FILLED", "REJECTED", "max order quantity", "demo passed")
+    for expected in (*expected_lines, "DEMO-MD subscribed to MSFT", "MSFT (consolidated)", "mid 100.00"):
         assert expected in result.stdout
     assert (tmp_path / "demo" / "fixgw.db").is_file()
 
