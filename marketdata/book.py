@@ -64,6 +64,8 @@ _DELETE = MDUpdateAction.DELETE
 _Side = tuple[dict[str, Decimal], list[Decimal], list[str]]
 """A side's sizes by price key, its prices ascending, and their keys in the same order."""
 _NO_TOP: Top = (None, None)
+_UNCHECKED = -1
+"""The RptSeq (83) expected after a snapshot without one: no entry's is checked (RptSeq is never negative)."""
 _ZERO = Decimal(0)
 
 
@@ -102,7 +104,7 @@ class L2Book:
         self.new_on_existing = 0
         """NEW entries for a level the book held (size replaced)."""
         self._version = 0
-        self._expected: int | None = None
+        self._expected = _UNCHECKED
         self._bid_side: _Side = ({}, [], [])
         self._ask_side: _Side = ({}, [], [])
 
@@ -126,7 +128,7 @@ class L2Book:
                 side[key] = (entry.price, side.get(key, (entry.price, _ZERO))[1] + entry.size)
         self._version += 1
         self._bid_side, self._ask_side = _side(bids), _side(asks)
-        self._expected = None if snap.rpt_seq is None else snap.rpt_seq + 1
+        self._expected = _UNCHECKED if snap.rpt_seq is None else snap.rpt_seq + 1
         self.snapshots += 1
         return self._finish(last, ts)
 
@@ -145,10 +147,10 @@ class L2Book:
         last = self.last_trade
         for entry in entries:
             seq = entry.rpt_seq
-            if expected is not None and seq is not None:
-                if seq != expected:
-                    return self._fail(Problem.GAP)
+            if seq == expected:  # one comparison in the usual case
                 expected += 1
+            elif seq is not None and expected != _UNCHECKED:
+                return self._fail(Problem.GAP)
             kind = entry.entry_type
             if kind is _TRADE:
                 last = (entry.price, entry.size, ts_ns)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from operator import attrgetter
 
 from domain.clock import Clock
 from domain.ids import Symbol, VenueId
@@ -35,7 +34,6 @@ Depth = tuple[list[Level], list[Level]]
 
 _BID, _OFFER = MDEntryType.BID, MDEntryType.OFFER
 _TWO = Decimal(2)
-_SYMBOL = attrgetter("symbol")
 
 
 class MarketBooks(Quotes):
@@ -61,17 +59,26 @@ class MarketBooks(Quotes):
         """Apply a 35=X to the venue's books, symbol by symbol; the problems found (each book then awaits a
         snapshot)."""
         now = self._clock.now_ns()
-        books = self._books
-        problems: list[tuple[VenueId, Symbol, Problem]] = []
-        for symbol, entries in _by_symbol(inc.entries):
-            book = books.get((inc.venue, symbol)) if symbol is not None else None
-            if book is None:
-                self.unknown_symbol += 1
-                continue
-            problem = book.update(entries, now)
+        entries = inc.entries
+        if _one_symbol(entries):  # most 35=X carry one symbol: its entries go on as they are, with no grouping
+            problem = self._update(inc.venue, entries[0].symbol, entries, now)
+            return [] if problem is None else [problem]
+        problems = []
+        for symbol in dict.fromkeys(entry.symbol for entry in entries):  # in the order the message names them
+            problem = self._update(inc.venue, symbol, [entry for entry in entries if entry.symbol == symbol], now)
             if problem is not None:
-                problems.append((inc.venue, book.symbol, problem))
+                problems.append(problem)
         return problems
+
+    def _update(
+        self, venue: VenueId, symbol: Symbol | None, entries: Sequence[MDEntry], now_ns: int
+    ) -> tuple[VenueId, Symbol, Problem] | None:
+        book = self._books.get((venue, symbol)) if symbol is not None else None
+        if book is None:
+            self.unknown_symbol += 1
+            return None
+        problem = book.update(entries, now_ns)
+        return None if problem is None else (venue, book.symbol, problem)
 
     def reset(self, venue: str) -> None:
         """The venue's market data session dropped: each of its books awaits a new snapshot and is not used."""
@@ -193,6 +200,15 @@ class MarketBooks(Quotes):
         return bid, ask, used_stale, why_none
 
 
+def _one_symbol(entries: Sequence[MDEntry]) -> bool:
+    # A loop, not set(map(attrgetter(...))): measured twice as fast for 5 entries.
+    symbol = entries[0].symbol if entries else None
+    for entry in entries:
+        if entry.symbol != symbol:
+            return False
+    return bool(entries)
+
+
 def _crossed(top: Top) -> bool:
     bid, ask = top
     return bid is not None and ask is not None and bid[0] >= ask[0]
@@ -209,10 +225,3 @@ def _aggregate(books: Iterable[L2Book], side: MDEntryType, n: int) -> list[Level
             sizes[price] = sizes.get(price, Decimal(0)) + size
     ordered = sorted(sizes.items(), reverse=side is _BID)
     return ordered[:n] if n else ordered
-
-
-def _by_symbol(entries: Sequence[MDEntry]) -> Iterable[tuple[Symbol | None, Sequence[MDEntry]]]:
-    symbols = set(map(_SYMBOL, entries))  # in C: no Python code runs per entry
-    if len(symbols) == 1:  # most 35=X carry one symbol: pass its entries on as they are
-        return ((symbols.pop(), entries),)
-    return [(symbol, [entry for entry in entries if entry.symbol == symbol]) for symbol in symbols]

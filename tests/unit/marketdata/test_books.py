@@ -241,3 +241,10 @@ def test_mid_when_bid_and_offer_have_odd_cents_then_exact_decimal(books: MarketB
     feed(books, "V1", "99.99:1", "100.02:1")
 
     assert books.mid("MSFT") == (Decimal("100.005"), "ok")
+
+
+def test_on_increment_when_message_has_no_entries_then_nothing_happens(books: MarketBooks) -> None:
+    feed(books, "V1", "99:1", "101:1")
+
+    assert books.on_increment(increment()) == []
+    assert books.counters()["increments"] == 0 and books.counters()["unknown_symbol"] == 0
