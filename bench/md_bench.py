@@ -10,7 +10,13 @@ entries; trades are counted apart) per second of ``on_increment`` (the path the 
 and best over --rounds rounds; ``L2Book.update`` alone is timed too, the two taking turns round by round. At the end
 both books are checked against the model the stream was made from.
 
+``--part session``: through real quickfix sessions, the venue simulator and the gateway as processes
+(``bench/md_session.py``): --rate 35=X a second (5 entries each) for --seconds, every message received, no gap,
+and the books equal at the end; then --pairs latency runs of --latency-orders orders at window 1, without and with
+the storm, interleaved.
+
     .venv/bin/python bench/md_bench.py --part apply [--messages 20000] [--rounds 5]
+    PYTHONPATH=. .venv/bin/python bench/md_bench.py --part session [--rate 2000 --seconds 30 --pairs 5]
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path as FilePath
 
 from domain.clock import LiveClock
 from domain.ids import Symbol, VenueId
@@ -181,15 +189,49 @@ def assert_equal(books: MarketBooks, book: L2Book, venue: Venue, applied: int) -
     assert asks == [(ticks(p), Decimal(s)) for p, s in sorted(venue.sides[OFFER].items())]
 
 
-PARTS: dict[str, Callable[[argparse.Namespace], None]] = {"apply": part_apply}
+def part_session(args: argparse.Namespace) -> None:
+    """Venue and gateway processes: a sustained 35=X storm, books compared, latency pairs (``bench/md_session.py``)."""
+    from bench.md_session import run_session
+
+    with tempfile.TemporaryDirectory(prefix="md-session-") as work:
+        figures = run_session(FilePath(work), args.rate, args.seconds, args.pairs, args.latency_orders)
+    latency = figures.pop("latency")
+    print(f"35=X sent by the venue: {figures['x_sent']:,} in {figures['seconds']:g} s = {figures['x_per_s']:,}/s")
+    print(f"gateway received all: {figures['gateway_received_all']}; books equal: {figures['books_equal']}")
+    print(f"gateway counters: session {figures['session']}")
+    print(f"                  books {figures['books']}")
+    print(f"gateway CPU while storming: {figures['gateway_cpu_share']:.0%} of a core")
+    print("order ack p50 at window 1, pairs without / with the storm (interleaved, same gateway):")
+    for pair in latency["pairs"]:
+        print(f"  {pair['without_md_p50_us']:8.0f} µs  {pair['with_md_p50_us']:8.0f} µs  ratio {pair['ratio']:.3f}")
+    print(
+        f"  median {latency['median_without_us']:.0f} µs / {latency['median_with_us']:.0f} µs; "
+        f"median ratio {latency['median_ratio']:.3f}"
+    )
+    ok = figures["gateway_received_all"] and all(figures["books_equal"].values())
+    ok = ok and not any(figures["books"].get(k) for k in ("gap", "missing_level", "crossed"))
+    if not ok:
+        raise SystemExit("FAILED: a message missing, a book problem, or books that differ")
+
+
+PARTS: dict[str, Callable[[argparse.Namespace], None]] = {"apply": part_apply, "session": part_session}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=sorted(PARTS), default="apply", help="apply: the books in process")
+    parser.add_argument(
+        "--part",
+        choices=sorted(PARTS),
+        default="apply",
+        help="apply: the books in process; session: through real sessions",
+    )
     parser.add_argument("--messages", type=int, default=20_000, help="35=X messages (5 entries each) per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--rate", type=float, default=2000.0, help="session: 35=X a second from the venue")
+    parser.add_argument("--seconds", type=float, default=30.0, help="session: how long the storm lasts")
+    parser.add_argument("--pairs", type=int, default=5, help="session: latency runs without / with market data")
+    parser.add_argument("--latency-orders", type=int, default=2000, help="session: orders per latency run")
     args = parser.parse_args()
     print(
         f"# .venv/bin/python bench/md_bench.py {' '.join(sys.argv[1:])}".rstrip()
