@@ -16,8 +16,16 @@ from app.config import SimulatorConfig
 from app.fixclient import ScriptedClient
 from app.venue import VenueServer
 from domain.enums import Side, TimeInForce
-from domain.ids import SessionKey
-from domain.marketdata import BookSnapshot, MarketDataReject, MDEntryType, MDReqRejReason, SubscriptionRequestType
+from domain.ids import SessionKey, Symbol
+from domain.marketdata import (
+    BookSnapshot,
+    MarketDataReject,
+    MarketDataRequest,
+    MDEntryType,
+    MDReqRejReason,
+    SubscriptionRequestType,
+)
+from fixgw.codec import marketdata
 from fixgw.session.settings import SessionsFile
 from tests.conftest import ROOT
 from tests.integration.conftest import free_port
@@ -176,3 +184,19 @@ def test_market_data_when_the_member_logs_out_then_its_subscriptions_end(venue: 
 
     assert simulator.market_data.subscriptions() == []
     assert venue.orders.app.is_logged_on(venue.orders.session)
+
+
+def test_market_data_when_asked_on_the_order_session_then_answered_there(venue: Venue) -> None:
+    request = MarketDataRequest(
+        session=venue.orders.session,
+        md_req_id="ON-ORDERS",
+        subscription=SubscriptionRequestType.SNAPSHOT,
+        depth=1,
+        entry_types=BOOK_SIDES,
+        symbols=(Symbol("AAPL"),),
+    )
+
+    assert venue.orders.app.send(venue.orders.session, marketdata.market_data_request(request))
+
+    snapshot = venue.orders.wait_for(lambda m: m.get(35) == "W" and m.get(262) == "ON-ORDERS")
+    assert (snapshot[55], snapshot[268], snapshot[270]) == ("AAPL", "2", "99.99")  # first entry: the best bid
