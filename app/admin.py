@@ -123,7 +123,9 @@ class AdminClient:
         self._base = f"http://{address}"
         self._token = token
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    def call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, timeout: float = 10.0
+    ) -> tuple[int, dict[str, Any]]:
         """Send one request; return (HTTP status, JSON answer)."""
         request = urllib.request.Request(
             self._base + path,
@@ -132,7 +134,7 @@ class AdminClient:
             headers={"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"{}")

@@ -14,7 +14,9 @@ from rich.table import Table
 
 from app.config import REPO_ROOT, load_config
 from app.display import orders_table
+from app.marketdata_admin import live_marks, mark_for
 from domain.enums import OrdStatus
+from fixgw.codec.outbound import format_decimal
 from fixgw.errors import ConfigError
 from oms.store import repository
 from oms.store.database import BookDb, connect, current_revision, head_revision, upgrade
@@ -97,6 +99,9 @@ def order(
         _print_json({"order": row, "executions": fills, "messages": messages})
         return
     console.print(orders_table([row], title=f"Order {row['order_id']}"))
+    bid, ask = row["arrival_bid"], row["arrival_ask"]
+    arrival = f"bid {_exact(bid)}, ask {_exact(ask)}" if (bid, ask) != (None, None) else "no market data"
+    console.print(f"Arrival (consolidated book when booked): {arrival}")
     table = Table(title="Messages")
     for name in ("time (UTC ns)", "dir", "session", "type", "seq", "ClOrdID", "body"):
         table.add_column(name)
@@ -114,15 +119,20 @@ def order(
 
 
 def positions(settings: SettingsOption = DEFAULT_SETTINGS, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Show positions and P&L per account and symbol (average cost; unrealized at the last trade price)."""
+    """Show positions and P&L per account and symbol (average cost; unrealized at the mark).
+
+    The mark is the live mid from the running gateway's market data, else the last trade there, else (no gateway
+    running, or no price there) the last fill in the book; the Mark column says which.
+    """
     engine = _engine(settings, db)
     try:
         rows = repository.load_positions(engine)
-        marks = repository.last_prices(engine)
+        fills = repository.last_prices(engine)
     finally:
         engine.dispose()
+    live = live_marks(settings) if rows else {}
     for r in rows:
-        r["mark"] = marks.get(r["symbol"], r["mark"])
+        r["mark"], r["mark_source"] = mark_for(r["symbol"], live, fills.get(r["symbol"], r["mark"]))
         r["unrealized_pnl"] = r["qty"] * (r["mark"] - r["avg_cost"]) if r["mark"] is not None and r["qty"] else 0
     if as_json:
         _print_json(rows)
@@ -131,15 +141,20 @@ def positions(settings: SettingsOption = DEFAULT_SETTINGS, db: DbOption = None, 
     for name in ("Account", "Symbol", "Qty", "AvgCost", "Mark", "Realized", "Unrealized", "Bought", "Sold"):
         table.add_column(name, justify="left" if name in ("Account", "Symbol") else "right")
     for r in rows:
+        mark = f"{r['mark_source']} {_fmt(r['mark'])}" if r["mark_source"] else ""
         table.add_row(
             r["account"],
             r["symbol"],
-            *(
-                _fmt(r[k])
-                for k in ("qty", "avg_cost", "mark", "realized_pnl", "unrealized_pnl", "bought_qty", "sold_qty")
-            ),
+            _fmt(r["qty"]),
+            _fmt(r["avg_cost"]),
+            mark,
+            *(_fmt(r[k]) for k in ("realized_pnl", "unrealized_pnl", "bought_qty", "sold_qty")),
         )
     console.print(table)
+
+
+def _exact(value: Decimal | None) -> str:
+    return "-" if value is None else format_decimal(value)
 
 
 def _fmt(value: Any) -> str:

@@ -34,6 +34,8 @@ class ClientConfig(_Strict):
     """Account (1) for orders that carry none; defaults to the first of ``accounts``."""
     cancel_on_disconnect: bool = False
     """Cancel the client's working day orders (59=0 or absent) when its session drops or logs out (CME-style COD)."""
+    market_data: list[str] | None = None
+    """The symbols whose consolidated book the client may subscribe to (35=V); default every instrument."""
 
     @property
     def effective_default_account(self) -> str:
@@ -48,6 +50,10 @@ class VenueConfig(_Strict):
     """``internal``: the simulator's matching engine in the gateway's process, seeded from ``[simulator]``."""
     session: str | None = Field(default=None, validate_default=True)
     """The initiator session of a FIX venue, e.g. ``FIX.4.4:FIXGW->VENUE``; none for an internal venue."""
+
+    md_session: str | None = None
+    """The venue's market data initiator session, e.g. ``FIX.4.4:FIXGW->VENUEMD``: the gateway subscribes to the
+    books of every instrument there. None: no market data from this venue."""
 
     @field_validator("session")
     @classmethod
@@ -79,8 +85,16 @@ class SimulatorConfig(_Strict):
     symbols: dict[str, Decimal] = {}
     """Symbol -> reference price the book is seeded around."""
     md_refresh_ms: int = Field(default=1000, ge=0)
-    """Every this many ms the simulator sends each market data subscriber a fresh snapshot (35=W) of its symbols, so
-    that a quiet book does not look stale; 0: never."""
+    """Send every market data subscriber a fresh snapshot (35=W) of each book this often, so that a quiet book is
+    not taken for a stale feed; 0: never."""
+
+
+class MarketDataConfig(_Strict):
+    """The gateway's live books."""
+
+    stale_after_ms: PositiveInt = 3000
+    """A venue's book with no update for this long while its session is up is flagged stale and not used (the
+    simulator refreshes every book each second, ``[simulator] md_refresh_ms``)."""
 
 
 class AdminConfig(_Strict):
@@ -102,6 +116,7 @@ class GatewayConfig(_Strict):
     venues: dict[str, VenueConfig] = {}
     routing: RoutingConfig = RoutingConfig()
     simulator: SimulatorConfig = SimulatorConfig()
+    marketdata: MarketDataConfig = MarketDataConfig()
     admin: AdminConfig = AdminConfig()
     base_dir: Path = Field(default=REPO_ROOT, exclude=True)
 
@@ -124,6 +139,14 @@ class GatewayConfig(_Strict):
         unknown = named - set(self.venues)
         if unknown:
             raise ConfigError(f"routing names venue(s) {sorted(unknown)} not defined under [venues]")
+        for comp, client in self.clients.items():
+            if client.market_data is not None and (missing := set(client.market_data) - set(self.instruments)):
+                raise ConfigError(f"clients.{comp}.market_data names unknown instrument(s) {sorted(missing)}")
+
+    def market_data_entitlements(self) -> dict[str, frozenset[str]]:
+        """The symbols each client may subscribe to."""
+        every = frozenset(self.instruments)
+        return {comp: every if c.market_data is None else frozenset(c.market_data) for comp, c in self.clients.items()}
 
 
 def load_config(path: Path) -> GatewayConfig:

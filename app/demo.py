@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import queue
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,10 +12,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from app.book_routes import book
 from app.config import REPO_ROOT, AdminConfig, DatabaseConfig, GatewayConfig, load_config
 from app.display import orders_table
 from app.fixclient import Fields, ScriptedClient, client_sessions
 from app.gateway import Gateway
+from app.marketdata_cli import render
 from app.venue import VenueServer
 from domain.enums import OrdStatus, Side
 from fixgw.session.settings import SessionsFile
@@ -93,6 +97,7 @@ def run_demo(console: Console, work: Path, client_port: int | None = None, venue
             _run_step(console, client, step)
         gateway.journal.flush()
         console.print(orders_table(repository.load_orders(gateway.db)))
+        _show_book(console, gateway, client)
     finally:
         client.stop()
         gateway.stop()
@@ -112,6 +117,36 @@ def _run_step(console: Console, client: ScriptedClient, step: Step) -> None:
         f"cum {report.get(14)} avg {report.get(6)}" if report[39] != "8" else f"103={report.get(103)} {report.get(58)}"
     )
     console.print(f"  {step.cl_ord_id:7} {step.what:65} -> {step.expect.name} ({detail})")
+
+
+def _show_book(console: Console, gateway: Gateway, client: ScriptedClient) -> None:
+    """Subscribe the client to MSFT's consolidated book (35=V) and show it as the gateway holds it."""
+    if not _eventually(lambda: gateway.market.books.mid("MSFT")[0] is not None):
+        raise DemoFailed(f"the gateway has no live MSFT book: {gateway.market.books.mid('MSFT')[1]}")
+    client.subscribe("DEMO-MD", ["MSFT"], depth=5)
+    try:
+        snapshot = _next_market_data(client)
+    except queue.Empty:
+        raise DemoFailed("no answer to the client's MarketDataRequest DEMO-MD") from None
+    if "\x0135=W\x01" not in snapshot or "\x01262=DEMO-MD\x01" not in snapshot:
+        raise DemoFailed(f"DEMO-MD: expected a snapshot (35=W), got {snapshot.replace(chr(1), '|')}")
+    levels = snapshot.count("\x01269=")
+    console.print(f"  DEMO-MD subscribed to MSFT: snapshot (35=W) with {levels} entries, then refreshes (35=X)")
+    _, answer = book(gateway.market, frozenset(gateway.config.instruments), {"symbol": "MSFT", "depth": 5})
+    console.print(render(answer))
+
+
+def _next_market_data(client: ScriptedClient, timeout: float = 10.0) -> str:
+    return client.market_data.get(timeout=timeout)
+
+
+def _eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)  # polling a condition the gateway's threads change
+    return True
 
 
 def _status_is(cl_ord_id: str, status: str) -> Callable[[Fields], bool]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from domain.enums import OrdType, Side, TimeInForce
 from domain.ids import Account, ClOrdId, SessionKey, Symbol
+from domain.marketdata import MarketDataRequest, MDEntryType, SubscriptionRequestType
+from fixgw.codec import marketdata as md_codec
 from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields
 from fixgw.session.application import FixApplication
@@ -41,11 +43,16 @@ def client_sessions(gateway: SessionsFile, client_comp_id: str, work_dir: Path) 
     raise LookupError(f"no acceptor session for client {client_comp_id!r} in the gateway configuration")
 
 
+_MARKET_DATA = frozenset(("W", "X", "Y"))
+
+
 class ScriptedClient:
     """Send orders and collect every application message the gateway sends back."""
 
     def __init__(self, sessions: SessionsFile) -> None:
         self.inbox: queue.SimpleQueue[Fields] = queue.SimpleQueue()
+        self.market_data: queue.SimpleQueue[str] = queue.SimpleQueue()
+        """Market data messages (35=W, X, Y) as raw FIX text: their repeating groups do not fit ``Fields``."""
         self.received: list[Fields] = []
         self.app = FixApplication(self, "client", observe_admin=True)
         self.connector = Connector(self.app, sessions, "initiator", sessions.base_dir)
@@ -62,6 +69,9 @@ class ScriptedClient:
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Keep every application message for the script to inspect."""
+        if msg_type in _MARKET_DATA:
+            self.market_data.put(fields.raw)
+            return
         self.inbox.put(fields.as_dict() | {35: msg_type})
 
     def start(self, timeout: float = 10.0) -> None:
@@ -99,6 +109,26 @@ class ScriptedClient:
             transact_time_ns=time.time_ns(),
         )
         self._send(message)
+
+    def subscribe(
+        self,
+        md_req_id: str,
+        symbols: list[str],
+        *,
+        depth: int = 0,
+        kind: SubscriptionRequestType = SubscriptionRequestType.SUBSCRIBE,
+        entry_types: tuple[MDEntryType, ...] = tuple(MDEntryType),
+    ) -> None:
+        """Send a MarketDataRequest (35=V); what comes back is in ``market_data``."""
+        request = MarketDataRequest(
+            session=self.session,
+            md_req_id=md_req_id,
+            subscription=kind,
+            depth=depth,
+            entry_types=entry_types,
+            symbols=tuple(Symbol(s) for s in symbols),
+        )
+        self._send(md_codec.market_data_request(request))
 
     def send_fields(self, msg_type: str, fields: list[tuple[int, str]]) -> None:
         """Send a message made of exactly ``fields`` in that order (for malformed-input tests and tools)."""

@@ -15,7 +15,10 @@ import msgspec
 
 from app.admin import AdminServer
 from app.admin_routes import gateway_routes
+from app.book_routes import book_routes
 from app.config import GatewayConfig
+from app.market_data import GatewayMarketData
+from app.marketdata_admin import marketdata_routes
 from app.risk_admin import risk_routes
 from app.venue import seed
 from domain.bus import MessageBus
@@ -24,6 +27,7 @@ from domain.clock import Clock, LiveClock
 from domain.commands import ReconcileVenue, Unrecorded
 from domain.events import RiskActionTaken
 from domain.ids import Account, SessionKey, VenueId
+from domain.marketdata import Quotes
 from domain.reports import ClientReport
 from ems.engine import EmsEngine
 from ems.router import Router
@@ -59,6 +63,14 @@ class Gateway:
         self.db: BookDb = open_database(config.database_url())
         self.journal = Journal(self.db, deliver=self._deliver, clock=self.clock, on_quarantine=self._unrecorded)
         self.bus = MessageBus(unit=self.journal.atomic)
+        work_dir = sessions.base_dir / "var" / "gateway"
+        self.market = GatewayMarketData(
+            config,
+            sessions,
+            self.clock,
+            work_dir,
+            lambda session, message: self.clients.send_market_data(session, message),
+        )
         self.clients = ClientHandler(
             self.bus,
             self.clock,
@@ -67,6 +79,7 @@ class Gateway:
             cancel_on_disconnect=frozenset(c for c, cfg in config.clients.items() if cfg.cancel_on_disconnect),
             record=self.journal.record_inbound,
             unit_of_work=self.bus.entered,
+            market_data=self.market.clients,
         )
         self.venues = VenueHandler(
             self.bus,
@@ -75,9 +88,9 @@ class Gateway:
             record=self.journal.record_inbound,
             unit_of_work=self.bus.entered,
         )
-        work_dir = sessions.base_dir / "var" / "gateway"
+        _, order_sessions = sessions.split(_md_keys(config))
         self.acceptor = Connector(self.clients.app, sessions, "acceptor", work_dir)
-        self.initiator = Connector(self.venues.app, sessions, "initiator", work_dir)
+        self.initiator = Connector(self.venues.app, order_sessions, "initiator", work_dir)
         self._internal = [VenueId(name) for name, v in config.venues.items() if v.session is None]
         since = self.acceptor.stores_created() | self.initiator.stores_created()
         self._snapshot = snapshot = recover(self.db, self.clock.now_ns(), since, self._internal)
@@ -85,7 +98,10 @@ class Gateway:
         self.controls = Controls(on_change=self._record_control)
         self.controls.restore([Control(**row) for row in snapshot.controls])
         entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}
-        self.risk = RiskEngine(self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls)
+        self.quotes: Quotes = self.market.books  # the live books' read side: the band's mid, arrival prices, marks
+        self.risk = RiskEngine(
+            self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls, self.quotes
+        )
         self.bus.subscribe(RISK_ACTIONS, self._record_risk_action)
         self.oms = OmsEngine(
             self.bus,
@@ -95,6 +111,7 @@ class Gateway:
             risk=self.risk,
             find_retired=RetiredOrders(self.db, self.journal.after_commit, self.bus.lock).find,
             snapshot=snapshot,
+            quotes=self.quotes,
         )
         self.ems = EmsEngine(self.bus, self.clock, self._router(), self._venues(snapshot))
         for connector in (self.acceptor, self.initiator):
@@ -106,7 +123,12 @@ class Gateway:
                     before,
                 )
         self.admin = AdminServer(
-            config.admin.listen, config.admin_token_path(), gateway_routes(self) | risk_routes(self)
+            config.admin.listen,
+            config.admin_token_path(),
+            gateway_routes(self)
+            | risk_routes(self)
+            | book_routes(self.market, frozenset(config.instruments))
+            | marketdata_routes(self.quotes, config.instruments),
         )
 
     def start(self) -> None:
@@ -123,13 +145,15 @@ class Gateway:
         for venue_id in self._internal:  # what a FIX venue's logon does: settle what was in flight
             self.bus.post(OMS_EXECUTE, ReconcileVenue(venue=venue_id))
         self.admin.start()
+        self.market.start()
         self.initiator.start()
         self.acceptor.start()
 
     def stop(self) -> None:
         """Stop accepting, disconnect from the venues, commit what is queued."""
         self.admin.stop()
-        stop_all((self.acceptor, self.initiator))
+        stop_all((self.acceptor, self.initiator, self.market.connector))
+        self.market.stop()
         self.journal.stop()
         self.db.dispose()
 
@@ -199,3 +223,7 @@ class Gateway:
             log.info("internal venue %s: %d working order(s) back on its book", venue_id, restored)
         seed(engine, self.config.simulator)
         return venue
+
+
+def _md_keys(config: GatewayConfig) -> set[SessionKey]:
+    return {SessionKey(v.md_session) for v in config.venues.values() if v.md_session}

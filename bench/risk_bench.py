@@ -44,7 +44,23 @@ SYMBOLS = [f"S{i:02d}" for i in range(50)]
 ENTITLEMENTS = {"CLIENT1": frozenset({"ACCT1"})}
 
 
-def engine() -> RiskEngine:
+class TopOfBook:
+    """``Quotes`` with one usable book per symbol (100.00 / 100.01): what the mid band references read."""
+
+    _BID, _ASK, _MID = D("100.00"), D("100.01"), D("100.005")
+
+    def bid_ask(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        return self._BID, self._ASK
+
+    def mid(self, symbol: str) -> tuple[Decimal | None, str]:
+        return (self._BID + self._ASK) / 2, ""  # a new object each call, as a live book's mid is
+
+    def last_trade(self, symbol: str) -> Decimal | None:
+        return None
+
+
+def engine(band_reference: str = "last") -> RiskEngine:
+    """The bench's engine; ``band_reference`` other than "last" reads a mid from ``TopOfBook``."""
     bus = MessageBus()
     bus.register(EMS_EXECUTE, lambda _: None)
     bus.register(OMS_PROCESS, lambda _: None)
@@ -64,9 +80,9 @@ def engine() -> RiskEngine:
     )
     instruments = {s: Instrument(reference_price=D(100)) for s in SYMBOLS}
     sessions = {"*": SessionLimits(max_orders_per_second=10**6, max_messages_per_second=10**6)}
-    risk = RiskEngine(
-        bus, LiveClock(), RiskLimits(default=limits, sessions=sessions), instruments, entitlements=ENTITLEMENTS
-    )
+    risk_limits = RiskLimits.model_validate({"default": limits, "sessions": sessions, "band_reference": band_reference})
+    quotes = TopOfBook() if band_reference != "last" else None
+    risk = RiskEngine(bus, LiveClock(), risk_limits, instruments, entitlements=ENTITLEMENTS, quotes=quotes)
     for i in range(500):
         symbol = SYMBOLS[i % 50]
         bus.publish(

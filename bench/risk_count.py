@@ -7,7 +7,8 @@ it twice with N and 2N calls: the difference, over N, is one call's cost (everyt
     valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python bench/risk_count.py 4000 check
 
 ``check`` times the whole catalogue (``RiskEngine.check``), ``admit`` the message throttles, ``none`` only builds
-the orders (subtract it from both). The engine and the orders are ``bench/risk_bench.py``'s.
+the orders (subtract it from both). The engine and the orders are ``bench/risk_bench.py``'s. An optional third
+argument sets ``[risk] band_reference`` (``last`` by default; ``mid`` or ``mid_else_last`` read a usable mid).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import risk_bench
 def main() -> None:
     """Build the engine, then make ``argv[1]`` calls of the kind ``argv[2]``."""
     n, kind = int(sys.argv[1]), sys.argv[2]
-    risk = risk_bench.engine()
+    risk = risk_bench.engine(sys.argv[3] if len(sys.argv) > 3 else "last")
     orders = [risk_bench.order(i) for i in range(n)]
     if kind == "check":
         for o in orders:

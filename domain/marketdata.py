@@ -150,3 +150,32 @@ class NoQuotes:
 
     def last_trade(self, symbol: str) -> Decimal | None:
         return None
+
+
+class BookFeed(Protocol):
+    """Where a venue's market data session delivers what it decodes (the books, through ``marketdata.feed``)."""
+
+    def on_snapshot(self, snapshot: BookSnapshot) -> bool:
+        """Replace the symbol's book at the venue; True when it still needs a fresh snapshot (e.g. it is crossed)."""
+        ...
+
+    def on_increment(self, increment: BookIncrement) -> list[Symbol]:
+        """Apply a refresh; return the symbols whose book found a problem (gap, missing level, crossed) and needs a
+        fresh snapshot."""
+        ...
+
+    def reset(self, venue: VenueId) -> None:
+        """The venue's market data session is down: its books wait for new snapshots and are not used."""
+        ...
+
+
+class MarketDataDesk(Protocol):
+    """What serves clients' MarketDataRequests (35=V) from the consolidated books (``marketdata.clients``)."""
+
+    def request(self, request: MarketDataRequest) -> MarketDataReject | None:
+        """Start, snapshot or end a subscription; the reject (35=Y) when it cannot be served."""
+        ...
+
+    def session_down(self, session: SessionKey) -> None:
+        """The client's session logged out: its subscriptions end."""
+        ...

@@ -122,6 +122,8 @@ class Order:
     __slots__ = (
         "_filled_value",
         "account",
+        "arrival_ask",
+        "arrival_bid",
         "avg_px",
         "cl_ord_id",
         "created_ns",
@@ -177,6 +179,10 @@ class Order:
         self.requests_sent = 0
         """How many cancels and replaces we sent its venue: the next one's ClOrdID there is ``<OrderID>.<n+1>``."""
         self._filled_value = _ZERO
+        self.arrival_bid: Decimal | None = None
+        """The consolidated best bid when the OMS booked the order (the arrival price TCA measures against)."""
+        self.arrival_ask: Decimal | None = None
+        """The consolidated best offer when the OMS booked the order."""
 
     def apply(self, event: OrderEvent) -> None:
         """Move the order by ``event``, or raise ``InvalidTransition`` and leave it as it was."""

@@ -15,7 +15,9 @@ from domain.clock import Clock
 from domain.commands import CancelWorking
 from domain.ids import RISK_SESSION, Account, SessionKey, client_comp_id
 from domain.latency import hops, now_ns
+from domain.marketdata import BookIncrement, BookSnapshot, MarketDataDesk
 from domain.reports import BusinessReject, CancelReject, ClientReport, ExecutionReport
+from fixgw.codec import marketdata as md_codec
 from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields, Recorder
 from fixgw.codec.inbound import (
@@ -25,7 +27,7 @@ from fixgw.codec.inbound import (
     decode_replace_request,
     decode_status_request,
 )
-from fixgw.errors import ApplicationNotAvailable, UnsupportedMessageType
+from fixgw.errors import ApplicationNotAvailable, MarketDataRequestRefused, UnsupportedMessageType
 from fixgw.session.application import FixApplication
 
 log = logging.getLogger("fixgw.client")
@@ -44,23 +46,29 @@ class ClientHandler:
         cancel_on_disconnect: frozenset[str] = frozenset(),
         record: Recorder | None = None,
         unit_of_work: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
+        market_data: MarketDataDesk | None = None,
     ) -> None:
         """``accepting``: None while new orders may be taken, else why not (the journal's: the book of record
         cannot commit); a NewOrderSingle or a replace is then refused at once, 35=j 380=4, never queued.
         ``cancel_on_disconnect``: the client CompIDs whose working day orders are canceled when their session goes
-        down. ``record`` and ``unit_of_work``: see ``FixApplication``."""
+        down. ``record`` and ``unit_of_work``: see ``FixApplication``. ``market_data``: what serves the clients'
+        MarketDataRequests (35=V); without it they are refused as unsupported (35=j 380=3)."""
         self._bus = bus
         self._clock = clock
         self._default_accounts = default_accounts
         self._accepting = accepting
         self._cancel_on_disconnect = cancel_on_disconnect
+        self._market_data = market_data
         self.app = FixApplication(self, "clients", record=record, unit_of_work=unit_of_work)
 
     def on_logon(self, session: SessionKey) -> None:
         """Nothing to do yet when a client logs on."""
 
     def on_logout(self, session: SessionKey) -> None:
-        """Cancel the client's working day orders if it asked for cancel-on-disconnect (GTC orders stay)."""
+        """End its market data subscriptions; cancel the client's working day orders if it asked for
+        cancel-on-disconnect (GTC orders stay)."""
+        if self._market_data is not None:
+            self._market_data.session_down(session)
         client = client_comp_id(session)
         if client in self._cancel_on_disconnect:
             command = CancelWorking(client=client, day_only=True, reason=f"cancel on disconnect of {client}")
@@ -81,6 +89,9 @@ class ClientHandler:
             command = decode_status_request(fields, session, self._clock)
         elif msg_type == "q":
             command = decode_mass_cancel_request(fields, session, self._clock)
+        elif msg_type == "V" and self._market_data is not None:
+            self._market_data_request(session, fields)
+            return
         else:
             raise UnsupportedMessageType(msg_type)
         self._bus.post(OMS_EXECUTE, command)
@@ -94,6 +105,26 @@ class ClientHandler:
             self._bus.post(OMS_EXECUTE, command)
         finally:
             hops.stop()
+
+    def _market_data_request(self, session: SessionKey, fields: QfFields) -> None:
+        """A MarketDataRequest: served from the consolidated books, or answered with its 35=Y."""
+        assert self._market_data is not None
+        try:
+            request = md_codec.decode_market_data_request(fields, session, self._clock)
+        except MarketDataRequestRefused as refused:
+            self.app.send(session, md_codec.market_data_request_reject(refused.reject(session)))
+            return
+        reject = self._market_data.request(request)
+        if reject is not None:
+            self.app.send(session, md_codec.market_data_request_reject(reject))
+
+    def send_market_data(self, session: SessionKey, message: BookSnapshot | BookIncrement) -> None:
+        """Send a client a snapshot (35=W) or a refresh (35=X) of the consolidated book."""
+        if isinstance(message, BookSnapshot):
+            encoded = md_codec.snapshot_full_refresh(message)
+        else:
+            encoded = md_codec.incremental_refresh(message)
+        self.app.send(session, encoded)
 
     def send_report(self, report: ClientReport) -> None:
         """Send one report to its client session (see ``send_reports``)."""

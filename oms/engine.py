@@ -6,7 +6,8 @@ engine's post-trade orders, operators, venue logons, the journal's quarantine) a
 after the change it reports is committed.
 
 A NewOrderSingle, in order: the message throttles (``PreTrade.admit``), the duplicate ClOrdID check, booking
-(Pending New), the pre-trade catalogue (``PreTrade.check``, a direct call: the answer is needed at once), then the
+(Pending New, with the consolidated bid and offer of that moment from ``Quotes``: the arrival price), the pre-trade
+catalogue (``PreTrade.check``, a direct call: the answer is needed at once), then the
 EMS (``EMS_EXECUTE``) or a rejected report. Cancels and replaces are ``oms.requests``; questions about retired
 orders ``oms.lookups``; start-up and venue reconciliation ``oms.recovery``; every report ``oms.reports``.
 """
@@ -47,6 +48,7 @@ from domain.events import (
 )
 from domain.ids import RISK_SESSION, OrderId
 from domain.latency import hops
+from domain.marketdata import NoQuotes, Quotes
 from domain.order import InvalidTransition, Order
 from domain.positions import PositionBook
 from oms.book import Book
@@ -79,16 +81,19 @@ class OmsEngine:
         find_retired: FindRetired | None = None,
         snapshot: RecoverySnapshot | None = None,
         positions: PositionBook | None = None,
+        quotes: Quotes | None = None,
     ) -> None:
         """``risk``: asked about every client message and order (none refused by default: tests); ``find_retired``:
         looks retired orders up in the book of record; ``snapshot``: the committed book to start from, and this
-        start's incarnation (ExecIDs); an empty book and a first start by default."""
+        start's incarnation (ExecIDs); an empty book and a first start by default; ``quotes``: the live books, whose
+        bid and offer each order is booked with (none by default: no market data)."""
         self._bus = bus
         self._clock = clock
         self._journal = journal
         self.book = book
         self.positions = positions or PositionBook()
         self._risk = risk or NoRisk()
+        self._bid_ask = (quotes if quotes is not None else NoQuotes()).bid_ask
         self._reports = Reports(clock, ExecIds(snapshot.incarnation if snapshot is not None else 1))
         self._recovery = Recovery(bus, book, self.positions)
         self._seq = self._recovery.restore(snapshot) if snapshot is not None else 0
@@ -190,10 +195,11 @@ class OmsEngine:
         self._bus.send(EMS_EXECUTE, msgspec.structs.replace(submit, order_id=order.order_id))
 
     def _book(self, command: SubmitOrder, text: str | None = None) -> Order:
-        """Open the order (Pending New) under the next OrderID and journal it."""
+        """Open the order (Pending New) under the next OrderID, with the bid and offer of now, and journal it."""
         self._seq += 1
         order = Order(command, OrderId(f"O{self._seq}"))
         order.text = text
+        order.arrival_bid, order.arrival_ask = self._bid_ask(command.symbol)  # in memory: no I/O on the order path
         self.book.add(order)
         self._journal.append(order=order_row(order))
         return order

@@ -46,6 +46,8 @@ def order_row(order: Order) -> Row:
         "pending": encode_pending(order.pending),
         "created_ns": order.created_ns,
         "updated_ns": order.updated_ns,
+        "arrival_bid": order.arrival_bid,
+        "arrival_ask": order.arrival_ask,
     }
 
 

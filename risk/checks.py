@@ -62,14 +62,17 @@ def check_known_symbol(symbol: str, known: bool) -> Denial | None:
     return None
 
 
-def check_no_reference(order: OrderTerms, no_reference: str) -> Denial | None:
-    """An order in a symbol with no reference price yet: refused, unless ``skip_band`` and it is a limit order."""
+def check_no_reference(
+    order: OrderTerms, no_reference: str, missing: str = "no trade yet and none configured"
+) -> Denial | None:
+    """An order in a symbol with no reference price yet: refused, unless ``skip_band`` and it is a limit order.
+
+    ``missing``: what the text says was looked for and not found.
+    """
     if no_reference == "skip_band" and order.ord_type is _LIMIT:
         return None
     why = "a market order cannot be valued" if no_reference == "skip_band" else "no_reference = reject"
-    return Denial(
-        OrdRejReason.OTHER, f"no reference price for {order.symbol}: no trade yet and none configured ({why})"
-    )
+    return Denial(OrdRejReason.OTHER, f"no reference price for {order.symbol}: {missing} ({why})")
 
 
 def check_max_order_qty(order: OrderTerms, limits: Limits) -> Denial | None:
@@ -114,19 +117,31 @@ def band_bounds(band_pct: Decimal, reference: Decimal) -> tuple[Decimal, Decimal
 
 
 def check_price_band(
-    order: OrderTerms, limits: Limits, reference: Decimal, bounds: tuple[Decimal, Decimal] | None = None
+    order: OrderTerms,
+    limits: Limits,
+    reference: Decimal,
+    bounds: tuple[Decimal, Decimal] | None = None,
+    configured: Decimal | None = None,
+    mid_why: str | None = None,
 ) -> Denial | None:
-    """A limit price must lie within the band around the reference price (``bounds``: ``band_bounds`` of it)."""
+    """A limit price must lie within the band around the reference price (``bounds``: ``band_bounds`` of it).
+
+    The text names the reference and its value: ``mid_why`` is "" when the reference is the mid, the reason the mid
+    was unavailable when it is a fallback, None when no mid was asked for; a reference that is the object
+    ``configured`` (the instrument's ``reference_price``) is the configured one, any other the last trade.
+    """
     band = limits.price_band_pct
     if band is None or order.ord_type is not _LIMIT or order.price is None:
         return None
     low, high = bounds or band_bounds(band, reference)
     if low <= order.price <= high:
         return None
-    distance = abs(order.price - reference) / reference * 100
+    kind = "mid" if mid_why == "" else "reference" if reference is configured else "last"
+    fallback = f"; mid unavailable: {mid_why}" if mid_why else ""
     return Denial(
         OrdRejReason.OTHER,
-        f"price band: {order.price} is {distance:.2f}% from reference {reference} (band {band}%, {order.symbol})",
+        f"price band: {order.price} outside the {band}% band around {kind} {reference} ({low}-{high}) "
+        f"for {order.symbol}{fallback}",
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from domain.bus import MessageBus
 from domain.clock import Clock
 from domain.ids import SessionKey
+from domain.marketdata import NoQuotes, Quotes
 from domain.verdicts import Denial
 from risk.admission import MessageThrottles
 from risk.checks import OrderTerms
@@ -45,15 +46,19 @@ class RiskEngine:
         instruments: dict[str, Instrument],
         entitlements: Entitlements | None = None,
         controls: Controls | None = None,
+        quotes: Quotes | None = None,
     ) -> None:
-        """``entitlements``: the accounts each client may trade; None checks no entitlement (tests, tools)."""
+        """``entitlements``: the accounts each client may trade; None checks no entitlement (tests, tools).
+        ``quotes``: the live books, read for a mid ``band_reference``; none by default (no market data)."""
         self._clock = clock
         references = {s: i.reference_price for s, i in instruments.items() if i.reference_price is not None}
         self.exposure = Exposure(references, limits.day_roll_utc, clock.now_ns())
         self.controls = controls or Controls()
         self._slots = Slots(limits, instruments, entitlements, self.exposure)
         self._throttles = MessageThrottles(clock, self._slots)
-        self._pretrade = PreTradeChecks(clock, self._slots, self.exposure, self.controls)
+        self._pretrade = PreTradeChecks(
+            clock, self._slots, self.exposure, self.controls, quotes if quotes is not None else NoQuotes()
+        )
         self._posttrade = PostTradeActions(bus, clock, self._slots, self.exposure, self.controls)
         self.admit = self._throttles.admit
         self.check = self._pretrade.check
@@ -66,6 +71,6 @@ class RiskEngine:
     def set_limits(self, limits: RiskLimits) -> None:
         """Apply new limits at once (operators change them live); the rate windows keep what they counted."""
         self._slots.set_limits(limits)
-        self._pretrade.set_duplicate_horizon(limits.longest_duplicate_window_ms() * 1_000_000)
+        self._pretrade.limits_changed(limits)
         if limits.day_roll_utc != self.exposure.day_roll:
             self.exposure.set_day_roll(limits.day_roll_utc, self._clock.now_ns())

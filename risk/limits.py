@@ -32,6 +32,7 @@ ALL_SESSIONS = "*"
 
 BreachAction = Literal["reduce_only", "halt", "cancel_working", "send_reducing_order"]
 NoReference = Literal["reject", "skip_band"]
+BandReference = Literal["last", "mid", "mid_else_last"]
 _ON_BREACH_WORDS: dict[str, tuple[str, ...]] = {
     "none": (),
     "reduce_only": ("reduce_only", "cancel_working"),
@@ -50,7 +51,7 @@ class LimitSet(BaseModel):
     max_notional: PositiveDecimal | None = None  # type: ignore[valid-type]
     """Largest OrderQty x price of one order, in the instrument's currency."""
     price_band_pct: PositiveDecimal | None = None  # type: ignore[valid-type]
-    """A limit price may be at most this many percent away from the reference (last trade, else configured)."""
+    """A limit price may be at most this many percent away from the reference (``RiskLimits.band_reference``)."""
     max_long_qty: PositiveDecimal | None = None  # type: ignore[valid-type]
     """Largest long position, counting working buy orders."""
     max_short_qty: PositiveDecimal | None = None  # type: ignore[valid-type]
@@ -100,6 +101,11 @@ class RiskLimits(BaseModel):
     """An order in a symbol with no reference price yet (no trade, none configured): ``reject`` it, or
     ``skip_band``, i.e. check a limit order without the price band (a market order, which nothing values, is
     still refused)."""
+    band_reference: BandReference = "last"
+    """What the price band (and a market order's value) is referenced to: ``last``, the symbol's last trade, else
+    its configured ``reference_price``; ``mid``, the consolidated mid of the live books (``domain.marketdata.Quotes``),
+    else the configured ``reference_price``; ``mid_else_last``, the mid, else what ``last`` gives. A book with no usable
+    mid (none, one-sided, crossed or locked, stale) falls back; with no reference at all ``no_reference`` decides."""
 
     @field_validator("on_breach", mode="before")
     @classmethod

@@ -4,6 +4,13 @@ Order of the checks: who may trade (entitlement, kill switch), what the message 
 symbol, tick and lot), then exposure (restricted, trading state, reference price, size, notional, band, position,
 credit, loss), then the stateful flow checks (rate throttles, duplicates), which count only what passes. Money
 stays ``Decimal``; nothing on this path hashes one.
+
+The reference price (the band's centre, a market order's value) is ``[risk] band_reference``'s: ``last`` reads the
+exposure's mark (the last trade, else the configured price) and nothing else; ``mid`` and ``mid_else_last`` add
+one ``Quotes.mid`` call and fall back, when the books have no usable mid, to the configured price or to what
+``last`` gives. The slot keeps the band of the last reference it saw, by identity (a mark changes object when it
+changes value) or, for a mid (a new object each call), by value: the bounds depend on the value alone, whatever
+the kind of reference, so the cache stays right as the reference goes from mid to fallback and back.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from decimal import Decimal
 from domain.clock import Clock
 from domain.commands import ReplaceOrder
 from domain.enums import OrdRejReason, OrdType, Side
+from domain.marketdata import Quotes
 from domain.verdicts import Denial
 from risk.checks import (
     OrderTerms,
@@ -32,6 +40,7 @@ from risk.checks import (
 )
 from risk.controls import Controls
 from risk.exposure import Exposure
+from risk.limits import RiskLimits
 from risk.slots import Slot, Slots
 from risk.throttle import SECOND_NS, RecentOrders, terms_key
 
@@ -41,17 +50,22 @@ _LIMIT, _BUY = OrdType.LIMIT, Side.BUY  # module constants: an enum member looku
 class PreTradeChecks:
     """Run the whole catalogue on one order or replace; return the first denial, or None (and count it)."""
 
-    def __init__(self, clock: Clock, slots: Slots, exposure: Exposure, controls: Controls) -> None:
+    def __init__(self, clock: Clock, slots: Slots, exposure: Exposure, controls: Controls, quotes: Quotes) -> None:
         self._now = clock.now_ns
         self._slots = slots
         self._kept = slots.kept
         self._exposure = exposure
         self._controls = controls
-        self._recent = RecentOrders(slots.limits.longest_duplicate_window_ms() * 1_000_000)
+        self._quotes = quotes
+        self._recent = RecentOrders(0)
+        self._by_mid = self._mid_only = False
+        self.limits_changed(slots.limits)
 
-    def set_duplicate_horizon(self, horizon_ns: int) -> None:
-        """Keep recently seen orders this long (twice the longest duplicate window is enough)."""
-        self._recent.horizon_ns = horizon_ns
+    def limits_changed(self, limits: RiskLimits) -> None:
+        """Follow new limits: how long recent orders are kept (the longest duplicate window), the band reference."""
+        self._recent.horizon_ns = limits.longest_duplicate_window_ms() * 1_000_000
+        self._by_mid = limits.band_reference != "last"
+        self._mid_only = limits.band_reference == "mid"
 
     def check(self, order: OrderTerms) -> Denial | None:
         """Return the first failed check's denial, or None when the order may go."""
@@ -99,10 +113,14 @@ class PreTradeChecks:
             why = f"{control.reason} (by {control.who})" if control else ""
             if denial := check_trading_state(order, state, why, position, working, qty):
                 return denial
-        mark: Decimal | None = self._exposure.marks.get(order.symbol)
+        mid_why: str | None = None  # band_reference = "last": no mid asked for
+        if self._by_mid:
+            mark, mid_why = self._mid_reference(order.symbol, slot)
+        else:
+            mark = self._exposure.marks.get(order.symbol)
         banded = mark is not None
-        if mark is None:  # no trade yet and none configured: [risk] no_reference decides
-            if denial := check_no_reference(order, self._slots.limits.no_reference):
+        if mark is None:  # no reference: [risk] no_reference decides
+            if denial := self._no_reference(order, mid_why):
                 return denial
             mark = order.price  # a limit order (checked above): valued at its price, with no band to check
             assert mark is not None
@@ -112,11 +130,26 @@ class PreTradeChecks:
         return (
             check_max_order_qty(order, limits)
             or check_max_notional(order, limits, mark)
-            or (check_price_band(order, limits, mark, slot.band) if banded else None)
+            or (check_price_band(order, limits, mark, slot.band, slot.configured, mid_why) if banded else None)
             or check_position_limit(order, limits, position, working, qty)
             or check_credit(order, limits, used, price, qty)
             or check_daily_loss(order, limits, totals.day_realized + totals.value - totals.cost)
         )
+
+    def _mid_reference(self, symbol: str, slot: Slot) -> tuple[Decimal | None, str]:
+        # The reference in a mid mode, and "" when it is the mid, else why the mid was unavailable: the reference is
+        # then the fallback (the configured price for "mid"; the last trade, else the configured price, otherwise).
+        mid, why = self._quotes.mid(symbol)
+        if mid is not None:
+            kept = slot.band_mark
+            return (kept if mid == kept else mid), ""  # the same value again: the slot's band still applies
+        return (slot.configured if self._mid_only else self._exposure.marks.get(symbol)), why or "unavailable"
+
+    def _no_reference(self, order: OrderTerms, mid_why: str | None) -> Denial | None:
+        if mid_why is None:
+            return check_no_reference(order, self._slots.limits.no_reference)
+        looked_for = "none configured" if self._mid_only else "no trade yet and none configured"
+        return check_no_reference(order, self._slots.limits.no_reference, f"no mid ({mid_why}), {looked_for}")
 
     def _flow_checks(self, order: OrderTerms, slot: Slot, now: int) -> Denial | None:
         """Rate throttles and duplicate detection: stateful, so they run last and count only what passes."""

@@ -30,6 +30,7 @@ class Slot:
         "band",
         "band_mark",
         "cell",
+        "configured",
         "duplicate_window_ns",
         "entitlement",
         "limits",
@@ -61,8 +62,11 @@ class Slot:
         self.duplicate_window_ns = 0
         self.session = SessionSlot("", SessionLimits())
         self.band_mark: Decimal | None = None
-        """The mark ``band`` was computed for: the band moves with the last trade."""
+        """The reference ``band`` was computed for (the band depends on its value only, whatever its kind): the band
+        moves with the last trade, or the mid."""
         self.band: tuple[Decimal, Decimal] | None = None
+        self.configured: Decimal | None = None
+        """The instrument's configured ``reference_price``."""
         self.terms_buy = ""
         self.terms_sell = ""
         self.tick = Decimal("0.01")
@@ -146,6 +150,7 @@ class Slots:
         slot.unknown = check_known_symbol(symbol, symbol in self._symbols)
         if (instrument := self._instruments.get(symbol)) is not None:
             slot.tick, slot.lot = instrument.tick_size, instrument.lot_size
+            slot.configured = instrument.reference_price
         lasting = slot.entitlement is None and slot.unknown is None
         slot.limits = limits = self.limits_for(account, symbol) if lasting else self.limits.effective(account, symbol)
         if slot.entitlement is None:  # an account's windows count its messages, in whatever symbol

@@ -121,6 +121,15 @@ class VenueSimulator(Exchange):
             self._publish()
             return closed
 
+    def locked(self) -> threading.Lock:
+        """The lock every command runs under: hold it to read the books as a whole, or to change the house liquidity
+        as an order would (then ``publish_market_data``), e.g. in a benchmark or a test."""
+        return self._lock
+
+    def publish_market_data(self) -> None:
+        """Publish what changed in the books since the last command (call with ``locked()`` held)."""
+        self._publish()
+
     def _publish(self) -> None:
         if self.market_data is not None:
             self.market_data.publish()

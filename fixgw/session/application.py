@@ -298,6 +298,17 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         with self._changed:
             return self._changed.wait_for(lambda: not self._logged_on, timeout)
 
+    def relogon(self, session: SessionKey, reason: str = "logging on again", timeout: float = 5.0) -> bool:
+        """Log ``session`` out, wait for it, then enable it again (an initiator reconnects by itself); False when the
+        logout did not happen within ``timeout``."""
+        engine_session = quickfix.Session.lookupSession(self._sessions[session])
+        if engine_session is None:
+            return False
+        engine_session.logout(reason)  # quickfix's logout also disables the session: logon() enables it again
+        done = self.wait_for_logout(session, timeout)
+        engine_session.logon()
+        return done
+
     def wait_for_logout(self, session: SessionKey, timeout: float = 10.0) -> bool:
         """Block until ``session`` is logged out; False on timeout."""
         with self._changed:

@@ -54,13 +54,21 @@ _ENGINES: dict[tuple[Kind, bool], Any] = {
 class _Engine:
     """One quickfix engine and the factories it points to (quickfix keeps raw pointers: hold them)."""
 
-    def __init__(self, app: FixApplication, sessions: SessionsFile, kind: Kind, tls: bool, work_dir: Path) -> None:
+    def __init__(
+        self, app: FixApplication, sessions: SessionsFile, kind: Kind, tls: bool, work_dir: Path, ephemeral: bool
+    ) -> None:
         self.settings = sessions.to_quickfix(work_dir)
-        self.store_factory = quickfix.FileStoreFactory(self.settings)
-        self.log_factory = quickfix.FileLogFactory(self.settings)
+        self.store_factory: Any
+        self.log_factory: Any
+        if ephemeral:  # sequence numbers in memory, nothing logged: see Connector
+            self.store_factory, self.log_factory = quickfix.NullStoreFactory(), None
+        else:
+            self.store_factory = quickfix.FileStoreFactory(self.settings)
+            self.log_factory = quickfix.FileLogFactory(self.settings)
         name = f"{'TLS ' if tls else ''}{kind}"
+        factories = (self.store_factory, self.settings) + ((self.log_factory,) if self.log_factory else ())
         try:
-            self.engine: Any = _ENGINES[kind, tls](app, self.store_factory, self.settings, self.log_factory)
+            self.engine: Any = _ENGINES[kind, tls](app, *factories)
         except quickfix.ConfigError as exc:
             raise ConfigError(f"{name} configuration refused by quickfix: {exc}") from None
         self.name = name
@@ -69,10 +77,15 @@ class _Engine:
 class Connector:
     """Run the sessions of one kind from a sessions file for one ``FixApplication``.
 
-    With no session of that kind the connector is empty: ``start`` and ``stop`` do nothing.
+    With no session of that kind the connector is empty: ``start`` and ``stop`` do nothing. ``ephemeral``: keep no
+    messages for resend (a resend request is answered with a gap fill) and log nothing. For market data sessions:
+    quotes are not part of the audit trail, and after a reconnect they start afresh (ResetOnLogon=Y) rather than
+    resend stale quotes.
     """
 
-    def __init__(self, app: FixApplication, sessions: SessionsFile, kind: Kind, work_dir: Path) -> None:
+    def __init__(
+        self, app: FixApplication, sessions: SessionsFile, kind: Kind, work_dir: Path, *, ephemeral: bool = False
+    ) -> None:
         picked = sessions.only(kind)
         self._picked = picked
         self.app = app
@@ -81,9 +94,9 @@ class Connector:
         plain, tls = _split_tls(picked)
         self._engines: list[_Engine] = []
         if plain.sessions:
-            self._engines.append(_Engine(app, plain, kind, False, work_dir / kind))
+            self._engines.append(_Engine(app, plain, kind, False, work_dir / kind, ephemeral))
         if tls.sessions:
-            self._engines.append(_Engine(app, tls, kind, True, work_dir / kind / "tls"))
+            self._engines.append(_Engine(app, tls, kind, True, work_dir / kind / "tls", ephemeral))
         self._running = False
 
     def stores_created(self) -> dict[SessionKey, int]:

@@ -121,6 +121,14 @@ class SessionsFile:
         picked = [own for own in self.sessions if SessionConfig(own, self.defaults).connection_type == connection_type]
         return SessionsFile(dict(self.defaults), [dict(s) for s in picked], self.base_dir)
 
+    def split(self, keys: set[SessionKey]) -> tuple[SessionsFile, SessionsFile]:
+        """Return (the sessions named by ``keys``, the others), each with the same defaults."""
+        picked = [dict(own) for own in self.sessions if SessionConfig(own, self.defaults).key in keys]
+        rest = [dict(own) for own in self.sessions if SessionConfig(own, self.defaults).key not in keys]
+        return SessionsFile(dict(self.defaults), picked, self.base_dir), SessionsFile(
+            dict(self.defaults), rest, self.base_dir
+        )
+
     def resolved(self) -> SessionsFile:
         """Return a copy whose relative paths are absolute against the file's directory."""
 

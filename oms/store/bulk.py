@@ -29,7 +29,7 @@ from sqlalchemy.sql import ClauseElement
 Row = dict[str, Any]
 Processor = Callable[[Any], Any] | None
 _MAX_ROWS = 256
-"""Rows in one multi-row statement: 256 x the widest table's 25 columns stays far below SQLite's 32,766
+"""Rows in one multi-row statement: 256 x the widest table's 27 columns stays far below SQLite's 32,766
 parameters."""
 _VALUES = re.compile(r"VALUES (\([?, ]+\))")
 

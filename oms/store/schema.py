@@ -77,6 +77,9 @@ orders = Table(
     Column("pending", Text, nullable=True),
     Column("created_ns", BigInteger, nullable=False),
     Column("updated_ns", BigInteger, nullable=False),
+    # The consolidated bid and offer when the order was booked (the arrival price, issue 15): NULL without market data.
+    Column("arrival_bid", Money, nullable=True),
+    Column("arrival_ask", Money, nullable=True),
 )
 Index("ix_orders_venue_cl_ord_id", orders.c.venue_cl_ord_id)
 Index("ix_orders_session_cl_ord_id", orders.c.session, orders.c.cl_ord_id)

@@ -26,7 +26,8 @@ def test_demo_when_run_then_exits_0_and_prints_every_order_state(tmp_path: Path)
     result = fixgw("demo", "--work-dir", str(tmp_path / "demo"), *ports)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    for expected in ("DEMO-1", "FILLED", "PARTIALLY_FILLED", "REJECTED", "max order quantity", "demo passed"):
+    expected_lines = ("DEMO-1", "FILLED", "PARTIALLY_FILLED", "REJECTED", "max order quantity", "demo passed")
+    for expected in (*expected_lines, "DEMO-MD subscribed to MSFT", "MSFT (consolidated)", "mid 100.00"):
         assert expected in result.stdout
     assert (tmp_path / "demo" / "fixgw.db").is_file()
 
@@ -84,3 +85,35 @@ def test_quarantine_when_units_set_aside_then_listed_and_one_shown_with_its_mess
     assert shown.returncode == 0, shown.stderr
     assert "35=D|11=C7|55=\\xff|" in shown.stdout and "UnicodeEncodeError" in shown.stdout
     assert (missing.returncode, missing.stderr.strip()) == (2, "fixgw: error: no quarantined unit Q9")
+
+
+def test_order_when_booked_with_arrival_prices_then_shown_and_in_json(tmp_path: Path) -> None:
+    import json
+    from decimal import Decimal
+
+    from domain.clock import TestClock
+    from oms.store.database import open_database
+    from oms.store.journal import Journal
+    from tests.contract.test_book_store import order_row
+
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    engine = open_database(url)
+    journal = Journal(engine, deliver=lambda _: None, clock=TestClock())
+    journal.start()
+    journal.append(order=order_row("O1") | {"arrival_bid": Decimal("100.00"), "arrival_ask": Decimal("100.015")})
+    journal.append(order=order_row("O2") | {"arrival_bid": None, "arrival_ask": None})
+    assert journal.flush()
+    journal.stop()
+    engine.dispose()
+
+    shown, as_json, without = (
+        fixgw("order", "O1", "--db", url),
+        fixgw("order", "O1", "--db", url, "--json"),
+        fixgw("order", "O2", "--db", url),
+    )
+
+    assert shown.returncode == 0, shown.stderr
+    assert "Arrival (consolidated book when booked): bid 100, ask 100.015" in shown.stdout
+    order = json.loads(as_json.stdout)["order"]
+    assert (order["arrival_bid"], order["arrival_ask"]) == ("100.00", "100.015")
+    assert "Arrival (consolidated book when booked): no market data" in without.stdout

@@ -76,7 +76,14 @@ CASES: dict[str, tuple[Callable[[System], None], str, str, str, str]] = {
     "position": (limit("max_long_qty", "15"), "25", "99.50", "2", "max long position exceeded"),
     "reduce only": (state("reduce_only"), "12", "99.50", "2", "is reduce-only"),
     "halted": (state("halted", scope="global"), "12", "99.50", "2", "trading halted"),
-    "price band": (lambda _: None, "10", "120", "2", "price band: 120 is 20.00% from reference"),
+    "price band": (
+        lambda _: None,
+        "10",
+        "120",
+        "2",
+        "price band: 120 outside the 10% band around reference 100.00 (90.00-110.00) for MSFT; "
+        "mid unavailable: no market data",  # the shipped band_reference = "mid_else_last", with no market data
+    ),
     "credit": (limit("credit_limit", "2000"), "25", "99.50", "2", "credit limit exceeded"),
     "kill switch": (kill_switch, "12", "99.50", "2", "kill switch on (account ACCT1) by test: replace test"),
 }

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.ids import SessionKey
 from fixgw.errors import ConfigError
 from fixgw.session.settings import SessionsFile
 from tests.conftest import ROOT
@@ -64,5 +65,15 @@ def test_to_quickfix_when_default_file_then_quickfix_accepts_it(tmp_path: Path) 
 
     settings = sessions.to_quickfix(tmp_path)
 
-    assert settings.size() == 2
+    assert settings.size() == 3  # the client acceptor, the venue's order and market data initiators
     assert Path(sessions.resolved().defaults["DataDictionary"]).is_file()
+
+
+def test_split_when_keys_given_then_named_sessions_apart_from_the_rest() -> None:
+    sessions = SessionsFile.load(ROOT / "sessions.cfg")
+
+    picked, rest = sessions.split({SessionKey("FIX.4.4:FIXGW->VENUEMD")})
+
+    assert [c.key for c in picked.configs()] == ["FIX.4.4:FIXGW->VENUEMD"]
+    assert [c.key for c in rest.configs()] == ["FIX.4.4:FIXGW->CLIENT1", "FIX.4.4:FIXGW->VENUE"]
+    assert picked.defaults == rest.defaults == sessions.defaults

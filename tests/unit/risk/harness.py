@@ -12,6 +12,7 @@ from domain.commands import ReplaceOrder, SubmitOrder, SubmitRiskOrder
 from domain.enums import Side
 from domain.events import OrderDenied, OrderUpdated, RiskActionTaken
 from domain.ids import Account, OrderId, SessionKey, Symbol
+from domain.marketdata import Quotes
 from risk.engine import RiskEngine
 from risk.limits import Instrument, RiskLimits
 
@@ -27,8 +28,10 @@ class Harness:
         symbols: tuple[str, ...] = ("MSFT",),
         entitlements: dict[str, frozenset[str]] | None = None,
         unreferenced: tuple[str, ...] = (),
+        quotes: Quotes | None = None,
     ) -> None:
-        """``unreferenced``: symbols configured without a reference price (the others have 100)."""
+        """``unreferenced``: symbols configured without a reference price (the others have 100); ``quotes``: the
+        live books (none by default)."""
         self.bus = MessageBus()
         self.clock = clock or TestClock()
         self.sent: list[tuple[str, Any]] = []
@@ -37,7 +40,7 @@ class Harness:
         self.actions: list[RiskActionTaken] = []
         self.bus.subscribe(RISK_ACTIONS, self.actions.append)
         instruments = {s: Instrument(reference_price=D(100)) for s in symbols} | {s: Instrument() for s in unreferenced}
-        self.risk = RiskEngine(self.bus, self.clock, limits, instruments, entitlements)
+        self.risk = RiskEngine(self.bus, self.clock, limits, instruments, entitlements, quotes=quotes)
 
     def execute(self, order: SubmitOrder | ReplaceOrder) -> None:
         """What the OMS does with risk's answer: send the order on, or deny it (recorded as it would be sent)."""

@@ -24,13 +24,13 @@ from tests.unit.risk.harness import Harness
 D = Decimal
 
 
-def test_price_band_when_limit_price_outside_then_denied_naming_distance() -> None:
+def test_price_band_when_limit_price_outside_then_denied_naming_the_reference_and_the_band() -> None:
     limits = LimitSet(price_band_pct=D(5))
 
     assert check_price_band(new_order(price=D("104.99")), limits, D(100)) is None
     denial = check_price_band(new_order(price=D("106")), limits, D(100))
 
-    assert denial is not None and "6.00% from reference 100" in denial.text
+    assert denial is not None and denial.text == "price band: 106 outside the 5% band around last 100 (95-105) for MSFT"
     assert check_price_band(new_order(ord_type=OrdType.MARKET, price=None), limits, D(100)) is None
 
 
@@ -335,7 +335,7 @@ def test_engine_when_unreferenced_symbol_trades_then_the_band_follows_the_last_t
     outside = h.risk.check(new_order(symbol=Symbol("NEWCO"), price=D(56), cl_ord_id=ClOrdId("C2")))
 
     assert within is None
-    assert outside is not None and "price band: 56 is 12.00% from reference 50" in outside.text
+    assert outside is not None and "price band: 56 outside the 10% band around last 50 (45-55)" in outside.text
 
 
 def test_engine_when_orders_name_symbols_nobody_trades_then_nothing_is_kept_for_them() -> None:

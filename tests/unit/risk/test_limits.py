@@ -19,6 +19,7 @@ def test_load_config_when_default_file_then_valid() -> None:
 
     assert set(config.instruments) >= {"MSFT", "AAPL", "IBM"}
     assert config.clients["CLIENT1"].effective_default_account == "ACCT1"
+    assert config.risk.band_reference == "mid_else_last" and RiskLimits().band_reference == "last"
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,7 @@ def test_load_config_when_default_file_then_valid() -> None:
         ('[risk.default]\nmax_order_quantity = "10"\n', "risk.default.max_order_quantity"),
         ('[instruments.MSFT]\nreference_price = "abc"\n', "instruments.MSFT.reference_price"),
         ('[risk]\nno_reference = "ignore"\n', "risk.no_reference"),
+        ('[risk]\nband_reference = "bid"\n', "risk.band_reference"),
     ],
 )
 def test_load_config_when_field_invalid_then_config_error_names_field(tmp_path: Path, text: str, field: str) -> None:
