@@ -16,16 +16,14 @@ from app.config import SimulatorConfig
 from app.fixclient import ScriptedClient
 from app.venue import VenueServer
 from domain.enums import Side, TimeInForce
-from domain.ids import SessionKey, Symbol
+from domain.ids import SessionKey
 from domain.marketdata import (
     BookSnapshot,
     MarketDataReject,
-    MarketDataRequest,
     MDEntryType,
     MDReqRejReason,
     SubscriptionRequestType,
 )
-from fixgw.codec import marketdata
 from fixgw.session.settings import SessionsFile
 from tests.conftest import ROOT
 from tests.integration.conftest import free_port
@@ -187,16 +185,11 @@ def test_market_data_when_the_member_logs_out_then_its_subscriptions_end(venue: 
 
 
 def test_market_data_when_asked_on_the_order_session_then_answered_there(venue: Venue) -> None:
-    request = MarketDataRequest(
-        session=venue.orders.session,
-        md_req_id="ON-ORDERS",
-        subscription=SubscriptionRequestType.SNAPSHOT,
-        depth=1,
-        entry_types=BOOK_SIDES,
-        symbols=(Symbol("AAPL"),),
+    venue.orders.subscribe(
+        "ON-ORDERS", ["AAPL"], depth=1, kind=SubscriptionRequestType.SNAPSHOT, entry_types=BOOK_SIDES
     )
 
-    assert venue.orders.app.send(venue.orders.session, marketdata.market_data_request(request))
+    raw = venue.orders.market_data.get(timeout=10)
 
-    snapshot = venue.orders.wait_for(lambda m: m.get(35) == "W" and m.get(262) == "ON-ORDERS")
-    assert (snapshot[55], snapshot[268], snapshot[270]) == ("AAPL", "2", "99.99")  # first entry: the best bid
+    assert "\x0135=W\x01" in raw and "\x01262=ON-ORDERS\x01" in raw
+    assert "\x0155=AAPL\x01" in raw and "\x01268=2\x01269=0\x01270=99.99\x01" in raw  # the best bid first
