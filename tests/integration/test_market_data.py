@@ -17,7 +17,13 @@ from app.fixclient import ScriptedClient
 from app.venue import VenueServer
 from domain.enums import Side, TimeInForce
 from domain.ids import SessionKey
-from domain.marketdata import BookSnapshot, MarketDataReject, MDEntryType, MDReqRejReason, SubscriptionRequestType
+from domain.marketdata import (
+    BookSnapshot,
+    MarketDataReject,
+    MDEntryType,
+    MDReqRejReason,
+    SubscriptionRequestType,
+)
 from fixgw.session.settings import SessionsFile
 from tests.conftest import ROOT
 from tests.integration.conftest import free_port
@@ -176,3 +182,14 @@ def test_market_data_when_the_member_logs_out_then_its_subscriptions_end(venue: 
 
     assert simulator.market_data.subscriptions() == []
     assert venue.orders.app.is_logged_on(venue.orders.session)
+
+
+def test_market_data_when_asked_on_the_order_session_then_answered_there(venue: Venue) -> None:
+    venue.orders.subscribe(
+        "ON-ORDERS", ["AAPL"], depth=1, kind=SubscriptionRequestType.SNAPSHOT, entry_types=BOOK_SIDES
+    )
+
+    raw = venue.orders.market_data.get(timeout=10)
+
+    assert "\x0135=W\x01" in raw and "\x01262=ON-ORDERS\x01" in raw
+    assert "\x0155=AAPL\x01" in raw and "\x01268=2\x01269=0\x01270=99.99\x01" in raw  # the best bid first

@@ -235,3 +235,24 @@ def test_decode_increment_when_a_type_we_did_not_ask_for_then_left_out() -> None
     assert increment.entries == (
         MDEntry(entry_type=MDEntryType.OFFER, price=Decimal(2), size=Decimal(0), action=MDUpdateAction.DELETE),
     )
+
+
+def test_decode_increment_when_entries_carry_other_fields_or_another_order_then_same_entries() -> None:
+    ours = sf(*[(35, "X"), (268, "2")], *_entry("0", "0", "1", "100.5", "7"), *_entry("2", "1", "2", "101", "0"))
+    theirs = sf(
+        *[(35, "X"), (268, "2")],
+        *[(279, "0"), (278, "ID1"), (270, "100.5"), (269, "0"), (55, "MSFT"), (273, "10:00:00"), (271, "7"), (83, "1")],
+        *[(279, "2"), (269, "1"), (55, "MSFT"), (270, "101"), (83, "2")],  # a delete without its size
+    )
+
+    decoded = marketdata.decode_incremental_refresh(ours, VENUE, CLOCK)
+
+    assert marketdata.decode_incremental_refresh(theirs, VENUE, CLOCK) == decoded
+    assert [(e.action, e.rpt_seq, e.size) for e in decoded.entries] == [
+        (MDUpdateAction.NEW, 1, Decimal(7)),
+        (MDUpdateAction.DELETE, 2, Decimal(0)),
+    ]
+
+
+def _entry(action: str, entry_type: str, seq: str, price: str, size: str) -> list[tuple[int, str]]:
+    return [(279, action), (269, entry_type), (55, "MSFT"), (270, price), (271, size), (83, seq)]
