@@ -27,6 +27,7 @@ from fixgw.session.application import FixApplication
 log = logging.getLogger("fixgw.marketdata")
 
 _ENTRY_TYPES = (MDEntryType.BID, MDEntryType.OFFER, MDEntryType.TRADE)
+_POSS_DUP = "\x0143=Y\x01"
 RETRY_NS = 2_000_000_000
 """A subscription whose snapshot has not come within this is asked for again (e.g. after a 35=Y)."""
 
@@ -96,7 +97,7 @@ class MarketDataHandler:
         if venue is None or msg_type not in ("W", "X", "Y"):
             raise UnsupportedMessageType(msg_type)
         self.received += 1
-        if fields.header(43) == "Y":
+        if _POSS_DUP in fields.raw:  # PossDupFlag (43), a header field: found in the text, not split out of it
             self.dropped_poss_dup += 1
             return
         if msg_type == "X":

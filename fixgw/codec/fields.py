@@ -43,29 +43,49 @@ class QfFields:
     and the like) carries SOH cannot be split safely, and is read through quickfix's own lookups instead.
     """
 
-    __slots__ = ("_body", "_fields", "_raw")
+    __slots__ = ("_body", "_fields", "_raw", "_split")
 
     def __init__(self, message: quickfix.Message) -> None:
         self._body = message
         self._raw: str = message.toString()
-        parts = self._raw[:-1].split("\x01")
-        parts.reverse()  # so that the first occurrence of a tag is the one the dict keeps
-        try:
-            self._fields: dict[str, str] | None = dict(part.split("=", 1) for part in parts)
-        except ValueError:
-            self._fields = None
+        self._fields: dict[str, str] | None = None
+        self._split = False
+        """The text is split into fields on the first lookup: a market data refresh (35=X) is decoded from the text
+        alone (``fixgw.codec.marketdata``), and the split would be a third of its cost."""
+
+    def _lookup(self) -> dict[str, str] | None:
+        if not self._split:
+            self._split = True
+            parts = self._raw[:-1].split("\x01")
+            parts.reverse()  # so that the first occurrence of a tag is the one the dict keeps
+            try:
+                self._fields = dict(part.split("=", 1) for part in parts)
+            except ValueError:
+                self._fields = None
+        return self._fields
 
     def get(self, tag: int) -> str | None:
         """Return the field ``tag`` or None."""
-        if self._fields is not None:
-            return self._fields.get(str(tag))
+        fields = self._fields if self._split else self._lookup()
+        if fields is not None:
+            return fields.get(str(tag))
         return self._engine_get(self._body, tag)
 
     def header(self, tag: int) -> str | None:
         """Return the header field ``tag`` or None."""
-        if self._fields is not None:
-            return self._fields.get(str(tag))
+        fields = self._fields if self._split else self._lookup()
+        if fields is not None:
+            return fields.get(str(tag))
         return self._engine_get(self._body.getHeader(), tag)
+
+    def msg_type(self) -> str:
+        """MsgType (35), read from the text without splitting it (quickfix writes it third: 8, 9, 35)."""
+        raw = self._raw
+        start = raw.find("\x0135=")
+        if start < 0:
+            return self.header(35) or ""
+        start += 4
+        return raw[start : raw.find("\x01", start)]
 
     @staticmethod
     def _engine_get(fields: quickfix.FieldMap, tag: int) -> str | None:

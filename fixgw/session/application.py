@@ -32,6 +32,7 @@ from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields, Recorder
 from fixgw.errors import ApplicationNotAvailable, FixReject, UnsupportedMessageType
 from fixgw.session.auth import Authenticator
+from fixgw.session.threadstate import pin
 
 log = logging.getLogger("fixgw.session")
 
@@ -98,12 +99,14 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         self._guard(self._on_logout, sessionID)
 
     def toAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        pin()
         try:
             self._to_admin(message=message, session_id=sessionID)
         except BaseException:
             log.exception("%s: failed to prepare an admin message for %s", self.name, sessionID.toString())
 
     def fromAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        pin()
         refusal = self._guarded_logon_check(message=message, session_id=sessionID)
         if refusal is not None:
             raise quickfix.RejectLogon(refusal)
@@ -118,6 +121,7 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         pass
 
     def fromApp(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
+        pin()
         try:
             unsupported = self._from_app(message=message, session_id=sessionID)
         except BaseException:
@@ -185,7 +189,7 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
     def _from_app(self, *, message: quickfix.Message, session_id: quickfix.SessionID) -> bool:
         """Hand the message to the handler; True when its type is unsupported (quickfix answers 35=j 380=3)."""
         fields = QfFields(message)
-        msg_type = fields.header(35) or ""
+        msg_type = fields.msg_type()
         key = SessionKey(session_id.toString())
         received_ns = time.time_ns()
         with self._unit_of_work():
