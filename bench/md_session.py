@@ -70,7 +70,11 @@ class SessionBench:
             status, health = AdminClient(token).call("GET", "/health")
         except ConfigError:
             return False
-        return status == 200 and all(health["venues"].values()) and all(self.book(s)["venues"] for s in SYMBOLS)
+        return (
+            status == 200
+            and all(health["venues"].values())
+            and all(self.admin(f"/book/{s}")["venues"] for s in SYMBOLS)
+        )
 
     def admin(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         status, answer = AdminClient(self.work / "admin.token").call("GET", path, body)
