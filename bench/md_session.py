@@ -56,11 +56,18 @@ class SessionBench:
         venue_args = [python, str(REPO_ROOT / "bench" / "md_venue.py"), "--config", str(work / "venue.cfg")]
         venue_args += ["--settings", str(settings), "--rate", str(rate), "--work", str(work)]
         self.venue = Process("venue", venue_args, work)
-        _wait(lambda: (work / "venue.ready").exists(), self.venue, "the venue to start")
-        run = [python, "-c", "from app.cli import main; main()", "run", "-c", str(work / "sessions.cfg")]
-        run += ["-s", str(settings)]
-        self.gateway = Process("gateway", run, work)
-        _wait(self._subscribed, self.gateway, "the gateway to subscribe to every symbol")
+        try:
+            _wait(lambda: (work / "venue.ready").exists(), self.venue, "the venue to start")
+            run = [python, "-c", "from app.cli import main; main()", "run", "-c", str(work / "sessions.cfg")]
+            self.gateway = Process("gateway", [*run, "-s", str(settings)], work)
+        except BaseException:
+            self.venue.stop()
+            raise
+        try:
+            _wait(self._subscribed, self.gateway, "the gateway to subscribe to every symbol")
+        except BaseException:
+            self.stop()
+            raise
 
     def _subscribed(self) -> bool:
         token = self.work / "admin.token"
