@@ -72,10 +72,12 @@ class Storm:
             if taken is not None:  # take back what the last step added: five CHANGEs back
                 for order in taken:
                     book.cancel(order)
-            else:  # add to the five levels behind the best of both sides: five CHANGEs, no trade
-                bids, asks = book.depth(3)
-                orders = [self._order(symbol, Side.BUY, bids[k][0]) for k in range(3)]
-                orders += [self._order(symbol, Side.SELL, asks[k][0]) for k in range(LEVELS - 3)]
+            else:  # add to five levels behind the best of each side: five CHANGEs, no trade
+                # Never the best level: the latency runs' orders trade there, and a house order ahead of one in
+                # the queue would leave it resting.
+                bids, asks = book.depth(4)
+                orders = [self._order(symbol, Side.BUY, bids[k][0]) for k in range(1, 4)]
+                orders += [self._order(symbol, Side.SELL, asks[k][0]) for k in range(1, LEVELS - 2)]
                 for order in orders:
                     book.rest(order)
                 self._resting[symbol] = orders
