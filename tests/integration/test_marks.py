@@ -18,6 +18,7 @@ from oms.store.database import open_database
 from oms.store.schema import executions, positions
 from tests.integration.conftest import System
 from tests.integration.test_cli import fixgw
+from tests.integration.test_risk_controls import wait_until
 from tests.quotes import MemoryQuotes
 
 pytestmark = pytest.mark.integration
@@ -66,13 +67,26 @@ def test_marks_when_asked_without_the_token_then_401(gateway_admin: Path) -> Non
     assert refused.value.code == 401
 
 
-def test_gateway_when_running_without_market_data_then_marks_has_every_symbol_null(system: System) -> None:
+def test_gateway_when_running_then_marks_answers_from_its_books(system: System) -> None:
     config = system.gateway.config
+    client = AdminClient(config.admin_token_path())
 
-    status, answer = AdminClient(config.admin_token_path()).call("GET", "/marks")
+    def marks() -> dict[str, dict[str, str | None]]:
+        status, answer = client.call("GET", "/marks")
+        assert status == 200
+        return answer
 
-    assert status == 200 and set(answer) == set(config.instruments)
-    assert all(set(prices.values()) == {None} for prices in answer.values())
+    assert wait_until(lambda: all(prices["mid"] for prices in marks().values())), marks()
+    answer = marks()
+
+    assert set(answer) == set(config.instruments)
+    for prices in answer.values():  # the simulator's seeded books: 99.99 / 100.01, no trade yet
+        assert {k: D(v) if v is not None else None for k, v in prices.items()} == {
+            "mid": D("100.00"),
+            "last": None,
+            "bid": D("99.99"),
+            "ask": D("100.01"),
+        }
 
 
 def book(tmp_path: Path) -> str:

@@ -17,6 +17,7 @@ from domain.enums import Side
 from risk.controls import Control
 from tests.integration.conftest import System, make_config, start_system, stop_system
 from tests.integration.test_lifecycle import cancel_reject, replace, report, resting, row
+from tests.integration.test_risk_controls import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -43,6 +44,11 @@ def kill_switch(system: System) -> None:
     control = Control(kind="kill", scope="account", key="ACCT1", value="on", who="test", reason="replace test", ts_ns=1)
     with system.gateway.bus.lock:
         system.gateway.controls.set(control)
+
+
+def venue_mid(system: System) -> None:
+    """Wait for the gateway's books to have MSFT's mid: the shipped band_reference ("mid_else_last") centres on it."""
+    assert wait_until(lambda: system.gateway.quotes.mid("MSFT")[0] is not None), "no MSFT mid from the venue"
 
 
 def message_throttle(system: System) -> None:
@@ -77,12 +83,11 @@ CASES: dict[str, tuple[Callable[[System], None], str, str, str, str]] = {
     "reduce only": (state("reduce_only"), "12", "99.50", "2", "is reduce-only"),
     "halted": (state("halted", scope="global"), "12", "99.50", "2", "trading halted"),
     "price band": (
-        lambda _: None,
+        venue_mid,
         "10",
         "120",
         "2",
-        "price band: 120 outside the 10% band around reference 100.00 (90.00-110.00) for MSFT; "
-        "mid unavailable: no market data",  # the shipped band_reference = "mid_else_last", with no market data
+        "price band: 120 outside the 10% band around mid 100.00 (90.00-110.00) for MSFT",  # 99.99 / 100.01 seeded
     ),
     "credit": (limit("credit_limit", "2000"), "25", "99.50", "2", "credit limit exceeded"),
     "kill switch": (kill_switch, "12", "99.50", "2", "kill switch on (account ACCT1) by test: replace test"),
