@@ -32,6 +32,7 @@ from fixgw.codec import outbound
 from fixgw.codec.fields import QfFields, Recorder
 from fixgw.errors import ApplicationNotAvailable, FixReject, UnsupportedMessageType
 from fixgw.session.auth import Authenticator
+from fixgw.session.stats import SessionStats
 from fixgw.session.threadstate import pin
 
 log = logging.getLogger("fixgw.session")
@@ -79,6 +80,7 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         self._record = record
         self._unit_of_work = unit_of_work
         self._sessions: dict[SessionKey, quickfix.SessionID] = {}
+        self._stats: dict[SessionKey, SessionStats] = {}
         self._logged_on: set[SessionKey] = set()
         self._changed = threading.Condition()
         self.authenticator: Authenticator | None = None
@@ -100,6 +102,7 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
 
     def toAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
         pin()
+        self._count_admin(sessionID, out=True, heartbeat=False)
         try:
             self._to_admin(message=message, session_id=sessionID)
         except BaseException:
@@ -107,6 +110,7 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
 
     def fromAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
         pin()
+        self._count_admin(sessionID, out=False, heartbeat=message.getHeader().getField(35) == "0")
         refusal = self._guarded_logon_check(message=message, session_id=sessionID)
         if refusal is not None:
             raise quickfix.RejectLogon(refusal)
@@ -139,11 +143,29 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
             log.exception("%s: %s failed for %s", self.name, callback.__name__, session_id.toString())
 
     def _on_create(self, session_id: quickfix.SessionID) -> None:
-        self._sessions[SessionKey(session_id.toString())] = session_id
+        key = SessionKey(session_id.toString())
+        self._sessions[key] = session_id
+        self._stats[key] = SessionStats()
+
+    def _count_admin(self, session_id: quickfix.SessionID, *, out: bool, heartbeat: bool) -> None:
+        try:
+            stats = self._stats.get(SessionKey(session_id.toString()))
+            if stats is None:
+                return
+            if out:
+                stats.messages_out += 1
+            else:
+                stats.messages_in += 1
+                if heartbeat:
+                    stats.last_heartbeat_ns = time.time_ns()
+        except BaseException:  # counting must never disturb the session
+            log.exception("%s: failed to count an admin message", self.name)
 
     def _on_logon(self, session_id: quickfix.SessionID) -> None:
         key = SessionKey(session_id.toString())
         log.info("%s: %s logged on", self.name, key)
+        if (stats := self._stats.get(key)) is not None:
+            stats.logged_on_since_ns = time.time_ns()
         with self._changed:
             self._logged_on.add(key)
             self._changed.notify_all()
@@ -152,6 +174,8 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
     def _on_logout(self, session_id: quickfix.SessionID) -> None:
         key = SessionKey(session_id.toString())
         log.info("%s: %s logged out", self.name, key)
+        if (stats := self._stats.get(key)) is not None:
+            stats.logged_out_at_ns = time.time_ns()
         with self._changed:
             self._logged_on.discard(key)
             self._changed.notify_all()
@@ -192,6 +216,8 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         msg_type = fields.msg_type()
         key = SessionKey(session_id.toString())
         received_ns = time.time_ns()
+        if (stats := self._stats.get(key)) is not None:
+            stats.messages_in += 1
         with self._unit_of_work():
             try:
                 return self._handle(key, msg_type, fields, session_id)
@@ -257,9 +283,12 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         if require_logon and session not in self._logged_on:
             return False
         try:
-            return bool(quickfix.Session.sendToTarget(message, self._sessions[session]))
+            sent = bool(quickfix.Session.sendToTarget(message, self._sessions[session]))
         except (quickfix.SessionNotFound, KeyError):
             return False
+        if sent:
+            self._stats[session].messages_out += 1
+        return sent
 
     def send_all(self, session: SessionKey, messages: list[quickfix.Message]) -> int:
         """Send ``messages`` in order in one call into the engine (one release of the GIL); return how many went.
@@ -270,13 +299,22 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         if session_id is None or not messages:
             return 0
         try:
-            return int(_quickfix.fixgw_send_all(messages, session_id))
+            sent = int(_quickfix.fixgw_send_all(messages, session_id))
         except quickfix.SessionNotFound:
             return 0
+        self._stats[session].messages_out += sent
+        return sent
 
     def is_logged_on(self, session: SessionKey) -> bool:
         """Return True when ``session`` is logged on."""
         return session in self._logged_on
+
+    def stats(self) -> dict[SessionKey, dict[str, object]]:
+        """Each session's state, sequence numbers and message counts (``SessionStats.snapshot``)."""
+        return {
+            key: self._stats[key].snapshot(session_id, key in self._logged_on)
+            for key, session_id in list(self._sessions.items())
+        }
 
     def session_ids(self) -> dict[SessionKey, quickfix.SessionID]:
         """Every session quickfix created for this application, with its quickfix id."""
