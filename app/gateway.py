@@ -20,6 +20,8 @@ from app.config import GatewayConfig
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
 from app.risk_admin import risk_routes
+from app.strategies import strategy_engine, strategy_entitlements
+from app.strategy_routes import strategy_routes
 from app.venue import seed
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, RISK_ACTIONS
@@ -98,6 +100,7 @@ class Gateway:
         self.controls = Controls(on_change=self._record_control)
         self.controls.restore([Control(**row) for row in snapshot.controls])
         entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}
+        entitlements |= strategy_entitlements(config)  # each strategy is a client of its own: STRATEGY:<NAME>
         self.quotes: Quotes = self.market.books  # the live books' read side: the band's mid, arrival prices, marks
         self.risk = RiskEngine(
             self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls, self.quotes
@@ -114,6 +117,8 @@ class Gateway:
             quotes=self.quotes,
         )
         self.ems = EmsEngine(self.bus, self.clock, self._router(), self._venues(snapshot))
+        self.strategies = strategy_engine(self)
+        self.market.feeds.listen(self.strategies.on_book_change)
         for connector in (self.acceptor, self.initiator):
             for session, (before, after) in connector.resume(snapshot.resume).items():
                 log.warning(
@@ -128,7 +133,8 @@ class Gateway:
             gateway_routes(self)
             | risk_routes(self)
             | book_routes(self.market, frozenset(config.instruments))
-            | marketdata_routes(self.quotes, config.instruments),
+            | marketdata_routes(self.quotes, config.instruments)
+            | strategy_routes(self),
         )
 
     def start(self) -> None:
@@ -148,9 +154,14 @@ class Gateway:
         self.market.start()
         self.initiator.start()
         self.acceptor.start()
+        for name, strategy in self.config.strategies.items():
+            if strategy.enabled:
+                self.strategies.start(name)
 
     def stop(self) -> None:
-        """Stop accepting, disconnect from the venues, commit what is queued."""
+        """Stop the strategies (their quotes canceled), stop accepting, disconnect from the venues, commit what is
+        queued."""
+        self.strategies.stop_all()
         self.admin.stop()
         stop_all((self.acceptor, self.initiator, self.market.connector))
         self.market.stop()
@@ -160,7 +171,7 @@ class Gateway:
     # -- what the journal calls back --------------------------------------------------------------
 
     def _deliver(self, reports: list[ClientReport]) -> None:
-        self.clients.send_reports(reports)
+        self.clients.send_reports(self.strategies.deliver(reports))  # a strategy's reports go to it, not to FIX
 
     def _unrecorded(self, unrecorded: Unrecorded) -> None:
         # On the journal's thread: the OMS answers under the bus lock, as for a message from a session.
@@ -188,7 +199,7 @@ class Gateway:
 
     def _redeliver(self, snapshot: RecoverySnapshot) -> None:
         """Send again, with PossResend=Y, the reports a crash may have kept from their clients."""
-        for report in snapshot.undelivered:
+        for report in self.strategies.deliver(snapshot.undelivered):  # a strategy's next run reads the book
             self.clients.send_report(msgspec.structs.replace(report, poss_resend=True))
         if snapshot.undelivered:
             log.warning(
@@ -217,7 +228,9 @@ class Gateway:
     def _internal_venue(self, venue_id: VenueId, snapshot: RecoverySnapshot) -> InternalVenue:
         """The venue with the book's working orders there back in their places, then the house liquidity."""
         engine = MatchingEngine()
-        venue = InternalVenue(venue_id, self.bus, self.clock, engine, self.config.simulator.symbols)
+        venue = InternalVenue(
+            venue_id, self.bus, self.clock, engine, self.config.simulator.symbols, defer=self.journal.after_commit
+        )
         working = [o for o in snapshot.orders if o.venue == venue_id and o.status in RESTING]
         if restored := venue.restore(time_priority(working, snapshot.venue_requests.get(venue_id, []))):
             log.info("internal venue %s: %d working order(s) back on its book", venue_id, restored)
