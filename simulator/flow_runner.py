@@ -69,7 +69,7 @@ class FlowRunner:
         """Step every ``step_ms`` until ``stopping`` is set (the venue's flow thread)."""
         step_s = self._params.step_s
         start = time.monotonic()
-        log.info("order flow started: %d symbol(s), seed %d, %s", len(self.flows), self._params.seed, self._params)
+        log.info("order flow started: %d symbol(s), %s", len(self.flows), self._params)
         due = 0
         while not stopping.wait(max(0.0, start + (due + 1) * step_s - time.monotonic())):
             due += 1
