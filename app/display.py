@@ -1,7 +1,8 @@
-"""Tables for people: the book of record as rich tables."""
+"""Tables for people: the book of record as rich tables, and the one way a time is shown to them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,16 @@ from rich.table import Table
 
 from domain.enums import OrdStatus, Side
 from fixgw.codec.outbound import format_decimal
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utc_time(ns: int | None) -> str:
+    """A time in ns since the epoch as people read it: UTC to the microsecond, ``2026-12-02 11:11:55.308763``
+    ("" for None). Tables and text show this; ``--json`` keeps the integer."""
+    if ns is None:
+        return ""
+    return (_EPOCH + timedelta(microseconds=ns // 1000)).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _num(value: Decimal | None) -> str:
