@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,25 +27,18 @@ def _num(value: Decimal | None) -> str:
     return "" if value is None else format_decimal(value)
 
 
+def titled_table(title: str, columns: Sequence[str], numbers: Collection[str] = ()) -> Table:
+    """An empty table with these columns; those in ``numbers`` are right-aligned."""
+    table = Table(title=title)
+    for name in columns:
+        table.add_column(name, justify="right" if name in numbers else "left")
+    return table
+
+
 def orders_table(rows: list[dict[str, Any]], title: str = "Orders (book of record)") -> Table:
     """Render order rows as a table."""
-    table = Table(title=title)
-    for name, justify in [
-        ("OrderID", "left"),
-        ("ClOrdID", "left"),
-        ("Account", "left"),
-        ("Symbol", "left"),
-        ("Side", "left"),
-        ("Qty", "right"),
-        ("Price", "right"),
-        ("Status", "left"),
-        ("CumQty", "right"),
-        ("Leaves", "right"),
-        ("AvgPx", "right"),
-        ("Venue", "left"),
-        ("Text", "left"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    columns = ["OrderID", "ClOrdID", "Account", "Symbol", "Side", "Qty", "Price", "Status", "CumQty", "Leaves"]
+    table = titled_table(title, [*columns, "AvgPx", "Venue", "Text"], {"Qty", "Price", "CumQty", "Leaves", "AvgPx"})
     for r in rows:
         table.add_row(
             r["order_id"],
@@ -60,5 +54,40 @@ def orders_table(rows: list[dict[str, Any]], title: str = "Orders (book of recor
             _num(r["avg_px"]),
             r["venue"] or "",
             r["text"] or "",
+        )
+    return table
+
+
+def executions_table(rows: list[dict[str, Any]]) -> Table:
+    """An order's executions (fills), oldest first, times in UTC."""
+    numbers = ["LastQty", "LastPx", "Commission"]
+    table = titled_table("Executions", ["Time (UTC)", "ExecID", "Venue", "Venue ExecID", *numbers], numbers)
+    for r in rows:
+        table.add_row(
+            utc_time(r["ts_ns"]),
+            r["exec_id"],
+            r["venue"],
+            r["venue_exec_id"],
+            _num(r["last_qty"]),
+            _num(r["last_px"]),
+            _num(r["commission"]),
+        )
+    return table
+
+
+def messages_table(rows: list[dict[str, Any]]) -> Table:
+    """An order's audit trail: every message received and sent, oldest first, times in UTC."""
+    table = Table(title="Messages")
+    for name in ("Time (UTC)", "Dir", "Session", "Type", "Seq", "ClOrdID", "Message"):
+        table.add_column(name, overflow="fold" if name == "Message" else "ellipsis")
+    for m in rows:
+        table.add_row(
+            utc_time(m["ts_ns"]),
+            m["direction"],
+            m["session"],
+            m["msg_type"],
+            str(m["seq"] or ""),
+            m["cl_ord_id"] or "",
+            m["body"],
         )
     return table

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from app.admin import AdminClient
 from app.config import REPO_ROOT, load_config
-from app.display import utc_time
+from app.display import titled_table, utc_time
 from fixgw.errors import ConfigError
 
 console = Console(width=None if sys.stdout.isatty() else 180)
@@ -40,19 +40,10 @@ def sessions(
 
 def sessions_table(rows: list[dict[str, Any]]) -> Table:
     """The sessions as a table, times in UTC."""
-    table = Table(title="FIX sessions")
-    for name, justify in [
-        ("Session", "left"),
-        ("Role", "left"),
-        ("State", "left"),
-        ("Since (UTC)", "left"),
-        ("Next out", "right"),
-        ("Next in", "right"),
-        ("Msgs in", "right"),
-        ("Msgs out", "right"),
-        ("Last heartbeat (UTC)", "left"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    numbers = ["Next out", "Next in", "Msgs in", "Msgs out"]
+    table = titled_table(
+        "FIX sessions", ["Session", "Role", "State", "Since (UTC)", *numbers, "Last heartbeat (UTC)"], numbers
+    )
     for r in rows:
         table.add_row(
             r["session"],
