@@ -21,6 +21,7 @@ from app.internal_md import InternalMarketData
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
 from app.risk_admin import risk_routes
+from app.session_routes import session_routes
 from app.venue import seed
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, RISK_ACTIONS
@@ -130,7 +131,10 @@ class Gateway:
             gateway_routes(self)
             | risk_routes(self)
             | book_routes(self.market, frozenset(config.instruments))
-            | marketdata_routes(self.quotes, config.instruments),
+            | marketdata_routes(self.quotes, config.instruments)
+            | session_routes(
+                {"client": self.clients.app, "venue": self.venues.app, "marketdata": self.market.handler.app}
+            ),
         )
 
     def start(self) -> None:
