@@ -160,14 +160,28 @@ class Exchange:
             return OrdRejReason.OTHER, "a limit order needs a positive Price (44)"
         return None
 
+    def submit_house(self, order: SimOrder) -> MatchResult:
+        """Match an order of the venue's own (no owner, e.g. a noise taker of ``simulator.flow``): each member's
+        order it trades with gets its fill (150=F), the house itself gets no report; a remainder rests or is
+        dropped as the order's terms say."""
+        if order.owner is not None:
+            raise ValueError(f"a house order has no owner, {order.order_id} has {order.owner!r}")
+        result = self.engine.submit(order)
+        self._report_trades(order, result)
+        return result
+
     def _report_match(self, taker: SimOrder, result: MatchResult) -> None:
+        self._report_trades(taker, result)
+        if result.canceled_qty:
+            text = "no liquidity left within the order's limit" if taker.cum_qty == 0 else "remainder canceled"
+            self._sink(self._report(taker, ExecType.CANCELED, OrdStatus.CANCELED, text=text, closed=True))
+
+    def _report_trades(self, taker: SimOrder, result: MatchResult) -> None:
+        """The maker's fill, then the taker's, of each trade: to those that have an owner (the house has none)."""
         for trade in result.trades:
             for order in (trade.maker, taker):
                 if order.owner is not None:
                     self._sink(self._report(order, ExecType.TRADE, _status(order), last=(trade.qty, trade.price)))
-        if result.canceled_qty:
-            text = "no liquidity left within the order's limit" if taker.cum_qty == 0 else "remainder canceled"
-            self._sink(self._report(taker, ExecType.CANCELED, OrdStatus.CANCELED, text=text, closed=True))
 
     # -- requests about resting orders ---------------------------------------------------------------
 
