@@ -17,6 +17,7 @@ from app.admin import AdminServer
 from app.admin_routes import gateway_routes
 from app.book_routes import book_routes
 from app.config import GatewayConfig
+from app.dashboard_routes import dashboard_routes
 from app.internal_md import InternalMarketData
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
@@ -128,7 +129,8 @@ class Gateway:
         self.admin = AdminServer(
             config.admin.listen,
             config.admin_token_path(),
-            gateway_routes(self)
+            dashboard_routes(self)  # first: a route of the same name below wins (GET /sessions, issue 16)
+            | gateway_routes(self)
             | risk_routes(self)
             | book_routes(self.market, frozenset(config.instruments))
             | marketdata_routes(self.quotes, config.instruments)
