@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.config import REPO_ROOT, load_config
-from app.display import orders_table
+from app.display import executions_table, messages_table, orders_table, utc_time
 from app.marketdata_admin import live_marks, mark_for
 from domain.enums import OrdStatus
 from fixgw.codec.outbound import format_decimal
@@ -99,23 +99,13 @@ def order(
         _print_json({"order": row, "executions": fills, "messages": messages})
         return
     console.print(orders_table([row], title=f"Order {row['order_id']}"))
+    console.print(f"Booked {utc_time(row['created_ns'])} UTC, last changed {utc_time(row['updated_ns'])} UTC")
     bid, ask = row["arrival_bid"], row["arrival_ask"]
     arrival = f"bid {_exact(bid)}, ask {_exact(ask)}" if (bid, ask) != (None, None) else "no market data"
     console.print(f"Arrival (consolidated book when booked): {arrival}")
-    table = Table(title="Messages")
-    for name in ("time (UTC ns)", "dir", "session", "type", "seq", "ClOrdID", "body"):
-        table.add_column(name)
-    for m in messages:
-        table.add_row(
-            str(m["ts_ns"]),
-            m["direction"],
-            m["session"],
-            m["msg_type"],
-            str(m["seq"] or ""),
-            m["cl_ord_id"] or "",
-            m["body"],
-        )
-    console.print(table)
+    if fills:
+        console.print(executions_table(fills))
+    console.print(messages_table(messages))
 
 
 def positions(settings: SettingsOption = DEFAULT_SETTINGS, db: DbOption = None, as_json: JsonOption = False) -> None:

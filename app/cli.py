@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app import bench_cli, book_cli, marketdata_cli, quarantine_cli, replay_cli, risk_cli
+from app import bench_cli, book_cli, marketdata_cli, quarantine_cli, replay_cli, risk_cli, session_cli
 from app.config import REPO_ROOT, load_config
 from app.runtime import tune_gc
 from fixgw.errors import GatewayError
@@ -133,6 +133,7 @@ cli.command()(book_cli.orders)
 cli.command()(book_cli.order)
 cli.command()(book_cli.positions)
 cli.command()(marketdata_cli.book)
+cli.command()(session_cli.sessions)
 cli.command()(book_cli.cancel)
 cli.command()(quarantine_cli.quarantine)
 cli.add_typer(book_cli.db_cli, name="db")

@@ -17,9 +17,12 @@ from app.admin import AdminServer
 from app.admin_routes import gateway_routes
 from app.book_routes import book_routes
 from app.config import GatewayConfig
+from app.dashboard_routes import dashboard_routes
+from app.internal_md import InternalMarketData
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
 from app.risk_admin import risk_routes
+from app.session_routes import session_routes
 from app.venue import seed
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, RISK_ACTIONS
@@ -40,6 +43,7 @@ from fixgw.session.connector import Connector, stop_all
 from fixgw.session.settings import SessionsFile
 from fixgw.venue import VenueHandler
 from matching.book import MatchingEngine
+from matching.changes import BookChanges
 from oms.book import Book
 from oms.engine import OmsEngine
 from oms.recovery import RecoverySnapshot
@@ -125,10 +129,14 @@ class Gateway:
         self.admin = AdminServer(
             config.admin.listen,
             config.admin_token_path(),
-            gateway_routes(self)
+            dashboard_routes(self)  # first: a route of the same name below wins (GET /sessions, issue 16)
+            | gateway_routes(self)
             | risk_routes(self)
             | book_routes(self.market, frozenset(config.instruments))
-            | marketdata_routes(self.quotes, config.instruments),
+            | marketdata_routes(self.quotes, config.instruments)
+            | session_routes(
+                {"client": self.clients.app, "venue": self.venues.app, "marketdata": self.market.handler.app}
+            ),
         )
 
     def start(self) -> None:
@@ -216,12 +224,18 @@ class Gateway:
 
     def _internal_venue(self, venue_id: VenueId, snapshot: RecoverySnapshot) -> InternalVenue:
         """The venue with the book's working orders there back in their places, then the house liquidity."""
-        engine = MatchingEngine()
-        venue = InternalVenue(venue_id, self.bus, self.clock, engine, self.config.simulator.symbols)
+        changes = BookChanges()
+        engine = MatchingEngine(changes)
+        published: list[InternalMarketData] = []  # made once the book is whole: restored and seeded
+        symbols = self.config.simulator.symbols
+        venue = InternalVenue(
+            venue_id, self.bus, self.clock, engine, symbols, after_command=lambda: published[0].publish()
+        )
         working = [o for o in snapshot.orders if o.venue == venue_id and o.status in RESTING]
         if restored := venue.restore(time_priority(working, snapshot.venue_requests.get(venue_id, []))):
             log.info("internal venue %s: %d working order(s) back on its book", venue_id, restored)
         seed(engine, self.config.simulator)
+        published.append(InternalMarketData(venue_id, engine, changes, symbols, self.market.feeds, self.clock))
         return venue
 
 

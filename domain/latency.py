@@ -39,6 +39,14 @@ class Ring:
         self.samples[self.count & _MASK] = ns
         self.count += 1
 
+    def recent(self, n: int) -> list[int]:
+        """The ``n`` most recent durations (fewer when fewer were kept), oldest first."""
+        n = min(n, self.count, CAPACITY)
+        end = self.count & _MASK
+        if n <= end:
+            return self.samples[end - n : end].tolist()
+        return self.samples[CAPACITY - (n - end) :].tolist() + self.samples[:end].tolist()
+
     def summary(self) -> dict[str, float]:
         """count, then p50/p90/p99/p99.9/max in µs over the samples kept."""
         kept = sorted(self.samples[: min(self.count, CAPACITY)])
@@ -66,6 +74,10 @@ class HopClock:
             with self._lock:
                 ring = self._rings.setdefault(hop, Ring())
         return ring
+
+    def names(self) -> list[str]:
+        """Every hop recorded so far, in the order first seen."""
+        return list(self._rings)
 
     def start(self) -> None:
         """Open this thread's timeline now."""
