@@ -19,6 +19,7 @@ from app.book_routes import book_routes
 from app.config import GatewayConfig
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
+from app.metrics.gateway import gateway_metrics
 from app.risk_admin import risk_routes
 from app.venue import seed
 from domain.bus import MessageBus
@@ -130,6 +131,8 @@ class Gateway:
             | book_routes(self.market, frozenset(config.instruments))
             | marketdata_routes(self.quotes, config.instruments),
         )
+        self.metrics = gateway_metrics(self)
+        """``GET /metrics`` (``[metrics] listen``), or None."""
 
     def start(self) -> None:
         """Send again what a crash may have kept, start the journal, connect to the venues, then accept clients."""
@@ -145,6 +148,8 @@ class Gateway:
         for venue_id in self._internal:  # what a FIX venue's logon does: settle what was in flight
             self.bus.post(OMS_EXECUTE, ReconcileVenue(venue=venue_id))
         self.admin.start()
+        if self.metrics is not None:
+            self.metrics.start()
         self.market.start()
         self.initiator.start()
         self.acceptor.start()
@@ -152,6 +157,8 @@ class Gateway:
     def stop(self) -> None:
         """Stop accepting, disconnect from the venues, commit what is queued."""
         self.admin.stop()
+        if self.metrics is not None:
+            self.metrics.stop()
         stop_all((self.acceptor, self.initiator, self.market.connector))
         self.market.stop()
         self.journal.stop()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 
 from app.config import SimulatorConfig
+from app.metrics.server import MetricsServer
+from app.metrics.venue import SimulatorMetrics
 from domain.clock import Clock, LiveClock
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
@@ -22,6 +24,12 @@ class VenueServer:
         seed(engine, config)
         self.simulator = VenueSimulator(clock or LiveClock(), engine, config.symbols, changes)
         self.acceptor = Connector(self.simulator.app, sessions, "acceptor", sessions.base_dir / "var" / "venue")
+        self.metrics = (
+            MetricsServer(config.metrics_listen, [SimulatorMetrics(self.simulator, config.symbols)], "venue")
+            if config.metrics_listen
+            else None
+        )
+        """``GET /metrics`` (``[simulator] metrics_listen``), or None."""
         self._refresh_s = config.md_refresh_ms / 1000
         self._stopping = threading.Event()
         self._refresher: threading.Thread | None = None
@@ -29,6 +37,8 @@ class VenueServer:
     def start(self) -> None:
         """Listen for members; refresh market data subscribers every ``md_refresh_ms``."""
         self.acceptor.start()
+        if self.metrics is not None:
+            self.metrics.start()
         if self._refresh_s > 0:
             self._stopping.clear()
             self._refresher = threading.Thread(target=self._refresh, name="venue-md-refresh", daemon=True)
@@ -40,6 +50,8 @@ class VenueServer:
         if self._refresher is not None:
             self._refresher.join()
             self._refresher = None
+        if self.metrics is not None:
+            self.metrics.stop()
         self.acceptor.stop()
 
     def _refresh(self) -> None:
