@@ -28,6 +28,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def check_listen(listen: str) -> str:
+    """Accept "" or ``host:port`` with a port from 0 to 65535."""
+    if not listen:
+        return listen
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(
+            f'give host:port, e.g. "127.0.0.1:9881" (port 0: any free port), or "" for none; got {listen!r}'
+        )
+    return listen
+
+
 class DatabaseConfig(_Strict):
     """Where the book of record lives."""
 
@@ -126,6 +138,14 @@ class SimulatorConfig(_Strict):
     """Send every market data subscriber a fresh snapshot (35=W) of each book this often, so that a quiet book is
     not taken for a stale feed; 0: never."""
     flow: FlowConfig = FlowConfig()
+    metrics_listen: str = ""
+    """host:port of the simulator's Prometheus endpoint (``GET /metrics``, read-only, no authentication); port 0 picks
+    a free one; "" (the default) serves none."""
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _metrics_address(cls, listen: str) -> str:
+        return check_listen(listen)
 
     def with_flow(self, enabled: bool = True) -> SimulatorConfig:
         """The same settings with the order flow turned on (``fixgw venue --flow``) or off."""
@@ -149,6 +169,19 @@ class AdminConfig(_Strict):
     """Created at start with a fresh random token, readable by the owner only; relative to the settings file."""
 
 
+class MetricsConfig(_Strict):
+    """The gateway's Prometheus endpoint (README "Monitoring")."""
+
+    listen: str = ""
+    """host:port serving ``GET /metrics`` in the Prometheus text format: read-only and unauthenticated, so keep it on
+    loopback or a monitoring network; port 0 picks a free one; "" (the default) serves none."""
+
+    @field_validator("listen")
+    @classmethod
+    def _address(cls, listen: str) -> str:
+        return check_listen(listen)
+
+
 class GatewayConfig(_Strict):
     """Everything in fixgw.toml."""
 
@@ -161,6 +194,7 @@ class GatewayConfig(_Strict):
     simulator: SimulatorConfig = SimulatorConfig()
     marketdata: MarketDataConfig = MarketDataConfig()
     admin: AdminConfig = AdminConfig()
+    metrics: MetricsConfig = MetricsConfig()
     base_dir: Path = Field(default=REPO_ROOT, exclude=True)
 
     def admin_token_path(self) -> Path:

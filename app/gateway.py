@@ -21,6 +21,7 @@ from app.dashboard_routes import dashboard_routes
 from app.internal_md import InternalMarketData
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
+from app.metrics.gateway import gateway_metrics
 from app.risk_admin import risk_routes
 from app.session_routes import session_routes
 from app.venue import seed
@@ -138,6 +139,8 @@ class Gateway:
                 {"client": self.clients.app, "venue": self.venues.app, "marketdata": self.market.handler.app}
             ),
         )
+        self.metrics = gateway_metrics(self)
+        """``GET /metrics`` (``[metrics] listen``), or None."""
 
     def start(self) -> None:
         """Send again what a crash may have kept, start the journal, connect to the venues, then accept clients."""
@@ -153,6 +156,8 @@ class Gateway:
         for venue_id in self._internal:  # what a FIX venue's logon does: settle what was in flight
             self.bus.post(OMS_EXECUTE, ReconcileVenue(venue=venue_id))
         self.admin.start()
+        if self.metrics is not None:
+            self.metrics.start()
         self.market.start()
         self.initiator.start()
         self.acceptor.start()
@@ -160,6 +165,8 @@ class Gateway:
     def stop(self) -> None:
         """Stop accepting, disconnect from the venues, commit what is queued."""
         self.admin.stop()
+        if self.metrics is not None:
+            self.metrics.stop()
         stop_all((self.acceptor, self.initiator, self.market.connector))
         self.market.stop()
         self.journal.stop()

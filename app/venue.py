@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 
 from app.config import SimulatorConfig
+from app.metrics.server import MetricsServer
+from app.metrics.venue import SimulatorMetrics
 from domain.clock import Clock, LiveClock
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
@@ -32,6 +34,12 @@ class VenueServer:
             else None
         )
         """The simulator's own order flow; None when ``[simulator.flow] enabled`` is false."""
+        self.metrics = (
+            MetricsServer(config.metrics_listen, [SimulatorMetrics(self.simulator, config.symbols)], "venue")
+            if config.metrics_listen
+            else None
+        )
+        """``GET /metrics`` (``[simulator] metrics_listen``), or None."""
         self._refresh_s = config.md_refresh_ms / 1000
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -40,6 +48,8 @@ class VenueServer:
         """Listen for members; refresh market data subscribers every ``md_refresh_ms``; run the order flow."""
         self.acceptor.start()
         self._stopping.clear()
+        if self.metrics is not None:
+            self.metrics.start()
         if self._refresh_s > 0:
             self._thread(self._refresh, "venue-md-refresh")
         if self.flow is not None:
@@ -51,6 +61,8 @@ class VenueServer:
         for thread in self._threads:
             thread.join()
         self._threads.clear()
+        if self.metrics is not None:
+            self.metrics.stop()
         self.acceptor.stop()
 
     def _thread(self, target: Callable[..., None], name: str, *args: object) -> None:
