@@ -10,6 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from domain.enums import OrdStatus, Side
+from domain.positions import unsigned_zero
 from fixgw.codec.outbound import format_decimal
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -24,7 +25,7 @@ def utc_time(ns: int | None) -> str:
 
 
 def _num(value: Decimal | None) -> str:
-    return "" if value is None else format_decimal(value)
+    return "" if value is None else format_decimal(unsigned_zero(value))
 
 
 def titled_table(title: str, columns: Sequence[str], numbers: Collection[str] = ()) -> Table:
