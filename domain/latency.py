@@ -48,6 +48,14 @@ class Ring:
         self.samples[self.count & _MASK] = ns
         self.count += 1
 
+    def recent(self, n: int) -> list[int]:
+        """The ``n`` most recent durations (fewer when fewer were kept), oldest first."""
+        n = min(n, self.count, CAPACITY)
+        end = self.count & _MASK
+        if n <= end:
+            return self.samples[end - n : end].tolist()
+        return self.samples[CAPACITY - (n - end) :].tolist() + self.samples[:end].tolist()
+
     def summary(self) -> dict[str, float]:
         """count, then p50/p90/p99/p99.9/max in µs over the samples kept."""
         kept = sorted(self.samples[: min(self.count, CAPACITY)])
@@ -75,6 +83,10 @@ class HopClock:
             with self._lock:
                 ring = self._rings.setdefault(hop, Ring())
         return ring
+
+    def names(self) -> list[str]:
+        """Every hop recorded so far, in the order first seen."""
+        return list(self._rings)
 
     def start(self) -> None:
         """Open this thread's timeline now."""
@@ -127,6 +139,10 @@ class HopClock:
         started = self._pending.pop(key, 0)
         if started:
             self.ring(hop).add(_now() - started)
+
+    def rings(self) -> dict[str, Ring]:
+        """Each hop's ring, in the order hops were first seen (a copy of the registry; ``reset`` makes new rings)."""
+        return dict(self._rings)
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Each hop's figures, in the order hops were first seen."""

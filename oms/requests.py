@@ -24,6 +24,7 @@ from domain.ids import ClOrdId, OrderId, client_comp_id
 from domain.latency import hops
 from domain.order import Order
 from oms.book import Book
+from oms.counts import OrderCounts
 from oms.lookups import RetiredLookups
 from oms.ports import Journal, PreTrade
 from oms.reports import Reports
@@ -46,6 +47,7 @@ class Requests:
         reports: Reports,
         risk: PreTrade,
         lookups: RetiredLookups,
+        counts: OrderCounts | None = None,
     ) -> None:
         self._bus = bus
         self._clock = clock
@@ -54,6 +56,7 @@ class Requests:
         self._reports = reports
         self._risk = risk
         self._lookups = lookups
+        self._counts = counts or OrderCounts()
         self._cancel_once_working: dict[OrderId, str] = {}
         """Orders a ``CancelWorking`` found in flight, and why: canceled when an event leaves them working."""
 
@@ -77,6 +80,7 @@ class Requests:
         denial = self._risk.check(command)
         hops.mark_tick("risk")  # a strategy's replace carries its tick through here (domain.latency)
         if denial is not None:  # 35=9 434=2; the order stays as it was, in the book and at the venue
+            self._counts.denials[denial.check] += 1
             reject = self._reports.cancel_reject(command, order, CxlRejReason.BROKER_OPTION, denial.text)
             self._journal.append(report=reject)
             return

@@ -58,12 +58,16 @@ class InternalVenue:
         clock: Clock,
         engine: MatchingEngine,
         symbols: Iterable[str],
+        *,
+        after_command: Callable[[], None] | None = None,
         defer: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
         """``engine``: the book, empty or seeded; ``symbols``: what it lists (others are rejected, 103=1);
+        ``after_command``: called after each command, its events sent (e.g. to publish what it did to the books);
         ``defer``: runs an action after the journal's commit (``Journal.after_commit``): where a strategy's order
         ends its tick-to-trade here (none: not measured)."""
         self.venue_id = venue_id
+        self._after_command = after_command
         self._bus = bus
         self._clock = clock
         self._defer = defer
@@ -124,6 +128,8 @@ class InternalVenue:
         self._reports.clear()
         events: list[OmsEvent] = [e for r in reports if (e := venue_event(self.venue_id, r, self._clock)) is not None]
         self._bus.send_all(OMS_PROCESS, events)
+        if self._after_command is not None:
+            self._after_command()
 
     def _sim_order(self, order: Order) -> SimOrder:
         assert order.venue_cl_ord_id is not None

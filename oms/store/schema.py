@@ -101,6 +101,7 @@ executions = Table(
     # An execution counts once, however often the venue resends it (PossDup) or a log is replayed.
     UniqueConstraint("venue", "venue_exec_id", name="uq_executions_venue_exec_id"),
 )
+Index("ix_executions_ts_ns", executions.c.ts_ns)  # the dashboard's recent fills (migration 0009)
 
 positions = Table(
     "positions",

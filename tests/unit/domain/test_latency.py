@@ -106,3 +106,29 @@ def test_tick_when_a_stage_was_skipped_or_nothing_received_then_no_sample() -> N
     fresh.received(5, 7)
     stamped = fresh.stamp()
     assert stamped is not None and (stamped.arrived, stamped.decoded) == (5, 7) and stamped.applied > 0
+
+
+def test_recent_when_ring_not_full_then_the_newest_oldest_first() -> None:
+    ring = Ring()
+    for ns in range(1, 6):
+        ring.add(ns)
+
+    assert (ring.recent(3), ring.recent(10), ring.recent(0)) == ([3, 4, 5], [1, 2, 3, 4, 5], [])
+
+
+def test_recent_when_ring_wrapped_then_across_the_wrap_oldest_first() -> None:
+    ring = Ring()
+    for ns in range(CAPACITY + 3):
+        ring.add(ns)
+
+    assert ring.recent(5) == [CAPACITY - 2, CAPACITY - 1, CAPACITY, CAPACITY + 1, CAPACITY + 2]
+    assert len(ring.recent(CAPACITY + 50)) == CAPACITY
+
+
+def test_names_when_hops_recorded_then_in_the_order_first_seen() -> None:
+    clock = HopClock()
+    clock.record("risk", 1)
+    clock.record("decode", 1)
+    clock.record("risk", 2)
+
+    assert clock.names() == ["risk", "decode"]
