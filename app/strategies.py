@@ -12,7 +12,7 @@ from app.config import GatewayConfig
 from domain.ids import Account, SessionKey, client_comp_id, strategy_session
 from domain.positions import Position
 from risk.controls import Controls, TradingState
-from strategy.base import OrderMaker, Strategy
+from strategy.base import LEVELS, OrderMaker, Strategy
 from strategy.config import StrategyConfig
 from strategy.engine import StrategyEngine
 from strategy.market_maker import MarketMaker
@@ -29,7 +29,10 @@ def strategy_entitlements(config: GatewayConfig) -> dict[str, frozenset[str]]:
 def strategy_engine(gateway: Gateway) -> StrategyEngine:
     """The engine with a factory per configured strategy; none runs until started."""
     factories = {name: partial(_market_maker, gateway, name, s) for name, s in gateway.config.strategies.items()}
-    return StrategyEngine(gateway.bus, gateway.clock, gateway.quotes, factories, accepting=gateway.journal.accepting)
+    books = gateway.market.books
+    return StrategyEngine(
+        gateway.bus, gateway.clock, lambda s: books.depth(s, LEVELS), factories, accepting=gateway.journal.accepting
+    )
 
 
 def _market_maker(gateway: Gateway, name: str, config: StrategyConfig) -> Strategy:

@@ -22,14 +22,21 @@ from domain.ids import Account, ClOrdId, SessionKey, Symbol
 from domain.latency import Tick
 from domain.reports import ClientReport
 
+LEVELS = 4
+"""Levels a side a top of book carries: enough to look past a strategy's own order, even one being moved."""
 StrategyCommand = SubmitOrder | ReplaceOrder | CancelOrder
 """What a strategy answers with: NewOrderSingle, OrderCancelReplaceRequest and OrderCancelRequest, as commands."""
 _TWO = Decimal(2)
 
 
+Level = tuple[Decimal, Decimal]
+"""A price level: price and size."""
+
+
 @dataclass(frozen=True, slots=True)
 class TopOfBook:
-    """The consolidated best bid and offer of a symbol after a change of its books (``None``: no usable side)."""
+    """The consolidated best bid and offer of a symbol after a change of its books (``None``: no usable side), with
+    the first few levels of each side: a strategy whose own orders rest there can look past them."""
 
     symbol: Symbol
     bid: Decimal | None
@@ -38,6 +45,9 @@ class TopOfBook:
     """When the change was applied (the gateway's clock)."""
     tick: Tick | None = None
     """The market data message's stamps (``domain.latency``), for tick-to-trade; None when read, not received."""
+    bids: tuple[Level, ...] = ()
+    """The best bid levels, best first, sizes summed over the venues (``LEVELS`` of them at most)."""
+    asks: tuple[Level, ...] = ()
 
     @property
     def mid(self) -> Decimal | None:

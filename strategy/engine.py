@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
-from decimal import Decimal
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from domain.bus import MessageBus
@@ -22,10 +21,10 @@ from domain.channels import OMS_EXECUTE
 from domain.clock import Clock
 from domain.commands import CancelWorking
 from domain.ids import SessionKey, Symbol, strategy_session
-from domain.latency import ticks
-from domain.marketdata import MDEntry, Quotes
+from domain.latency import Tick, ticks
+from domain.marketdata import MDEntry
 from domain.reports import ClientReport
-from strategy.base import Strategy, TopOfBook
+from strategy.base import LEVELS, Level, Strategy, TopOfBook
 from strategy.errors import StrategyStateError, UnknownStrategy
 from strategy.runner import StrategyRunner
 
@@ -33,6 +32,8 @@ log = logging.getLogger("fixgw.strategy")
 
 StrategyFactory = Callable[[], Strategy]
 """Builds a fresh strategy for one run (its state starts anew at each start)."""
+Depth = Callable[[Symbol], tuple[Sequence[Level], Sequence[Level]]]
+"""The best ``LEVELS`` bid and offer levels of a symbol, consolidated over the usable books."""
 
 
 class StrategyEngine:
@@ -42,17 +43,18 @@ class StrategyEngine:
         self,
         bus: MessageBus,
         clock: Clock,
-        quotes: Quotes,
+        depth: Depth,
         factories: Mapping[str, StrategyFactory],
         *,
         accepting: Callable[[], str | None] = lambda: None,
         stop_timeout_s: float = 5.0,
     ) -> None:
-        """``factories``: each configured strategy by name; ``accepting``: None while the book of record takes new
+        """``depth``: the first ``LEVELS`` levels a side of a symbol's consolidated book (the live books);
+        ``factories``: each configured strategy by name; ``accepting``: None while the book of record takes new
         orders, else why not."""
         self._bus = bus
         self._clock = clock
-        self._quotes = quotes
+        self._depth = depth
         self._factories = dict(factories)
         self._accepting = accepting
         self._stop_timeout_s = stop_timeout_s
@@ -64,7 +66,7 @@ class StrategyEngine:
         self._by_session: dict[SessionKey, StrategyRunner] = {}
         self._following: dict[Symbol, tuple[StrategyRunner, ...]] = {}
         """Replaced, never changed in place: the market data thread reads it without a lock."""
-        self._last_top: dict[Symbol, tuple[Decimal | None, Decimal | None]] = {}
+        self._last_top: dict[Symbol, tuple[tuple[Level, ...], tuple[Level, ...]]] = {}
 
     # -- operators ------------------------------------------------------------------------------------
 
@@ -135,11 +137,11 @@ class StrategyEngine:
         runners = self._following.get(symbol)
         if not runners:
             return
-        bid, ask = self._quotes.bid_ask(symbol)
-        if self._last_top.get(symbol) == (bid, ask):
-            return  # deeper levels or a trade: the top is as it was
-        self._last_top[symbol] = (bid, ask)
-        top = TopOfBook(symbol, bid, ask, self._clock.now_ns(), ticks.stamp())
+        levels = self._levels(symbol)
+        if self._last_top.get(symbol) == levels:
+            return  # deeper levels or a trade: the top levels are as they were
+        self._last_top[symbol] = levels
+        top = _top(symbol, levels, self._clock.now_ns(), ticks.stamp())
         for runner in runners:
             runner.offer_top(top)
 
@@ -171,8 +173,11 @@ class StrategyEngine:
         return factory
 
     def _read_top(self, symbol: Symbol) -> TopOfBook:
-        bid, ask = self._quotes.bid_ask(symbol)
-        return TopOfBook(symbol, bid, ask, self._clock.now_ns())
+        return _top(symbol, self._levels(symbol), self._clock.now_ns(), None)
+
+    def _levels(self, symbol: Symbol) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
+        bids, asks = self._depth(symbol)
+        return tuple(bids[:LEVELS]), tuple(asks[:LEVELS])
 
     def _follow(self, runner: StrategyRunner) -> None:
         following = dict(self._following)
@@ -193,3 +198,12 @@ class StrategyEngine:
             if self._by_session.get(runner.session) is runner:
                 self._by_session = {s: r for s, r in self._by_session.items() if r is not runner}
         log.info("strategy %s ended: %s", runner.strategy.name, runner.state)
+
+
+def _top(
+    symbol: Symbol, levels: tuple[tuple[Level, ...], tuple[Level, ...]], ts_ns: int, tick: Tick | None
+) -> TopOfBook:
+    bids, asks = levels
+    bid = bids[0][0] if bids else None
+    ask = asks[0][0] if asks else None
+    return TopOfBook(symbol, bid, ask, ts_ns, tick, bids, asks)

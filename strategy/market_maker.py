@@ -36,7 +36,7 @@ from domain.enums import ExecType, Side
 from domain.ids import ClOrdId, Symbol
 from domain.positions import Position
 from domain.reports import ClientReport, ExecutionReport
-from strategy.base import OrderMaker, StrategyCommand, TopOfBook
+from strategy.base import Level, OrderMaker, StrategyCommand, TopOfBook
 from strategy.config import MarketMakerConfig
 from strategy.denials import DenialKind
 from strategy.pricing import quote_prices, reservation_price
@@ -47,6 +47,7 @@ log = logging.getLogger("fixgw.strategy")
 POLL_NS = 100_000_000
 """How often an idle maker stopped by a control asks whether it was lifted."""
 _ZERO = Decimal(0)
+_TWO = Decimal(2)
 _SIDES = (Side.BUY, Side.SELL)
 
 
@@ -148,9 +149,24 @@ class MarketMaker:
     def on_top(self, top: TopOfBook) -> Sequence[StrategyCommand]:
         """Reprice on the latest top of book."""
         self.top = top
-        if (mid := top.mid) is not None:
+        if (mid := self.market_mid()) is not None:
             self.position.mark = mid
         return self._quote(self._clock.now_ns())
+
+    def market_mid(self) -> Decimal | None:
+        """The mid of the market without its own orders: the best bid and offer levels holding more than what it
+        may have resting there itself (its quote, and the price a replace in flight moves it to). Its own quotes
+        never move the price it quotes around (they would drag it along: skewed quotes at the touch set the mid,
+        which sets the quotes)."""
+        top = self.top
+        if top is None:
+            return None
+        if not (top.bids or top.asks):
+            return top.mid
+        bid, ask = _past(top.bids, self._resting(Side.BUY)), _past(top.asks, self._resting(Side.SELL))
+        if bid is None or ask is None or bid >= ask:
+            return None
+        return (bid + ask) / _TWO
 
     def on_report(self, report: ClientReport) -> Sequence[StrategyCommand]:
         """Fold a report into the quotes and the inventory, react to a refusal, then reprice."""
@@ -213,7 +229,7 @@ class MarketMaker:
     def _quote(self, now: int) -> list[StrategyCommand]:
         if self.state is not MakerState.QUOTING:
             return []
-        mid = self.top.mid if self.top is not None else None
+        mid = self.market_mid()
         if mid is None:  # nothing to price against: no quote stays out
             return [c for side in _SIDES if (c := self._cancel(side)) is not None]
         if (why := self._blocked()) is not None:  # a control it can see: idle without a refused order
@@ -222,12 +238,37 @@ class MarketMaker:
         cfg = self.config
         r = reservation_price(mid, self.inventory, self._tick, cfg.skew_ticks_per_lot, cfg.lot_qty)
         bid, ask = quote_prices(r, self._tick, cfg.half_spread_ticks)
-        return [cmd for side, price in ((Side.BUY, bid), (Side.SELL, ask)) if (cmd := self._side(side, price, r))]
+        # The side moving away from the other goes first; the other waits for it rather than cross it.
+        order = ((Side.SELL, ask), (Side.BUY, bid)) if self._rising(bid) else ((Side.BUY, bid), (Side.SELL, ask))
+        return [cmd for side, price in order if (cmd := self._side(side, price, r))]
+
+    def _rising(self, bid: Decimal) -> bool:
+        quote = self.quotes[Side.BUY]
+        return quote is not None and bid > quote.price
+
+    def _resting(self, side: Side) -> dict[Decimal, Decimal]:
+        """Price -> what of its own may rest there on ``side``: its quote, and where a replace in flight moves it."""
+        quote = self.quotes[side]
+        if quote is None:
+            return {}
+        resting = {quote.price: quote.order_qty - quote.cum_qty}
+        if quote.new_price is not None and quote.new_qty is not None:
+            moved = quote.new_qty - quote.cum_qty
+            resting[quote.new_price] = max(resting.get(quote.new_price, _ZERO), moved)
+        return resting
+
+    def _would_cross(self, side: Side, price: Decimal) -> bool:
+        """``price`` on ``side`` would meet its own order on the other side, where it rests or is being moved to."""
+        other = self.quotes[Side.SELL if side is Side.BUY else Side.BUY]
+        if other is None:
+            return False
+        prices = [other.price] if other.new_price is None else [other.price, other.new_price]
+        return price >= min(prices) if side is Side.BUY else price <= max(prices)
 
     def _side(self, side: Side, price: Decimal, r: Decimal) -> StrategyCommand | None:
         quote, size = self.quotes[side], self.config.size
         if quote is None:
-            if price <= _ZERO or side in self.blocks or not self._within(side, size):
+            if price <= _ZERO or side in self.blocks or not self._within(side, size) or self._would_cross(side, price):
                 return None
             new = self._orders.new(self._symbol, side, size, price)
             self.quotes[side] = Quote(side, new.cl_ord_id, price, new.order_qty, r, epoch=self._epoch)
@@ -241,6 +282,8 @@ class MarketMaker:
             return None
         if price <= _ZERO or not self._within(side, size):  # moved, size would work again: beyond the cap
             return self._cancel(side)
+        if self._would_cross(side, price):
+            return None  # the other side moves away first; this one follows on its answer
         qty = quote.cum_qty + size  # OrderQty (38) counts what filled: size works again
         replace = self._orders.replace(quote.cl_ord_id, self._symbol, side, qty, price)
         quote.asked_replace(replace.cl_ord_id, qty, price, r)
@@ -278,7 +321,7 @@ class MarketMaker:
             self._resync()
             return
         self.position.apply_fill(report.side, report.last_qty, report.last_px)
-        if (mid := self.top.mid if self.top is not None else None) is not None:
+        if (mid := self.market_mid()) is not None:
             self.position.mark = mid
         q = abs(self.inventory)
         for side, block in list(self.blocks.items()):
@@ -345,7 +388,7 @@ class MarketMaker:
 
     def status(self) -> dict[str, object]:
         """State, quotes, inventory, P&L, refusals by kind."""
-        mid = self.top.mid if self.top is not None else None
+        mid = self.market_mid()
         p = self.position
         return {
             "kind": "market_maker",
@@ -371,3 +414,11 @@ class MarketMaker:
             "stopped_sides": {s.name.lower(): str(b.inventory) for s, b in self.blocks.items()},
             "idle": None if self.idle is None else {"kind": self.idle.kind.value, "why": self.idle.text},
         }
+
+
+def _past(levels: Sequence[Level], own: dict[Decimal, Decimal]) -> Decimal | None:
+    """The best level's price that holds more than its own order there."""
+    for price, size in levels:
+        if size > own.get(price, _ZERO):
+            return price
+    return None

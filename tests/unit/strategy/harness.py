@@ -62,6 +62,13 @@ class Maker:
         top = TopOfBook(Symbol("MSFT"), D(bid) if bid else None, D(ask) if ask else None, self.clock.now_ns())
         return list(self.mm.on_top(top))
 
+    def levels(self, bids: list[tuple[str, int]], asks: list[tuple[str, int]]) -> list[StrategyCommand]:
+        """A top of book with its levels, best first: (price, size)."""
+        b = tuple((D(p), D(n)) for p, n in bids)
+        a = tuple((D(p), D(n)) for p, n in asks)
+        top = TopOfBook(Symbol("MSFT"), b[0][0] if b else None, a[0][0] if a else None, self.clock.now_ns(), None, b, a)
+        return list(self.mm.on_top(top))
+
     def mid(self, mid: str) -> list[StrategyCommand]:
         """A one-tick-wide book around ``mid`` (a whole number of ticks, so the mid is exact)."""
         m = D(mid)

@@ -27,19 +27,14 @@ MSFT = Symbol("MSFT")
 
 
 class Book:
-    """``Quotes`` whose top a test sets."""
+    """A consolidated book whose top a test sets (one level a side of 100)."""
 
     def __init__(self) -> None:
-        self.top: tuple[Decimal | None, Decimal | None] = (D("99.99"), D("100.01"))
+        self.top: tuple[Decimal, Decimal] = (D("99.99"), D("100.01"))
 
-    def bid_ask(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
-        return self.top
-
-    def mid(self, symbol: str) -> tuple[Decimal | None, str]:
-        return None, "unused"
-
-    def last_trade(self, symbol: str) -> Decimal | None:
-        return None
+    def depth(self, symbol: Symbol) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        bid, ask = self.top
+        return [(bid, D(100))], [(ask, D(100))]
 
 
 class Recorder:
@@ -115,7 +110,7 @@ class Gateway:
         self.book = Book()
         self.strategy = Recorder()
         self.engine = StrategyEngine(
-            self.bus, LiveClock(), self.book, {"S1": lambda: self.strategy}, accepting=lambda: accepting
+            self.bus, LiveClock(), self.book.depth, {"S1": lambda: self.strategy}, accepting=lambda: accepting
         )
 
     def _record(self, command: object) -> None:

@@ -42,11 +42,36 @@ def test_when_r_moves_by_requote_ticks_then_each_quote_is_replaced_in_place() ->
     assert moved["BUY"].orig_cl_ord_id == sent["BUY"].cl_ord_id and moved["BUY"].order_qty == D(100)
     # while the replaces are in flight nothing more goes, whatever the market does
     assert maker.mid("100.05") == []
-    # each answer frees its side, which moves at once to the latest mid (100.05)
-    bid_again = only(maker.replaced(moved["BUY"]), ReplaceOrder)
+    # each answer frees its side, which moves to the latest mid (100.05): the offer first, away from the bid; the
+    # bid, going up to 100.03, waits until the offer no longer rests at 100.03 (it would trade with it)
+    assert maker.replaced(moved["BUY"]) == []
     ask_again = only(maker.replaced(moved["SELL"]), ReplaceOrder)
-    assert [c.price for c in bid_again + ask_again] == [D("100.03"), D("100.07")]
+    assert [(c.side.name, c.price) for c in ask_again] == [("SELL", D("100.07"))]
+    bid_again = only(maker.replaced(ask_again[0]), ReplaceOrder)
+    assert [(c.side.name, c.price) for c in bid_again] == [("BUY", D("100.03"))]
     assert bid_again[0].orig_cl_ord_id == moved["BUY"].cl_ord_id
+
+
+def test_when_its_own_quote_is_the_touch_then_it_prices_around_the_market_without_it() -> None:
+    maker = Maker(inventory="200")
+    sent = by_side(maker.levels([("99.98", 500)], [("100.02", 500)]))  # mid 100.00, r 99.98: 99.96 / 100.00
+    assert (sent["BUY"].price, sent["SELL"].price) == (D("99.96"), D("100.00"))
+    for order in sent.values():
+        maker.ack(order)
+    # its offer is now the best: the consolidated mid is 99.99, but the market's is still 100.00 - no requote
+    assert maker.levels([("99.98", 500), ("99.96", 100)], [("100.00", 100), ("100.02", 500)]) == []
+    assert maker.mm.market_mid() == D("100.00")
+    # someone else joins its offer: that level is the market's too now
+    moved = by_side(maker.levels([("99.98", 500), ("99.96", 100)], [("100.00", 300), ("100.02", 500)]))
+    assert maker.mm.market_mid() == D("99.99") and moved["SELL"].price == D("99.99")
+
+
+def test_when_only_its_own_orders_are_left_then_no_mid_and_its_quotes_come_out() -> None:
+    maker = Maker()
+    sent = by_side(maker.levels([("99.99", 100)], [("100.01", 100)]))
+    for order in sent.values():
+        maker.ack(order)
+    assert len(only(maker.levels([("99.98", 100)], [("100.02", 100)]), CancelOrder)) == 2
 
 
 def test_when_an_order_is_pending_new_then_no_second_order_on_its_side() -> None:
@@ -156,13 +181,14 @@ def test_when_throttled_then_idle_with_no_orders_and_back_after_a_doubling_backo
     assert maker.ack(sent["SELL"]) == []
     assert maker.mid("100.05") == []  # idle: the market moves, nothing is sent
     assert maker.advance_ms(499) == []
-    back = maker.advance_ms(1)
-    assert [c.side.name for c in back] == ["BUY", "SELL"]  # a new bid, the offer moved to the new mid
-    maker.denied(back[0], OrdRejReason.OTHER, THROTTLE_TEXT)
-    maker.replace_refused(back[1], THROTTLE_TEXT, CxlRejReason.OTHER)
-    assert maker.advance_ms(999) == []
-    again = maker.advance_ms(1)  # after 1 s (doubled): the bid again, and the offer's move again
-    assert [type(c).__name__ for c in again] == ["SubmitOrder", "ReplaceOrder"]
+    back = maker.advance_ms(1)  # the offer moves up to the new mid first; the new bid (100.03) waits for it
+    assert [(type(c).__name__, c.side.name) for c in back] == [("ReplaceOrder", "SELL")]
+    maker.replace_refused(back[0], THROTTLE_TEXT, CxlRejReason.OTHER)
+    assert maker.mm.denials[DenialKind.THROTTLE] == 2 and maker.mm.state is MakerState.IDLE
+    assert maker.advance_ms(999) == []  # the wait doubled: 1 s
+    again = maker.advance_ms(1)
+    assert [(type(c).__name__, c.side.name) for c in again] == [("ReplaceOrder", "SELL")]
+    assert [(type(c).__name__, c.side.name) for c in maker.replaced(again[0])] == [("SubmitOrder", "BUY")]
 
 
 def test_when_kill_switch_refuses_then_idle_until_the_control_is_lifted() -> None:
