@@ -116,13 +116,26 @@ def demo(
     / "demo",
     client_port: Annotated[int | None, typer.Option(help="Client acceptor port (default: sessions.cfg's).")] = None,
     venue_port: Annotated[int | None, typer.Option(help="Venue port (default: venue.cfg's).")] = None,
+    strategy: Annotated[
+        bool,
+        typer.Option(
+            "--strategy",
+            help="Instead: the simulator with its order flow, the gateway and the market maker MM1 for --seconds; "
+            "print what it did.",
+        ),
+    ] = False,
+    seconds: Annotated[float, typer.Option(min=1, help="How long the market maker runs (--strategy).")] = 20,
 ) -> None:
     """Run venue simulator, gateway and a scripted client; send a few orders; print the book."""
     from app.demo import DemoFailed, run_demo
+    from app.strategy_demo import run_strategy_demo
 
     _logging(logging.WARNING)
     try:
-        run_demo(console, work_dir, client_port, venue_port)
+        if strategy:
+            run_strategy_demo(console, work_dir, seconds, client_port, venue_port)
+        else:
+            run_demo(console, work_dir, client_port, venue_port)
     except DemoFailed as exc:
         err.print(f"[red]demo failed:[/red] {exc}")
         raise typer.Exit(1) from None

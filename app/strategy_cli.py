@@ -111,7 +111,7 @@ def render(status: dict[str, Any]) -> Group:
             summary.add_row(key, "" if value is None else json.dumps(value) if isinstance(value, dict) else str(value))
     parts: list[Any] = [summary]
     quotes = status.get("quotes") or {}
-    if quotes:
+    if any(quotes.values()):
         table = Table(title="quotes")
         for column in ("side", "cl_ord_id", "price", "order_qty", "cum_qty", "status", "new_price"):
             table.add_column(column)
