@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from app.config import AdminConfig, GatewayConfig
 from app.dashboard.auth import SESSION_COOKIE, Logins, TokenFile
-from app.dashboard.panels import Sources
+from app.dashboard.panels import Sources, Unavailable
 from app.dashboard.server import create_app
+from risk.limits import Instrument
 
 TOKEN = "the-gateway-admin-token"
 
@@ -213,3 +214,25 @@ def test_logins_when_no_token_file_then_nobody_logs_in(tmp_path: Path) -> None:
     logins = Logins(TokenFile(tmp_path / "missing.token").read)
 
     assert logins.login("") is None and logins.login(TOKEN) is None and not logins.valid(None)
+
+
+class DownSources(Sources):
+    """Sources of a gateway that is not running: every admin API call goes unanswered."""
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        raise Unavailable("cannot reach the gateway's admin API at http://127.0.0.1:9880: connection refused")
+
+
+def test_state_when_no_gateway_answers_then_each_panel_says_why(tmp_path: Path, token_file: Path) -> None:
+    admin = AdminConfig(token_file=str(token_file))
+    config = GatewayConfig(admin=admin, instruments={"MSFT": Instrument()}, base_dir=tmp_path)
+    sources = DownSources(config, who="d:o")
+    with TestClient(create_app(sources, Logins(sources.token_file.read)), follow_redirects=False) as client:
+        _login(client)
+
+        state = client.get("/api/state").json()
+
+    assert state["config"]["who"] == "d:o"
+    assert "cannot reach the gateway's admin API" in state["sessions"]["error"]
+    assert "cannot reach the database" in state["orders"]["error"]  # no book yet: the gateway never ran
+    assert all("error" in state[panel] for panel in ("health", "risk", "books", "latency", "fills", "positions"))
