@@ -201,12 +201,13 @@ class Panels:
         return {"books": books}
 
     def _latency(self) -> dict[str, Any]:
-        hops = self._sources.get("/metrics/hops")["hops"]
-        status, histogram = self._sources.call("GET", "/metrics/hops/histogram")
-        if status != 200:  # a gateway without the route: the percentiles alone
-            histogram = {"edges_us": [], "hops": {}}
+        answer = self._sources.get("/metrics/hops/recent")  # not /metrics/hops: app.dashboard_routes says why
+        hops = answer["hops"]
         return {
-            "hops": [{"hop": hop} | figures for hop, figures in hops.items()],
-            "edges_us": histogram["edges_us"],
-            "histogram": histogram["hops"],
+            "recent": answer["recent"],
+            "hops": [
+                {"hop": hop} | {k: v for k, v in figures.items() if k != "buckets"} for hop, figures in hops.items()
+            ],
+            "edges_us": answer["edges_us"],
+            "histogram": {hop: figures["buckets"] for hop, figures in hops.items()},
         }

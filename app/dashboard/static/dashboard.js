@@ -208,6 +208,7 @@ const RENDER = {
   },
 
   latency(data) {
+    $("#latency-window").textContent = `over each hop's ${data.recent} newest samples`;
     fill("#hops", data.hops, [
       ["hop", (h) => h.hop],
       ["count", (h) => h.count, "num"],
