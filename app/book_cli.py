@@ -13,9 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 from app.config import REPO_ROOT, load_config
-from app.display import orders_table
+from app.display import executions_table, messages_table, orders_table, utc_time
 from app.marketdata_admin import live_marks, mark_for
 from domain.enums import OrdStatus
+from domain.positions import unsigned_zero
 from fixgw.codec.outbound import format_decimal
 from fixgw.errors import ConfigError
 from oms.store import repository
@@ -43,7 +44,9 @@ def _engine(settings: Path, db: str | None, *, migrated: bool = True) -> BookDb:
 
 
 def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, default=lambda v: str(v) if isinstance(v, Decimal) else repr(v), indent=2))
+    typer.echo(
+        json.dumps(data, default=lambda v: str(unsigned_zero(v)) if isinstance(v, Decimal) else repr(v), indent=2)
+    )
 
 
 def orders(
@@ -99,23 +102,13 @@ def order(
         _print_json({"order": row, "executions": fills, "messages": messages})
         return
     console.print(orders_table([row], title=f"Order {row['order_id']}"))
+    console.print(f"Booked {utc_time(row['created_ns'])} UTC, last changed {utc_time(row['updated_ns'])} UTC")
     bid, ask = row["arrival_bid"], row["arrival_ask"]
     arrival = f"bid {_exact(bid)}, ask {_exact(ask)}" if (bid, ask) != (None, None) else "no market data"
     console.print(f"Arrival (consolidated book when booked): {arrival}")
-    table = Table(title="Messages")
-    for name in ("time (UTC ns)", "dir", "session", "type", "seq", "ClOrdID", "body"):
-        table.add_column(name)
-    for m in messages:
-        table.add_row(
-            str(m["ts_ns"]),
-            m["direction"],
-            m["session"],
-            m["msg_type"],
-            str(m["seq"] or ""),
-            m["cl_ord_id"] or "",
-            m["body"],
-        )
-    console.print(table)
+    if fills:
+        console.print(executions_table(fills))
+    console.print(messages_table(messages))
 
 
 def positions(settings: SettingsOption = DEFAULT_SETTINGS, db: DbOption = None, as_json: JsonOption = False) -> None:
@@ -133,7 +126,9 @@ def positions(settings: SettingsOption = DEFAULT_SETTINGS, db: DbOption = None, 
     live = live_marks(settings) if rows else {}
     for r in rows:
         r["mark"], r["mark_source"] = mark_for(r["symbol"], live, fills.get(r["symbol"], r["mark"]))
-        r["unrealized_pnl"] = r["qty"] * (r["mark"] - r["avg_cost"]) if r["mark"] is not None and r["qty"] else 0
+        r["unrealized_pnl"] = (
+            unsigned_zero(r["qty"] * (r["mark"] - r["avg_cost"])) if r["mark"] is not None and r["qty"] else 0
+        )
     if as_json:
         _print_json(rows)
         return
@@ -160,9 +155,8 @@ def _exact(value: Decimal | None) -> str:
 def _fmt(value: Any) -> str:
     if value is None:
         return ""
-    if value == 0:
-        return "0"  # not "-0" from a negative quantity times a zero difference
-    return f"{Decimal(value):,.4f}".rstrip("0").rstrip(".")
+    shown = unsigned_zero(round(Decimal(value), 4))  # not "-0" for a loss too small to show
+    return "0" if shown == 0 else f"{shown:,f}".rstrip("0").rstrip(".")
 
 
 @db_cli.command("upgrade")

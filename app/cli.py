@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app import bench_cli, book_cli, dashboard_cli, marketdata_cli, quarantine_cli, replay_cli, risk_cli
+from app import bench_cli, book_cli, dashboard_cli, marketdata_cli, quarantine_cli, replay_cli, risk_cli, session_cli
 from app.config import REPO_ROOT, load_config
 from app.runtime import tune_gc
 from fixgw.errors import GatewayError
@@ -84,15 +84,25 @@ def run(
 def venue(
     config: ConfigOption = REPO_ROOT / "venue.cfg",
     settings: SettingsOption = DEFAULT_SETTINGS,
+    flow: Annotated[
+        bool,
+        typer.Option(
+            "--flow",
+            help="Run the simulator's own order flow (a drifting fair value and noise takers, \\[simulator.flow]) "
+            "even where the settings leave it off.",
+        ),
+    ] = False,
 ) -> None:
     """Run the venue simulator: a FIX acceptor in front of a seeded matching engine. Ctrl-C stops it."""
     from app.venue import VenueServer
 
     _logging(logging.INFO)
-    server = VenueServer(load_config(settings).simulator, SessionsFile.load(config))
+    simulator = load_config(settings).simulator
+    server = VenueServer(simulator.with_flow() if flow else simulator, SessionsFile.load(config))
     tune_gc()
     server.start()
-    console.print(f"venue simulator running ({config}); Ctrl-C to stop")
+    flowing = f"; order flow on (seed {simulator.flow.seed})" if server.flow is not None else ""
+    console.print(f"venue simulator running ({config}){flowing}; Ctrl-C to stop")
     try:
         _wait_for_signal()
     finally:
@@ -123,6 +133,7 @@ cli.command()(book_cli.orders)
 cli.command()(book_cli.order)
 cli.command()(book_cli.positions)
 cli.command()(marketdata_cli.book)
+cli.command()(session_cli.sessions)
 cli.command()(book_cli.cancel)
 cli.command()(quarantine_cli.quarantine)
 cli.add_typer(book_cli.db_cli, name="db")

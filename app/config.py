@@ -7,7 +7,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from fixgw.errors import ConfigError
 from risk.limits import Instrument, RiskLimits
@@ -17,6 +26,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_listen(listen: str) -> str:
+    """Accept "" or ``host:port`` with a port from 0 to 65535."""
+    if not listen:
+        return listen
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(
+            f'give host:port, e.g. "127.0.0.1:9881" (port 0: any free port), or "" for none; got {listen!r}'
+        )
+    return listen
 
 
 class DatabaseConfig(_Strict):
@@ -76,8 +97,37 @@ class RoutingConfig(_Strict):
     """Account -> venue; wins over the symbol rule."""
 
 
+class FlowConfig(_Strict):
+    """The venue simulator's own order flow (``simulator.flow``): a fair value per symbol that drifts as a random
+    walk, which the house liquidity follows, and noise takers that cross the spread. Same seed, same flow."""
+
+    enabled: bool = False
+    """Off by default (the demo and the tests trade against a still book); ``fixgw venue --flow`` turns it on."""
+    seed: int = 1
+    step_ms: int = Field(default=100, gt=0, le=60_000)
+    """The fair value moves, the house ladder follows and the takers of the interval arrive once a step."""
+    vol_bps_per_sqrt_s: float = Field(default=2.0, ge=0, le=10_000, allow_inf_nan=False)
+    """The fair value's volatility: the standard deviation of its relative change over one second, in basis points
+    (it grows with the square root of time: 2 bps a second is ~15 bps a minute)."""
+    taker_rate_per_s: float = Field(default=1.0, ge=0, le=10_000, allow_inf_nan=False)
+    """Mean noise taker arrivals per second and symbol (Poisson); 0: none."""
+    taker_min_qty: Decimal = Field(default=Decimal(100), gt=0)
+    taker_max_qty: Decimal = Field(default=Decimal(300), gt=0)
+    """A taker's size is uniform over the multiples of ``taker_lot`` from ``taker_min_qty`` to ``taker_max_qty``."""
+    taker_lot: Decimal = Field(default=Decimal(100), gt=0)
+
+    @model_validator(mode="after")
+    def _sizes_on_the_lot(self) -> FlowConfig:
+        if self.taker_min_qty > self.taker_max_qty:
+            raise ValueError(f"taker_min_qty {self.taker_min_qty} is above taker_max_qty {self.taker_max_qty}")
+        for name in ("taker_min_qty", "taker_max_qty"):
+            if getattr(self, name) % self.taker_lot:
+                raise ValueError(f"{name} {getattr(self, name)} is not a multiple of taker_lot {self.taker_lot}")
+        return self
+
+
 class SimulatorConfig(_Strict):
-    """The venue simulator: its seeded liquidity and its market data."""
+    """The venue simulator: its seeded liquidity, its market data and its own order flow."""
 
     tick: Decimal = Field(default=Decimal("0.01"), gt=0)
     depth: PositiveInt = 5
@@ -87,6 +137,19 @@ class SimulatorConfig(_Strict):
     md_refresh_ms: int = Field(default=1000, ge=0)
     """Send every market data subscriber a fresh snapshot (35=W) of each book this often, so that a quiet book is
     not taken for a stale feed; 0: never."""
+    flow: FlowConfig = FlowConfig()
+    metrics_listen: str = ""
+    """host:port of the simulator's Prometheus endpoint (``GET /metrics``, read-only, no authentication); port 0 picks
+    a free one; "" (the default) serves none."""
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _metrics_address(cls, listen: str) -> str:
+        return check_listen(listen)
+
+    def with_flow(self, enabled: bool = True) -> SimulatorConfig:
+        """The same settings with the order flow turned on (``fixgw venue --flow``) or off."""
+        return self.model_copy(update={"flow": self.flow.model_copy(update={"enabled": enabled})})
 
 
 class MarketDataConfig(_Strict):
@@ -106,6 +169,19 @@ class AdminConfig(_Strict):
     """Created at start with a fresh random token, readable by the owner only; relative to the settings file."""
 
 
+class MetricsConfig(_Strict):
+    """The gateway's Prometheus endpoint (README "Monitoring")."""
+
+    listen: str = ""
+    """host:port serving ``GET /metrics`` in the Prometheus text format: read-only and unauthenticated, so keep it on
+    loopback or a monitoring network; port 0 picks a free one; "" (the default) serves none."""
+
+    @field_validator("listen")
+    @classmethod
+    def _address(cls, listen: str) -> str:
+        return check_listen(listen)
+
+
 class GatewayConfig(_Strict):
     """Everything in fixgw.toml."""
 
@@ -118,6 +194,7 @@ class GatewayConfig(_Strict):
     simulator: SimulatorConfig = SimulatorConfig()
     marketdata: MarketDataConfig = MarketDataConfig()
     admin: AdminConfig = AdminConfig()
+    metrics: MetricsConfig = MetricsConfig()
     base_dir: Path = Field(default=REPO_ROOT, exclude=True)
 
     def admin_token_path(self) -> Path:

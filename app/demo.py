@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from app.book_routes import book
-from app.config import REPO_ROOT, AdminConfig, DatabaseConfig, GatewayConfig, load_config
+from app.config import REPO_ROOT, AdminConfig, DatabaseConfig, GatewayConfig, MetricsConfig, load_config
 from app.display import orders_table
 from app.fixclient import Fields, ScriptedClient, client_sessions
 from app.gateway import Gateway
@@ -67,8 +67,13 @@ def _prepare(
     work.mkdir(parents=True)
     config = load_config(REPO_ROOT / "fixgw.toml")
     admin = AdminConfig(listen="127.0.0.1:0", token_file=str(work / "admin.token"))
-    config = config.model_copy(
-        update={"database": DatabaseConfig(url=f"sqlite:///{work / 'fixgw.db'}"), "admin": admin}
+    config = config.model_copy(  # no metrics endpoints: the demo stops once it has shown its flow
+        update={
+            "database": DatabaseConfig(url=f"sqlite:///{work / 'fixgw.db'}"),
+            "admin": admin,
+            "metrics": MetricsConfig(listen=""),
+            "simulator": config.simulator.model_copy(update={"metrics_listen": ""}),
+        }
     )
     gateway = SessionsFile.load(REPO_ROOT / "sessions.cfg").relocated(work / "gateway")
     venue = SessionsFile.load(REPO_ROOT / "venue.cfg").relocated(work / "venue")

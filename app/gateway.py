@@ -18,9 +18,12 @@ from app.admin_routes import gateway_routes
 from app.book_routes import book_routes
 from app.config import GatewayConfig
 from app.dashboard_routes import dashboard_routes
+from app.internal_md import InternalMarketData
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
+from app.metrics.gateway import gateway_metrics
 from app.risk_admin import risk_routes
+from app.session_routes import session_routes
 from app.venue import seed
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, RISK_ACTIONS
@@ -41,6 +44,7 @@ from fixgw.session.connector import Connector, stop_all
 from fixgw.session.settings import SessionsFile
 from fixgw.venue import VenueHandler
 from matching.book import MatchingEngine
+from matching.changes import BookChanges
 from oms.book import Book
 from oms.engine import OmsEngine
 from oms.recovery import RecoverySnapshot
@@ -130,8 +134,13 @@ class Gateway:
             | gateway_routes(self)
             | risk_routes(self)
             | book_routes(self.market, frozenset(config.instruments))
-            | marketdata_routes(self.quotes, config.instruments),
+            | marketdata_routes(self.quotes, config.instruments)
+            | session_routes(
+                {"client": self.clients.app, "venue": self.venues.app, "marketdata": self.market.handler.app}
+            ),
         )
+        self.metrics = gateway_metrics(self)
+        """``GET /metrics`` (``[metrics] listen``), or None."""
 
     def start(self) -> None:
         """Send again what a crash may have kept, start the journal, connect to the venues, then accept clients."""
@@ -147,6 +156,8 @@ class Gateway:
         for venue_id in self._internal:  # what a FIX venue's logon does: settle what was in flight
             self.bus.post(OMS_EXECUTE, ReconcileVenue(venue=venue_id))
         self.admin.start()
+        if self.metrics is not None:
+            self.metrics.start()
         self.market.start()
         self.initiator.start()
         self.acceptor.start()
@@ -154,6 +165,8 @@ class Gateway:
     def stop(self) -> None:
         """Stop accepting, disconnect from the venues, commit what is queued."""
         self.admin.stop()
+        if self.metrics is not None:
+            self.metrics.stop()
         stop_all((self.acceptor, self.initiator, self.market.connector))
         self.market.stop()
         self.journal.stop()
@@ -218,12 +231,18 @@ class Gateway:
 
     def _internal_venue(self, venue_id: VenueId, snapshot: RecoverySnapshot) -> InternalVenue:
         """The venue with the book's working orders there back in their places, then the house liquidity."""
-        engine = MatchingEngine()
-        venue = InternalVenue(venue_id, self.bus, self.clock, engine, self.config.simulator.symbols)
+        changes = BookChanges()
+        engine = MatchingEngine(changes)
+        published: list[InternalMarketData] = []  # made once the book is whole: restored and seeded
+        symbols = self.config.simulator.symbols
+        venue = InternalVenue(
+            venue_id, self.bus, self.clock, engine, symbols, after_command=lambda: published[0].publish()
+        )
         working = [o for o in snapshot.orders if o.venue == venue_id and o.status in RESTING]
         if restored := venue.restore(time_priority(working, snapshot.venue_requests.get(venue_id, []))):
             log.info("internal venue %s: %d working order(s) back on its book", venue_id, restored)
         seed(engine, self.config.simulator)
+        published.append(InternalMarketData(venue_id, engine, changes, symbols, self.market.feeds, self.clock))
         return venue
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from app.book_cli import DEFAULT_SETTINGS, DbOption, JsonOption, SettingsOption, _engine, _print_json, console
+from app.display import utc_time
 from domain.audit import audit_text
 from fixgw.errors import ConfigError
 from oms.store import quarantine as store
@@ -51,7 +51,7 @@ def _table(rows: list[dict[str, Any]]) -> Table:
     for row in rows:
         table.add_row(
             f"Q{row['id']}",
-            _time(row["ts_ns"]),
+            utc_time(row["ts_ns"]),
             row["session"] or "",
             str(row["seq"] or ""),
             row["msg_type"] or "",
@@ -63,10 +63,6 @@ def _table(rows: list[dict[str, Any]]) -> Table:
 
 
 def _print_one(row: dict[str, Any]) -> None:
-    console.print(f"Q{row['id']} at {_time(row['ts_ns'])} UTC: {row['error']}", highlight=False)
+    console.print(f"Q{row['id']} at {utc_time(row['ts_ns'])} UTC: {row['error']}", highlight=False)
     console.print(f"message ({row['session']} seq {row['seq']}): {row['message'] or '(none)'}", highlight=False)
     console.print(f"orders: {row['order_ids']}\nchanges not recorded:\n{row['detail']}", highlight=False)
-
-
-def _time(ns: int) -> str:
-    return dt.datetime.fromtimestamp(ns / 1e9, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")

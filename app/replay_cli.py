@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from domain.positions import unsigned_zero
 from replay.replayer import Integrity, Replayer
 from replay.summary import ReplaySummary, msg_type_name
 from replay.verify import Verification
@@ -289,7 +290,9 @@ def _counts(counts: dict[str, int]) -> str:
 def _num(value: Any) -> str:
     if value is None:
         return "-"
-    if isinstance(value, Decimal) and value.as_tuple().exponent < -8:  # type: ignore[operator]
-        value = value.quantize(_PLACES)  # an average cost of 1/7s: 8 places are plenty to read
+    if isinstance(value, Decimal):
+        if value.as_tuple().exponent < -8:  # type: ignore[operator]
+            value = value.quantize(_PLACES)  # an average cost of 1/7s: 8 places are plenty to read
+        value = unsigned_zero(value)  # a short marked at its cost, or a loss rounded away, is 0, not -0
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text

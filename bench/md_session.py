@@ -196,6 +196,8 @@ def _settings(work: Path) -> Path:
     data = tomllib.loads((REPO_ROOT / "fixgw.toml").read_text())
     data["database"] = {"url": f"sqlite:///{work / 'book.db'}"}
     data["admin"] = {"listen": "127.0.0.1:0", "token_file": str(work / "admin.token")}
+    data["metrics"] = {"listen": ""}  # md_venue.py runs the simulator with these settings: no fixed ports
+    data.setdefault("simulator", {})["metrics_listen"] = ""
     risk = data.setdefault("risk", {})
     for scope in [risk.get("default", {}), *risk.get("accounts", {}).values()]:
         for throttle in ("max_orders_per_second", "max_messages_per_second"):

@@ -113,6 +113,10 @@ class HopClock:
         if started:
             self.ring(hop).add(_now() - started)
 
+    def rings(self) -> dict[str, Ring]:
+        """Each hop's ring, in the order hops were first seen (a copy of the registry; ``reset`` makes new rings)."""
+        return dict(self._rings)
+
     def summary(self) -> dict[str, dict[str, float]]:
         """Each hop's figures, in the order hops were first seen."""
         return {hop: ring.summary() for hop, ring in list(self._rings.items())}

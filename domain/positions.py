@@ -18,6 +18,12 @@ from domain.enums import Side
 _ZERO = Decimal(0)
 
 
+def unsigned_zero(value: Decimal) -> Decimal:
+    """``value``, a zero without its sign: Decimal keeps the sign of a product (-10 x 0.00 is -0.00), which a person
+    reads as a loss and a machine compares as equal to 0. Nothing else changes (scale included)."""
+    return value.copy_abs() if value.is_zero() else value
+
+
 @dataclass(slots=True)
 class Position:
     """The net position of one account in one symbol."""
@@ -36,10 +42,10 @@ class Position:
 
     @property
     def unrealized_pnl(self) -> Decimal:
-        """``qty x (mark - avg_cost)``; zero without a mark."""
+        """``qty x (mark - avg_cost)``; zero without a mark (never -0: a short marked at its cost is flat)."""
         if self.mark is None or self.qty == 0:
             return _ZERO
-        return self.qty * (self.mark - self.avg_cost)
+        return unsigned_zero(self.qty * (self.mark - self.avg_cost))
 
     @property
     def total_pnl(self) -> Decimal:

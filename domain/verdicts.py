@@ -10,3 +10,6 @@ class Denial(msgspec.Struct, frozen=True):
 
     reason: OrdRejReason
     text: str
+    check: str = ""
+    """The name of the check that refused it (``risk.checks.CHECKS``): what monitoring counts denials by, since the
+    Text carries ids and values."""

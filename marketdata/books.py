@@ -45,6 +45,8 @@ class MarketBooks(Quotes):
         self._books: dict[BookKey, L2Book] = {}
         self._by_symbol: dict[str, tuple[L2Book, ...]] = {}
         self._adding = threading.Lock()
+        self._in_process: frozenset[VenueId] = frozenset()
+        """Venues whose books are fed inside this process (internal venues): exact by construction, never stale."""
         self.unknown_symbol = 0
         """Parts of 35=X messages for a symbol with no book (books are made by snapshots only)."""
 
@@ -97,10 +99,16 @@ class MarketBooks(Quotes):
 
     # ---------------------------------------------------------------------------------------------- watcher side
 
+    def in_process(self, venue: VenueId) -> None:
+        """The venue's books are fed inside the gateway's process (an internal venue): a quiet book is not stale."""
+        self._in_process = self._in_process | {venue}
+
     def check_stale(self, now_ns: int) -> list[BookKey]:
         """Mark the live books with no update for ``stale_after_ms``; those that were not stale already."""
         newly: list[BookKey] = []
         for key, book in self._books.items():
+            if key[0] in self._in_process:
+                continue
             generation = book.generation  # before last_update_ns: the writer writes them the other way round
             if book.live and book.stale_at != generation and now_ns - book.last_update_ns >= self._stale_after_ns:
                 book.stale_at = generation

@@ -237,6 +237,11 @@ class OrderBook:
         level = self._own_side(order).levels.get(order.price * self._own_side(order).sign)
         return level is not None and order in level
 
+    def resting(self, side: Side) -> list[SimOrder]:
+        """The orders resting on ``side``, best price first, oldest first within a price."""
+        book_side = self.bids if side is Side.BUY else self.asks
+        return [order for key in book_side.keys for order in book_side.levels[key]]
+
     def would_trade(self, order: SimOrder) -> bool:
         """True when ``order`` would trade at once against the other side."""
         contra = self._contra_side(order)

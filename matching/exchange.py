@@ -15,6 +15,7 @@ front serialises calls.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -67,6 +68,14 @@ class Exchange:
         """Closed before the last ``forget_closed``: dropped at the next."""
         self._renamed: dict[SimOrder, list[ClOrdId]] = {}
         """The earlier ClOrdIDs of orders renamed by a cancel or replace (kept only when forgetting)."""
+        self.accepted: Counter[str] = Counter()
+        """Orders accepted (150=0), by symbol; with the counts below, what monitoring reads (``/metrics``)."""
+        self.refused = 0
+        """New orders refused (150=8)."""
+        self.trades: Counter[str] = Counter()
+        """Matches, by symbol (one trade, however many of its sides are members' orders)."""
+        self.executions: Counter[ExecType] = Counter()
+        """ExecutionReports made, by ExecType (150)."""
         self._handlers: dict[type, Callable[[Any], None]] = {
             SubmitOrder: self._new_order,
             CancelOrder: self._cancel,
@@ -143,8 +152,10 @@ class Exchange:
         )
         problem = self._validate(command.session, order)
         if problem is not None:
+            self.refused += 1
             self._sink(self._report(order, ExecType.REJECTED, OrdStatus.REJECTED, reason=problem[0], text=problem[1]))
             return
+        self.accepted[order.symbol] += 1
         self._orders[command.session, command.cl_ord_id] = order
         self._sink(self._report(order, ExecType.NEW, OrdStatus.NEW))
         self._report_match(order, self.engine.submit(order))
@@ -160,14 +171,30 @@ class Exchange:
             return OrdRejReason.OTHER, "a limit order needs a positive Price (44)"
         return None
 
+    def submit_house(self, order: SimOrder) -> MatchResult:
+        """Match an order of the venue's own (no owner, e.g. a noise taker of ``simulator.flow``): each member's
+        order it trades with gets its fill (150=F), the house itself gets no report; a remainder rests or is
+        dropped as the order's terms say."""
+        if order.owner is not None:
+            raise ValueError(f"a house order has no owner, {order.order_id} has {order.owner!r}")
+        result = self.engine.submit(order)
+        self._report_trades(order, result)
+        return result
+
     def _report_match(self, taker: SimOrder, result: MatchResult) -> None:
+        self._report_trades(taker, result)
+        if result.canceled_qty:
+            text = "no liquidity left within the order's limit" if taker.cum_qty == 0 else "remainder canceled"
+            self._sink(self._report(taker, ExecType.CANCELED, OrdStatus.CANCELED, text=text, closed=True))
+
+    def _report_trades(self, taker: SimOrder, result: MatchResult) -> None:
+        """The maker's fill, then the taker's, of each trade: to those that have an owner (the house has none)."""
+        if result.trades:
+            self.trades[taker.symbol] += len(result.trades)
         for trade in result.trades:
             for order in (trade.maker, taker):
                 if order.owner is not None:
                     self._sink(self._report(order, ExecType.TRADE, _status(order), last=(trade.qty, trade.price)))
-        if result.canceled_qty:
-            text = "no liquidity left within the order's limit" if taker.cum_qty == 0 else "remainder canceled"
-            self._sink(self._report(taker, ExecType.CANCELED, OrdStatus.CANCELED, text=text, closed=True))
 
     # -- requests about resting orders ---------------------------------------------------------------
 
@@ -289,6 +316,7 @@ class Exchange:
         leaves = _ZERO if closed or status is OrdStatus.REJECTED else order.leaves_qty
         if self._closed is not None and status.is_terminal and exec_type is not ExecType.ORDER_STATUS:
             self._closed.append(order)
+        self.executions[exec_type] += 1
         return ExecutionReport(
             session=SessionKey(order.owner),
             order_id=OrderId(order.order_id),

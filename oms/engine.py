@@ -52,6 +52,7 @@ from domain.marketdata import NoQuotes, Quotes
 from domain.order import InvalidTransition, Order
 from domain.positions import PositionBook
 from oms.book import Book
+from oms.counts import OrderCounts
 from oms.exec_ids import ExecIds
 from oms.lookups import RetiredLookups
 from oms.ports import FindRetired, Journal, NoRisk, PreTrade
@@ -93,6 +94,8 @@ class OmsEngine:
         self.book = book
         self.positions = positions or PositionBook()
         self._risk = risk or NoRisk()
+        self.counts = OrderCounts()
+        """What monitoring reads (``/metrics``): orders by session and outcome, denials by check, venue answers."""
         self._bid_ask = (quotes if quotes is not None else NoQuotes()).bid_ask
         self._reports = Reports(clock, ExecIds(snapshot.incarnation if snapshot is not None else 1))
         self._recovery = Recovery(bus, book, self.positions)
@@ -100,7 +103,7 @@ class OmsEngine:
         self._lookups = RetiredLookups(
             clock, journal, book, self._reports.incarnation, find_retired, issued=self._issued
         )
-        self._requests = Requests(bus, clock, journal, book, self._reports, self._risk, self._lookups)
+        self._requests = Requests(bus, clock, journal, book, self._reports, self._risk, self._lookups, self.counts)
         self._commands: dict[type, Callable[[Any], None]] = {
             SubmitOrder: self._submit,
             CancelOrder: self._requests.cancel,
@@ -154,6 +157,7 @@ class OmsEngine:
         about = command if isinstance(command, SubmitOrder | ReplaceOrder) else target
         denial = self._risk.admit(command.session, about.account if about else None, about.symbol if about else None)
         if denial is not None:
+            self.counts.denials[denial.check] += 1
             self._journal.append(report=self._reports.throttled(command, target, denial.text))
         return denial is not None
 
@@ -171,6 +175,7 @@ class OmsEngine:
         denial = self._risk.check(command)
         hops.mark("risk")
         if denial is not None:
+            self.counts.denials[denial.check] += 1
             self._apply(
                 OrderDenied(order_id=order.order_id, reason=denial.reason, text=denial.text, ts_ns=self._clock.now_ns())
             )
@@ -197,6 +202,7 @@ class OmsEngine:
     def _book(self, command: SubmitOrder, text: str | None = None) -> Order:
         """Open the order (Pending New) under the next OrderID, with the bid and offer of now, and journal it."""
         self._seq += 1
+        self.counts.booked[command.session] += 1
         order = Order(command, OrderId(f"O{self._seq}"))
         order.text = text
         order.arrival_bid, order.arrival_ask = self._bid_ask(command.symbol)  # in memory: no I/O on the order path
@@ -283,6 +289,7 @@ class OmsEngine:
         if isinstance(event, VenueEvent) and not self.book.first_sighting(order, event.venue, event.venue_exec_id):
             return  # a resent (PossDup) or replayed report: already applied
         request = order.pending
+        status = order.status
         try:
             order.apply(event)
         except InvalidTransition as exc:
@@ -300,10 +307,13 @@ class OmsEngine:
         if isinstance(event, CancelRejected):
             assert request is not None
             report: Any = self._reports.venue_cancel_reject(order, request, event)
+            if event.venue is not None:
+                self.counts.cancel_rejects[event.venue] += 1
         else:
             report = self._reports.execution(order, event)
         execution = position = None
         if isinstance(event, OrderFilled):
+            self.counts.fills[event.venue] += 1
             execution = execution_row(order, event, report.exec_id)
             filled = self.positions.apply_fill(
                 order.account, order.symbol, order.side, event.last_qty, event.last_px, event.commission
@@ -313,6 +323,8 @@ class OmsEngine:
         self._bus.publish(
             ORDER_UPDATES, updated(order, event if isinstance(event, OrderFilled) else None, self._clock.now_ns())
         )
+        if order.status is not status and order.status.is_terminal:
+            self.counts.closed(order, event)
         self._requests.after_event(order)
         self._forget(self.book.close(order, self._clock.now_ns()))
 

@@ -23,6 +23,7 @@ from domain.events import CancelRequested, ReplaceRequested
 from domain.ids import ClOrdId, OrderId, client_comp_id
 from domain.order import Order
 from oms.book import Book
+from oms.counts import OrderCounts
 from oms.lookups import RetiredLookups
 from oms.ports import Journal, PreTrade
 from oms.reports import Reports
@@ -45,6 +46,7 @@ class Requests:
         reports: Reports,
         risk: PreTrade,
         lookups: RetiredLookups,
+        counts: OrderCounts | None = None,
     ) -> None:
         self._bus = bus
         self._clock = clock
@@ -53,6 +55,7 @@ class Requests:
         self._reports = reports
         self._risk = risk
         self._lookups = lookups
+        self._counts = counts or OrderCounts()
         self._cancel_once_working: dict[OrderId, str] = {}
         """Orders a ``CancelWorking`` found in flight, and why: canceled when an event leaves them working."""
 
@@ -75,6 +78,7 @@ class Requests:
         command = msgspec.structs.replace(command, order_id=order.order_id, cum_qty=order.cum_qty)
         denial = self._risk.check(command)
         if denial is not None:  # 35=9 434=2; the order stays as it was, in the book and at the venue
+            self._counts.denials[denial.check] += 1
             reject = self._reports.cancel_reject(command, order, CxlRejReason.BROKER_OPTION, denial.text)
             self._journal.append(report=reject)
             return

@@ -33,6 +33,7 @@ class MessageThrottles:
                 OrdRejReason.OTHER,
                 f"message rate limit: {throttle.messages_limit} messages per second for session {client}; "
                 "retry shortly",
+                check="session_message_rate",
             )
         slot = None
         if account is not None and symbol is not None:
@@ -42,6 +43,7 @@ class MessageThrottles:
                     OrdRejReason.OTHER,
                     f"message rate limit: {slot.messages_limit} messages per second for account {account}; "
                     "retry shortly",
+                    check="message_rate",
                 )
         if throttle.messages_limit:
             throttle.messages_window.add(now)

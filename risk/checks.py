@@ -1,6 +1,7 @@
 """Pre-trade checks: pure functions returning a ``Denial`` or None. Texts name the limit and the value."""
 
 from decimal import Context, Decimal
+from typing import Final
 
 from domain.commands import ReplaceOrder, SubmitOrder
 from domain.enums import OrdRejReason, OrdType, Side
@@ -22,11 +23,38 @@ _REDUCE_ONLY = TradingState.REDUCE_ONLY
 OrderTerms = SubmitOrder | ReplaceOrder
 """A new order, or the new terms of a replace: both are checked the same way."""
 
+CHECKS: Final = (
+    "entitlement",
+    "kill_switch",
+    "quantity",
+    "price",
+    "unknown_symbol",
+    "increments",
+    "restricted",
+    "trading_state",
+    "no_reference",
+    "max_order_qty",
+    "max_notional",
+    "price_band",
+    "position_limit",
+    "credit_limit",
+    "daily_loss",
+    "order_rate",
+    "session_order_rate",
+    "duplicate",
+    "message_rate",
+    "session_message_rate",
+)
+"""Every ``Denial.check`` the risk engine gives, in catalogue order (``risk.pretrade``, then the message throttles of
+``risk.admission``): the set monitoring counts denials by."""
+
 
 def check_quantity(order: OrderTerms) -> Denial | None:
     """OrderQty (38) must be positive."""
     if order.order_qty <= _ZERO:
-        return Denial(OrdRejReason.INCORRECT_QUANTITY, f"OrderQty (38) must be positive, got {order.order_qty}")
+        return Denial(
+            OrdRejReason.INCORRECT_QUANTITY, f"OrderQty (38) must be positive, got {order.order_qty}", check="quantity"
+        )
     return None
 
 
@@ -34,9 +62,9 @@ def check_price(order: OrderTerms) -> Denial | None:
     """A limit order needs a positive Price (44)."""
     if order.ord_type is _LIMIT:
         if order.price is None:
-            return Denial(OrdRejReason.OTHER, "Price (44) is required for a limit order (40=2)")
+            return Denial(OrdRejReason.OTHER, "Price (44) is required for a limit order (40=2)", check="price")
         if order.price <= _ZERO:
-            return Denial(OrdRejReason.OTHER, f"Price (44) must be positive, got {order.price}")
+            return Denial(OrdRejReason.OTHER, f"Price (44) must be positive, got {order.price}", check="price")
     return None
 
 
@@ -46,11 +74,13 @@ def check_increments(order: OrderTerms, tick_size: Decimal, lot_size: Decimal) -
         return Denial(
             OrdRejReason.INCORRECT_QUANTITY,
             f"OrderQty (38) {order.order_qty} is not a multiple of the lot size {lot_size} of {order.symbol}",
+            check="increments",
         )
     if order.price is not None and _EXACT.remainder(order.price, tick_size):
         return Denial(
             OrdRejReason.OTHER,
             f"Price (44) {order.price} is not a multiple of the tick size {tick_size} of {order.symbol}",
+            check="increments",
         )
     return None
 
@@ -58,7 +88,11 @@ def check_increments(order: OrderTerms, tick_size: Decimal, lot_size: Decimal) -
 def check_known_symbol(symbol: str, known: bool) -> Denial | None:
     """The symbol must be one we trade (an ``[instruments]`` entry)."""
     if not known:
-        return Denial(OrdRejReason.UNKNOWN_SYMBOL, f"Unknown symbol {symbol!r}: not tradable on this gateway")
+        return Denial(
+            OrdRejReason.UNKNOWN_SYMBOL,
+            f"Unknown symbol {symbol!r}: not tradable on this gateway",
+            check="unknown_symbol",
+        )
     return None
 
 
@@ -72,7 +106,7 @@ def check_no_reference(
     if no_reference == "skip_band" and order.ord_type is _LIMIT:
         return None
     why = "a market order cannot be valued" if no_reference == "skip_band" else "no_reference = reject"
-    return Denial(OrdRejReason.OTHER, f"no reference price for {order.symbol}: {missing} ({why})")
+    return Denial(OrdRejReason.OTHER, f"no reference price for {order.symbol}: {missing} ({why})", check="no_reference")
 
 
 def check_max_order_qty(order: OrderTerms, limits: Limits) -> Denial | None:
@@ -83,6 +117,7 @@ def check_max_order_qty(order: OrderTerms, limits: Limits) -> Denial | None:
             OrdRejReason.ORDER_EXCEEDS_LIMIT,
             f"max order quantity exceeded: OrderQty {order.order_qty} > limit {limit} "
             f"(account {order.account}, {order.symbol})",
+            check="max_order_qty",
         )
     return None
 
@@ -99,6 +134,7 @@ def check_max_notional(order: OrderTerms, limits: Limits, reference_price: Decim
             OrdRejReason.ORDER_EXCEEDS_LIMIT,
             f"max notional exceeded: {order.order_qty} x {price} = {notional} > limit {limit} "
             f"(account {order.account}, {order.symbol})",
+            check="max_notional",
         )
     return None
 
@@ -106,7 +142,9 @@ def check_max_notional(order: OrderTerms, limits: Limits, reference_price: Decim
 def check_restricted(order: OrderTerms, limits: Limits) -> Denial | None:
     """The symbol must not be on a restricted list that applies to the order."""
     if order.symbol in limits.restricted_symbols:
-        return Denial(OrdRejReason.BROKER_OPTION, f"{order.symbol} is restricted for account {order.account}")
+        return Denial(
+            OrdRejReason.BROKER_OPTION, f"{order.symbol} is restricted for account {order.account}", check="restricted"
+        )
     return None
 
 
@@ -142,6 +180,7 @@ def check_price_band(
         OrdRejReason.OTHER,
         f"price band: {order.price} outside the {band}% band around {kind} {reference} ({low}-{high}) "
         f"for {order.symbol}{fallback}",
+        check="price_band",
     )
 
 
@@ -166,6 +205,7 @@ def check_position_limit(
         OrdRejReason.ORDER_EXCEEDS_LIMIT,
         f"max {kind} position exceeded: position {position}, working {working}, order {qty} "
         f"-> {kind} {projected} > limit {limit} (account {order.account}, {order.symbol})",
+        check="position_limit",
     )
 
 
@@ -181,6 +221,7 @@ def check_credit(order: OrderTerms, limits: Limits, used: Decimal, price: Decima
             OrdRejReason.BROKER_OPTION,
             f"credit limit exceeded: {used} in use + {qty} x {price} = {needed} > limit {limit} "
             f"(account {order.account})",
+            check="credit_limit",
         )
     return None
 
@@ -191,7 +232,9 @@ def check_daily_loss(order: OrderTerms, limits: Limits, pnl: Decimal) -> Denial 
     limit = limits.max_daily_loss
     if limit is not None and -pnl >= limit:
         return Denial(
-            OrdRejReason.BROKER_OPTION, f"loss limit reached: P&L {pnl} <= -{limit} (account {order.account})"
+            OrdRejReason.BROKER_OPTION,
+            f"loss limit reached: P&L {pnl} <= -{limit} (account {order.account})",
+            check="daily_loss",
         )
     return None
 
@@ -204,7 +247,9 @@ def check_trading_state(
     ``qty``: what the order adds to the working quantity (OrderQty; for a replace, its new leaves).
     """
     if state is _HALTED:
-        return Denial(OrdRejReason.BROKER_OPTION, f"trading halted for account {order.account}: {why}")
+        return Denial(
+            OrdRejReason.BROKER_OPTION, f"trading halted for account {order.account}: {why}", check="trading_state"
+        )
     if state is _REDUCE_ONLY:
         reducing = (position > 0 and order.side is _SELL) or (position < 0 and order.side is _BUY)
         if not reducing or working + qty > abs(position):
@@ -212,5 +257,6 @@ def check_trading_state(
                 OrdRejReason.BROKER_OPTION,
                 f"account {order.account} is reduce-only ({why}): position {position}, working {working}, "
                 f"this {order.side.name} {qty} would not reduce it",
+                check="trading_state",
             )
     return None

@@ -25,11 +25,14 @@ def account_entitlement(client: str, account: str, entitlements: Entitlements) -
     """Whether ``client`` may trade ``account``: None, or the denial of its orders (the same every time)."""
     allowed = entitlements.get(client)
     if allowed is None:
-        return Denial(OrdRejReason.UNKNOWN_ACCOUNT, f"client {client} has no tradable accounts configured")
+        return Denial(
+            OrdRejReason.UNKNOWN_ACCOUNT, f"client {client} has no tradable accounts configured", check="entitlement"
+        )
     if account not in allowed:
         shown = f"account {account!r}" if account else "no account (1)"
         return Denial(
             OrdRejReason.UNKNOWN_ACCOUNT,
             f"{shown} is not entitled for client {client}; it may trade {', '.join(sorted(allowed)) or 'none'}",
+            check="entitlement",
         )
     return None

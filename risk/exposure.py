@@ -139,6 +139,15 @@ class Exposure:
         t = self._totals.get(account)
         return t.day_realized + t.value - t.cost if t is not None else _ZERO
 
+    def cells(self) -> dict[tuple[str, str], Cell]:
+        """Every (account, symbol) cell so far (a copy of the index: the cells themselves are live)."""
+        return dict(self._cells)
+
+    @property
+    def working_orders(self) -> int:
+        """How many orders have quantity working."""
+        return len(self._working)
+
     def holders(self, symbol: str) -> list[Position]:
         """Every position ever opened in ``symbol`` (flat ones too), in the order they opened."""
         return self._by_symbol.get(symbol, [])

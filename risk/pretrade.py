@@ -79,6 +79,7 @@ class PreTradeChecks:
             return Denial(
                 OrdRejReason.BROKER_OPTION,
                 f"kill switch on ({kill.scope} {kill.key or ''}) by {kill.who}: {kill.reason}",
+                check="kill_switch",
             )
         denial = (
             check_quantity(order) or check_price(order) or slot.unknown or check_increments(order, slot.tick, slot.lot)
@@ -159,6 +160,7 @@ class PreTradeChecks:
             return Denial(
                 OrdRejReason.OTHER,
                 f"order rate limit: {slot.orders_limit} orders per second for account {order.account}; retry shortly",
+                check="order_rate",
             )
         if (
             (n := session.orders_limit)
@@ -169,6 +171,7 @@ class PreTradeChecks:
                 OrdRejReason.OTHER,
                 f"order rate limit: {session.orders_limit} orders per second for "
                 f"session {session.client}; retry shortly",
+                check="session_order_rate",
             )
         if slot.duplicate_window_ns:
             key = terms_key(slot.terms_buy if order.side is _BUY else slot.terms_sell, order.order_qty, order.price)
@@ -178,6 +181,7 @@ class PreTradeChecks:
                     OrdRejReason.DUPLICATE_ORDER,
                     f"duplicate order: same account, symbol, side, "
                     f"quantity and price as one {(now - last) // 1_000_000} ms ago",
+                    check="duplicate",
                 )
         if slot.orders_limit:
             slot.orders_window.times.append(now)

@@ -54,6 +54,9 @@ class VenueSimulator(Exchange):
         nonce = f"{clock.now_ns():x}"
         super().__init__(clock, engine, symbols, self._send, order_id_prefix=f"{nonce}-V", exec_id_prefix=f"{nonce}-E")
         self._lock = threading.Lock()
+        self.market_data_sent: dict[str, int] = {"snapshot": 0, "increment": 0, "reject": 0}
+        """Market data messages handed to the engine, by kind (35=W, 35=X, 35=Y): what monitoring reads. Counted
+        under the lock, but for the 35=Y of a request refused as it was decoded: that count may miss one in a race."""
         self.app = FixApplication(self, "venue")
         self.market_data = (
             MarketDataPublisher(engine, changes, symbols, self._send_market_data, clock)
@@ -138,12 +141,13 @@ class VenueSimulator(Exchange):
         # Sent only while the member is logged on: market data stored for a resend after its next logon would be
         # stale (it gets a new snapshot when it subscribes again).
         if isinstance(message, BookIncrement):
-            encoded = marketdata.incremental_refresh(message)
+            encoded, kind = marketdata.incremental_refresh(message), "increment"
         elif isinstance(message, BookSnapshot):
-            encoded = marketdata.snapshot_full_refresh(message)
+            encoded, kind = marketdata.snapshot_full_refresh(message), "snapshot"
         else:
-            encoded = marketdata.market_data_request_reject(message)
-        self.app.send(session, encoded)
+            encoded, kind = marketdata.market_data_request_reject(message), "reject"
+        if self.app.send(session, encoded):
+            self.market_data_sent[kind] += 1
 
     def _send(self, report: VenueReport) -> None:
         if isinstance(report, ExecutionReport):

@@ -272,6 +272,8 @@ class Bench:
         data = json.loads(json.dumps(self._base_settings))  # a deep copy
         data["database"] = {"url": f"sqlite:///{work / 'book.db'}"}
         data["admin"] = {"listen": "127.0.0.1:0", "token_file": str(work / "admin.token")}
+        data["metrics"] = {"listen": ""}  # no Prometheus endpoint under load unless asked
+        data.setdefault("simulator", {})["metrics_listen"] = ""
         risk = data.setdefault("risk", {})
         for scope in [risk.get("default", {}), *risk.get("accounts", {}).values(), *risk.get("symbols", {}).values()]:
             for throttle in _THROTTLES:

@@ -16,7 +16,7 @@ answered "too late", as by a FIX venue, and memory stays flat.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 import msgspec
@@ -51,10 +51,19 @@ class InternalVenue:
     """A venue in the gateway's process: orders match at once, events go straight to the OMS."""
 
     def __init__(
-        self, venue_id: VenueId, bus: MessageBus, clock: Clock, engine: MatchingEngine, symbols: Iterable[str]
+        self,
+        venue_id: VenueId,
+        bus: MessageBus,
+        clock: Clock,
+        engine: MatchingEngine,
+        symbols: Iterable[str],
+        *,
+        after_command: Callable[[], None] | None = None,
     ) -> None:
-        """``engine``: the book, empty or seeded; ``symbols``: what it lists (others are rejected, 103=1)."""
+        """``engine``: the book, empty or seeded; ``symbols``: what it lists (others are rejected, 103=1);
+        ``after_command``: called after each command, its events sent (e.g. to publish what it did to the books)."""
         self.venue_id = venue_id
+        self._after_command = after_command
         self._bus = bus
         self._clock = clock
         self._member = SessionKey(f"{venue_id}:internal")
@@ -105,6 +114,8 @@ class InternalVenue:
         self._reports.clear()
         events: list[OmsEvent] = [e for r in reports if (e := venue_event(self.venue_id, r, self._clock)) is not None]
         self._bus.send_all(OMS_PROCESS, events)
+        if self._after_command is not None:
+            self._after_command()
 
     def _sim_order(self, order: Order) -> SimOrder:
         assert order.venue_cl_ord_id is not None

@@ -181,6 +181,11 @@ class Journal:
         }
 
     @property
+    def committed(self) -> int:
+        """Entries committed (and their reports handed to the sessions) since the journal started."""
+        return self._committed
+
+    @property
     def last_error(self) -> str | None:
         """Why the last commit failed, while it is failing."""
         return self._health.last_error

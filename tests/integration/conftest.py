@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import AdminConfig, DatabaseConfig, GatewayConfig, load_config
+from app.config import AdminConfig, DatabaseConfig, GatewayConfig, MetricsConfig, load_config
 from app.fixclient import ScriptedClient, client_sessions
 from app.gateway import Gateway
 from app.venue import VenueServer
@@ -41,7 +41,16 @@ def make_config(work: Path, database_url: str | None = None) -> GatewayConfig:
     config = load_config(ROOT / "fixgw.toml")
     url = database_url or f"sqlite:///{work / 'book.db'}"
     admin = AdminConfig(listen="127.0.0.1:0", token_file=str(work / "admin.token"))
-    return config.model_copy(update={"database": DatabaseConfig(url=url), "admin": admin})
+    # Metrics on free ports (the shipped ones are fixed): every system test serves /metrics, as a deployment does.
+    simulator = config.simulator.model_copy(update={"metrics_listen": "127.0.0.1:0"})
+    return config.model_copy(
+        update={
+            "database": DatabaseConfig(url=url),
+            "admin": admin,
+            "metrics": MetricsConfig(listen="127.0.0.1:0"),
+            "simulator": simulator,
+        }
+    )
 
 
 def make_sessions(work: Path) -> tuple[SessionsFile, SessionsFile, int]:

@@ -52,6 +52,8 @@ def running(tmp_path: Path) -> Iterator[Running]:
     data = tomllib.loads((ROOT / "fixgw.toml").read_text())
     data["database"] = {"url": f"sqlite:///{tmp_path / 'book.db'}"}
     data["admin"] = {"listen": "127.0.0.1:0", "token_file": str(tmp_path / "admin.token")}
+    data["metrics"] = {"listen": "127.0.0.1:0"}
+    data["simulator"]["metrics_listen"] = "127.0.0.1:0"
     settings = tmp_path / "fixgw.toml"
     settings.write_text(tomli_w.dumps(data))
     gateway = SessionsFile.load(ROOT / "sessions.cfg").relocated(tmp_path / "gateway")

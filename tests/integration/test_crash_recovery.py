@@ -115,6 +115,7 @@ class GatewayProcess:
 def write_settings(work: Path, url: str) -> None:
     text = (ROOT / "fixgw.toml").read_text().replace('url = "sqlite:///var/fixgw.db"', f'url = "{url}"')
     assert url in text
+    text = text.replace('listen = "127.0.0.1:9881"', 'listen = "127.0.0.1:0"')  # a free port, not the shipped one
     text += f'\n[admin]\nlisten = "127.0.0.1:0"\ntoken_file = "{work / "admin.token"}"\n'
     (work / "fixgw.toml").write_text(text)
 

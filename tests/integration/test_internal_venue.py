@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import subprocess
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -19,6 +20,8 @@ from app.config import ClientConfig, GatewayConfig, RoutingConfig, VenueConfig
 from app.fixclient import Fields, ScriptedClient, client_sessions
 from app.gateway import Gateway
 from domain.enums import Side, TimeInForce
+from domain.ids import Symbol, VenueId
+from ems.venues.internal import InternalVenue
 from fixgw.session.settings import SessionsFile
 from oms.store import repository
 from oms.store.database import open_database
@@ -337,3 +340,23 @@ def assert_internal_book(db_path: Path, sent: list[str], told: dict[str, Decimal
         assert by_side[symbol, "1"] == by_side[symbol, "2"], f"one side of a {symbol} trade is missing"
     assert sum(by_side.values()) > 0
     assert all(p["qty"] == 0 for p in positions)  # one account trading with itself
+
+
+def test_internal_venue_when_orders_trade_then_its_books_in_the_gateway_follow_and_never_go_stale(
+    system: System,
+) -> None:
+    """The internal venue publishes its books in process: after each order they equal its matching engine's."""
+    pool = system.gateway.ems._venues[VenueId("POOL")]
+    assert isinstance(pool, InternalVenue)
+    books = system.gateway.market.books
+    rng = random.Random(18)
+    for n in range(40):
+        side = rng.choice((Side.BUY, Side.SELL))
+        price = Decimal("100.00") + Decimal(rng.randint(-3, 3)) / 100
+        system.client.send_order(f"IB-{n}", "IBM", side, Decimal(rng.choice((100, 300, 600))), price)
+        report(system.client, f"IB-{n}")
+        with system.gateway.bus.entered():  # the engine is changed only under the bus's lock
+            bids, asks = pool.exchange.engine.book("IBM").depth()
+        assert books.depth(Symbol("IBM"), 0, venue=VenueId("POOL")) == (bids, asks), f"after order {n}"
+    stale = books.check_stale(time.time_ns() + 10 * 60 * 1_000_000_000)  # ten minutes on: still not stale
+    assert (VenueId("POOL"), Symbol("IBM")) not in stale and books.mid("IBM")[0] is not None

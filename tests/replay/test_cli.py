@@ -180,3 +180,16 @@ def test_replay_cli_when_verify_is_given_an_older_book_then_exit_2_and_it_is_not
     assert f"is at schema revision {previous_revision()}, this fixgw reads {head_revision()}" in result.stderr
     assert "fixgw db upgrade" in result.stderr and result.stderr.count("\n") == 1
     assert book.read_bytes() == before
+
+
+def test_replay_cli_when_short_marked_at_its_cost_then_unrealized_0_not_minus_0() -> None:
+    demo = str(ROOT / "tests" / "replay" / "fixtures" / "scenarios" / "demo.log")  # ends short 200 IBM at 99.99
+
+    table = fixgw("replay", demo)
+    as_json = fixgw("replay", "--json", demo)
+
+    assert table.returncode == 0 and as_json.returncode == 0, table.stderr + as_json.stderr
+    ibm = next(line for line in table.stdout.splitlines() if " IBM " in line)
+    assert " -200 " in ibm and " -0 " not in ibm and ibm.split("│")[7].strip() == "0"  # the unrealized P&L column
+    short = next(p for p in json.loads(as_json.stdout)["summary"]["positions"] if p["symbol"] == "IBM")
+    assert (short["qty"], short["unrealized_pnl"]) == ("-200", "0.00")

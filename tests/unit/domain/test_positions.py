@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.enums import Side
-from domain.positions import Position, PositionBook
+from domain.positions import Position, PositionBook, unsigned_zero
 
 D = Decimal
 
@@ -62,6 +63,22 @@ def test_position_book_when_marked_then_unrealized_uses_mark() -> None:
 
     assert book.get("A", "X").unrealized_pnl == 30  # type: ignore[union-attr]
     assert book.get("B", "Y").unrealized_pnl == 0  # type: ignore[union-attr]
+
+
+def test_position_when_short_marked_at_its_cost_then_unrealized_is_unsigned_zero() -> None:
+    position = Position("A", "X")
+    position.apply_fill(Side.SELL, D(10), D("100.00"))
+
+    pnl = position.unrealized_pnl  # -10 x (100.00 - 100.00): Decimal's product is -0.00
+
+    assert (str(pnl), pnl.is_signed()) == ("0.00", False)
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"), [("-0.00", "0.00"), ("-0E-8", "0E-8"), ("0", "0"), ("-1.50", "-1.50"), ("2E+3", "2E+3")]
+)
+def test_unsigned_zero_when_value_then_only_a_zero_loses_its_sign(value: str, plain: str) -> None:
+    assert str(unsigned_zero(D(value))) == plain
 
 
 fills = st.lists(

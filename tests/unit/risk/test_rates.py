@@ -46,7 +46,9 @@ def test_admit_when_session_message_rate_exceeded_then_refused_until_a_second_pa
 
     assert answers[:2] == [None, None]
     assert answers[2] == Denial(
-        OrdRejReason.OTHER, "message rate limit: 2 messages per second for session CLIENT1; retry shortly"
+        OrdRejReason.OTHER,
+        "message rate limit: 2 messages per second for session CLIENT1; retry shortly",
+        check="session_message_rate",
     )
     assert other is None and later is None
 

@@ -1,0 +1,66 @@
+"""The gateway's collectors, bound to a built ``Gateway``: everything ``GET /metrics`` serves (README "Monitoring")."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prometheus_client.registry import Collector
+
+from app.config import GatewayConfig
+from app.metrics.hops import HopHistograms
+from app.metrics.journal import JournalMetrics
+from app.metrics.orders import OrderMetrics
+from app.metrics.risk import RiskMetrics
+from app.metrics.server import MetricsServer
+from app.metrics.sessions import MarketDataMetrics, SessionMetrics
+from domain.ids import SessionKey
+from domain.latency import hops
+
+if TYPE_CHECKING:
+    from app.gateway import Gateway
+
+
+def gateway_metrics(gateway: Gateway) -> MetricsServer | None:
+    """The gateway's metrics endpoint, ready to start; None when ``[metrics] listen`` is empty."""
+    listen = gateway.config.metrics.listen
+    return MetricsServer(listen, gateway_collectors(gateway), "gateway") if listen else None
+
+
+def gateway_collectors(gateway: Gateway) -> list[Collector]:
+    """Every collector of the gateway, in the order their families are served."""
+    config = gateway.config
+    clients = list(config.clients)
+    return [
+        OrderMetrics(
+            gateway.oms.counts, clients, lambda: venues_up(gateway), lambda: gateway.risk.exposure.working_orders
+        ),
+        RiskMetrics(
+            gateway.risk.exposure,
+            gateway.controls,
+            lambda: gateway.risk.limits,
+            configured_accounts(config),
+            config.instruments,
+            clients,
+        ),
+        SessionMetrics(
+            {"client": gateway.clients.app, "venue": gateway.venues.app, "marketdata": gateway.market.handler.app}
+        ),
+        MarketDataMetrics(gateway.market, config.venues, config.instruments),
+        JournalMetrics(gateway.journal, hops),
+        HopHistograms(hops),
+    ]
+
+
+def venues_up(gateway: Gateway) -> dict[str, bool]:
+    """Whether each configured venue can take orders: a FIX venue while its session is logged on."""
+    return {
+        name: gateway.venues.app.is_logged_on(SessionKey(v.session)) if v.session else True
+        for name, v in gateway.config.venues.items()
+    }
+
+
+def configured_accounts(config: GatewayConfig) -> set[str]:
+    """Every account the settings name: the clients' (and their defaults), the limits', the routing rules'."""
+    accounts = {a for client in config.clients.values() for a in client.accounts}
+    accounts |= {c.effective_default_account for c in config.clients.values() if c.effective_default_account}
+    return accounts | set(config.risk.accounts) | set(config.routing.accounts)
