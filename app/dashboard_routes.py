@@ -1,14 +1,10 @@
-"""Admin API routes the dashboard reads that the gateway did not have: every FIX session's state and counters
-(``GET /sessions``) and each hop's recent latency, percentiles and histogram (``GET /metrics/hops/recent``).
+"""Admin API routes the dashboard reads besides the CLI's: the risk denials by check since the gateway started
+(``GET /risk/denials``) and each hop's recent latency, percentiles and histogram (``GET /metrics/hops/recent``).
 
 Why not ``GET /metrics/hops`` for a page that asks every few seconds: it sorts each hop's whole ring (131072
 samples), about 45 ms of the GIL per hop once the rings are full (357 ms for the eight hops, measured), and the
 order path waits for the GIL meanwhile. The newest ``RECENT_SAMPLES`` cost about 1 ms a hop, and are what an
 operator watching now wants to see.
-
-``GET /sessions`` here is a stand-in (issue 16): the admin-API work adds the same route with the same answer to
-the gateway's own routes. The gateway registers these first, so that one wins once it is there, and this one can
-then be removed.
 """
 
 from __future__ import annotations
@@ -19,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from app.admin import Route
 from domain.latency import HopClock, hops
+from risk.checks import CHECKS
 
 if TYPE_CHECKING:
     from app.gateway import Gateway
@@ -34,16 +31,15 @@ RECENT_SAMPLES: Final = 4096
 def dashboard_routes(gateway: Gateway) -> dict[tuple[str, str], Route]:
     """The routes, bound to a gateway."""
     return {
-        ("GET", "/sessions"): lambda _: sessions(gateway),
+        ("GET", "/risk/denials"): lambda _: denials(gateway),
         ("GET", "/metrics/hops/recent"): lambda _: recent_hops(hops),
     }
 
 
-def sessions(gateway: Gateway) -> Answer:
-    """Every FIX session of the gateway with its role (client, venue, marketdata), state and counters."""
-    apps = (("client", gateway.clients.app), ("venue", gateway.venues.app), ("marketdata", gateway.market.handler.app))
-    rows = [{"session": key, "role": role} | stats for role, app in apps for key, stats in sorted(app.stats().items())]
-    return 200, {"sessions": rows}
+def denials(gateway: Gateway) -> Answer:
+    """How many orders, replaces and messages each risk check refused since the gateway started (``oms.counts``,
+    as ``fixgw_risk_denials_total`` counts them), and every check's name (``risk.checks.CHECKS``)."""
+    return 200, {"denials": dict(gateway.oms.counts.denials), "checks": list(CHECKS)}
 
 
 def recent_hops(clock: HopClock, recent: int = RECENT_SAMPLES) -> Answer:
@@ -51,8 +47,7 @@ def recent_hops(clock: HopClock, recent: int = RECENT_SAMPLES) -> Answer:
     ``HISTOGRAM_EDGES_US``; ``count`` is every sample the hop ever had."""
     edges_ns = [edge * 1000 for edge in HISTOGRAM_EDGES_US]
     summed: dict[str, dict[str, Any]] = {}
-    for name in clock.names():
-        ring = clock.ring(name)
+    for name, ring in clock.rings().items():
         samples = sorted(ring.recent(recent))
         counts, start = [], 0
         for edge in edges_ns:

@@ -130,14 +130,14 @@ class Gateway:
         self.admin = AdminServer(
             config.admin.listen,
             config.admin_token_path(),
-            dashboard_routes(self)  # first: a route of the same name below wins (GET /sessions, issue 16)
-            | gateway_routes(self)
+            gateway_routes(self)
             | risk_routes(self)
             | book_routes(self.market, frozenset(config.instruments))
             | marketdata_routes(self.quotes, config.instruments)
             | session_routes(
                 {"client": self.clients.app, "venue": self.venues.app, "marketdata": self.market.handler.app}
-            ),
+            )
+            | dashboard_routes(self),
         )
         self.metrics = gateway_metrics(self)
         """``GET /metrics`` (``[metrics] listen``), or None."""

@@ -19,10 +19,9 @@ from app.admin import AdminClient
 from app.config import GatewayConfig
 from app.dashboard.auth import TokenFile
 from app.dashboard.shapes import (
-    DenialCounts,
     MessageRates,
     account_pnl,
-    day_start_ns,
+    denial_counts,
     fill_row,
     limit_use,
     marked_positions,
@@ -31,7 +30,7 @@ from app.dashboard.shapes import (
 from app.marketdata_admin import mark_for
 from fixgw.errors import ConfigError
 from oms.store import repository
-from oms.store.blotter import recent_fills, risk_denials, working_orders
+from oms.store.blotter import recent_fills, working_orders
 from oms.store.database import BookDb, connect
 
 log = logging.getLogger("fixgw.dashboard")
@@ -39,8 +38,6 @@ RECENT_ORDERS: Final = 50
 """Orders of any status the blotter shows besides the working ones."""
 RECENT_FILLS: Final = 50
 BOOK_DEPTH: Final = 5
-DENIALS_PER_READ: Final = 10_000
-"""At most this many new denials are counted per read: a day of them is caught up over a few ticks."""
 ADMIN_TIMEOUT_S: Final = 2.0
 FAST: Final = ("orders", "fills", "sessions")
 EVERY: Final = {"health": 2, "positions": 2, "risk": 2, "books": 2, "latency": 10}
@@ -109,7 +106,6 @@ class Panels:
         self._working_from = 0
         """The lowest order seq that may still be working (``oms.store.blotter``)."""
         self._rates = MessageRates()
-        self._denials = DenialCounts()
         self._readers: dict[str, Callable[[], dict[str, Any]]] = {
             "config": lambda: sources.settings,
             "orders": self._orders,
@@ -179,15 +175,10 @@ class Panels:
 
     def _risk(self) -> dict[str, Any]:
         risk = self._sources.get("/risk")
-        day = day_start_ns(risk["trading_day_start"])
-        if day != self._denials.day_start_ns:
-            self._denials.start_day(day)
-        counts = self._denials
-        counts.add(risk_denials(self._sources.book(), counts.after_seq, day, DENIALS_PER_READ))
         return {
             "controls": risk["controls"],
             "usage": limit_use(risk),
-            "denials": counts.view(),
+            "denials": denial_counts(self._sources.get("/risk/denials")["denials"]),
             "trading_day_start": risk["trading_day_start"],
             "audit": risk["audit"][::-1][:10],  # newest first
         }

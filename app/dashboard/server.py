@@ -30,6 +30,9 @@ from app.dashboard.feed import INTERVAL_S, Feed
 from app.dashboard.panels import Panels, Sources, Unavailable
 
 STATIC: Final = Path(__file__).resolve().parent / "static"
+"""The page's code and style, served to anyone: no data in them."""
+PAGES: Final = Path(__file__).resolve().parent / "pages"
+"""The login form, and the page itself, served only to a live login."""
 MAX_BODY: Final = 4096
 """The largest login or control request read (a token, a reason): anything bigger is refused unread."""
 SECURITY_HEADERS: Final = {
@@ -123,7 +126,7 @@ def create_app(sources: Sources, logins: Logins, interval_s: float = INTERVAL_S)
     def page(request: Request) -> Response:
         if not logins.valid(request.cookies.get(SESSION_COOKIE)):
             return RedirectResponse("/login", status_code=303)
-        return FileResponse(STATIC / "index.html", media_type="text/html")
+        return FileResponse(PAGES / "index.html", media_type="text/html")
 
     @app.get("/api/state")
     async def state(request: Request) -> Response:
@@ -183,7 +186,7 @@ class SecurityHeaders:
 
 
 def _login_html(*, error: bool) -> str:
-    html = (STATIC / "login.html").read_text()
+    html = (PAGES / "login.html").read_text()
     return (
         html.replace('<p id="login-error" class="error" hidden>', '<p id="login-error" class="error">')
         if error

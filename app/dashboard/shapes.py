@@ -7,16 +7,15 @@ page shows what ``fixgw positions --json`` prints, less a negative zero.
 from __future__ import annotations
 
 import json
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from app.marketdata_admin import mark_for
 from domain.enums import OrdStatus, Side
+from domain.positions import unsigned_zero
 from fixgw.codec.outbound import format_decimal
-from risk.denials import check_of
 from risk.limits import RiskLimits
 
 _ZERO = Decimal(0)
@@ -76,7 +75,7 @@ def marked_positions(
     marked = []
     for r in rows:
         mark, source = mark_for(r["symbol"], live, fills.get(r["symbol"], r["mark"]))
-        unrealized = r["qty"] * (mark - r["avg_cost"]) if mark is not None and r["qty"] else _ZERO
+        unrealized = unsigned_zero(r["qty"] * (mark - r["avg_cost"])) if mark is not None and r["qty"] else _ZERO
         marked.append(r | {"mark": mark, "mark_source": source, "unrealized_pnl": unrealized})
     return marked
 
@@ -127,40 +126,10 @@ def _use(account: str, symbol: str | None, name: str, used: Decimal, limit: Deci
     return {"account": account, "symbol": symbol, "limit": name, "used": used, "value": limit, "pct": round(pct, 1)}
 
 
-def day_start_ns(iso: str) -> int:
-    """The trading day's start as ``GET /risk`` gives it (ISO 8601, UTC), in ns since the epoch."""
-    return int(datetime.fromisoformat(iso).timestamp()) * 1_000_000_000
-
-
-class DenialCounts:
-    """The day's risk denials by check, counted once each as the book's rejected orders come in."""
-
-    LATEST = 8
-
-    def __init__(self) -> None:
-        self.day_start_ns: int | None = None
-        self.after_seq = 0
-        """The last order counted: the next read starts after it."""
-        self.by_check: Counter[str] = Counter()
-        self.latest: deque[dict[str, Any]] = deque(maxlen=self.LATEST)
-
-    def start_day(self, day_start_ns: int) -> None:
-        """Count from zero for the trading day that starts at ``day_start_ns``."""
-        self.day_start_ns, self.after_seq = day_start_ns, 0
-        self.by_check.clear()
-        self.latest.clear()
-
-    def add(self, denials: Iterable[tuple[int, str | None]]) -> None:
-        """Count ``(seq, Text)`` of denied orders, oldest first."""
-        for seq, text in denials:
-            self.by_check[check_of(text)] += 1
-            self.latest.appendleft({"check": check_of(text), "text": text})
-            self.after_seq = seq
-
-    def view(self) -> dict[str, Any]:
-        """The counts, most first, with the total and the newest denials' texts."""
-        checks = [{"check": c, "count": n} for c, n in sorted(self.by_check.items(), key=lambda cn: (-cn[1], cn[0]))]
-        return {"by_check": checks, "total": sum(self.by_check.values()), "latest": list(self.latest)}
+def denial_counts(denials: Mapping[str, int]) -> dict[str, Any]:
+    """Denials by check (``GET /risk/denials``), most first, and their total."""
+    by_check = sorted(denials.items(), key=lambda cn: (-cn[1], cn[0]))
+    return {"by_check": [{"check": c, "count": n} for c, n in by_check], "total": sum(denials.values())}
 
 
 class MessageRates:

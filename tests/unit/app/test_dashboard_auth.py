@@ -236,3 +236,8 @@ def test_state_when_no_gateway_answers_then_each_panel_says_why(tmp_path: Path, 
     assert "cannot reach the gateway's admin API" in state["sessions"]["error"]
     assert "cannot reach the database" in state["orders"]["error"]  # no book yet: the gateway never ran
     assert all("error" in state[panel] for panel in ("health", "risk", "books", "latency", "fills", "positions"))
+
+
+@pytest.mark.parametrize("path", ["/static/index.html", "/static/login.html", "/static/../pages/index.html"])
+def test_page_when_asked_for_as_a_static_file_then_not_there(client: TestClient, path: str) -> None:
+    assert client.get(path).status_code == 404

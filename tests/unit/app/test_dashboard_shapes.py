@@ -6,10 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from app.dashboard.shapes import (
-    DenialCounts,
     MessageRates,
     account_pnl,
-    day_start_ns,
+    denial_counts,
     json_text,
     limit_use,
     marked_positions,
@@ -85,22 +84,17 @@ def test_json_text_when_decimals_then_exact_text_and_never_a_negative_zero() -> 
     )
 
 
-def test_denial_counts_when_denials_added_then_by_check_most_first_and_the_cursor_moves() -> None:
-    counts = DenialCounts()
-    counts.start_day(100)
+def test_denial_counts_when_counted_then_most_first_and_the_total() -> None:
+    view = denial_counts({"price_band": 1, "max_notional": 2, "duplicate": 1})
 
-    counts.add([(3, "max notional exceeded: x"), (7, "price band: y"), (9, "max notional exceeded: z"), (12, None)])
-
-    view = counts.view()
-    assert view["by_check"] == [
-        {"check": "max_notional", "count": 2},
-        {"check": "other", "count": 1},
-        {"check": "price_band", "count": 1},
-    ]
-    assert view["total"] == 4 and counts.after_seq == 12
-    assert view["latest"][0] == {"check": "other", "text": None}
-    counts.start_day(200)
-    assert counts.view()["total"] == 0 and counts.after_seq == 0
+    assert view == {
+        "by_check": [
+            {"check": "max_notional", "count": 2},
+            {"check": "duplicate", "count": 1},
+            {"check": "price_band", "count": 1},
+        ],
+        "total": 4,
+    }
 
 
 def test_message_rates_when_counters_grow_then_per_second_over_the_window() -> None:
@@ -114,7 +108,3 @@ def test_message_rates_when_counters_grow_then_per_second_over_the_window() -> N
     assert (first[0]["in_per_s"], first[0]["out_per_s"]) == (None, None)
     assert (later[0]["in_per_s"], later[0]["out_per_s"]) == (4.0, 2.0)  # since the read at 0.0, 2.5 s before
     assert rates.add([session | {"messages_in": 10, "messages_out": 5}], 4.0)[0]["in_per_s"] == 2.0  # since 1.0
-
-
-def test_day_start_ns_when_iso_utc_then_ns_since_the_epoch() -> None:
-    assert day_start_ns("1970-01-02T00:00:00+00:00") == 86_400 * 1_000_000_000
