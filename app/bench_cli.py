@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import tempfile
@@ -15,6 +16,8 @@ from rich.table import Table
 from app.config import REPO_ROOT
 
 _SYSTEMS = ("baseline", "external", "internal")
+_TICK_SYSTEMS = ("strategy", "strategy-internal")
+"""Not run by default: the market maker's tick-to-trade (``app.bench.ticks``)."""
 console = Console(width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True)
 
@@ -30,8 +33,14 @@ def bench(
     ] = None,
     system: Annotated[
         list[str] | None,
-        typer.Option("--system", help="baseline | external | internal (repeatable; default: all three)."),
+        typer.Option(
+            "--system",
+            help="baseline | external | internal | strategy | strategy-internal (repeatable; default: the first "
+            "three). strategy: the market maker's tick-to-trade against the simulator's flow, its orders to the "
+            "simulator; strategy-internal: its orders to an internal venue.",
+        ),
     ] = None,
+    seconds: Annotated[float, typer.Option(help="How long each strategy system is measured.")] = 30.0,
     config: Annotated[Path, typer.Option("--config", "-c", help="Gateway session file.")] = REPO_ROOT / "sessions.cfg",
     settings: Annotated[Path, typer.Option("--settings", "-s", help="Gateway settings (TOML).")] = REPO_ROOT
     / "fixgw.toml",
@@ -57,11 +66,15 @@ def bench(
     """
     from app.bench.report import document
     from app.bench.runner import Bench, BenchPlan
+    from app.bench.ticks import TickBench
 
     systems = tuple(system or _SYSTEMS)
-    unknown = [s for s in systems if s not in _SYSTEMS]
+    unknown = [s for s in systems if s not in (*_SYSTEMS, *_TICK_SYSTEMS)]
     if unknown:
-        err.print(f"fixgw: error: unknown --system {unknown[0]!r}; one of {', '.join(_SYSTEMS)}")
+        err.print(f"fixgw: error: unknown --system {unknown[0]!r}; one of {', '.join((*_SYSTEMS, *_TICK_SYSTEMS))}")
+        raise typer.Exit(2)
+    if seconds <= 0:
+        err.print("fixgw: error: --seconds must be > 0")
         raise typer.Exit(2)
     if scrape_every < 0:
         err.print("fixgw: error: --scrape-every must be >= 0 (seconds; 0: no scraping)")
@@ -89,7 +102,10 @@ def bench(
     with tempfile.TemporaryDirectory(prefix="fixgw-bench-") as temp:
         work = work_dir or Path(temp)
         progress = (lambda text: err.print(f"[dim]{text}[/dim]")) if not as_json else None
-        report = document(plan, Bench(plan, work, progress).run())
+        order_plan = dataclasses.replace(plan, systems=tuple(s for s in systems if s in _SYSTEMS))
+        report = document(plan, Bench(order_plan, work, progress).run())
+        if any(s in _TICK_SYSTEMS for s in systems):
+            report["tick_to_trade"] = TickBench(plan, work, seconds, progress).run_ticks()
     if as_json:
         console.print_json(json.dumps(report, default=str))
     else:
@@ -97,7 +113,15 @@ def bench(
 
 
 def print_report(report: dict[str, Any]) -> None:
-    """Tables for people: throughput and latency per system, then the gateway's hops."""
+    """Tables for people: throughput and latency per system, the gateway's hops, then tick-to-trade."""
+    if report["systems"]:
+        _print_orders(report)
+    if report.get("tick_to_trade"):
+        _print_ticks(report["tick_to_trade"])
+    console.print(f"machine: {report['machine']}")
+
+
+def _print_orders(report: dict[str, Any]) -> None:
     plan = report["plan"]
     table = Table(
         title=f"fixgw bench: medians of {plan['runs']} runs "
@@ -153,7 +177,6 @@ def print_report(report: dict[str, Any]) -> None:
                 f"CPU p50 {cpu['p50']:.1f} ms (max {cpu['max']:.1f}), "
                 f"wall p50 {wall['p50']:.1f} ms (max {wall['max']:.1f})"
             )
-    console.print(f"machine: {report['machine']}")
 
 
 def _print_hops(system: str, hops: dict[str, dict[str, float]]) -> None:
@@ -165,3 +188,25 @@ def _print_hops(system: str, hops: dict[str, dict[str, float]]) -> None:
             hop, f"{figures['count']:,}", *(f"{figures.get(k, 0):,.1f}" for k in ("p50", "p90", "p99", "p99.9"))
         )
     console.print(table)
+
+
+def _print_ticks(results: list[dict[str, Any]]) -> None:
+    from app.strategy_cli import tick_table
+
+    table = Table(title="tick-to-trade: market data message in -> the market maker's order out (µs)")
+    for column in ("system", "seconds", "samples", "p50", "p90", "p99", "p99.9", "max", "sent", "fills", "conflated"):
+        table.add_column(column, justify="left" if column == "system" else "right")
+    for r in results:
+        t, mm = r["tick_to_trade_us"], r["strategy"]
+        table.add_row(
+            r["system"],
+            f"{r['seconds']:g}",
+            f"{t['count']:,.0f}",
+            *(f"{t[k]:,.0f}" for k in ("p50", "p90", "p99", "p99.9", "max")),
+            json.dumps(mm["sent"]),
+            str(mm["fills"]),
+            str(mm["conflated"]),
+        )
+    console.print(table)
+    for r in results:
+        console.print(tick_table(r["hops"] | {"tick-to-trade": r["tick_to_trade_us"]}, f"{r['system']}: per hop (µs)"))

@@ -12,7 +12,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app import bench_cli, book_cli, dashboard_cli, marketdata_cli, quarantine_cli, replay_cli, risk_cli, session_cli
+from app import (
+    bench_cli,
+    book_cli,
+    dashboard_cli,
+    marketdata_cli,
+    quarantine_cli,
+    replay_cli,
+    risk_cli,
+    session_cli,
+    strategy_cli,
+)
 from app.config import REPO_ROOT, load_config
 from app.runtime import tune_gc
 from fixgw.errors import GatewayError
@@ -116,13 +126,26 @@ def demo(
     / "demo",
     client_port: Annotated[int | None, typer.Option(help="Client acceptor port (default: sessions.cfg's).")] = None,
     venue_port: Annotated[int | None, typer.Option(help="Venue port (default: venue.cfg's).")] = None,
+    strategy: Annotated[
+        bool,
+        typer.Option(
+            "--strategy",
+            help="Instead: the simulator with its order flow, the gateway and the market maker MM1 for --seconds; "
+            "print what it did.",
+        ),
+    ] = False,
+    seconds: Annotated[float, typer.Option(min=1, help="How long the market maker runs (--strategy).")] = 20,
 ) -> None:
     """Run venue simulator, gateway and a scripted client; send a few orders; print the book."""
     from app.demo import DemoFailed, run_demo
+    from app.strategy_demo import run_strategy_demo
 
     _logging(logging.WARNING)
     try:
-        run_demo(console, work_dir, client_port, venue_port)
+        if strategy:
+            run_strategy_demo(console, work_dir, seconds, client_port, venue_port)
+        else:
+            run_demo(console, work_dir, client_port, venue_port)
     except DemoFailed as exc:
         err.print(f"[red]demo failed:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -139,6 +162,7 @@ cli.command()(quarantine_cli.quarantine)
 cli.add_typer(book_cli.db_cli, name="db")
 cli.add_typer(risk_cli.risk_cli, name="risk")
 cli.command()(risk_cli.kill)
+cli.add_typer(strategy_cli.strategy_cli, name="strategy")
 cli.command()(replay_cli.replay)
 cli.command()(bench_cli.bench)
 cli.command()(dashboard_cli.dashboard)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -20,8 +21,11 @@ from pydantic import (
 
 from fixgw.errors import ConfigError
 from risk.limits import Instrument, RiskLimits
+from strategy.config import StrategyConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+_STRATEGY_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
+"""A strategy's name goes into its session (``STRATEGY:<NAME>``) and every ClOrdID (11) it sends."""
 
 
 class _Strict(BaseModel):
@@ -195,6 +199,8 @@ class GatewayConfig(_Strict):
     marketdata: MarketDataConfig = MarketDataConfig()
     admin: AdminConfig = AdminConfig()
     metrics: MetricsConfig = MetricsConfig()
+    strategies: dict[str, StrategyConfig] = {}
+    """The gateway's own strategies by name, each an internal client session ``STRATEGY:<NAME>``."""
     base_dir: Path = Field(default=REPO_ROOT, exclude=True)
 
     def admin_token_path(self) -> Path:
@@ -219,6 +225,22 @@ class GatewayConfig(_Strict):
         for comp, client in self.clients.items():
             if client.market_data is not None and (missing := set(client.market_data) - set(self.instruments)):
                 raise ConfigError(f"clients.{comp}.market_data names unknown instrument(s) {sorted(missing)}")
+        for name, strategy in self.strategies.items():
+            self._check_strategy(name, strategy)
+
+    def _check_strategy(self, name: str, strategy: StrategyConfig) -> None:
+        where = f"strategies.{name}"
+        if not _STRATEGY_NAME.fullmatch(name):
+            raise ConfigError(f"{where}: a strategy's name is 1-32 letters, digits, '-' or '_'")
+        if strategy.symbol not in self.instruments:
+            raise ConfigError(
+                f"{where}.symbol: {strategy.symbol!r} is not an instrument (add [instruments.{strategy.symbol}])"
+            )
+        routing = self.routing
+        if not (routing.accounts.get(strategy.account) or routing.symbols.get(strategy.symbol) or routing.default):
+            raise ConfigError(
+                f"{where}: no [routing] rule sends account {strategy.account}'s {strategy.symbol} orders anywhere"
+            )
 
     def market_data_entitlements(self) -> dict[str, frozenset[str]]:
         """The symbols each client may subscribe to."""

@@ -59,9 +59,10 @@ class DemoFailed(Exception):
     """The demo did not see what it expected."""
 
 
-def _prepare(
+def prepare(
     work: Path, client_port: int | None, venue_port: int | None
 ) -> tuple[GatewayConfig, SessionsFile, SessionsFile]:
+    """A fresh work directory; the repository's settings and sessions moved into it, on the ports asked for."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -87,7 +88,7 @@ def _prepare(
 
 def run_demo(console: Console, work: Path, client_port: int | None = None, venue_port: int | None = None) -> None:
     """Run the scripted flow; raise DemoFailed when an order does not end as expected."""
-    config, gateway_sessions, venue_sessions = _prepare(work, client_port, venue_port)
+    config, gateway_sessions, venue_sessions = prepare(work, client_port, venue_port)
     venue = VenueServer(config.simulator, venue_sessions)
     gateway = Gateway(config, gateway_sessions)
     client = ScriptedClient(client_sessions(gateway_sessions, "CLIENT1", work / "client"))

@@ -24,6 +24,8 @@ from app.marketdata_admin import marketdata_routes
 from app.metrics.gateway import gateway_metrics
 from app.risk_admin import risk_routes
 from app.session_routes import session_routes
+from app.strategies import strategy_engine, strategy_entitlements
+from app.strategy_routes import strategy_routes
 from app.venue import seed
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, RISK_ACTIONS
@@ -103,6 +105,7 @@ class Gateway:
         self.controls = Controls(on_change=self._record_control)
         self.controls.restore([Control(**row) for row in snapshot.controls])
         entitlements = {comp: frozenset(c.accounts) for comp, c in config.clients.items()}
+        entitlements |= strategy_entitlements(config)  # each strategy is a client of its own: STRATEGY:<NAME>
         self.quotes: Quotes = self.market.books  # the live books' read side: the band's mid, arrival prices, marks
         self.risk = RiskEngine(
             self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls, self.quotes
@@ -119,6 +122,8 @@ class Gateway:
             quotes=self.quotes,
         )
         self.ems = EmsEngine(self.bus, self.clock, self._router(), self._venues(snapshot))
+        self.strategies = strategy_engine(self)
+        self.market.feeds.listen(self.strategies.on_book_change)
         for connector in (self.acceptor, self.initiator):
             for session, (before, after) in connector.resume(snapshot.resume).items():
                 log.warning(
@@ -137,7 +142,8 @@ class Gateway:
             | session_routes(
                 {"client": self.clients.app, "venue": self.venues.app, "marketdata": self.market.handler.app}
             )
-            | dashboard_routes(self),
+            | dashboard_routes(self)
+            | strategy_routes(self),
         )
         self.metrics = gateway_metrics(self)
         """``GET /metrics`` (``[metrics] listen``), or None."""
@@ -161,9 +167,14 @@ class Gateway:
         self.market.start()
         self.initiator.start()
         self.acceptor.start()
+        for name, strategy in self.config.strategies.items():
+            if strategy.enabled:
+                self.strategies.start(name)
 
     def stop(self) -> None:
-        """Stop accepting, disconnect from the venues, commit what is queued."""
+        """Stop the strategies (their quotes canceled), stop accepting, disconnect from the venues, commit what is
+        queued."""
+        self.strategies.stop_all()
         self.admin.stop()
         if self.metrics is not None:
             self.metrics.stop()
@@ -175,7 +186,7 @@ class Gateway:
     # -- what the journal calls back --------------------------------------------------------------
 
     def _deliver(self, reports: list[ClientReport]) -> None:
-        self.clients.send_reports(reports)
+        self.clients.send_reports(self.strategies.deliver(reports))  # a strategy's reports go to it, not to FIX
 
     def _unrecorded(self, unrecorded: Unrecorded) -> None:
         # On the journal's thread: the OMS answers under the bus lock, as for a message from a session.
@@ -203,7 +214,7 @@ class Gateway:
 
     def _redeliver(self, snapshot: RecoverySnapshot) -> None:
         """Send again, with PossResend=Y, the reports a crash may have kept from their clients."""
-        for report in snapshot.undelivered:
+        for report in self.strategies.deliver(snapshot.undelivered):  # a strategy's next run reads the book
             self.clients.send_report(msgspec.structs.replace(report, poss_resend=True))
         if snapshot.undelivered:
             log.warning(
@@ -236,7 +247,13 @@ class Gateway:
         published: list[InternalMarketData] = []  # made once the book is whole: restored and seeded
         symbols = self.config.simulator.symbols
         venue = InternalVenue(
-            venue_id, self.bus, self.clock, engine, symbols, after_command=lambda: published[0].publish()
+            venue_id,
+            self.bus,
+            self.clock,
+            engine,
+            symbols,
+            after_command=lambda: published[0].publish(),
+            defer=self.journal.after_commit,
         )
         working = [o for o in snapshot.orders if o.venue == venue_id and o.status in RESTING]
         if restored := venue.restore(time_priority(working, snapshot.venue_requests.get(venue_id, []))):

@@ -22,8 +22,21 @@ RISK_SESSION = SessionKey("risk")
 """The session of the risk engine's own orders (post-trade reducing orders): no client hears of them, and the
 book shows them under this session with ClOrdIDs that start ``RISK-``."""
 
+STRATEGY_PREFIX = "STRATEGY:"
+"""Sessions of the gateway's own strategies start with this: ``STRATEGY:MM1`` (issue 17)."""
+
+
+def strategy_session(name: str) -> SessionKey:
+    """The internal client session of the strategy ``name``: ``MM1`` -> ``STRATEGY:MM1``."""
+    return SessionKey(STRATEGY_PREFIX + name)
+
 
 @functools.cache
 def client_comp_id(session: SessionKey) -> str:
-    """The client's CompID in one of our acceptor session keys: ``FIX.4.4:FIXGW->CLIENT1`` -> ``CLIENT1``."""
+    """The client's CompID in one of our acceptor session keys: ``FIX.4.4:FIXGW->CLIENT1`` -> ``CLIENT1``.
+
+    An internal session (no ``->``: ``risk``, ``STRATEGY:MM1``) is its own client: entitlements, session throttles
+    and session kill switches name it whole."""
+    if "->" not in session:
+        return session
     return session.split("->", 1)[-1].split(":", 1)[0]

@@ -10,6 +10,15 @@ costs one ``perf_counter_ns`` and one array store: cheap enough to stay on in pr
 
 It is a process-wide registry (like a metrics registry), so that any stage can report without every
 constructor on the order path taking one more argument.
+
+Tick-to-trade (issue 17) rides on the same marks. The market data thread stamps each 35=W/X when it arrives and
+once it is decoded (``ticks.received``); whoever follows the books reads those stamps, and the time the book was
+applied, as a ``Tick`` (``ticks.stamp``). A strategy that answers that update with an order *carries* a copy of the
+tick on its own thread while the order runs through the OMS (``hops.carry``): there is no hop timeline open on that
+thread, so the order path's ``mark("risk")`` and ``mark("route")`` go to the carried tick instead of the rings. The
+venue that sends the order takes the tick with it into the write-ahead action (``hops.carried``), which finishes it
+after the commit and the send (``Tick.finish``): one sample per hop in ``ticks.hops``, and the whole in
+``tick-to-trade``.
 """
 
 from __future__ import annotations
@@ -80,13 +89,31 @@ class HopClock:
         self._timeline.last = _now()
 
     def mark(self, hop: str) -> None:
-        """Record the time since this thread's previous mark as ``hop``; nothing when no timeline is open."""
+        """Record the time since this thread's previous mark as ``hop``; nothing when no timeline is open (but the
+        carried tick's stamp of that hop, if the thread carries one)."""
         timeline = self._timeline
         last = getattr(timeline, "last", 0)
         if last:
             now = _now()
             self.ring(hop).add(now - last)
             timeline.last = now
+        elif (tick := getattr(timeline, "tick", None)) is not None:
+            tick.mark(hop, _now())
+
+    def mark_tick(self, hop: str) -> None:
+        """Stamp ``hop`` on the tick this thread carries, if any; never a ring (a stage that only strategies'
+        replaces time: the order path's own hops are new orders)."""
+        tick = getattr(self._timeline, "tick", None)
+        if tick is not None:
+            tick.mark(hop, _now())
+
+    def carry(self, tick: Tick | None) -> None:
+        """Carry ``tick`` on this thread (None: stop carrying) while the order it caused runs through the OMS."""
+        self._timeline.tick = tick
+
+    def carried(self) -> Tick | None:
+        """The tick this thread carries, if any: a venue takes it along to finish after its send."""
+        return getattr(self._timeline, "tick", None)
 
     def stop(self) -> None:
         """Close this thread's timeline."""
@@ -124,7 +151,85 @@ class HopClock:
             self._pending.clear()
 
 
+class Tick:
+    """One market data update's way to an order, as ``perf_counter_ns`` stamps: arrived on the gateway's session,
+    decoded, applied to the book, decided on by a strategy, passed risk, routed, committed, sent."""
+
+    __slots__ = ("applied", "arrived", "decided", "decoded", "finished", "risk", "routed")
+
+    def __init__(self, arrived: int, decoded: int, applied: int) -> None:
+        self.arrived = arrived
+        self.decoded = decoded
+        self.applied = applied
+        self.decided = self.risk = self.routed = 0
+        self.finished = False
+
+    def copy(self, decided: int) -> Tick:
+        """The same update's stamps for one order a strategy decided on at ``decided``."""
+        tick = Tick(self.arrived, self.decoded, self.applied)
+        tick.decided = decided
+        return tick
+
+    def mark(self, hop: str, now: int) -> None:
+        """A stage of the order path passed (``HopClock.mark`` on the carrying thread)."""
+        if hop == "risk":
+            self.risk = now
+        elif hop == "route":
+            self.routed = now
+
+    def finish(self, committed: int, sent: int | None = None) -> None:
+        """The order is committed and handed to its venue (``sent``; None: an internal venue, which matched it
+        before the commit): record each hop once in ``ticks.hops``."""
+        if self.finished or not (self.decided and self.risk and self.routed):
+            return  # a second send of the same order, or a path that skipped a stage: not a tick-to-trade sample
+        self.finished = True
+        record = ticks.hops.record
+        record("decode", self.decoded - self.arrived)
+        record("book apply", self.applied - self.decoded)
+        record("decide", self.decided - self.applied)
+        record("risk", self.risk - self.decided)
+        record("route", self.routed - self.risk)
+        record("commit", committed - self.routed)
+        end = committed
+        if sent is not None:
+            record("send", sent - committed)
+            end = sent
+        record("tick-to-trade", end - self.arrived)
+
+
+class TickToTrade:
+    """Tick-to-trade: the market data thread's stamps, and the per-hop rings of the orders that answered them."""
+
+    def __init__(self) -> None:
+        self.hops = HopClock()
+        self._received = threading.local()
+
+    def received(self, arrived: int, decoded: int) -> None:
+        """A market data message arrived at ``arrived`` and was decoded at ``decoded`` (its session's thread)."""
+        local = self._received
+        local.arrived = arrived
+        local.decoded = decoded
+
+    def stamp(self) -> Tick | None:
+        """The tick of the message this thread is applying, applied now; None on a thread that received none."""
+        local = self._received
+        arrived = getattr(local, "arrived", 0)
+        if not arrived:
+            return None
+        return Tick(arrived, local.decoded, _now())
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Each hop's figures, then the whole (``tick-to-trade``)."""
+        return self.hops.summary()
+
+    def reset(self) -> None:
+        """Forget every sample."""
+        self.hops.reset()
+
+
 hops = HopClock()
 """The gateway's hop clock."""
+ticks = TickToTrade()
+"""The gateway's tick-to-trade clock."""
 now_ns = _now
 """The monotonic clock the hops are measured with."""

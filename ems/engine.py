@@ -38,6 +38,7 @@ class EmsEngine:
             if venue is None:
                 raise VenueUnavailable(f"venue {request.venue} is not configured")
             venue.request(request)
+            hops.mark_tick("route")  # a strategy's replace carries its tick through here (domain.latency)
         except VenueUnavailable as exc:
             refused = CancelRejected(
                 venue=request.venue,

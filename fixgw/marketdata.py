@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from domain.clock import Clock
 from domain.ids import SessionKey, Symbol, VenueId
+from domain.latency import now_ns, ticks
 from domain.marketdata import BookFeed, MarketDataRequest, MDEntryType, SubscriptionRequestType
 from fixgw.codec import marketdata as codec
 from fixgw.codec.fields import QfFields
@@ -90,6 +91,7 @@ class MarketDataHandler:
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Apply a snapshot (W) or a refresh (X); note a reject (Y)."""
+        arrived = now_ns()  # tick-to-trade starts here (domain.latency)
         venue = self._venues.get(session)
         if msg_type == "j":  # never answered in kind: two sessions would trade 35=j back and forth
             log.warning("%s: business message reject: %s", session, fields.get(58))
@@ -101,9 +103,9 @@ class MarketDataHandler:
             self.dropped_poss_dup += 1
             return
         if msg_type == "X":
-            self._on_increment(venue, fields)
+            self._on_increment(venue, fields, arrived)
         elif msg_type == "W":
-            self._on_snapshot(venue, fields)
+            self._on_snapshot(venue, fields, arrived)
         else:
             reject = codec.decode_market_data_request_reject(fields, session)
             self.rejects += 1
@@ -111,8 +113,9 @@ class MarketDataHandler:
 
     # -- what arrives --------------------------------------------------------------------------------
 
-    def _on_snapshot(self, venue: VenueId, fields: QfFields) -> None:
+    def _on_snapshot(self, venue: VenueId, fields: QfFields, arrived: int) -> None:
         snapshot = codec.decode_snapshot_full_refresh(fields, venue, self._clock)
+        ticks.received(arrived, now_ns())
         with self._lock:
             book = self._current.get(snapshot.md_req_id or "")
             subscription = self._subscriptions.get(book) if book is not None else None
@@ -123,8 +126,9 @@ class MarketDataHandler:
         if self._feed.on_snapshot(snapshot):
             self._subscribe(venue, snapshot.symbol, unsubscribe_old=True)
 
-    def _on_increment(self, venue: VenueId, fields: QfFields) -> None:
+    def _on_increment(self, venue: VenueId, fields: QfFields, arrived: int) -> None:
         increment = codec.decode_incremental_refresh(fields, venue, self._clock)
+        ticks.received(arrived, now_ns())
         with self._lock:
             book = self._current.get(increment.md_req_id or "")
             if book is None:

@@ -21,6 +21,7 @@ from domain.enums import CxlRejReason, CxlRejResponseTo, OrdStatus, TimeInForce
 from domain.errors import OrderNotWorking, UnknownOrder
 from domain.events import CancelRequested, ReplaceRequested
 from domain.ids import ClOrdId, OrderId, client_comp_id
+from domain.latency import hops
 from domain.order import Order
 from oms.book import Book
 from oms.counts import OrderCounts
@@ -77,6 +78,7 @@ class Requests:
         # CumQty (14) goes with it: what the order already filled is position, not working quantity, to risk.
         command = msgspec.structs.replace(command, order_id=order.order_id, cum_qty=order.cum_qty)
         denial = self._risk.check(command)
+        hops.mark_tick("risk")  # a strategy's replace carries its tick through here (domain.latency)
         if denial is not None:  # 35=9 434=2; the order stays as it was, in the book and at the venue
             self._counts.denials[denial.check] += 1
             reject = self._reports.cancel_reject(command, order, CxlRejReason.BROKER_OPTION, denial.text)

@@ -264,11 +264,12 @@ class Bench:
         self.metrics_port = free_port()
         settings = self._settings(work, internal=name == "internal")
         sessions = self._client_sessions(work, port, only_acceptor=name == "internal", venue_port=venue_port)
-        if name == "external":
+        if name != "internal":  # the venue simulator behind the gateway's FIX session
             venue_cfg = work / "venue.cfg"
             venue = SessionsFile.load(self.plan.venue_sessions_file).relocated(work / "venue")
             venue_cfg.write_text(venue.with_port("acceptor", venue_port).dumps())
-            processes.append(Process("venue", _fixgw("venue", "-c", str(venue_cfg), "-s", str(settings)), work))
+            venue_settings = self._venue_settings(work, settings)
+            processes.append(Process("venue", _fixgw("venue", "-c", str(venue_cfg), "-s", str(venue_settings)), work))
         gateway = Process("gateway", _fixgw("run", "-c", str(sessions), "-s", str(settings)), work)
         processes.append(gateway)
         try:
@@ -316,9 +317,17 @@ class Bench:
         if internal:
             data["venues"] = {_INTERNAL: {"kind": "internal"}}
             data["routing"] = {"default": _INTERNAL}
+        self._adjust(data)
         path = work / "fixgw.toml"
         path.write_text(tomli_w.dumps(data))
         return path
+
+    def _adjust(self, settings: dict[str, Any]) -> None:
+        """Change the gateway's settings further before they are written (a kind of bench of its own)."""
+
+    def _venue_settings(self, work: Path, gateway_settings: Path) -> Path:
+        """The settings the venue simulator runs with: the gateway's."""
+        return gateway_settings
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

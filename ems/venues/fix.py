@@ -18,7 +18,7 @@ from domain.enums import CxlRejReason, OrdRejReason
 from domain.errors import VenueUnavailable
 from domain.events import CancelRejected, OrderDenied
 from domain.ids import ClOrdId, OrderId, SessionKey, VenueId
-from domain.latency import hops
+from domain.latency import Tick, hops, now_ns
 from fixgw.codec import outbound
 from fixgw.session.application import FixApplication
 
@@ -89,13 +89,19 @@ class FixVenue:
             if not self._app.send(self._session, message):
                 raise VenueUnavailable(self._down())
             return
-        self._defer(lambda: self._send_committed(message, order_id, venue_cl_ord_id, round_trip))
+        tick = hops.carried()  # a strategy's order answering a market data update: tick-to-trade ends at the send
+        self._defer(lambda: self._send_committed(message, order_id, venue_cl_ord_id, round_trip, tick))
 
-    def _send_committed(self, message: object, order_id: OrderId, venue_cl_ord_id: ClOrdId, round_trip: bool) -> None:
+    def _send_committed(
+        self, message: object, order_id: OrderId, venue_cl_ord_id: ClOrdId, round_trip: bool, tick: Tick | None
+    ) -> None:
+        committed = now_ns() if tick is not None else 0
         if round_trip:  # timed from the send: the wait for the commit before it is the journal's hop
             hops.begin((self.venue_id, venue_cl_ord_id))
         if not self._app.send(self._session, message):
             self._lost(order_id, venue_cl_ord_id)
+        elif tick is not None:
+            tick.finish(committed, now_ns())
 
     def _lost(self, order_id: OrderId, venue_cl_ord_id: ClOrdId) -> None:
         """A send due after the commit found the session gone: the order is refused, or the request rejected."""

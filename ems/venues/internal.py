@@ -36,6 +36,7 @@ from domain.commands import (
 )
 from domain.enums import OrdStatus
 from domain.ids import ClOrdId, SessionKey, VenueId
+from domain.latency import Tick, hops, now_ns
 from domain.order import Order
 from ems.venues.reports import venue_event
 from matching.book import MatchingEngine, SimOrder
@@ -59,13 +60,17 @@ class InternalVenue:
         symbols: Iterable[str],
         *,
         after_command: Callable[[], None] | None = None,
+        defer: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
         """``engine``: the book, empty or seeded; ``symbols``: what it lists (others are rejected, 103=1);
-        ``after_command``: called after each command, its events sent (e.g. to publish what it did to the books)."""
+        ``after_command``: called after each command, its events sent (e.g. to publish what it did to the books);
+        ``defer``: runs an action after the journal's commit (``Journal.after_commit``): where a strategy's order
+        ends its tick-to-trade here (none: not measured)."""
         self.venue_id = venue_id
         self._after_command = after_command
         self._bus = bus
         self._clock = clock
+        self._defer = defer
         self._member = SessionKey(f"{venue_id}:internal")
         """The exchange knows the gateway as its one member."""
         self._reports: list[VenueReport] = []
@@ -86,12 +91,21 @@ class InternalVenue:
         self.exchange.forget_closed()  # what closed before the last command (see the module's docstring)
         self.exchange.execute(msgspec.structs.replace(order, session=self._member, cl_ord_id=venue_cl_ord_id))
         self._deliver()
+        self._finish_tick()
 
     def request(self, request: VenueRequest) -> None:
         """Execute a cancel, replace or status request; its events follow. Never refused here."""
         self.exchange.forget_closed()
         self.exchange.execute(self._command(request))
         self._deliver()
+        self._finish_tick()
+
+    def _finish_tick(self) -> None:
+        """A strategy's order answering a market data update: here it has reached the venue before its commit
+        (no write-ahead to an internal venue), so its tick-to-trade ends when that commit is done."""
+        tick = hops.carried()
+        if tick is not None and self._defer is not None:
+            self._defer(lambda: _committed(tick))
 
     def restore(self, orders: Iterable[Order]) -> int:
         """Rest the book of record's working orders at this venue again, in the order given; return how many.
@@ -169,3 +183,7 @@ class InternalVenue:
             time_in_force=request.time_in_force,
             ts_received_ns=now,
         )
+
+
+def _committed(tick: Tick) -> None:
+    tick.finish(now_ns())

@@ -69,6 +69,45 @@ def test_reset_forgets_everything() -> None:
     assert clock.summary() == {}
 
 
+def test_tick_carried_when_no_timeline_then_marks_stamp_the_tick_not_the_rings() -> None:
+    from domain.latency import Tick, ticks
+
+    clock = HopClock()
+    tick = Tick(arrived=1_000, decoded=3_000, applied=6_000).copy(decided=10_000)
+    clock.carry(tick)
+    clock.mark("oms")
+    clock.mark("risk")
+    clock.mark_tick("route")
+    assert clock.carried() is tick
+    clock.carry(None)
+    clock.mark("route")  # carried no more: nothing
+    assert clock.summary() == {}
+    assert tick.decided == 10_000 and tick.routed >= tick.risk > 0
+
+    ticks.reset()
+    tick.finish(tick.routed + 5_000, tick.routed + 7_000)
+    tick.finish(tick.routed + 9_000, tick.routed + 9_000)  # the same order sent again: one sample
+    summary = ticks.summary()
+    assert list(summary) == ["decode", "book apply", "decide", "risk", "route", "commit", "send", "tick-to-trade"]
+    assert all(figures["count"] == 1 for figures in summary.values())
+    assert (summary["decode"]["p50"], summary["book apply"]["p50"], summary["decide"]["p50"]) == (2, 3, 4)
+    assert (summary["commit"]["p50"], summary["send"]["p50"]) == (5, 2)
+    assert summary["tick-to-trade"]["p50"] == (tick.routed + 7_000 - 1_000) / 1000
+
+
+def test_tick_when_a_stage_was_skipped_or_nothing_received_then_no_sample() -> None:
+    from domain.latency import Tick, TickToTrade, ticks
+
+    ticks.reset()
+    Tick(1, 2, 3).copy(decided=4).finish(10)  # never passed risk or route: not an order that reached a venue
+    assert ticks.summary() == {}
+    fresh = TickToTrade()
+    assert fresh.stamp() is None  # this thread received no market data
+    fresh.received(5, 7)
+    stamped = fresh.stamp()
+    assert stamped is not None and (stamped.arrived, stamped.decoded) == (5, 7) and stamped.applied > 0
+
+
 def test_recent_when_ring_not_full_then_the_newest_oldest_first() -> None:
     ring = Ring()
     for ns in range(1, 6):

@@ -340,3 +340,28 @@ def test_venue_when_started_again_then_exec_ids_do_not_repeat() -> None:
     events = first_events.take() + second_events.take()
     assert len({e.venue_exec_id for e in events}) == len(events) == 4
     assert len({e.venue_order_id for e in events}) == 2
+
+
+def test_a_strategys_order_when_carrying_a_tick_then_its_tick_to_trade_ends_at_the_commit() -> None:
+    from domain.latency import Tick, hops, ticks
+
+    deferred: list[Any] = []
+    recorder = Recorder()
+    bus = MessageBus(unit=recorder.atomic)
+    bus.register(OMS_PROCESS, recorder)
+    pool = InternalVenue(POOL, bus, TestClock(), MatchingEngine(), ["MSFT"], defer=deferred.append)
+    ticks.reset()
+    tick = Tick(1, 2, 3).copy(decided=4)
+    hops.carry(tick)
+    try:
+        hops.mark("risk")
+        submit(pool, 1, Side.BUY, 100, "99.00")
+        hops.mark("route")  # the EMS, after the venue took it
+        pool.request(replace(1, 1, 100, "99.01"))  # a second order in the same carry: one sample, not two
+    finally:
+        hops.carry(None)
+    assert len(deferred) == 2 and ticks.summary() == {}  # nothing until the commit
+    for action in deferred:
+        action()
+    summary = ticks.summary()
+    assert summary["tick-to-trade"]["count"] == 1 and summary["commit"]["count"] == 1 and "send" not in summary
