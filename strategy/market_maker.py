@@ -7,14 +7,14 @@ would take |inventory| beyond ``max_inventory``), and replaces it (35=G) when ``
 since the order was priced. One order a side, one request in flight for it: while an answer is awaited the side
 waits.
 
-Refusals come back for recalibration (``strategy.denials``):
+Refusals come back for recalibration (``strategy.denials`` reads them, ``strategy.recalibration`` remembers them):
 
 - over a limit (103=3 and the other limit checks): the side that was refused stops, and its order is canceled,
   until |inventory| is back under ``resume_ratio x max_inventory`` (and below where it was refused). When it was
   refused already under that line, the limit is not the inventory's: the side is tried again after a back-off.
 - a throttle, or anything else: it goes idle (no orders at all; what works stays) and tries again after a back-off
   that doubles with every refusal in a row (``backoff_ms`` .. ``max_backoff_ms``).
-- a kill switch or a halt: idle as well; it asks the risk controls (``blocked``) every ``POLL_NS`` and resumes as
+- a kill switch or a halt: idle as well; it asks the risk controls (``blocked``) every 100 ms and resumes as
   soon as the control is lifted. Before every order it asks them too, so a control it can see costs no refusal.
 - ``max_denials`` refusals in a row, whatever their kind, and it goes idle: it never spins on refusals.
 
@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -41,11 +40,10 @@ from strategy.config import MarketMakerConfig
 from strategy.denials import DenialKind
 from strategy.pricing import quote_prices, reservation_price
 from strategy.quotes import Outcome, Quote, QuoteStatus, apply_report
+from strategy.recalibration import Recalibration
 
 log = logging.getLogger("fixgw.strategy")
 
-POLL_NS = 100_000_000
-"""How often an idle maker stopped by a control asks whether it was lifted."""
 _ZERO = Decimal(0)
 _TWO = Decimal(2)
 _SIDES = (Side.BUY, Side.SELL)
@@ -57,32 +55,6 @@ class MakerState(StrEnum):
     QUOTING = "quoting"
     IDLE = "idle"
     STOPPING = "stopping"
-
-
-@dataclass(slots=True)
-class Idle:
-    """Why it is idle and until when."""
-
-    kind: DenialKind
-    text: str
-    until_ns: int
-    """When it tries again, unless a control it sees is lifted before."""
-    saw_control: bool = False
-    """The risk controls said it was blocked: their word decides when it resumes."""
-    look_ns: int = 0
-    """When it next asks the controls (every ``POLL_NS`` while they said it was blocked)."""
-
-
-@dataclass(slots=True)
-class Block:
-    """A side stopped by an over-limit refusal."""
-
-    inventory: Decimal
-    """The inventory when it was refused."""
-    probe_ns: int | None
-    """When the side is tried again; None: only the inventory going back under the resume line brings it back."""
-    backoff_ns: int
-    """The wait before the next probe, should this one be refused too."""
 
 
 def _no_control() -> str | None:
@@ -114,25 +86,30 @@ class MarketMaker:
         self._orders = orders
         self._clock = clock
         self._read_position = position
-        self._blocked = blocked
+        self._stopping = False
+        self.recalibration = Recalibration(name, config, blocked)
         self.position = Position(config.account, config.symbol)
-        self.state = MakerState.QUOTING
         self.top: TopOfBook | None = None
         self.quotes: dict[Side, Quote | None] = {Side.BUY: None, Side.SELL: None}
-        self.blocks: dict[Side, Block] = {}
-        self.idle: Idle | None = None
-        self.denials: Counter[DenialKind] = Counter()
-        self.in_a_row = 0
-        self.last_denial: str | None = None
         self.sent: Counter[str] = Counter()
         self.fills = 0
-        self._first_backoff_ns = config.backoff_ms * 1_000_000
-        self._max_backoff_ns = config.max_backoff_ms * 1_000_000
-        self._backoff_ns = self._first_backoff_ns
-        self._probe_backoff_ns = {Side.BUY: self._first_backoff_ns, Side.SELL: self._first_backoff_ns}
-        self._epoch = 0
-        """Idle spells so far (``Quote.epoch``)."""
-        self._resume_at = config.resume_ratio * config.max_inventory
+
+    @property
+    def state(self) -> MakerState:
+        """Quoting, idle after a refusal, or stopping."""
+        if self._stopping:
+            return MakerState.STOPPING
+        return MakerState.IDLE if self.recalibration.idle is not None else MakerState.QUOTING
+
+    @property
+    def denials(self) -> Counter[DenialKind]:
+        """Refusals by kind."""
+        return self.recalibration.denials
+
+    @property
+    def in_a_row(self) -> int:
+        """Refusals since an order sent after the last idle spell was accepted."""
+        return self.recalibration.in_a_row
 
     @property
     def inventory(self) -> Decimal:
@@ -194,31 +171,16 @@ class MarketMaker:
 
     def on_timer(self, now_ns: int) -> Sequence[StrategyCommand]:
         """Resume when the wait is over or the control lifted; try the sides stopped for a probe."""
-        idle = self.idle
-        if self.state is MakerState.IDLE and idle is not None:
-            why = self._blocked()
-            idle.look_ns = now_ns + POLL_NS
-            if why is not None:
-                idle.saw_control = True
-            elif idle.saw_control or now_ns >= idle.until_ns:
-                log.info("%s: resuming after %s", self.name, idle.kind.value)
-                self.state, self.idle = MakerState.QUOTING, None
-        for side, block in list(self.blocks.items()):
-            if block.probe_ns is not None and now_ns >= block.probe_ns:
-                del self.blocks[side]
+        self.recalibration.on_timer(now_ns)
         return self._quote(now_ns)
 
     def next_timer_ns(self) -> int | None:
         """The end of the idle wait (or the next look at the controls), and the probes of stopped sides."""
-        times = [b.probe_ns for b in self.blocks.values() if b.probe_ns is not None]
-        if self.state is MakerState.IDLE and self.idle is not None:
-            # Stopped by a control it can see: look again shortly; otherwise the back-off decides.
-            times.append(self.idle.look_ns if self.idle.saw_control else self.idle.until_ns)
-        return min(times) if times else None
+        return self.recalibration.next_timer_ns()
 
     def on_stop(self) -> None:
         """Send nothing more: the engine cancels whatever works."""
-        self.state = MakerState.STOPPING
+        self._stopping = True
 
     def done(self) -> bool:
         """Stopping, and no order of its own works any more."""
@@ -232,8 +194,7 @@ class MarketMaker:
         mid = self.market_mid()
         if mid is None:  # nothing to price against: no quote stays out
             return [c for side in _SIDES if (c := self._cancel(side)) is not None]
-        if (why := self._blocked()) is not None:  # a control it can see: idle without a refused order
-            self._go_idle(DenialKind.KILL, why, now, saw_control=True)
+        if self.recalibration.control(now):  # a control it can see: idle without a refused order
             return []
         cfg = self.config
         r = reservation_price(mid, self.inventory, self._tick, cfg.skew_ticks_per_lot, cfg.lot_qty)
@@ -268,15 +229,17 @@ class MarketMaker:
     def _side(self, side: Side, price: Decimal, r: Decimal) -> StrategyCommand | None:
         quote, size = self.quotes[side], self.config.size
         if quote is None:
-            if price <= _ZERO or side in self.blocks or not self._within(side, size) or self._would_cross(side, price):
+            stopped = self.recalibration.stopped(side)
+            if price <= _ZERO or stopped or not self._within(side, size) or self._would_cross(side, price):
                 return None
             new = self._orders.new(self._symbol, side, size, price)
-            self.quotes[side] = Quote(side, new.cl_ord_id, price, new.order_qty, r, epoch=self._epoch)
+            epoch = self.recalibration.epoch
+            self.quotes[side] = Quote(side, new.cl_ord_id, price, new.order_qty, r, epoch=epoch)
             self.sent["new"] += 1
             return new
         if quote.status is not QuoteStatus.WORKING:
             return None  # one request at a time: the answer comes first
-        if side in self.blocks or not self._within(side, quote.order_qty - quote.cum_qty):
+        if self.recalibration.stopped(side) or not self._within(side, quote.order_qty - quote.cum_qty):
             return self._cancel(side)
         if abs(r - quote.reservation) < self.config.requote_ticks * self._tick or price == quote.price:
             return None
@@ -287,7 +250,7 @@ class MarketMaker:
         qty = quote.cum_qty + size  # OrderQty (38) counts what filled: size works again
         replace = self._orders.replace(quote.cl_ord_id, self._symbol, side, qty, price)
         quote.asked_replace(replace.cl_ord_id, qty, price, r)
-        quote.epoch = self._epoch
+        quote.epoch = self.recalibration.epoch
         self.sent["replace"] += 1
         return replace
 
@@ -323,57 +286,16 @@ class MarketMaker:
         self.position.apply_fill(report.side, report.last_qty, report.last_px)
         if (mid := self.market_mid()) is not None:
             self.position.mark = mid
-        q = abs(self.inventory)
-        for side, block in list(self.blocks.items()):
-            if q < self._resume_at and q < abs(block.inventory):
-                log.info(
-                    "%s: inventory %s back under %s: %s side resumes",
-                    self.name,
-                    self.inventory,
-                    self._resume_at,
-                    side.name,
-                )
-                del self.blocks[side]
+        self.recalibration.filled(self.inventory)
 
     def _outcome(self, side: Side, outcome: Outcome, now: int, epoch: int) -> list[StrategyCommand]:
         if outcome.closed:
             self.quotes[side] = None
         if outcome.accepted:
-            self._probe_backoff_ns[side] = self._first_backoff_ns
-            if epoch == self._epoch:  # sent since the last idle spell: whatever refused before lets orders through
-                self.in_a_row = 0
-                self._backoff_ns = self._first_backoff_ns
-        if outcome.denial is None:
-            return []
-        kind, text = outcome.denial, outcome.text or ""
-        self.denials[kind] += 1
-        self.in_a_row += 1
-        self.last_denial = f"{kind.value}: {text}"
-        log.warning("%s: %s order refused (%s): %s", self.name, side.name, kind.value, text)
-        if kind is DenialKind.LIMIT:
-            self._block(side, now)
-        else:
-            self._go_idle(kind, text, now, saw_control=kind is DenialKind.KILL and self._blocked() is not None)
-        if self.in_a_row >= self.config.max_denials and self.state is MakerState.QUOTING:
-            self._go_idle(kind, f"{self.in_a_row} refusals in a row; last: {text}", now)
+            self.recalibration.accepted(side, epoch)
+        if outcome.denial is not None:
+            self.recalibration.refused(side, outcome.denial, outcome.text or "", now, self.inventory)
         return []
-
-    def _block(self, side: Side, now: int) -> None:
-        q = self.inventory
-        wait = self._probe_backoff_ns[side]
-        probe = None if abs(q) >= self._resume_at else now + wait
-        self._probe_backoff_ns[side] = min(wait * 2, self._max_backoff_ns)
-        self.blocks[side] = Block(q, probe, wait)
-
-    def _go_idle(self, kind: DenialKind, text: str, now: int, *, saw_control: bool = False) -> None:
-        if self.state is not MakerState.QUOTING:
-            return
-        log.warning("%s: idle (%s): %s", self.name, kind.value, text)
-        self.state = MakerState.IDLE
-        self._epoch += 1
-        wait = self._backoff_ns
-        self._backoff_ns = min(wait * 2, self._max_backoff_ns)
-        self.idle = Idle(kind, text, now + wait, saw_control, now + POLL_NS)
 
     def _resync(self) -> None:
         found = self._read_position()
@@ -409,11 +331,7 @@ class MarketMaker:
             "bought": str(p.bought_qty),
             "sold": str(p.sold_qty),
             "sent": dict(self.sent),
-            "denials": {k.value: n for k, n in self.denials.items()},
-            "last_denial": self.last_denial,
-            "stopped_sides": {s.name.lower(): str(b.inventory) for s, b in self.blocks.items()},
-            "idle": None if self.idle is None else {"kind": self.idle.kind.value, "why": self.idle.text},
-        }
+        } | self.recalibration.status()
 
 
 def _past(levels: Sequence[Level], own: dict[Decimal, Decimal]) -> Decimal | None:

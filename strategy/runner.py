@@ -206,16 +206,23 @@ class StrategyRunner:
             self._send(commands, tick, now_ns() if tick is not None else 0)
 
     def _send(self, commands: list[StrategyCommand], tick: Tick | None, decided: int) -> None:
-        for command in commands:
-            order = isinstance(command, SubmitOrder | ReplaceOrder)
-            if order and (why := self._accepting()) is not None:
-                self._call(partial(self.strategy.on_refused, command, why))
-                continue
-            hops.carry(tick.copy(decided) if tick is not None and order else None)
-            try:
-                self._bus.post(OMS_EXECUTE, command)
-            finally:
-                hops.carry(None)
+        """Post one decision's commands in one unit of work (their changes commit in one transaction, as a message's
+        do); the orders among them are refused here instead while the book of record cannot commit."""
+        why = self._accepting() if any(isinstance(c, SubmitOrder | ReplaceOrder) for c in commands) else None
+        refused = [c for c in commands if why is not None and isinstance(c, SubmitOrder | ReplaceOrder)]
+        sending = [c for c in commands if not any(c is r for r in refused)]
+        if sending:
+            with self._bus.entered():
+                for command in sending:
+                    order = isinstance(command, SubmitOrder | ReplaceOrder)
+                    hops.carry(tick.copy(decided) if tick is not None and order else None)
+                    try:
+                        self._bus.send(OMS_EXECUTE, command)
+                    finally:
+                        hops.carry(None)
+        for command in refused:
+            assert why is not None
+            self._call(partial(self.strategy.on_refused, command, why))
 
     def _cancel_working(self, reason: str) -> None:
         try:
