@@ -8,13 +8,23 @@ wall and CPU time (CPU of this thread: its hold on the GIL), how many pieces it 
 between pieces, ``app/metrics/pacing.py``) and the longest piece: the longest an order arriving meanwhile can wait
 for it. N = 2,500 is a one-second scrape interval at this machine's rate; N = 20,000 a slow scraper.
 
+``--part probe``: why the pieces: a thread that sleeps 0.2 ms in a loop, beside 3 ms of Python done in one go or in
+ten pieces with the GIL given back between them; the sleeper's worst lateness.
+
 ``--part ab``: ``fixgw bench --system external`` (the whole path over FIX sessions, the venue simulator behind it)
 run in pairs, without (A) and with (B) a scraper process reading /metrics every second during the measured runs,
 A B A B ...; reported per run: ack p50/p90/p99 at window 1, orders/s at window 100, and the scrapes' times as the
 gateway measured them. The target: B's ack p50 within 5% of A's.
 
+``--part inprocess``: the same comparison without sockets on the order path, so that other processes' load moves
+both sides alike: blocks of orders driven one at a time through the in-process gateway (each order timed from its
+``fromApp`` to the end of the synchronous chain: decode, OMS, risk, EMS, the internal venue), without (A) and with
+(B) a scraper process reading the gateway's /metrics over HTTP every second, A B A B ...
+
     .venv/bin/python bench/metrics_scrape.py --part pieces
+    .venv/bin/python bench/metrics_scrape.py --part probe
     .venv/bin/python bench/metrics_scrape.py --part ab [--pairs 4]
+    .venv/bin/python bench/metrics_scrape.py --part inprocess [--pairs 6 --block 10]
 """
 
 from __future__ import annotations
@@ -27,7 +37,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -159,14 +171,115 @@ def ab(pairs: int) -> None:
     print(f"per pair (B - A) / A: {' '.join(f'{d:+.1f}%' for d in deltas)}; load at end {_load()}")
 
 
+# -- probe -------------------------------------------------------------------------------------------------------
+
+
+def probe(repeats: int) -> None:
+    """Why the scrape works in pieces: 3 ms of Python in one go, or in ten pieces with ``yield_gil`` between them,
+    beside a thread that sleeps 0.2 ms in a loop (as an order path waiting on its socket would): its worst lateness."""
+    print(f"$ bench/metrics_scrape.py --part probe   (load {_load()})")
+
+    def work(pieces: int, between: Callable[[], None] | None) -> None:
+        for _ in range(pieces):
+            end = time.perf_counter() + 0.003 / pieces
+            while time.perf_counter() < end:
+                pass
+            if between is not None:
+                between()
+
+    def sleeper(stop: threading.Event, worst: list[float]) -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            time.sleep(0.0002)
+            worst[0] = max(worst[0], time.perf_counter() - started - 0.0002)
+
+    for name, pieces, between in (("in one go", 1, None), ("in ten pieces", 10, pacing.yield_gil)):
+        late = []
+        for _ in range(repeats):
+            stop, worst = threading.Event(), [0.0]
+            thread = threading.Thread(target=sleeper, args=(stop, worst))
+            thread.start()
+            time.sleep(0.05)
+            work(pieces, between)
+            stop.set()
+            thread.join()
+            late.append(worst[0] * 1e3)
+        print(f"3 ms of work {name}: the sleeper's worst lateness (ms) {' '.join(f'{x:.2f}' for x in late)}")
+
+
+# -- inprocess ---------------------------------------------------------------------------------------------------
+
+
+def inprocess(pairs: int, block_s: float) -> None:
+    """Blocks of ``block_s`` of orders one at a time through the in-process path, without (A) and with (B) a scraper
+    process reading /metrics every second, A B A B ...: the same process and the same minutes for both."""
+    print(f"$ bench/metrics_scrape.py --part inprocess --pairs {pairs} --block {block_s:g}   (load {_load()})")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        gateway = inprocess_bench.build(work)
+        gateway.journal._deliver = inprocess_bench.encode_only  # type: ignore[assignment]
+        gateway.journal.start()
+        server = MetricsServer("127.0.0.1:0", gateway_collectors(gateway), "bench")
+        server.start()
+        session_id = quickfix.SessionID("FIX.4.4", "FIXGW", "CLIENT1")
+        app = gateway.clients.app
+        run = 0
+
+        def block(scraping: bool) -> dict[str, float]:
+            nonlocal run
+            run += 1
+            scraper = None
+            if scraping:
+                args = [sys.executable, "-c", "from app.bench.scraper import main; main()", server.url, "1"]
+                scraper = subprocess.Popen([*args, str(work / f"scrapes{run}.jsonl")], cwd=ROOT)
+            took: list[int] = []
+            deadline = time.monotonic() + block_s
+            while time.monotonic() < deadline:
+                for message in inprocess_bench.orders(run * 1_000 + len(took) // 1_000, 1_000):
+                    started = time.perf_counter_ns()
+                    app._from_app(message=message, session_id=session_id)
+                    took.append(time.perf_counter_ns() - started)
+            if scraper is not None:
+                scraper.terminate()
+                scraper.wait()
+            gateway.journal.flush(timeout=300)
+            took.sort()
+            scrapes = 0
+            if scraping:
+                scrapes = sum(1 for _ in (work / f"scrapes{run}.jsonl").open())
+            return {"p50": took[len(took) // 2] / 1e3, "p99": took[len(took) * 99 // 100] / 1e3,
+                    "max": took[-1] / 1e3, "orders": len(took), "scrapes": scrapes}  # fmt: skip
+
+        block(False)  # warm-up
+        rows: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
+        for pair in range(pairs):
+            for side in ("A", "B"):
+                r = block(side == "B")
+                rows[side].append(r)
+                print(f"pair {pair + 1} {side}: order path p50 {r['p50']:,.1f} µs p99 {r['p99']:,.1f} max "
+                      f"{r['max']:,.0f}  ({r['orders']:,.0f} orders, {r['scrapes']:.0f} scrapes, load {_load()})",
+                      flush=True)  # fmt: skip
+        server.stop()
+        gateway.journal.stop()
+        gateway.db.dispose()
+    for key in ("p50", "p99"):
+        a, b = (statistics.median(r[key] for r in rows[side]) for side in ("A", "B"))
+        print(f"median over pairs: {key} A {a:,.1f} µs, B {b:,.1f} µs: B moved it {100 * (b - a) / a:+.1f}%")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("pieces", "ab"), required=True)
+    parser.add_argument("--part", choices=("pieces", "probe", "ab", "inprocess"), required=True)
+    parser.add_argument("--block", type=float, default=10.0, help="inprocess: seconds of orders per block")
     parser.add_argument("--pairs", type=int, default=4, help="ab: A/B pairs")
     parser.add_argument("--repeats", type=int, default=3, help="pieces: scrapes at each N")
     args = parser.parse_args()
     if args.part == "pieces":
         pieces(args.repeats)
+    elif args.part == "probe":
+        probe(args.repeats + 2)
+    elif args.part == "inprocess":
+        inprocess(args.pairs, args.block)
     else:
         ab(args.pairs)
 
