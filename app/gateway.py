@@ -27,7 +27,7 @@ from domain.channels import OMS_EXECUTE, RISK_ACTIONS
 from domain.clock import Clock, LiveClock
 from domain.commands import ReconcileVenue, Unrecorded
 from domain.events import RiskActionTaken
-from domain.ids import Account, SessionKey, VenueId
+from domain.ids import Account, OrderId, SessionKey, VenueId
 from domain.marketdata import Quotes
 from domain.reports import ClientReport
 from ems.engine import EmsEngine
@@ -163,8 +163,11 @@ class Gateway:
 
     # -- what the journal calls back --------------------------------------------------------------
 
-    def _deliver(self, reports: list[ClientReport]) -> None:
-        self.clients.send_reports(reports)
+    def _deliver(self, reports: list[ClientReport]) -> list[str | None]:
+        return self.clients.send_reports(reports)
+
+    def _record_sent(self, session: SessionKey, text: str, sent_ns: int, order_id: OrderId) -> None:
+        self.journal.record_sent(session, text, sent_ns, order_id=order_id)
 
     def _unrecorded(self, unrecorded: Unrecorded) -> None:
         # On the journal's thread: the OMS answers under the bus lock, as for a message from a session.
@@ -192,8 +195,11 @@ class Gateway:
 
     def _redeliver(self, snapshot: RecoverySnapshot) -> None:
         """Send again, with PossResend=Y, the reports a crash may have kept from their clients."""
-        for report in snapshot.undelivered:
-            self.clients.send_report(msgspec.structs.replace(report, poss_resend=True))
+        for report, message_id in zip(snapshot.undelivered, snapshot.undelivered_ids, strict=True):
+            sent_ns = self.clock.now_ns()
+            if (text := self.clients.send_report(msgspec.structs.replace(report, poss_resend=True))) is not None:
+                order_id = getattr(report, "order_id", None)
+                self.journal.record_sent(report.session, text, sent_ns, order_id=order_id, sent_from=message_id)
         if snapshot.undelivered:
             log.warning(
                 "re-sent %d report(s) committed before the restart but maybe never delivered", len(snapshot.undelivered)
@@ -214,7 +220,13 @@ class Gateway:
             else:
                 session = SessionKey(v.session)
                 venues[venue_id] = FixVenue(
-                    venue_id, session, self.venues.app, self.clock, self.bus, defer=self.journal.after_commit
+                    venue_id,
+                    session,
+                    self.venues.app,
+                    self.clock,
+                    self.bus,
+                    defer=self.journal.after_commit,
+                    record_sent=self._record_sent,
                 )
         return venues
 
