@@ -49,6 +49,13 @@ def bench(
         Path | None, typer.Option(help="Keep books, stores and logs here (default: a temp dir).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    scrape_every: Annotated[
+        float,
+        typer.Option(
+            help="Scrape the gateway's GET /metrics every this many seconds during the measured runs, from a process "
+            "of its own as Prometheus would (0: never); the report gives the scrapes' times."
+        ),
+    ] = 0.0,
 ) -> None:
     """Drive orders through the full path (client session -> risk -> EMS -> venue -> book -> client) and report.
 
@@ -69,6 +76,9 @@ def bench(
     if seconds <= 0:
         err.print("fixgw: error: --seconds must be > 0")
         raise typer.Exit(2)
+    if scrape_every < 0:
+        err.print("fixgw: error: --scrape-every must be >= 0 (seconds; 0: no scraping)")
+        raise typer.Exit(2)
     if orders < 2 or latency_orders < 2 or window < 1 or runs < 1:
         err.print("fixgw: error: --orders and --latency-orders must be >= 2, --window and --runs >= 1")
         raise typer.Exit(2)
@@ -87,6 +97,7 @@ def bench(
         settings_file=settings,
         venue_sessions_file=venue_config,
         work_dir=work_dir,
+        scrape_every_s=scrape_every,
     )
     with tempfile.TemporaryDirectory(prefix="fixgw-bench-") as temp:
         work = work_dir or Path(temp)
@@ -159,6 +170,13 @@ def _print_orders(report: dict[str, Any]) -> None:
             console.print(f"[yellow]{s['system']} rejected orders:[/yellow] {s['reject_texts']}")
         if s["hops"].get("hops"):
             _print_hops(s["system"], s["hops"]["hops"])
+        if scrapes := s.get("scrapes"):
+            cpu, wall = scrapes["server_cpu_ms"], scrapes["server_wall_ms"]
+            console.print(
+                f"{s['system']}: {scrapes['scrapes']} scrapes of /metrics ({scrapes['bytes']:,.0f} bytes): gateway "
+                f"CPU p50 {cpu['p50']:.1f} ms (max {cpu['max']:.1f}), "
+                f"wall p50 {wall['p50']:.1f} ms (max {wall['max']:.1f})"
+            )
 
 
 def _print_hops(system: str, hops: dict[str, dict[str, float]]) -> None:

@@ -12,7 +12,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app import bench_cli, book_cli, marketdata_cli, quarantine_cli, replay_cli, risk_cli, session_cli, strategy_cli
+from app import (
+    bench_cli,
+    book_cli,
+    dashboard_cli,
+    marketdata_cli,
+    quarantine_cli,
+    replay_cli,
+    risk_cli,
+    session_cli,
+    strategy_cli,
+)
 from app.config import REPO_ROOT, load_config
 from app.runtime import tune_gc
 from fixgw.errors import GatewayError
@@ -155,6 +165,7 @@ cli.command()(risk_cli.kill)
 cli.add_typer(strategy_cli.strategy_cli, name="strategy")
 cli.command()(replay_cli.replay)
 cli.command()(bench_cli.bench)
+cli.command()(dashboard_cli.dashboard)
 
 
 @cli.command("hash-password")

@@ -32,7 +32,7 @@ from domain.channels import OMS_EXECUTE, RISK_ACTIONS
 from domain.clock import Clock, LiveClock
 from domain.commands import ReconcileVenue, Unrecorded
 from domain.events import RiskActionTaken
-from domain.ids import Account, SessionKey, VenueId
+from domain.ids import Account, OrderId, SessionKey, VenueId
 from domain.marketdata import Quotes
 from domain.reports import ClientReport
 from ems.engine import EmsEngine
@@ -135,14 +135,14 @@ class Gateway:
         self.admin = AdminServer(
             config.admin.listen,
             config.admin_token_path(),
-            dashboard_routes(self)  # first: a route of the same name below wins (GET /sessions, issue 16)
-            | gateway_routes(self)
+            gateway_routes(self)
             | risk_routes(self)
             | book_routes(self.market, frozenset(config.instruments))
             | marketdata_routes(self.quotes, config.instruments)
             | session_routes(
                 {"client": self.clients.app, "venue": self.venues.app, "marketdata": self.market.handler.app}
             )
+            | dashboard_routes(self)
             | strategy_routes(self),
         )
         self.metrics = gateway_metrics(self)
@@ -185,8 +185,18 @@ class Gateway:
 
     # -- what the journal calls back --------------------------------------------------------------
 
-    def _deliver(self, reports: list[ClientReport]) -> None:
-        self.clients.send_reports(self.strategies.deliver(reports))  # a strategy's reports go to it, not to FIX
+    def _deliver(self, reports: list[ClientReport]) -> list[str | None]:
+        """Send a committed batch's reports: a strategy's to it, the others to their FIX sessions; return the text
+        each went out as (None for a strategy's: it never leaves the process), in the batch's order."""
+        others = self.strategies.deliver(reports)
+        if len(others) == len(reports):
+            return self.clients.send_reports(reports)
+        sent = iter(self.clients.send_reports(others))
+        kept = {id(report) for report in others}
+        return [next(sent) if id(report) in kept else None for report in reports]
+
+    def _record_sent(self, session: SessionKey, text: str, sent_ns: int, order_id: OrderId) -> None:
+        self.journal.record_sent(session, text, sent_ns, order_id=order_id)
 
     def _unrecorded(self, unrecorded: Unrecorded) -> None:
         # On the journal's thread: the OMS answers under the bus lock, as for a message from a session.
@@ -214,8 +224,14 @@ class Gateway:
 
     def _redeliver(self, snapshot: RecoverySnapshot) -> None:
         """Send again, with PossResend=Y, the reports a crash may have kept from their clients."""
-        for report in self.strategies.deliver(snapshot.undelivered):  # a strategy's next run reads the book
-            self.clients.send_report(msgspec.structs.replace(report, poss_resend=True))
+        kept = {id(report) for report in self.strategies.deliver(snapshot.undelivered)}  # a strategy reads the book
+        for report, message_id in zip(snapshot.undelivered, snapshot.undelivered_ids, strict=True):
+            if id(report) not in kept:
+                continue
+            sent_ns = self.clock.now_ns()
+            if (text := self.clients.send_report(msgspec.structs.replace(report, poss_resend=True))) is not None:
+                order_id = getattr(report, "order_id", None)
+                self.journal.record_sent(report.session, text, sent_ns, order_id=order_id, sent_from=message_id)
         if snapshot.undelivered:
             log.warning(
                 "re-sent %d report(s) committed before the restart but maybe never delivered", len(snapshot.undelivered)
@@ -236,7 +252,13 @@ class Gateway:
             else:
                 session = SessionKey(v.session)
                 venues[venue_id] = FixVenue(
-                    venue_id, session, self.venues.app, self.clock, self.bus, defer=self.journal.after_commit
+                    venue_id,
+                    session,
+                    self.venues.app,
+                    self.clock,
+                    self.bus,
+                    defer=self.journal.after_commit,
+                    record_sent=self._record_sent,
                 )
         return venues
 

@@ -84,10 +84,6 @@ class HopClock:
                 ring = self._rings.setdefault(hop, Ring())
         return ring
 
-    def names(self) -> list[str]:
-        """Every hop recorded so far, in the order first seen."""
-        return list(self._rings)
-
     def start(self) -> None:
         """Open this thread's timeline now."""
         self._timeline.last = _now()

@@ -126,31 +126,37 @@ class ClientHandler:
             encoded = md_codec.incremental_refresh(message)
         self.app.send(session, encoded)
 
-    def send_report(self, report: ClientReport) -> None:
+    def send_report(self, report: ClientReport) -> str | None:
         """Send one report to its client session (see ``send_reports``)."""
-        self.send_reports([report])
+        return self.send_reports([report])[0]
 
-    def send_reports(self, reports: list[ClientReport]) -> None:
-        """Send reports in their order; each run of reports for one session goes to the engine in one call.
+    def send_reports(self, reports: list[ClientReport]) -> list[str | None]:
+        """Send reports in their order; each run of reports for one session goes to the engine in one call. Return
+        the text each went out as (header and trailer included: the audit trail's), None for one not sent.
 
-        A session that is down gets them by resend after its next logon (quickfix stores them). The risk
-        engine's own orders have no client: their reports stay in the audit trail only.
+        A session that is down gets them by resend after its next logon (quickfix stores them with their MsgSeqNum).
+        The risk engine's own orders have no client: their reports stay in the audit trail only.
         """
         started = now_ns()
         session: SessionKey | None = None
         run: list[quickfix.Message] = []
+        sent: list[quickfix.Message | None] = []
         for report in reports:
             if report.session == RISK_SESSION:
+                sent.append(None)
                 continue
             if report.session != session:
                 self._send_run(session, run)
                 session, run = report.session, []
-            run.append(_encode(report))
+            message = _encode(report)
+            run.append(message)
+            sent.append(message)
         self._send_run(session, run)
         if reports:  # per report, its share of the batch's encoding and sending
             share = (now_ns() - started) // len(reports)
             for _ in reports:
                 hops.record("encode+send", share)
+        return [None if m is None else outbound.sent_text(m) for m in sent]
 
     def _send_run(self, session: SessionKey | None, messages: list[quickfix.Message]) -> None:
         if session is not None and self.app.send_all(session, messages) < len(messages):

@@ -15,7 +15,7 @@ front serialises calls.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -68,14 +68,12 @@ class Exchange:
         """Closed before the last ``forget_closed``: dropped at the next."""
         self._renamed: dict[SimOrder, list[ClOrdId]] = {}
         """The earlier ClOrdIDs of orders renamed by a cancel or replace (kept only when forgetting)."""
-        self.accepted: Counter[str] = Counter()
+        self.accepted: defaultdict[str, int] = defaultdict(int)
         """Orders accepted (150=0), by symbol; with the counts below, what monitoring reads (``/metrics``)."""
         self.refused = 0
         """New orders refused (150=8)."""
-        self.trades: Counter[str] = Counter()
+        self.trades: defaultdict[str, int] = defaultdict(int)
         """Matches, by symbol (one trade, however many of its sides are members' orders)."""
-        self.executions: Counter[ExecType] = Counter()
-        """ExecutionReports made, by ExecType (150)."""
         self._handlers: dict[type, Callable[[Any], None]] = {
             SubmitOrder: self._new_order,
             CancelOrder: self._cancel,
@@ -316,7 +314,6 @@ class Exchange:
         leaves = _ZERO if closed or status is OrdStatus.REJECTED else order.leaves_qty
         if self._closed is not None and status.is_terminal and exec_type is not ExecType.ORDER_STATUS:
             self._closed.append(order)
-        self.executions[exec_type] += 1
         return ExecutionReport(
             session=SessionKey(order.owner),
             order_id=OrderId(order.order_id),

@@ -8,7 +8,7 @@ value. Keys are sessions, venues and check names, never an order's ids.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from typing import Final
 
 from domain.enums import OrdStatus
@@ -34,17 +34,17 @@ class OrderCounts:
     __slots__ = ("booked", "cancel_rejects", "denials", "fills", "outcomes", "venue_rejects")
 
     def __init__(self) -> None:
-        self.booked: Counter[SessionKey] = Counter()
+        self.booked: defaultdict[SessionKey, int] = defaultdict(int)
         """Orders booked (opened Pending New), by session: a client's, or ``RISK_SESSION`` for risk's own."""
-        self.outcomes: Counter[tuple[SessionKey, str]] = Counter()
+        self.outcomes: defaultdict[tuple[SessionKey, str], int] = defaultdict(int)
         """Orders that reached a final state, by session and outcome (``OUTCOMES``, ``DENIED``)."""
-        self.denials: Counter[str] = Counter()
+        self.denials: defaultdict[str, int] = defaultdict(int)
         """Refusals of orders, replaces and messages by the risk check that gave them (``Denial.check``)."""
-        self.fills: Counter[VenueId] = Counter()
+        self.fills: defaultdict[VenueId, int] = defaultdict(int)
         """Executions (150=F) applied, by venue."""
-        self.venue_rejects: Counter[VenueId] = Counter()
+        self.venue_rejects: defaultdict[VenueId, int] = defaultdict(int)
         """Orders the venue refused (150=8), by venue."""
-        self.cancel_rejects: Counter[VenueId] = Counter()
+        self.cancel_rejects: defaultdict[VenueId, int] = defaultdict(int)
         """Cancels and replaces the venue refused (35=9), by venue."""
 
     def closed(self, order: Order, event: OrderEvent) -> None:

@@ -52,7 +52,7 @@ from domain.marketdata import NoQuotes, Quotes
 from domain.order import InvalidTransition, Order
 from domain.positions import PositionBook
 from oms.book import Book
-from oms.counts import OrderCounts
+from oms.counts import OUTCOMES, OrderCounts
 from oms.exec_ids import ExecIds
 from oms.lookups import RetiredLookups
 from oms.ports import FindRetired, Journal, NoRisk, PreTrade
@@ -323,7 +323,7 @@ class OmsEngine:
         self._bus.publish(
             ORDER_UPDATES, updated(order, event if isinstance(event, OrderFilled) else None, self._clock.now_ns())
         )
-        if order.status is not status and order.status.is_terminal:
+        if order.status is not status and order.status in OUTCOMES:  # just closed (a final state stays final)
             self.counts.closed(order, event)
         self._requests.after_event(order)
         self._forget(self.book.close(order, self._clock.now_ns()))

@@ -71,6 +71,9 @@ class RecoverySnapshot:
     """Reports committed but maybe never handed to their session: sent again with PossResend=Y."""
     owed: list[AnswerAgain]
     """Answers owed when the gateway stopped (``oms.lookups``)."""
+    undelivered_ids: list[int] = field(default_factory=list)
+    """The audit row (``messages.id``) of each of ``undelivered``: the text it is sent as again is recorded against
+    it."""
     venue_requests: dict[VenueId, list[dict[str, Any]]] = field(default_factory=dict)
     """Per internal venue, the audit rows of the orders and replaces sent there for its working orders (their
     time priority on its book)."""

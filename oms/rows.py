@@ -85,7 +85,7 @@ def position_row(position: Position, ts_ns: int) -> Row:
 
 
 def request_audit(order: Order, msg_type: str, venue_cl_ord_id: ClOrdId, ts_ns: int) -> Row:
-    """The audit row of a request we send to the venue (its FIX text is in the venue session's log)."""
+    """The audit row of a request we send to the venue, as JSON (its FIX text as sent: ``oms.store.sent``)."""
     body = {
         "order_id": order.order_id,
         "venue_cl_ord_id": venue_cl_ord_id,
@@ -103,6 +103,7 @@ def request_audit(order: Order, msg_type: str, venue_cl_ord_id: ClOrdId, ts_ns: 
         "order_id": order.order_id,
         "cl_ord_id": venue_cl_ord_id,
         "body": msgspec.json.encode(body).decode(),
+        "sent_from": None,
     }
 
 

@@ -9,6 +9,7 @@ matching engine was built with, it also serves MarketDataRequests (35=V) on any 
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from domain.clock import Clock
@@ -54,6 +55,9 @@ class VenueSimulator(Exchange):
         nonce = f"{clock.now_ns():x}"
         super().__init__(clock, engine, symbols, self._send, order_id_prefix=f"{nonce}-V", exec_id_prefix=f"{nonce}-E")
         self._lock = threading.Lock()
+        self.executions: defaultdict[str, int] = defaultdict(int)
+        """ExecutionReports sent to members, by ExecType (150) value: what monitoring reads, with ``accepted``,
+        ``refused`` and ``trades`` (``Exchange``), written under the lock like them."""
         self.market_data_sent: dict[str, int] = {"snapshot": 0, "increment": 0, "reject": 0}
         """Market data messages handed to the engine, by kind (35=W, 35=X, 35=Y): what monitoring reads. Counted
         under the lock, but for the 35=Y of a request refused as it was decoded: that count may miss one in a race."""
@@ -152,6 +156,7 @@ class VenueSimulator(Exchange):
     def _send(self, report: VenueReport) -> None:
         if isinstance(report, ExecutionReport):
             message = outbound.execution_report(report)
+            self.executions[report.exec_type.value] += 1
         elif isinstance(report, CancelReject):
             message = outbound.order_cancel_reject(report)
         else:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.commands import SubmitOrder
-from domain.enums import CxlRejReason, OrdRejReason, OrdType, Side, TimeInForce
+from domain.enums import CxlRejReason, ExecType, OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.events import (
     CancelRejected,
     CancelRequested,
@@ -21,6 +21,7 @@ from domain.events import (
     ReplaceRequested,
 )
 from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol, VenueId
+from domain.reports import ExecutionReport
 
 
 def new_order(**overrides: Any) -> SubmitOrder:
@@ -122,3 +123,26 @@ def cancel_rejected(**overrides: Any) -> CancelRejected:
         "ts_ns": 4,
     }
     return CancelRejected(**(fields | overrides))
+
+
+def execution_report(**overrides: Any) -> ExecutionReport:
+    """An acknowledgement (150=0) of 100 MSFT at 100 for CLIENT1; ``exec_id`` is the order's first."""
+    values: dict[str, Any] = {
+        "session": SessionKey("FIX.4.4:FIXGW->CLIENT1"),
+        "order_id": OrderId("O1"),
+        "cl_ord_id": ClOrdId("CO1"),
+        "exec_id": ExecId("O1-1-1"),
+        "exec_type": ExecType.NEW,
+        "ord_status": OrdStatus.NEW,
+        "account": Account("ACCT1"),
+        "symbol": Symbol("MSFT"),
+        "side": Side.BUY,
+        "ord_type": OrdType.LIMIT,
+        "price": Decimal(100),
+        "order_qty": Decimal(100),
+        "cum_qty": Decimal(0),
+        "leaves_qty": Decimal(100),
+        "avg_px": Decimal(0),
+        "transact_time_ns": 1,
+    }
+    return ExecutionReport(**(values | overrides))

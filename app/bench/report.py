@@ -66,6 +66,8 @@ def summarise(result: SystemResult) -> dict[str, Any]:
     texts = sum((r.reject_texts for r in (*throughput, *result.latency, *result.open_loop)), start=Counter[str]())
     if texts:
         summary["reject_texts"] = dict(texts.most_common(3))
+    if result.scrapes:
+        summary["scrapes"] = _scrapes(result.scrapes)
     if result.open_loop:
         summary["open_loop"] = {
             "rate": result.open_loop[0].rate,
@@ -73,6 +75,25 @@ def summarise(result: SystemResult) -> dict[str, Any]:
             "fill_latency_us": _median_latency(result.open_loop, "fill_latency_ns"),
         }
     return summary
+
+
+def _scrapes(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How the scrapes of /metrics went: how many, their size, and their time in ms (p50 and max) as the scraper saw
+    it and as the gateway measured it (wall, and CPU of its serving thread: the time it held the GIL)."""
+    done = [r for r in rows if "error" not in r]
+
+    def ms(key: str) -> dict[str, float]:
+        values = sorted(1000 * r[key] for r in done if r.get(key))  # the first scrape has no previous one
+        return {"p50": _median(values), "max": values[-1] if values else 0.0}
+
+    return {
+        "scrapes": len(done),
+        "errors": len(rows) - len(done),
+        "bytes": _median([float(r["bytes"]) for r in done]),
+        "client_wall_ms": ms("wall_s"),
+        "server_wall_ms": ms("previous_server_wall_s"),
+        "server_cpu_ms": ms("previous_server_cpu_s"),
+    }
 
 
 def _memory(samples: list[tuple[int, int]]) -> dict[str, Any]:
@@ -117,6 +138,7 @@ def document(plan: BenchPlan, results: list[SystemResult]) -> dict[str, Any]:
             "runs": plan.runs,
             "warmup": plan.warmup,
             "rate": plan.rate,
+            "scrape_every_s": plan.scrape_every_s,
         },
         "machine": machine(),
         "systems": systems,

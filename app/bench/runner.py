@@ -57,6 +57,9 @@ class BenchPlan:
     settings_file: Path = REPO_ROOT / "fixgw.toml"
     venue_sessions_file: Path = REPO_ROOT / "venue.cfg"
     work_dir: Path | None = None
+    scrape_every_s: float = 0.0
+    """Scrape the gateway's ``GET /metrics`` this often during the measured runs, from a process of its own as
+    Prometheus would (``app.bench.scraper``); 0: no scraping."""
 
 
 @dataclass
@@ -72,6 +75,8 @@ class SystemResult:
     rss_kb: list[tuple[int, int]] = field(default_factory=list)
     """(orders answered so far, resident set of the server in kB), sampled during the throughput runs."""
     hops: dict[str, Any] = field(default_factory=dict)
+    scrapes: list[dict[str, Any]] = field(default_factory=list)
+    """One row per scrape of ``/metrics`` during the measured runs (``app.bench.scraper``), if any."""
 
 
 class Process:
@@ -136,6 +141,8 @@ class Bench:
             raise ConfigError(f"{plan.sessions_file}: no acceptor session for the load generator to log on to")
         self._client = acceptors[0]
         self._base_settings = _read_toml(plan.settings_file)
+        self.metrics_port = 0
+        """The metrics port of the gateway being measured (when scraping)."""
 
     def run(self) -> list[SystemResult]:
         """Measure every system of the plan, one after the other."""
@@ -165,6 +172,17 @@ class Bench:
         if admin is not None:
             admin.call("POST", "/metrics/hops/reset")
         cpu_before = server.cpu_s()
+        with self._scraping(name, work, result.scrapes):
+            self._measured_runs(name, server, generator, result)
+        result.server_cpu_s = server.cpu_s() - cpu_before
+        result.server_orders = sum(r.orders for r in (*result.throughput, *result.latency, *result.open_loop))
+        if admin is not None:
+            status, hops = admin.call("GET", "/metrics/hops")
+            result.hops = hops if status == 200 else {}
+        return result
+
+    def _measured_runs(self, name: str, server: Process, generator: LoadGenerator, result: SystemResult) -> None:
+        plan = self.plan
         for i in range(plan.runs):
             self._progress(f"{name}: throughput run {i + 1}/{plan.runs} ({plan.orders} orders, window {plan.window})")
             with _sampling(server, result.rss_kb, generator.answered):
@@ -176,12 +194,28 @@ class Bench:
             for i in range(plan.runs):
                 self._progress(f"{name}: open-loop run {i + 1}/{plan.runs} at {plan.rate:g} orders/s")
                 result.open_loop.append(self._checked(server, generator.run(plan.orders, rate=plan.rate)))
-        result.server_cpu_s = server.cpu_s() - cpu_before
-        result.server_orders = sum(r.orders for r in (*result.throughput, *result.latency, *result.open_loop))
-        if admin is not None:
-            status, hops = admin.call("GET", "/metrics/hops")
-            result.hops = hops if status == 200 else {}
-        return result
+
+    @contextmanager
+    def _scraping(self, name: str, work: Path, rows: list[dict[str, Any]]) -> Iterator[None]:
+        """While the block runs, a scraper process (``app.bench.scraper``) reads the gateway's /metrics; its rows
+        go to ``rows``."""
+        if not self.plan.scrape_every_s or name == "baseline":
+            yield
+            return
+        out = work / "scrapes.jsonl"
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        scraper = Process(
+            "scraper",
+            [sys.executable, "-c", "from app.bench.scraper import main; main()", url, str(self.plan.scrape_every_s),
+             str(out)],
+            work,
+        )  # fmt: skip
+        try:
+            yield
+        finally:
+            scraper.stop()
+            if out.exists():
+                rows.extend(json.loads(line) for line in out.read_text().splitlines() if line.strip())
 
     @staticmethod
     def _checked(server: Process, result: LoadResult) -> LoadResult:
@@ -227,6 +261,7 @@ class Bench:
     def _gateway(self, name: str, work: Path, port: int) -> list[Process]:
         processes = []
         venue_port = free_port()
+        self.metrics_port = free_port()
         settings = self._settings(work, internal=name == "internal")
         sessions = self._client_sessions(work, port, only_acceptor=name == "internal", venue_port=venue_port)
         if name != "internal":  # the venue simulator behind the gateway's FIX session

@@ -9,10 +9,11 @@ from prometheus_client.registry import Collector
 from app.config import GatewayConfig
 from app.metrics.hops import HopHistograms
 from app.metrics.journal import JournalMetrics
+from app.metrics.marketdata import MarketDataMetrics
 from app.metrics.orders import OrderMetrics
 from app.metrics.risk import RiskMetrics
 from app.metrics.server import MetricsServer
-from app.metrics.sessions import MarketDataMetrics, SessionMetrics
+from app.metrics.sessions import SessionMetrics
 from domain.ids import SessionKey
 from domain.latency import hops
 

@@ -4,8 +4,9 @@ A Python thread that wants the GIL waits until the holder releases it, or up to 
 it asks for it: a scrape of a few milliseconds done in one go would hold an order that arrives meanwhile for all of
 it. So the scrape works in pieces: each collector's family is rendered on its own (prometheus-client renders a
 family as the registry yields it), the hop samples are bucketed a slice at a time, and between two pieces the
-serving thread releases the GIL (``time.sleep(0)`` does, and a waiting thread takes it). Measured with a probe
-thread beside 3 ms of work: in one go it waited 3.1 ms; in ten pieces, 0.3 ms (bench/metrics_scrape.results.txt).
+serving thread releases the GIL (``time.sleep(0)`` does, and a waiting thread takes it). Measured with a thread
+sleeping 0.2 ms in a loop beside 3 ms of work: in one go it was up to 3.1 ms late; in ten pieces, 0.2-0.9 ms
+(``bench/metrics_scrape.py --part probe``, results in bench/metrics_scrape.results.txt).
 """
 
 from __future__ import annotations

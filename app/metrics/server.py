@@ -39,6 +39,8 @@ PATH = "/metrics"
 REQUEST_TIMEOUT_S = 5.0
 """A client that does not send its request, or read the answer, within this is dropped."""
 NAMESPACE = "fixgw"
+SHUTDOWN_POLL_S = 0.05
+"""How often the idle server looks whether it is told to stop (the library's 0.5 s would add that to every stop)."""
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -104,7 +106,7 @@ class MetricsServer:
             raise ConfigError(f"metrics endpoint cannot listen on {listen}: {exc.strerror}") from None
         self.host = host
         self.port: int = self._http.server_address[1]
-        self._thread = threading.Thread(target=self._http.serve_forever, name=f"{name}-metrics", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name=f"{name}-metrics", daemon=True)
 
     @property
     def url(self) -> str:
@@ -115,6 +117,9 @@ class MetricsServer:
         """Serve in the background."""
         self._thread.start()
         log.info("metrics: %s", self.url)
+
+    def _serve(self) -> None:
+        self._http.serve_forever(poll_interval=SHUTDOWN_POLL_S)
 
     def stop(self) -> None:
         """Stop serving and close the socket."""

@@ -42,7 +42,7 @@ class SimulatorMetrics:
         )
         made = dict(simulator.executions)
         for exec_type in ExecType:
-            executions.add_metric([exec_type.name.lower()], made.get(exec_type, 0))
+            executions.add_metric([exec_type.name.lower()], made.get(exec_type.value, 0))
         yield from (orders, refused, matched, executions)
         yield from self._market_data()
 

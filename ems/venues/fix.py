@@ -24,6 +24,8 @@ from fixgw.session.application import FixApplication
 
 Defer = Callable[[Callable[[], None]], None]
 """Run an action once everything appended to the journal before it is committed (``Journal.after_commit``)."""
+RecordSent = Callable[[SessionKey, str, int, OrderId], None]
+"""Record a request's text as the session sent it, and when, for the audit trail (``Journal.record_sent``)."""
 
 
 class FixVenue:
@@ -37,14 +39,17 @@ class FixVenue:
         clock: Clock,
         bus: MessageBus,
         defer: Defer | None = None,
+        record_sent: RecordSent | None = None,
     ) -> None:
-        """``defer``: how a write-ahead send waits for the commit (None: it leaves at once, tools and tests)."""
+        """``defer``: how a write-ahead send waits for the commit (None: it leaves at once, tools and tests);
+        ``record_sent``: told the text of every request sent (after the send: off the order's way)."""
         self.venue_id = venue_id
         self._session = session
         self._app = app
         self._clock = clock
         self._bus = bus
         self._defer = defer
+        self._record_sent = record_sent
 
     def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> None:
         """Send a NewOrderSingle; refuse at once when the session is down rather than queue an order."""
@@ -86,8 +91,10 @@ class FixVenue:
         if self._defer is None or not write_ahead:
             if round_trip:
                 hops.begin((self.venue_id, venue_cl_ord_id))
+            sent_ns = self._clock.now_ns()
             if not self._app.send(self._session, message):
                 raise VenueUnavailable(self._down())
+            self._sent(message, sent_ns, order_id)
             return
         tick = hops.carried()  # a strategy's order answering a market data update: tick-to-trade ends at the send
         self._defer(lambda: self._send_committed(message, order_id, venue_cl_ord_id, round_trip, tick))
@@ -98,10 +105,17 @@ class FixVenue:
         committed = now_ns() if tick is not None else 0
         if round_trip:  # timed from the send: the wait for the commit before it is the journal's hop
             hops.begin((self.venue_id, venue_cl_ord_id))
+        sent_ns = self._clock.now_ns()
         if not self._app.send(self._session, message):
             self._lost(order_id, venue_cl_ord_id)
-        elif tick is not None:
+            return
+        if tick is not None:
             tick.finish(committed, now_ns())
+        self._sent(message, sent_ns, order_id)
+
+    def _sent(self, message: object, sent_ns: int, order_id: OrderId) -> None:
+        if self._record_sent is not None and (text := outbound.sent_text(message)) is not None:
+            self._record_sent(self._session, text, sent_ns, order_id)
 
     def _lost(self, order_id: OrderId, venue_cl_ord_id: ClOrdId) -> None:
         """A send due after the commit found the session gone: the order is refused, or the request rejected."""

@@ -60,6 +60,14 @@ def _from_text(msg_type: str, body: str, poss_resend: bool = False) -> quickfix.
 SOH = "\x01"
 
 
+def sent_text(message: quickfix.Message) -> str | None:
+    """The text of a message once a session has taken it: the session filled in the header (8, 9, 34, 49, 52, 56)
+    and CheckSum (10) as it sent or stored it, so this is the wire's (the audit trail's, ``oms.store.sent``). None
+    for a message no session took (it has no MsgSeqNum 34)."""
+    text: str = message.toString()
+    return text if "\x0134=" in text else None
+
+
 def raw_message(msg_type: str, fields: list[tuple[int, str]]) -> quickfix.Message:
     """Build a message from raw (tag, value) pairs, in order, unvalidated (tools and tests)."""
     m = _message(msg_type)

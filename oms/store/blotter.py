@@ -1,4 +1,4 @@
-"""Read-only queries for the operator's live views (the dashboard): the blotter and the day's risk denials.
+"""Read-only queries for the operator's live views (the dashboard): the blotter.
 
 Each reads an index range (``seq``, ``ts_ns``) with a LIMIT, so that a view polled every half second costs about
 the same on a book of ten orders and of ten million. Working orders have no index of their own (one on a column
@@ -41,22 +41,3 @@ def recent_fills(engine: Engine, limit: int) -> list[dict[str, Any]]:
     query = select(executions).order_by(executions.c.ts_ns.desc(), executions.c.exec_id.desc()).limit(limit)
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
-
-
-def risk_denials(engine: Engine, after_seq: int, since_ns: int, limit: int) -> list[tuple[int, str | None]]:
-    """(seq, Text (58)) of up to ``limit`` orders refused before any venue saw them (rejected, no venue), created
-    since ``since_ns``, after order ``after_seq``, oldest first: a caller counts each once by moving ``after_seq``
-    on to the last one it got."""
-    query = (
-        select(orders.c.seq, orders.c.text)
-        .where(
-            orders.c.seq > after_seq,
-            orders.c.status == OrdStatus.REJECTED.value,
-            orders.c.venue.is_(None),
-            orders.c.created_ns >= since_ns,
-        )
-        .order_by(orders.c.seq)
-        .limit(limit)
-    )
-    with engine.connect() as conn:
-        return [(int(seq), text) for seq, text in conn.execute(query)]

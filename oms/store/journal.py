@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -35,12 +35,16 @@ from domain.latency import hops, now_ns
 from domain.reports import ClientReport
 from oms.store import quarantine
 from oms.store.health import CommitHealth
+from oms.store.sent import report_rows, sent_row
 from oms.store.writer import BatchWriter, Checkpointer
 
 log = logging.getLogger("fixgw.oms.journal")
 
 Row = dict[str, Any]
 Unit = list["Entry"]
+Deliver = Callable[[list[ClientReport]], Sequence[str | None] | None]
+"""Hand committed reports to their sessions, in order; return the FIX text each went out as (None: not sent), or
+None to record none."""
 _STOP = object()
 _MAX_BATCH = 2000
 _MAX_DEPTH = 50_000
@@ -72,6 +76,8 @@ class Entry(msgspec.Struct):
     """An answer now owed (a ``pending_lookups`` row): committed with the request's receipt."""
     owed: str | None = None
     """The key of an owed answer given now: deleted with the answer (in the same ``atomic`` group)."""
+    report_row: Row | None = None
+    """The JSON row of ``report`` as last written (its ``id`` links the text it is sent as)."""
 
 
 class Journal:
@@ -80,12 +86,13 @@ class Journal:
     def __init__(
         self,
         engine: Engine,
-        deliver: Callable[[list[ClientReport]], None],
+        deliver: Deliver,
         clock: Clock,
         on_quarantine: Callable[[Unrecorded], None] | None = None,
     ) -> None:
-        """``deliver`` sends the reports of a committed batch, in their order (the client sessions' engine);
-        ``on_quarantine`` is told of every unit the book refused (the OMS answers its sender)."""
+        """``deliver`` sends the reports of a committed batch, in their order (the client sessions' engine), and
+        says what text each went out as (recorded with the next commit: ``oms.store.sent``); ``on_quarantine`` is
+        told of every unit the book refused (the OMS answers its sender)."""
         self._engine = engine
         self._deliver = deliver
         self._clock = clock
@@ -149,8 +156,17 @@ class Journal:
             "order_id": None,
             "cl_ord_id": cl_ord_id,
             "body": body,
+            "sent_from": None,
         }
         self._put(Entry(audit=row))
+
+    def record_sent(
+        self, session: str, raw: str, sent_ns: int, *, order_id: str | None = None, sent_from: int | None = None
+    ) -> None:
+        """Record ``raw``, a message as ``session`` sent it at ``sent_ns`` (when it was handed to the session), with
+        the next transaction (``oms.store.sent``); any thread. ``sent_from``: the JSON row of the report it was
+        sent from; ``order_id``: the order it is about."""
+        self._writer.sent([sent_row(session, raw, sent_ns, order_id=order_id, sent_from=sent_from)])
 
     def atomic(self) -> _Group:
         """Make everything appended inside ``with journal.atomic():`` commit in one transaction.
@@ -271,12 +287,12 @@ class Journal:
         committed = self._commit(units)
         done = now_ns()
         hops.record("journal write", done - started)
-        reports: list[ClientReport] = []
+        reports: list[Entry] = []
         for unit in committed:
             for entry in unit:
                 if entry.report is not None:
                     hops.record("book commit", done - entry.appended_ns)
-                    reports.append(entry.report)
+                    reports.append(entry)
                 elif entry.action is not None:
                     self._deliver_safely(reports)  # what was appended before the action goes out before it
                     reports = []
@@ -362,11 +378,13 @@ class Journal:
         except Exception:
             log.exception("post-commit action failed")
 
-    def _deliver_safely(self, reports: list[ClientReport]) -> None:
-        if not reports:
+    def _deliver_safely(self, entries: list[Entry]) -> None:
+        if not entries:
             return
+        reports: list[ClientReport] = [entry.report for entry in entries]  # type: ignore[misc]
+        sent_ns = self._clock.now_ns()
         try:
-            self._deliver(reports)  # in one call: the engine takes them with one release of the GIL
+            texts = self._deliver(reports)  # in one call: the engine takes them with one release of the GIL
         except Exception:
             log.exception(
                 "delivery of %d report(s) failed (first: to %s, ClOrdID %s)",
@@ -374,6 +392,9 @@ class Journal:
                 reports[0].session,
                 reports[0].cl_ord_id,
             )
+            return
+        if texts:  # after the sends: what each went out as, for the audit trail
+            self._writer.sent(report_rows([entry.report_row for entry in entries], texts, sent_ns))
 
 
 class _Group:

@@ -54,6 +54,7 @@ def recover(
         )
         for venue in venues
     }
+    undelivered = _undelivered(engine)
     return RecoverySnapshot(
         incarnation=incarnation,
         orders=orders,
@@ -62,7 +63,8 @@ def recover(
         retired=list(retired_names(engine)),
         controls=repository.load_controls(engine),
         resume={s: seq for s, at in since.items() if (seq := repository.last_inbound_seq(engine, s, at)) is not None},
-        undelivered=_undelivered(engine),
+        undelivered=[report for report, _ in undelivered],
+        undelivered_ids=[message_id for _, message_id in undelivered],
         owed=repository.owed_answers(engine),
         venue_requests=venue_requests,
     )
@@ -83,9 +85,10 @@ def _fill(row: dict[str, Any]) -> Fill:
     )
 
 
-def _undelivered(engine: Engine) -> list[ClientReport]:
-    """Reports committed after the last delivery the journal recorded: a crash may have kept them from clients."""
+def _undelivered(engine: Engine) -> list[tuple[ClientReport, int]]:
+    """Reports committed after the last delivery the journal recorded (a crash may have kept them from clients),
+    each with its audit row's id."""
     with engine.connect() as conn:
         marker = conn.execute(select(journal_state.c.value).where(journal_state.c.name == DELIVERED)).scalar()
     rows = repository.undelivered_reports(engine, int(marker or 0))
-    return [msgspec.json.decode(r["body"], type=_REPORT_TYPES[r["msg_type"]]) for r in rows]
+    return [(msgspec.json.decode(r["body"], type=_REPORT_TYPES[r["msg_type"]]), int(r["id"])) for r in rows]

@@ -12,6 +12,7 @@ from domain.enums import OrdRejReason, OrdStatus, OrdType, Side, TimeInForce
 from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol, VenueId
 from domain.order import Order
 from oms.store.schema import (
+    RECEIVED,
     executions,
     journal_state,
     messages,
@@ -70,10 +71,12 @@ def find_order(engine: Engine, key: str) -> dict[str, Any] | None:
 
 
 def order_messages(engine: Engine, order: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every message in and out that concerns ``order``, oldest first.
+    """Every message in and out that concerns ``order``, oldest first, each as FIX text where there is one.
 
     Outbound rows carry the OrderID; received rows are found by the ClOrdIDs of the order's chain on the
-    client session and by the ClOrdIDs we used for it at its venue (OrderID, OrderID.n).
+    client session and by the ClOrdIDs we used for it at its venue (OrderID, OrderID.n). A report or request that
+    a session sent is shown as it went out (``oms.store.sent``) instead of the JSON the book decided it from; one
+    sent twice (again after a restart) shows twice.
     """
     order_id = order["order_id"]
     with engine.connect() as conn:
@@ -82,13 +85,24 @@ def order_messages(engine: Engine, order: dict[str, Any]) -> list[dict[str, Any]
         venue_ids = {order_id} | {f"{order_id}.{n}" for n in range(1, int(order["requests_sent"]) + 1)}
         received = conn.execute(
             select(messages).where(
-                messages.c.direction == "in",
+                RECEIVED,
                 ((messages.c.session == order["session"]) & messages.c.cl_ord_id.in_(client_ids))
                 | ((messages.c.session != order["session"]) & messages.c.cl_ord_id.in_(venue_ids)),
             )
         )
-        rows = out + [dict(r._mapping) for r in received]
+        rows = _as_sent([r for r in out if r["direction"] == "out"]) + [dict(r._mapping) for r in received]
     return sorted(rows, key=lambda r: (r["ts_ns"], r["id"]))
+
+
+def _as_sent(out: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Outbound rows, each decision (JSON, no MsgSeqNum) replaced by the text it was sent as: a report's by its
+    ``sent_from``, a venue request's by its ClOrdID and MsgType. A decision never sent (the internal venue's
+    requests, the risk engine's own reports) stays; a text without a decision (a status request) shows alone."""
+    decided = [r for r in out if r["seq"] is None]
+    sent = [r for r in out if r["seq"] is not None]
+    taken = {r["sent_from"] for r in sent} | {(r["cl_ord_id"], r["msg_type"]) for r in sent if r["sent_from"] is None}
+    # Reports are 35=8, 9, r, j and requests 35=D, F, G, H: a report's decision is never taken by a request's text.
+    return sent + [r for r in decided if r["id"] not in taken and (r["cl_ord_id"], r["msg_type"]) not in taken]
 
 
 def venue_requests(engine: Engine, venue: str, order_ids: list[str]) -> list[dict[str, Any]]:
@@ -97,8 +111,11 @@ def venue_requests(engine: Engine, venue: str, order_ids: list[str]) -> list[dic
     columns = (messages.c.id, messages.c.order_id, messages.c.msg_type, messages.c.body)
     with engine.connect() as conn:
         for start in range(0, len(order_ids), 500):  # bounded IN lists
-            query = select(*columns).where(
+            query = select(
+                *columns
+            ).where(
                 messages.c.direction == "out",
+                messages.c.seq.is_(None),  # the JSON (the text as sent has its MsgSeqNum)
                 messages.c.session == venue,
                 messages.c.msg_type.in_(("D", "G")),
                 messages.c.order_id.in_(order_ids[start : start + 500]),
@@ -118,7 +135,7 @@ def load_positions(engine: Engine) -> list[dict[str, Any]]:
 def last_inbound_seq(engine: Engine, session: str, since_ns: int) -> int | None:
     """The highest MsgSeqNum received on ``session`` since ``since_ns`` whose processing is committed."""
     query = select(func.max(messages.c.seq)).where(
-        messages.c.direction == "in", messages.c.session == session, messages.c.ts_ns >= since_ns
+        RECEIVED, messages.c.session == session, messages.c.ts_ns >= since_ns
     )
     with engine.connect() as conn:
         value = conn.execute(query).scalar_one()
@@ -189,7 +206,12 @@ def undelivered_reports(engine: Engine, after_id: int) -> list[dict[str, Any]]:
     """Outbound report rows committed after ``after_id`` (reports a crash may have kept from their client)."""
     query = (
         select(messages)
-        .where(messages.c.direction == "out", messages.c.id > after_id, messages.c.msg_type.in_(("8", "9", "r", "j")))
+        .where(
+            messages.c.direction == "out",
+            messages.c.seq.is_(None),  # the JSON a restart sends again (the text as sent has its MsgSeqNum)
+            messages.c.id > after_id,
+            messages.c.msg_type.in_(("8", "9", "r", "j")),
+        )
         .order_by(messages.c.id)
     )
     with engine.connect() as conn:

@@ -60,6 +60,9 @@ class BatchWriter:
         }
         self._raw: Any = None
         """The writer thread's own DBAPI connection (see oms.store.bulk), opened on first use."""
+        self._sent: list[Row] = []
+        """Rows of messages as sent, not written yet (``oms.store.sent``): written with the next transaction."""
+        self._sent_lock = threading.Lock()
 
     def write(self, batch: list[Any]) -> None:
         """Write every entry's rows in one transaction (the last snapshot of an order or position wins)."""
@@ -83,11 +86,11 @@ class BatchWriter:
             if entry.audit is not None:
                 audit.append(entry.audit)
             if entry.report is not None:
-                audit.append(self._report_row(entry.report))
-        last_id = self._last_id
-        for row in audit:
-            last_id += 1
-            row["id"] = last_id
+                entry.report_row = self._report_row(entry.report)  # its id, given below, links the text as sent
+                audit.append(entry.report_row)
+        sent = self._sent_so_far()
+        audit += sent  # the same table and statement as the batch's audit rows: no pages of their own
+        last_id = self._numbered(audit)
         marker = self.delivered_through
         with self._transaction() as cursor:
             if marker != self._marker_written:
@@ -100,23 +103,53 @@ class BatchWriter:
             self._bulk["owed"].run(cursor, owed)
         self._last_id = last_id  # only once committed: a failed batch is written again with the same ids
         self._marker_written = marker
+        self._sent_written(len(sent))
 
     def deliveries_done(self) -> None:
         """Everything committed so far has been handed to its session."""
         self.delivered_through = self._last_id
 
+    def sent(self, rows: list[Row]) -> None:
+        """Write these rows of messages as sent with the next transaction (any thread may call it)."""
+        with self._sent_lock:
+            self._sent.extend(rows)
+
     @property
     def marker_behind(self) -> bool:
-        """Deliveries happened that no transaction has recorded yet."""
-        return self.delivered_through != self._marker_written
+        """Deliveries happened (or messages were sent) that no transaction has recorded yet."""
+        return self.delivered_through != self._marker_written or bool(self._sent)
 
     def write_marker(self) -> None:
-        """Record the deliveries in a transaction of their own (also a small write that proves the database takes
-        writes: ``Journal._probe``)."""
+        """Record the deliveries and the sent messages in a transaction of their own (also a small write that proves
+        the database takes writes: ``Journal._probe``)."""
         marker = self.delivered_through
+        sent = self._sent_so_far()
+        last_id = self._numbered(sent)
         with self._transaction() as cursor:
             self._bulk["marker"].run(cursor, [{"name": DELIVERED, "value": marker}])
+            self._bulk["messages"].run(cursor, sent)
+        self._last_id = last_id
         self._marker_written = marker
+        self._sent_written(len(sent))
+
+    def _numbered(self, rows: list[Row]) -> int:
+        """Give ``rows`` the ids after the last committed one (again on a retry); return the last given."""
+        last_id = self._last_id
+        for row in rows:
+            last_id += 1
+            row["id"] = last_id
+        return last_id
+
+    def _sent_so_far(self) -> list[Row]:
+        if not self._sent:  # the common case at once; a row being added now goes with the next transaction
+            return []
+        with self._sent_lock:
+            return list(self._sent)
+
+    def _sent_written(self, count: int) -> None:
+        if count:
+            with self._sent_lock:  # only this thread removes: the first ``count`` are the ones just written
+                del self._sent[:count]
 
     def close(self) -> None:
         """Give the connection back to the pool (the gateway disposes of it)."""
@@ -156,6 +189,7 @@ class BatchWriter:
             "order_id": getattr(report, "order_id", None),
             "cl_ord_id": report.cl_ord_id,
             "body": msgspec.json.encode(report).decode(),
+            "sent_from": None,
         }
 
 

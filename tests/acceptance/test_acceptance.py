@@ -62,6 +62,8 @@ def gateway(tmp_path: Path) -> Iterator[int]:
     sessions = SessionsFile.load(HERE / "sessions.cfg").relocated(tmp_path).with_port("acceptor", port)
     (tmp_path / "sessions.cfg").write_text(sessions.dumps())
     shutil.copy(HERE / "fixgw.toml", tmp_path / "fixgw.toml")
+    with (tmp_path / "fixgw.toml").open("a") as settings:  # no fixed port: another gateway may be running here
+        settings.write('\n[admin]\nlisten = "127.0.0.1:0"\ntoken_file = "var/admin.token"\n')
     log = (tmp_path / "gateway.out").open("wb")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "fixgw"), "run", "--config", str(tmp_path / "sessions.cfg")],

@@ -1,5 +1,5 @@
 """The dashboard's queries over the book of record, on SQLite and PostgreSQL: working orders from a seq on, the
-newest fills first, risk denials after a cursor."""
+newest fills first."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
-from oms.store.blotter import recent_fills, risk_denials, working_orders
+from oms.store.blotter import recent_fills, working_orders
 from oms.store.database import open_database
 from oms.store.schema import executions, orders
 from tests.contract.test_book_store import execution_row, order_row
@@ -20,10 +20,6 @@ def engine(database_url: str) -> Iterator[Engine]:
     db = open_database(database_url)
     yield db
     db.dispose()
-
-
-def _denied(order_id: str, text: str, created_ns: int = 10) -> dict[str, object]:
-    return order_row(order_id, status="8") | {"venue": None, "text": text, "created_ns": created_ns}
 
 
 def test_working_orders_when_some_done_then_only_working_from_the_seq_on(engine: Engine) -> None:
@@ -42,23 +38,3 @@ def test_recent_fills_when_many_then_newest_first_up_to_the_limit(engine: Engine
         conn.execute(executions.insert(), fills)
 
     assert [f["exec_id"] for f in recent_fills(engine, 3)] == ["X4", "X3", "X2"]
-
-
-def test_risk_denials_when_after_a_cursor_then_only_later_unrouted_rejections_since_the_day(engine: Engine) -> None:
-    rows = [
-        _denied("O1", "max notional exceeded: ..."),
-        order_row("O2", status="8") | {"text": "venue: unknown symbol"},  # the venue's reject, not ours
-        _denied("O3", "price band: ...", created_ns=1),  # yesterday
-        order_row("O4"),
-        _denied("O5", "max order quantity exceeded: ..."),
-        _denied("O6", "duplicate order: ..."),
-    ]
-    with engine.begin() as conn:
-        conn.execute(orders.insert(), rows)
-
-    assert risk_denials(engine, 0, since_ns=5, limit=10) == [
-        (1, "max notional exceeded: ..."),
-        (5, "max order quantity exceeded: ..."),
-        (6, "duplicate order: ..."),
-    ]
-    assert risk_denials(engine, 1, since_ns=5, limit=1) == [(5, "max order quantity exceeded: ...")]

@@ -71,3 +71,18 @@ def test_bench_refuses_a_work_dir_that_is_not_empty(tmp_path: Path) -> None:
     done = _bench("--work-dir", str(tmp_path))
     assert done.returncode == 2
     assert "is not empty" in done.stderr
+
+
+def test_bench_when_scraping_then_metrics_read_during_the_runs_and_each_scrape_timed(tmp_path: Path) -> None:
+    done = _bench(
+        *("--system", "internal", "--orders", "300", "--latency-orders", "300", "--runs", "1", "--warmup", "20"),
+        *("--scrape-every", "0.1", "--work-dir", str(tmp_path / "work"), "--json"),
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    [internal] = json.loads(done.stdout)["systems"]
+    scrapes = internal["scrapes"]
+    assert scrapes["scrapes"] >= 2 and scrapes["errors"] == 0
+    assert scrapes["bytes"] > 10_000  # every family, the hop histograms included
+    assert 0 < scrapes["server_cpu_ms"]["p50"] <= scrapes["server_wall_ms"]["max"]
+    assert internal["rejected"] == 0

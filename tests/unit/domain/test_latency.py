@@ -123,12 +123,3 @@ def test_recent_when_ring_wrapped_then_across_the_wrap_oldest_first() -> None:
 
     assert ring.recent(5) == [CAPACITY - 2, CAPACITY - 1, CAPACITY, CAPACITY + 1, CAPACITY + 2]
     assert len(ring.recent(CAPACITY + 50)) == CAPACITY
-
-
-def test_names_when_hops_recorded_then_in_the_order_first_seen() -> None:
-    clock = HopClock()
-    clock.record("risk", 1)
-    clock.record("decode", 1)
-    clock.record("risk", 2)
-
-    assert clock.names() == ["risk", "decode"]

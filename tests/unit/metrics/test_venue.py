@@ -16,15 +16,8 @@ from tests.unit.metrics.values import value, values
 MEMBER = SessionKey("FIX.4.4:VENUE->FIXGW")
 
 
-class _Offline(VenueSimulator):
-    """The simulator with its reports kept instead of sent (no session)."""
-
-    def _send(self, report: object) -> None:  # type: ignore[override]
-        pass
-
-
 def test_collect_when_orders_trade_and_one_is_refused_then_counts_follow() -> None:
-    venue = _Offline(TestClock(), MatchingEngine(), ["MSFT", "IBM"])
+    venue = VenueSimulator(TestClock(), MatchingEngine(), ["MSFT", "IBM"])  # no session: reports go nowhere
     venue.execute(new_order(session=MEMBER, price=Decimal(100), order_qty=Decimal(10)))
     venue.execute(new_order(session=MEMBER, cl_ord_id="C2", side=Side.SELL, price=Decimal(100), order_qty=Decimal(4)))
     venue.execute(new_order(session=MEMBER, cl_ord_id="C3", symbol=Symbol("XYZ")))
