@@ -71,7 +71,8 @@ def bench(
     systems = tuple(system or _SYSTEMS)
     unknown = [s for s in systems if s not in (*_SYSTEMS, *_TICK_SYSTEMS)]
     if unknown:
-        err.print(f"fixgw: error: unknown --system {unknown[0]!r}; one of {', '.join((*_SYSTEMS, *_TICK_SYSTEMS))}")
+        known = ", ".join((*_SYSTEMS, *_TICK_SYSTEMS))
+        err.print(f"fixgw: error: unknown --system {unknown[0]!r}; one of {known}", soft_wrap=True)  # one line
         raise typer.Exit(2)
     if seconds <= 0:
         err.print("fixgw: error: --seconds must be > 0")

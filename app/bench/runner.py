@@ -308,7 +308,8 @@ class Bench:
         data = json.loads(json.dumps(self._base_settings))  # a deep copy
         data["database"] = {"url": f"sqlite:///{work / 'book.db'}"}
         data["admin"] = {"listen": "127.0.0.1:0", "token_file": str(work / "admin.token")}
-        data["metrics"] = {"listen": ""}  # no Prometheus endpoint under load unless asked
+        # no Prometheus endpoint under load unless asked (--scrape-every)
+        data["metrics"] = {"listen": f"127.0.0.1:{self.metrics_port}" if self.plan.scrape_every_s else ""}
         data.setdefault("simulator", {})["metrics_listen"] = ""
         risk = data.setdefault("risk", {})
         for scope in [risk.get("default", {}), *risk.get("accounts", {}).values(), *risk.get("symbols", {}).values()]:

@@ -63,7 +63,9 @@ def test_bench_drives_every_system_and_reports_every_hop(tmp_path: Path) -> None
 def test_bench_refuses_an_unknown_system_in_one_line() -> None:
     done = _bench("--system", "moon")
     assert done.returncode == 2
-    assert done.stderr.strip() == "fixgw: error: unknown --system 'moon'; one of baseline, external, internal"
+    assert done.stderr.strip() == (
+        "fixgw: error: unknown --system 'moon'; one of baseline, external, internal, strategy, strategy-internal"
+    )
 
 
 def test_bench_refuses_a_work_dir_that_is_not_empty(tmp_path: Path) -> None:
