@@ -18,8 +18,16 @@ from domain.enums import OrdStatus, Side
 from domain.positions import Position
 from oms.store import repository
 from tests.integration.conftest import start_system, stop_system
-from tests.integration.test_risk_controls import fixgw, settings_for, wait_until
-from tests.integration.test_strategy import SESSION, WORKING, mm_orders, quoting, status, strategy_config
+from tests.integration.test_risk_controls import wait_until
+from tests.integration.test_strategy import (
+    SESSION,
+    WORKING,
+    kill_and_resume,
+    mm_orders,
+    quoting,
+    status,
+    strategy_config,
+)
 
 pytestmark = pytest.mark.integration
 D = Decimal
@@ -39,7 +47,7 @@ def test_market_maker_against_60s_of_seeded_flow(tmp_path: Path) -> None:
         assert wait_until(lambda: quoting(system)), status(system)
         clock = threading.Event()
         clock.wait(SECONDS / 2)  # the flow runs: a span of time, not a condition
-        killed = _kill_and_resume(system, tmp_path)
+        killed = kill_and_resume(system, tmp_path)
         clock.wait(max(0.0, SECONDS - (time.monotonic() - started)))
         assert system.gateway.strategies.stop("MM1")
         shown = status(system)
@@ -69,25 +77,6 @@ def test_market_maker_against_60s_of_seeded_flow(tmp_path: Path) -> None:
     cum = {o["order_id"]: o["cum_qty"] for o in orders}
     for order_id, total in cum.items():  # each order's CumQty is what its executions add up to
         assert total == sum((f["last_qty"] for f in fills if f["order_id"] == order_id), D(0)), order_id
-
-
-def _kill_and_resume(system: Any, tmp_path: Path) -> dict[str, Any]:
-    settings = settings_for(system, tmp_path)
-    assert wait_until(lambda: quoting(system)), status(system)
-    before = {o["order_id"] for o in mm_orders(system)}
-    on = fixgw(settings, "kill", "on", "--account", "MM1", "--reason", "flow test")
-    killed = time.monotonic()
-    assert on.returncode == 0, on.stderr
-    assert wait_until(lambda: not any(o["status"] in WORKING for o in mm_orders(system)), timeout=1.0)
-    canceled_in = time.monotonic() - killed
-    assert wait_until(lambda: status(system)["state"] == "idle"), status(system)
-    threading.Event().wait(1.0)  # the market moves on while it is idle: still nothing is sent
-    during = {o["order_id"]: o for o in mm_orders(system) if o["order_id"] not in before}
-    off = fixgw(settings, "kill", "off", "--account", "MM1", "--reason", "flow test over")
-    assert off.returncode == 0, off.stderr
-    assert wait_until(lambda: quoting(system)), status(system)
-    denied = [o for o in during.values() if o["status"] == OrdStatus.REJECTED.value]
-    return {"canceled_in": canceled_in, "denied": denied, "during": set(during)}
 
 
 def _fills(system: Any, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
