@@ -24,7 +24,7 @@ from app.marketdata_admin import marketdata_routes
 from app.metrics.gateway import gateway_metrics
 from app.risk_admin import risk_routes
 from app.session_routes import session_routes
-from app.strategies import strategy_engine, strategy_entitlements
+from app.strategies import start_enabled, strategy_engine, strategy_entitlements
 from app.strategy_routes import strategy_routes
 from app.venue import seed
 from domain.bus import MessageBus
@@ -167,9 +167,7 @@ class Gateway:
         self.market.start()
         self.initiator.start()
         self.acceptor.start()
-        for name, strategy in self.config.strategies.items():
-            if strategy.enabled:
-                self.strategies.start(name)
+        start_enabled(self)  # once the venues are connected: an earlier run's quotes are canceled there first
 
     def stop(self) -> None:
         """Stop the strategies (their quotes canceled), stop accepting, disconnect from the venues, commit what is

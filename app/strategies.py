@@ -5,6 +5,8 @@ record's positions and the risk controls."""
 from __future__ import annotations
 
 import dataclasses
+import logging
+import threading
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -15,10 +17,16 @@ from risk.controls import Controls, TradingState
 from strategy.base import LEVELS, OrderMaker, Strategy
 from strategy.config import StrategyConfig
 from strategy.engine import StrategyEngine
+from strategy.errors import StrategyStateError
 from strategy.market_maker import MarketMaker
 
 if TYPE_CHECKING:
     from app.gateway import Gateway
+
+log = logging.getLogger("fixgw.strategy")
+
+VENUE_WAIT_S = 60.0
+"""How long the enabled strategies wait at start for the venues' order sessions before they start anyway."""
 
 
 def strategy_entitlements(config: GatewayConfig) -> dict[str, frozenset[str]]:
@@ -33,6 +41,24 @@ def strategy_engine(gateway: Gateway) -> StrategyEngine:
     return StrategyEngine(
         gateway.bus, gateway.clock, lambda s: books.depth(s, LEVELS), factories, accepting=gateway.journal.accepting
     )
+
+
+def start_enabled(gateway: Gateway) -> None:
+    """Start the strategies with ``enabled = true`` on a thread of their own, once every venue's order session is
+    logged on: a strategy's start cancels what an earlier run left working, which needs the venue there."""
+    names = [name for name, s in gateway.config.strategies.items() if s.enabled]
+    if names:
+        threading.Thread(target=_start, args=(gateway, names), name="strategies-start", daemon=True).start()
+
+
+def _start(gateway: Gateway, names: list[str]) -> None:
+    if not gateway.venues.app.wait_for_logon(timeout=VENUE_WAIT_S):
+        log.warning("venues not all connected after %.0f s: starting strategies %s anyway", VENUE_WAIT_S, names)
+    for name in names:
+        try:
+            gateway.strategies.start(name)
+        except StrategyStateError as exc:  # the gateway is stopping, or an operator started it first
+            log.warning("strategy %s not started: %s", name, exc)
 
 
 def _market_maker(gateway: Gateway, name: str, config: StrategyConfig) -> Strategy:

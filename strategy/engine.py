@@ -67,6 +67,7 @@ class StrategyEngine:
         self._following: dict[Symbol, tuple[StrategyRunner, ...]] = {}
         """Replaced, never changed in place: the market data thread reads it without a lock."""
         self._last_top: dict[Symbol, tuple[tuple[Level, ...], tuple[Level, ...]]] = {}
+        self._closed = False
 
     # -- operators ------------------------------------------------------------------------------------
 
@@ -78,6 +79,8 @@ class StrategyEngine:
         """Start ``name``: cancel whatever an earlier run of its session left working, then run a fresh one."""
         factory = self._factory(name)
         with self._lock:
+            if self._closed:
+                raise StrategyStateError(f"strategy {name} not started: the gateway is stopping")
             if (old := self._runners.get(name)) is not None and old.running:
                 raise StrategyStateError(f"strategy {name} is already {old.state}")
             strategy = factory()
@@ -112,7 +115,9 @@ class StrategyEngine:
         return runner.wait(self._stop_timeout_s + 1.0 if timeout is None else timeout)
 
     def stop_all(self) -> None:
-        """Stop every running strategy (the gateway stops)."""
+        """Stop every running strategy, and start none from now on (the gateway stops)."""
+        with self._lock:
+            self._closed = True
         for name, runner in list(self._runners.items()):
             if runner.running:
                 self.stop(name)

@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 
 from app.config import GatewayConfig, SimulatorConfig
-from domain.enums import OrdStatus, Side
+from domain.channels import OMS_EXECUTE
+from domain.commands import SubmitOrder
+from domain.enums import OrdStatus, OrdType, Side
+from domain.ids import Account, ClOrdId, SessionKey, Symbol
 from oms.store import repository
 from strategy.config import MarketMakerConfig
 from tests.integration.conftest import System, make_config, start_system, stop_system
@@ -153,3 +156,34 @@ def test_strategy_cli_list_show_stop_start(system: System, tmp_path: Path) -> No
     assert started.returncode == 0, started.stderr
     assert wait_until(lambda: quoting(system)), status(system)
     assert unknown.returncode == 2 and "no strategy 'NOPE'" in unknown.stderr
+
+
+def test_market_maker_when_started_then_what_an_earlier_run_left_working_is_canceled(tmp_path: Path) -> None:
+    system = start_system(tmp_path, strategy_config(tmp_path, enabled=False))
+    try:
+        leftover = SubmitOrder(
+            session=SessionKey(SESSION),
+            cl_ord_id=ClOrdId("MM1-earlier-1"),
+            account=Account("MM1"),
+            symbol=Symbol("MSFT"),
+            side=Side.BUY,
+            ord_type=OrdType.LIMIT,
+            order_qty=D(100),
+            price=D("99.90"),
+            ts_received_ns=system.gateway.clock.now_ns(),
+        )
+        system.gateway.bus.post(OMS_EXECUTE, leftover)  # as a run that crashed would have left it
+        assert wait_until(lambda: [o["status"] for o in mm_orders(system)] == [OrdStatus.NEW.value])
+        assert status(system)["runner"] == "stopped"  # enabled = false: not started with the gateway
+
+        system.gateway.strategies.start("MM1")
+
+        assert wait_until(lambda: quoting(system)), status(system)
+        assert wait_until(lambda: _by_cl_ord_id(system)["MM1-earlier-1"] == OrdStatus.CANCELED.value)
+        assert status(system)["fills"] == 0
+    finally:
+        stop_system(system)
+
+
+def _by_cl_ord_id(system: System) -> dict[str, str]:
+    return {o["cl_ord_id"]: o["status"] for o in mm_orders(system)}
