@@ -127,7 +127,7 @@ def _run_step(console: Console, client: ScriptedClient, step: Step) -> None:
 
 def _show_book(console: Console, gateway: Gateway, client: ScriptedClient) -> None:
     """Subscribe the client to MSFT's consolidated book (35=V) and show it as the gateway holds it."""
-    if not _eventually(lambda: gateway.market.books.mid("MSFT")[0] is not None):
+    if not eventually(lambda: gateway.market.books.mid("MSFT")[0] is not None):
         raise DemoFailed(f"the gateway has no live MSFT book: {gateway.market.books.mid('MSFT')[1]}")
     client.subscribe("DEMO-MD", ["MSFT"], depth=5)
     try:
@@ -146,7 +146,8 @@ def _next_market_data(client: ScriptedClient, timeout: float = 10.0) -> str:
     return client.market_data.get(timeout=timeout)
 
 
-def _eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Wait for ``condition`` (polled: the gateway's threads change it); False after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.config import FlowConfig, GatewayConfig
-from app.demo import DemoFailed, prepare
+from app.demo import DemoFailed, eventually, prepare
 from app.gateway import Gateway
 from app.strategy_cli import render
 from app.venue import VenueServer
@@ -62,6 +62,8 @@ def run_strategy_demo(
     try:
         if not gateway.venues.app.wait_for_logon(timeout=10):
             raise DemoFailed("the gateway could not log on to the venue simulator")
+        if not eventually(lambda: gateway.strategies.status(NAME).get("runner") == "running"):
+            raise DemoFailed(f"{NAME} did not start: {gateway.strategies.status(NAME)}")
         console.print(f"[bold]venue simulator (with its order flow) and gateway up; {NAME} quotes {SYMBOL}[/bold]")
         ticks.reset()
         _watch(console, gateway, seconds)

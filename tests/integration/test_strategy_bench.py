@@ -1,9 +1,11 @@
-"""``fixgw bench --system strategy | strategy-internal`` end to end: the venue simulator's flow moves the book, the
-market maker answers, and every hop of its tick-to-trade is measured; the figures are not judged here."""
+"""``fixgw bench --system strategy | strategy-internal`` and ``fixgw demo --strategy`` end to end: the venue
+simulator's flow moves the book, the market maker answers, every hop of its tick-to-trade is measured (the figures are
+not judged here), and the demo's check of the maker against the book of record passes."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration
 _CLI = [sys.executable, "-c", "from app.cli import main; main()"]
@@ -35,3 +38,19 @@ def test_bench_strategy_measures_tick_to_trade_hop_by_hop(tmp_path: Path) -> Non
             assert result["hops"][hop]["count"] == samples, (name, hop)
     assert results["strategy"]["hops"]["send"]["count"] == results["strategy"]["tick_to_trade_us"]["count"]
     assert "send" not in results["strategy-internal"]["hops"]  # in process: it ends at the commit
+
+
+def test_demo_strategy_runs_the_market_maker_and_checks_it_against_the_book(tmp_path: Path) -> None:
+    ports = ["--client-port", str(free_port()), "--venue-port", str(free_port())]
+    done = subprocess.run(
+        [*_CLI, "demo", "--strategy", "--seconds", "4", "--work-dir", str(tmp_path / "demo"), *ports],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"COLUMNS": "200"},
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    for expected in ("MM1 on MSFT, each second", "tick-to-trade", "= the book's position = the fold of its fills"):
+        assert expected in done.stdout
+    assert "demo passed" in done.stdout
