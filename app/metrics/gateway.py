@@ -14,8 +14,8 @@ from app.metrics.orders import OrderMetrics
 from app.metrics.risk import RiskMetrics
 from app.metrics.server import MetricsServer
 from app.metrics.sessions import SessionMetrics
-from domain.ids import SessionKey
-from domain.latency import hops
+from domain.ids import SessionKey, client_comp_id, strategy_session
+from domain.latency import hops, ticks
 
 if TYPE_CHECKING:
     from app.gateway import Gateway
@@ -30,7 +30,7 @@ def gateway_metrics(gateway: Gateway) -> MetricsServer | None:
 def gateway_collectors(gateway: Gateway) -> list[Collector]:
     """Every collector of the gateway, in the order their families are served."""
     config = gateway.config
-    clients = list(config.clients)
+    clients = [*config.clients, *(client_comp_id(strategy_session(name)) for name in config.strategies)]
     return [
         OrderMetrics(
             gateway.oms.counts, clients, lambda: venues_up(gateway), lambda: gateway.risk.exposure.working_orders
@@ -49,6 +49,12 @@ def gateway_collectors(gateway: Gateway) -> list[Collector]:
         MarketDataMetrics(gateway.market, config.venues, config.instruments),
         JournalMetrics(gateway.journal, hops),
         HopHistograms(hops),
+        HopHistograms(
+            ticks.hops,
+            "fixgw_tick_to_trade_seconds",
+            "Tick-to-trade of strategy orders: market data arrived -> the order sent to its venue, per hop and whole "
+            '(hop="tick-to-trade").',
+        ),
     ]
 
 
@@ -61,7 +67,9 @@ def venues_up(gateway: Gateway) -> dict[str, bool]:
 
 
 def configured_accounts(config: GatewayConfig) -> set[str]:
-    """Every account the settings name: the clients' (and their defaults), the limits', the routing rules'."""
+    """Every account the settings name: the clients' (and their defaults), the strategies', the limits', the routing
+    rules'."""
     accounts = {a for client in config.clients.values() for a in client.accounts}
     accounts |= {c.effective_default_account for c in config.clients.values() if c.effective_default_account}
+    accounts |= {s.account for s in config.strategies.values()}
     return accounts | set(config.risk.accounts) | set(config.routing.accounts)

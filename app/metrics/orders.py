@@ -1,7 +1,8 @@
 """Orders by source and outcome, denials by check, executions and refusals by venue, and venue health: read from the
 OMS's counts (``oms.counts``) at scrape time.
 
-A *source* is who sent the order: a client's CompID, or ``risk`` for the risk engine's own reducing orders. Every
+A *source* is who sent the order: a client's CompID, a strategy's session (``STRATEGY:MM1``), or ``risk`` for the risk
+engine's own reducing orders. Every
 configured source, outcome, check and venue is given from the start, at zero, so that a rate over a series that
 has not moved yet is 0 and not absent.
 """

@@ -7,6 +7,7 @@ import socket
 import urllib.error
 import urllib.request
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from prometheus_client.metrics_core import Metric
@@ -17,7 +18,9 @@ from app.risk_admin import show
 from domain.enums import Side
 from fixgw.errors import ConfigError
 from oms.store import repository
-from tests.integration.conftest import System
+from tests.integration.conftest import System, start_system, stop_system
+from tests.integration.test_risk_controls import wait_until
+from tests.integration.test_strategy import quoting, strategy_config
 
 pytestmark = pytest.mark.integration
 
@@ -110,6 +113,25 @@ def test_gateway_metrics_when_orders_filled_and_denied_then_named_by_the_rules_a
     assert sample(families, "fixgw_position", account="ACCT1", symbol="MSFT") == float(held["position"]) == 10
     assert sample(families, "fixgw_realized_pnl", account="ACCT1", symbol="MSFT") == float(held["realized_pnl"])
     assert sample(families, "fixgw_unrealized_pnl", account="ACCT1", symbol="MSFT") == float(held["unrealized_pnl"])
+
+
+def test_gateway_metrics_when_a_strategy_quotes_then_its_orders_are_a_source_and_tick_to_trade_is_served(
+    tmp_path: Path,
+) -> None:
+    running = start_system(tmp_path, strategy_config(tmp_path))
+    try:
+        assert wait_until(lambda: quoting(running)), running.gateway.strategies.status("MM1")
+        assert running.gateway.metrics is not None
+
+        families = scrape(running.gateway.metrics.url)
+
+        check_naming_rules(families, ids_seen(running))
+        assert sample(families, "fixgw_orders_total", source="STRATEGY:MM1") >= 2  # its bid and its offer
+        assert sample(families, "fixgw_kill_switch_session", client="STRATEGY:MM1") == 0
+        assert sample(families, "fixgw_working_qty", account="MM1", symbol="MSFT", side="buy") == 100
+        assert families["fixgw_tick_to_trade_seconds"].type == "histogram"
+    finally:
+        stop_system(running)
 
 
 def test_venue_metrics_when_an_order_traded_then_named_by_the_rules_and_counting_it(system: System) -> None:
