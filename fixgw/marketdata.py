@@ -152,10 +152,6 @@ class MarketDataHandler:
                 self._subscribe(venue, symbol, unsubscribe_old=True)
         return len(late)
 
-    def resubscribe(self, venue: VenueId, symbol: Symbol) -> None:
-        """Rebuild one book from a fresh snapshot (the books found a problem with it)."""
-        self._subscribe(venue, symbol, unsubscribe_old=True)
-
     def _subscribe(self, venue: VenueId, symbol: Symbol, *, unsubscribe_old: bool) -> None:
         session = self._sessions[venue]
         with self._lock:

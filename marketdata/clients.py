@@ -38,7 +38,6 @@ Send = Callable[[SessionKey, BookSnapshot | BookIncrement], None]
 Levels = dict[Decimal, Decimal]
 CONSOLIDATED = VenueId("CONSOLIDATED")
 """The venue a consolidated snapshot or refresh names (it is not sent: the client sees FIXGW)."""
-_SUPPORTED = frozenset(MDEntryType)
 _BID, _OFFER, _TRADE = MDEntryType.BID, MDEntryType.OFFER, MDEntryType.TRADE
 
 
@@ -188,12 +187,8 @@ class ClientFeeds:
     # -- under the lock --------------------------------------------------------------------------------
 
     def _refusal(self, request: MarketDataRequest) -> tuple[MDReqRejReason, str] | None:
-        if request.subscription not in (SubscriptionRequestType.SNAPSHOT, SubscriptionRequestType.SUBSCRIBE):
-            return MDReqRejReason.UNSUPPORTED_SUBSCRIPTION_REQUEST_TYPE, "SubscriptionRequestType(263) unsupported"
-        if request.depth < 0:
-            return MDReqRejReason.UNSUPPORTED_MARKET_DEPTH, f"MarketDepth(264)={request.depth}: 0 (full) or N levels"
-        if unsupported := [t for t in request.entry_types if t not in _SUPPORTED]:
-            return MDReqRejReason.UNSUPPORTED_MD_ENTRY_TYPE, f"MDEntryType(269)={unsupported[0]}: 0, 1 or 2 only"
+        # SubscriptionRequestType, MarketDepth and MDEntryType were judged by the codec (decode_market_data_request
+        # refuses what is not served with its 35=Y): what is left is this desk's, ids and symbols.
         if (request.session, request.md_req_id) in self._subscriptions:
             return MDReqRejReason.DUPLICATE_MD_REQ_ID, f"MDReqID(262) {request.md_req_id} is already subscribed"
         known = self._symbols

@@ -83,7 +83,6 @@ def test_request_when_subscribed_then_consolidated_snapshot_summed_by_price(
     [
         (request(symbols=("XYZ",)), MDReqRejReason.UNKNOWN_SYMBOL),
         (request(symbols=("IBM",)), MDReqRejReason.INSUFFICIENT_PERMISSIONS),
-        (request(depth=-1), MDReqRejReason.UNSUPPORTED_MARKET_DEPTH),
     ],
 )
 def test_request_when_not_servable_then_reject_names_it(
