@@ -81,6 +81,10 @@ orders = Table(
     # The consolidated bid and offer when the order was booked (the arrival price, issue 15): NULL without market data.
     Column("arrival_bid", Money, nullable=True),
     Column("arrival_ask", Money, nullable=True),
+    # TCA (issue 18, migration 0011): the sender's decision price where it gave one, and why the router sent the
+    # order where it went (e.g. "adaptive: POOL 0.8 bps < VENUE 2.4 bps (n=120/115)").
+    Column("decision_px", Money, nullable=True),
+    Column("route_reason", Text, nullable=True),
 )
 Index("ix_orders_venue_cl_ord_id", orders.c.venue_cl_ord_id)
 Index("ix_orders_session_cl_ord_id", orders.c.session, orders.c.cl_ord_id)
@@ -99,10 +103,23 @@ executions = Table(
     Column("last_px", Money, nullable=False),
     Column("commission", Money, nullable=False, server_default="0"),
     Column("ts_ns", BigInteger, nullable=False),
+    # The consolidated bid and offer when the fill was booked (TCA, migration 0011): NULL without market data.
+    Column("bid", Money, nullable=True),
+    Column("ask", Money, nullable=True),
     # An execution counts once, however often the venue resends it (PossDup) or a log is replayed.
     UniqueConstraint("venue", "venue_exec_id", name="uq_executions_venue_exec_id"),
 )
 Index("ix_executions_ts_ns", executions.c.ts_ns)  # the dashboard's recent fills (migration 0009)
+
+mids = Table(
+    "mids",
+    metadata,
+    # The consolidated mid per symbol over time (TCA's markouts, migration 0011), coalesced to a few rows a second
+    # per symbol: a row holds from its ts_ns until the symbol's next row (piecewise constant).
+    Column("symbol", String(NAME_LENGTH), primary_key=True),
+    Column("ts_ns", BigInteger, primary_key=True),
+    Column("mid", Money, nullable=False),
+)
 
 positions = Table(
     "positions",
