@@ -22,6 +22,7 @@ from app import (
     risk_cli,
     session_cli,
     strategy_cli,
+    tca_cli,
 )
 from app.config import REPO_ROOT, load_config
 from app.runtime import tune_gc
@@ -155,6 +156,7 @@ def demo(
 cli.command()(book_cli.orders)
 cli.command()(book_cli.order)
 cli.command()(book_cli.positions)
+cli.command()(tca_cli.tca)
 cli.command()(marketdata_cli.book)
 cli.command()(session_cli.sessions)
 cli.command()(book_cli.cancel)

@@ -70,8 +70,8 @@ def venue_json(v: VenueScore) -> dict[str, Any]:
         "orders": v.orders,
         "rejected": v.rejected,
         "reject_rate": display(v.reject_rate),
-        "ordered_qty": _exact(v.ordered_qty),
-        "filled_qty": _exact(v.filled_qty),
+        "ordered_qty": exact(v.ordered_qty),
+        "filled_qty": exact(v.filled_qty),
         "fill_ratio": display(v.fill_ratio),
         "slippage_bps": display(v.slippage_bps),
         "is_cash": display(v.shortfall_cash),
@@ -92,13 +92,13 @@ def order_json(s: OrderScore) -> dict[str, Any]:
         "venue": o.venue,
         "side": o.side.name.lower(),
         "status": o.status.name,
-        "order_qty": _exact(o.order_qty),
-        "filled_qty": _exact(s.filled_qty),
+        "order_qty": exact(o.order_qty),
+        "filled_qty": exact(s.filled_qty),
         "avg_px": _price(s.avg_px),
-        "arrival_mid": _exact(s.arrival_mid),
-        "decision_px": _exact(s.decision),
+        "arrival_mid": exact(s.arrival_mid),
+        "decision_px": exact(s.decision),
         "decision_from": "sender" if o.decision_px is not None else "arrival" if s.decision is not None else None,
-        "end_px": _exact(s.end_px),
+        "end_px": exact(s.end_px),
         "slippage_bps": display(s.slippage_bps),
         "is_cash": display(s.shortfall_cash),
         "is_bps": display(s.shortfall_bps),
@@ -116,10 +116,10 @@ def fill_json(f: FillScore) -> dict[str, Any]:
     return {
         "exec_id": fill.exec_id,
         "ts_ns": fill.ts_ns,
-        "qty": _exact(fill.qty),
-        "px": _exact(fill.px),
-        "bid": _exact(fill.bid),
-        "ask": _exact(fill.ask),
+        "qty": exact(fill.qty),
+        "px": exact(fill.px),
+        "bid": exact(fill.bid),
+        "ask": exact(fill.ask),
         "vs_mid_bps": display(f.vs_mid_bps),
         "slippage_bps": display(f.slippage_bps),
         "markout_bps": _markouts(f.markouts),
@@ -146,8 +146,12 @@ def _ms(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.001")), "f")
 
 
-def _exact(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
+def exact(value: Decimal | None) -> str | None:
+    """A price or quantity as the book holds it, without the trailing zeros a NUMERIC column adds (PostgreSQL
+    gives 100.000000000000 where SQLite gives 100.00): the same text from either."""
+    if value is None:
+        return None
+    return format(value.normalize(context=CONTEXT), "f")
 
 
 def _price(value: Decimal | None) -> str | None:

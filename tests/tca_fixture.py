@@ -42,8 +42,8 @@ def _order(
     order_id: str, venue: str, side: Side, qty: str, status: OrdStatus, created: str, ended: str, **kw: Any
 ) -> OrderRecord:
     fields: dict[str, Any] = {
-        "order_id": order_id,
-        "cl_ord_id": f"C{order_id}",
+        "order_id": f"O{'ABCD'.index(order_id) + 1}",
+        "cl_ord_id": order_id,
         "account": "ACCT1",
         "symbol": SYMBOL,
         "side": side,
@@ -127,7 +127,7 @@ FILLS = [
 ]
 
 EXPECTED_ORDERS = {
-    # order: slippage bps, IS cash, IS bps, markouts 1 s / 5 s / 60 s, fill ratio
+    # order (ClOrdID): slippage bps, IS cash, IS bps, markouts 1 s / 5 s / 60 s, fill ratio
     "A": ("1.6667", "8.0000", "2.6669", ("0.1667", "1.3331", "2.3330"), "1.0000"),
     "B": ("0.9995", "6.0000", "2.9985", ("0.9996", "3.9984", "1.9992"), "0.5000"),
     "C": ("0.0000", "0.0000", "0.0000", ("1.0000", "-1.0000", "0.0000"), "1.0000"),

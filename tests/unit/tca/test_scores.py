@@ -31,7 +31,7 @@ def _scores():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("order_id", sorted(EXPECTED_ORDERS))
 def test_score_orders_when_fixture_then_each_order_figure_as_the_issue_states(order_id: str) -> None:
-    score = next(s for s in _scores() if s.order.order_id == order_id)
+    score = next(s for s in _scores() if s.order.cl_ord_id == order_id)
 
     shown = (
         display(score.slippage_bps),
@@ -59,13 +59,13 @@ def test_scorecard_when_fixture_then_each_venue_figure_as_the_issue_states(venue
 
 
 def test_score_order_when_fixture_b_then_end_price_is_the_mid_when_it_was_canceled() -> None:
-    score = next(s for s in _scores() if s.order.order_id == "B")
+    score = next(s for s in _scores() if s.order.cl_ord_id == "B")
 
     assert (score.end_px, score.filled_qty, score.avg_px) == (Decimal("100.00"), Decimal(100), Decimal("100.04"))
 
 
 def test_score_order_when_fills_then_average_price_is_exact_not_the_books_rounded_avg_px() -> None:
-    score = next(s for s in _scores() if s.order.order_id == "A")
+    score = next(s for s in _scores() if s.order.cl_ord_id == "A")
 
     assert score.avg_px is not None
     assert score.avg_px * 3 == Decimal("300.05")  # 100.01666..., to 50 digits
@@ -74,7 +74,7 @@ def test_score_order_when_fills_then_average_price_is_exact_not_the_books_rounde
 
 def test_markout_when_horizon_after_last_mid_row_then_not_yet() -> None:
     series = MidSeries(MIDS[:10])  # the series ends at 25 s
-    score = score_order(B, [f for f in FILLS if f.order_id == "B"], series)
+    score = score_order(B, [f for f in FILLS if f.order_id == B.order_id], series)
 
     assert score.markouts[:2] != (None, None)
     assert score.markouts[2] is None  # 10 s + 60 s = 70 s is not covered yet
@@ -91,7 +91,7 @@ def test_mid_series_when_asked_before_first_row_or_after_last_then_none() -> Non
 def test_score_order_when_no_market_data_at_arrival_and_no_decision_then_slippage_and_shortfall_unknown() -> None:
     order = msgspec.structs.replace(A, arrival_bid=None, arrival_ask=None, decision_px=None)
 
-    score = score_order(order, [f for f in FILLS if f.order_id == "A"], MidSeries(MIDS))
+    score = score_order(order, [f for f in FILLS if f.order_id == A.order_id], MidSeries(MIDS))
 
     assert (score.slippage_bps, score.shortfall_cash, score.shortfall_bps) == (None, None, None)
     assert score.markouts[0] is not None
@@ -100,7 +100,7 @@ def test_score_order_when_no_market_data_at_arrival_and_no_decision_then_slippag
 def test_score_order_when_still_working_then_unfilled_valued_at_latest_mid() -> None:
     order = msgspec.structs.replace(B, status=OrdStatus.PARTIALLY_FILLED)
 
-    score = score_order(order, [f for f in FILLS if f.order_id == "B"], MidSeries(MIDS))
+    score = score_order(order, [f for f in FILLS if f.order_id == B.order_id], MidSeries(MIDS))
 
     assert score.end_px == Decimal("100.00")  # the 80 s row
 
@@ -128,8 +128,8 @@ def test_display_when_tiny_negative_then_no_minus_zero() -> None:
 
 def test_scorecard_when_acks_then_latency_in_ms_and_none_for_a_venue_without_round_trips() -> None:
     acks = {
-        "A": AckRecord(order_id="A", venue="VENUE", sent_ns=at("0"), answered_ns=at("0.002")),
-        "B": AckRecord(order_id="B", venue="VENUE", sent_ns=at("9"), answered_ns=at("9.004")),
+        A.order_id: AckRecord(order_id=A.order_id, venue="VENUE", sent_ns=at("0"), answered_ns=at("0.002")),
+        B.order_id: AckRecord(order_id=B.order_id, venue="VENUE", sent_ns=at("9"), answered_ns=at("9.004")),
     }
 
     rows = {v.venue: v for v in scorecard(_scores(), acks)}
