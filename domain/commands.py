@@ -25,6 +25,9 @@ class SubmitOrder(msgspec.Struct, frozen=True, kw_only=True):
     """OrderID (37): empty until the OMS assigns one."""
     poss_dup: bool = False
     """PossDupFlag (43): a session-level resend; if its ClOrdID is known it was already processed."""
+    decision_px: Decimal | None = None
+    """DecisionPx (5000, user-defined): the price the sender decided at, where it gave one (TCA's implementation
+    shortfall is measured against it; else against the arrival mid)."""
 
 
 class CancelOrder(msgspec.Struct, frozen=True, kw_only=True):

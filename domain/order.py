@@ -128,6 +128,7 @@ class Order:
         "cl_ord_id",
         "created_ns",
         "cum_qty",
+        "decision_px",
         "leaves_qty",
         "ord_rej_reason",
         "ord_type",
@@ -183,6 +184,8 @@ class Order:
         """The consolidated best bid when the OMS booked the order (the arrival price TCA measures against)."""
         self.arrival_ask: Decimal | None = None
         """The consolidated best offer when the OMS booked the order."""
+        self.decision_px = command.decision_px
+        """DecisionPx (5000): the sender's decision price, if it gave one (TCA)."""
 
     def apply(self, event: OrderEvent) -> None:
         """Move the order by ``event``, or raise ``InvalidTransition`` and leave it as it was."""

@@ -314,7 +314,8 @@ class OmsEngine:
         execution = position = None
         if isinstance(event, OrderFilled):
             self.counts.fills[event.venue] += 1
-            execution = execution_row(order, event, report.exec_id)
+            # The quote of the moment the fill is booked (TCA): in memory, like the arrival price.
+            execution = execution_row(order, event, report.exec_id, self._bid_ask(order.symbol))
             filled = self.positions.apply_fill(
                 order.account, order.symbol, order.side, event.last_qty, event.last_px, event.commission
             )

@@ -5,6 +5,7 @@ The columns are ``oms.store.schema``'s; a row is a plain dict so that the journa
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -48,11 +49,15 @@ def order_row(order: Order) -> Row:
         "updated_ns": order.updated_ns,
         "arrival_bid": order.arrival_bid,
         "arrival_ask": order.arrival_ask,
+        "decision_px": order.decision_px,
     }
 
 
-def execution_row(order: Order, event: OrderFilled, exec_id: ExecId) -> Row:
-    """A fill's row: unique by (venue, venue ExecID), so a resent or replayed fill never counts twice."""
+def execution_row(
+    order: Order, event: OrderFilled, exec_id: ExecId, bid_ask: tuple[Decimal | None, Decimal | None] = (None, None)
+) -> Row:
+    """A fill's row: unique by (venue, venue ExecID), so a resent or replayed fill never counts twice; ``bid_ask``
+    is the consolidated quote when it was booked (TCA)."""
     return {
         "exec_id": exec_id,
         "order_id": order.order_id,
@@ -65,6 +70,8 @@ def execution_row(order: Order, event: OrderFilled, exec_id: ExecId) -> Row:
         "last_px": event.last_px,
         "ts_ns": event.ts_ns,
         "commission": event.commission,
+        "bid": bid_ask[0],
+        "ask": bid_ask[1],
     }
 
 

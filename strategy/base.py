@@ -122,8 +122,10 @@ class OrderMaker:
         """The ClOrdID is one of this run's."""
         return cl_ord_id.startswith(self._prefix)
 
-    def new(self, symbol: Symbol, side: Side, qty: Decimal, price: Decimal) -> SubmitOrder:
-        """A limit day order (35=D)."""
+    def new(
+        self, symbol: Symbol, side: Side, qty: Decimal, price: Decimal, decision_px: Decimal | None = None
+    ) -> SubmitOrder:
+        """A limit day order (35=D); ``decision_px``: the market price the strategy decided at (TCA)."""
         return SubmitOrder(
             session=self.session,
             cl_ord_id=self.next_id(),
@@ -134,6 +136,7 @@ class OrderMaker:
             order_qty=qty,
             price=price,
             ts_received_ns=self._clock.now_ns(),
+            decision_px=decision_px,
         )
 
     def replace(self, orig: ClOrdId, symbol: Symbol, side: Side, qty: Decimal, price: Decimal) -> ReplaceOrder:

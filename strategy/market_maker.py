@@ -201,7 +201,7 @@ class MarketMaker:
         bid, ask = quote_prices(r, self._tick, cfg.half_spread_ticks)
         # The side moving away from the other goes first; the other waits for it rather than cross it.
         order = ((Side.SELL, ask), (Side.BUY, bid)) if self._rising(bid) else ((Side.BUY, bid), (Side.SELL, ask))
-        return [cmd for side, price in order if (cmd := self._side(side, price, r))]
+        return [cmd for side, price in order if (cmd := self._side(side, price, r, mid))]
 
     def _rising(self, bid: Decimal) -> bool:
         quote = self.quotes[Side.BUY]
@@ -226,13 +226,13 @@ class MarketMaker:
         prices = [other.price] if other.new_price is None else [other.price, other.new_price]
         return price >= min(prices) if side is Side.BUY else price <= max(prices)
 
-    def _side(self, side: Side, price: Decimal, r: Decimal) -> StrategyCommand | None:
+    def _side(self, side: Side, price: Decimal, r: Decimal, mid: Decimal) -> StrategyCommand | None:
         quote, size = self.quotes[side], self.config.size
         if quote is None:
             stopped = self.recalibration.stopped(side)
             if price <= _ZERO or stopped or not self._within(side, size) or self._would_cross(side, price):
                 return None
-            new = self._orders.new(self._symbol, side, size, price)
+            new = self._orders.new(self._symbol, side, size, price, decision_px=mid)  # TCA's decision price
             epoch = self.recalibration.epoch
             self.quotes[side] = Quote(side, new.cl_ord_id, price, new.order_qty, r, epoch=epoch)
             self.sent["new"] += 1

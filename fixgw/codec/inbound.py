@@ -96,7 +96,20 @@ def decode_new_order_single(
         time_in_force=enum_value(fields, 59, TimeInForce, TimeInForce.DAY),
         ts_received_ns=clock.now_ns(),
         poss_dup=fields.header(43) == "Y",
+        decision_px=_decision_px(fields),
     )
+
+
+DECISION_PX = 5000
+"""DecisionPx: a user-defined tag (FIX leaves 5000-9999 to counterparties) declared in our dictionaries (specs/)."""
+
+
+def _decision_px(fields: FieldSource) -> Decimal | None:
+    """DecisionPx (5000): the price the sender decided at (TCA's implementation shortfall benchmark); optional."""
+    price = optional_decimal(fields, DECISION_PX)
+    if price is not None and price <= 0:
+        raise IncorrectTagValue(DECISION_PX, f"DecisionPx ({DECISION_PX}) must be a positive price, was {price}")
+    return price
 
 
 def decode_cancel_request(fields: FieldSource, session: SessionKey, clock: Clock) -> CancelOrder:

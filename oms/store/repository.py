@@ -172,6 +172,7 @@ def order_from_row(row: dict[str, Any]) -> Order:
         price=row["price"],
         time_in_force=TimeInForce(row["time_in_force"]),
         ts_received_ns=row["created_ns"],
+        decision_px=row.get("decision_px"),
     )
     order = Order(command, OrderId(row["order_id"]))
     order.cum_qty = row["cum_qty"]
