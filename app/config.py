@@ -162,6 +162,14 @@ class MarketDataConfig(_Strict):
     stale_after_ms: PositiveInt = 3000
     """A venue's book with no update for this long while its session is up is flagged stale and not used (the
     simulator refreshes every book each second, ``[simulator] md_refresh_ms``)."""
+    mids_every_ms: int = Field(default=250, ge=0, le=60_000)
+    """The mid series TCA's markouts read (``mids`` in the book): at most one row per symbol this often, when the
+    consolidated mid changed; 0 records none."""
+    mids_heartbeat_ms: int = Field(default=1000, gt=0, le=600_000)
+    """An unchanged mid gets a row again this often, so the series says how long it held (a markout horizon past
+    the last row is "not yet")."""
+    mids_keep_days: int = Field(default=30, ge=0)
+    """Rows of the mid series older than this are deleted (hourly); 0 keeps them all."""
 
 
 class AdminConfig(_Strict):

@@ -22,6 +22,7 @@ from app.internal_md import InternalMarketData
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
 from app.metrics.gateway import gateway_metrics
+from app.mid_recorder import MidRecorder
 from app.risk_admin import risk_routes
 from app.session_routes import session_routes
 from app.strategies import start_enabled, strategy_engine, strategy_entitlements
@@ -124,6 +125,8 @@ class Gateway:
         self.ems = EmsEngine(self.bus, self.clock, self._router(), self._venues(snapshot))
         self.strategies = strategy_engine(self)
         self.market.feeds.listen(self.strategies.on_book_change)
+        self.mids = self._mid_recorder()
+        """Records the mid series for TCA's markouts (``[marketdata] mids_every_ms``), or None."""
         for connector in (self.acceptor, self.initiator):
             for session, (before, after) in connector.resume(snapshot.resume).items():
                 log.warning(
@@ -165,6 +168,8 @@ class Gateway:
         if self.metrics is not None:
             self.metrics.start()
         self.market.start()
+        if self.mids is not None:
+            self.mids.start()
         self.initiator.start()
         self.acceptor.start()
         start_enabled(self)  # once the venues are connected: an earlier run's quotes are canceled there first
@@ -178,6 +183,8 @@ class Gateway:
             self.metrics.stop()
         stop_all((self.acceptor, self.initiator, self.market.connector))
         self.market.stop()
+        if self.mids is not None:
+            self.mids.stop()
         self.journal.stop()
         self.db.dispose()
 
@@ -234,6 +241,22 @@ class Gateway:
             log.warning(
                 "re-sent %d report(s) committed before the restart but maybe never delivered", len(snapshot.undelivered)
             )
+
+    def _mid_recorder(self) -> MidRecorder | None:
+        md = self.config.marketdata
+        if not md.mids_every_ms:
+            return None
+        recorder = MidRecorder(
+            self.quotes,
+            self.db,
+            self.clock,
+            self.config.instruments,
+            every_ms=md.mids_every_ms,
+            heartbeat_ms=md.mids_heartbeat_ms,
+            keep_days=md.mids_keep_days,
+        )
+        self.market.feeds.listen(recorder.sampler.on_book_change)
+        return recorder
 
     def _router(self) -> Router:
         symbols = {s: VenueId(v) for s, v in self.config.routing.symbols.items()}
