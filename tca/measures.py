@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from domain.enums import Side
 from domain.tca_records import MidPoints
@@ -26,6 +26,8 @@ BPS = Decimal(10_000)
 HORIZONS_S: tuple[int, ...] = (1, 5, 60)
 """The markout horizons of the scorecard, in seconds."""
 NS_PER_S = 1_000_000_000
+_C = CONTEXT
+_ZERO = Decimal(0)
 _QUANTUM = Decimal("0.0001")
 _TWO = Decimal(2)
 
@@ -42,16 +44,19 @@ def mid_of(bid: Decimal | None, ask: Decimal | None) -> Decimal | None:
     return CONTEXT.divide(bid + ask, _TWO)
 
 
+def signed(side: Side, value: Decimal) -> Decimal:
+    """``value`` times s: as it is for a buy, negated (exactly) for a sell."""
+    return value if side is Side.BUY else value.copy_negate()
+
+
 def slippage_bps(side: Side, px: Decimal, benchmark: Decimal) -> Decimal:
     """How much worse than ``benchmark`` ``px`` is, in bps of the benchmark (positive: a cost)."""
-    with localcontext(CONTEXT):
-        return sign(side) * (px - benchmark) * BPS / benchmark
+    return signed(side, _C.divide(_C.multiply(_C.subtract(px, benchmark), BPS), benchmark))
 
 
 def markout_bps(side: Side, px: Decimal, later_mid: Decimal) -> Decimal:
     """How far the mid moved our way after trading at ``px``, in bps of ``px`` (positive: favourable)."""
-    with localcontext(CONTEXT):
-        return sign(side) * (later_mid - px) * BPS / px
+    return signed(side, _C.divide(_C.multiply(_C.subtract(later_mid, px), BPS), px))
 
 
 def shortfall_cash(
@@ -60,30 +65,27 @@ def shortfall_cash(
     """Implementation shortfall in money (positive: a cost): ``filled_value`` is the sum of qty·px of the fills,
     so the executed part is s·(filled_value - decision·filled), exact; None when an unfilled part has no end price.
     """
-    with localcontext(CONTEXT):
-        executed = sign(side) * (filled_value - decision * filled)
-        if not unfilled:
-            return executed
+    executed = _C.subtract(filled_value, _C.multiply(decision, filled))
+    if unfilled:
         if end_px is None:
             return None
-        return executed + sign(side) * (end_px - decision) * unfilled
+        executed = _C.fma(_C.subtract(end_px, decision), unfilled, executed)
+    return signed(side, executed)
 
 
 def shortfall_bps(cash: Decimal, decision: Decimal, order_qty: Decimal) -> Decimal:
     """Implementation shortfall in bps of the decision notional (decision price times OrderQty)."""
-    with localcontext(CONTEXT):
-        return cash * BPS / (decision * order_qty)
+    return _C.divide(_C.multiply(cash, BPS), _C.multiply(decision, order_qty))
 
 
 def weighted(pairs: Iterable[tuple[Decimal | None, Decimal]]) -> Decimal | None:
     """The mean of the values weighted by their weights, skipping None values; None when nothing is left."""
-    total = weight = Decimal(0)
-    with localcontext(CONTEXT):
-        for value, w in pairs:
-            if value is not None and w:
-                total += value * w
-                weight += w
-        return total / weight if weight else None
+    total = weight = _ZERO
+    for value, w in pairs:
+        if value is not None and w:
+            total = _C.fma(value, w, total)
+            weight = _C.add(weight, w)
+    return _C.divide(total, weight) if weight else None
 
 
 def ratio(part: Decimal, whole: Decimal) -> Decimal | None:

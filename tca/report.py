@@ -7,6 +7,7 @@ exact, as the book holds them.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -25,16 +26,17 @@ def mid_windows(
     """Per symbol, the span of time whose mids the scores read: from the first fill or order end to the last fill
     plus the longest horizon (or the last order end)."""
     reach = max(horizons_s, default=0) * NS_PER_S
-    spans: dict[str, tuple[int, int]] = {}
-
-    def cover(symbol: str, start: int, end: int) -> None:
-        low, high = spans.get(symbol, (start, end))
-        spans[symbol] = (min(low, start), max(high, end))
-
+    fill_times: dict[str, list[int]] = defaultdict(list)
+    end_times: dict[str, list[int]] = defaultdict(list)
     for fill in fills:
-        cover(fill.symbol, fill.ts_ns, fill.ts_ns + reach)
+        fill_times[fill.symbol].append(fill.ts_ns)
     for order in orders:
-        cover(order.symbol, order.updated_ns, order.updated_ns)
+        end_times[order.symbol].append(order.updated_ns)
+    spans: dict[str, tuple[int, int]] = {}
+    for symbol in fill_times.keys() | end_times.keys():
+        filled, ended = fill_times.get(symbol, []), end_times.get(symbol, [])
+        ends = [max(filled) + reach] if filled else []
+        spans[symbol] = (min(filled + ended), max(ends + ended))
     return spans
 
 

@@ -20,6 +20,7 @@ from domain.tca_records import AckRecord
 from tca.measures import CONTEXT, HORIZONS_S, ratio, weighted
 from tca.scores import OrderScore
 
+_C = CONTEXT
 _ZERO = Decimal(0)
 _MS = Decimal(1_000_000)
 
@@ -62,42 +63,105 @@ def scorecard(
     horizons: int = len(HORIZONS_S),
 ) -> list[VenueScore]:
     """Aggregate order scores per venue (``by_symbol``: per venue and symbol), sorted by venue then symbol."""
-    groups: dict[tuple[str, str | None], list[OrderScore]] = defaultdict(list)
+    venues, venue_symbols = scorecards(scores, acks, horizons)
+    return venue_symbols if by_symbol else venues
+
+
+def scorecards(
+    scores: Iterable[OrderScore], acks: Mapping[str, AckRecord] | None = None, horizons: int = len(HORIZONS_S)
+) -> tuple[list[VenueScore], list[VenueScore]]:
+    """Both scorecards in one pass: per venue, and per venue and symbol (each sorted)."""
+    acks = acks or {}
+    groups: dict[tuple[str, str], _Sums] = {}
     for score in scores:
         venue = score.order.venue
-        if venue is not None:
-            groups[venue, score.order.symbol if by_symbol else None].append(score)
-    acks = acks or {}
-    return [
-        _venue_score(venue, symbol, group, acks, horizons)
-        for (venue, symbol), group in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or ""))
-    ]
-
-
-def _venue_score(
-    venue: str, symbol: str | None, group: list[OrderScore], acks: Mapping[str, AckRecord], horizons: int
-) -> VenueScore:
-    ordered = sum((s.order.order_qty for s in group), _ZERO)
-    filled = sum((s.filled_qty for s in group), _ZERO)
-    rejected = sum(1 for s in group if s.rejected)
-    cash = [s.shortfall_cash for s in group if s.shortfall_cash is not None]
-    fills = [f for s in group for f in s.fills]
-    latencies = sorted(a.latency_ns for s in group if (a := acks.get(s.order.order_id)) is not None)
-    return VenueScore(
-        venue=venue,
-        symbol=symbol,
-        orders=len(group),
-        rejected=rejected,
-        reject_rate=ratio(Decimal(rejected), Decimal(len(group))),
-        ordered_qty=ordered,
-        filled_qty=filled,
-        fill_ratio=ratio(filled, ordered),
-        slippage_bps=weighted((s.slippage_bps, s.filled_qty) for s in group),
-        shortfall_cash=sum(cash, _ZERO) if cash else None,
-        shortfall_bps=weighted((s.shortfall_bps, s.order.order_qty) for s in group),
-        markouts=tuple(weighted((f.markouts[i], f.fill.qty) for f in fills) for i in range(horizons)),
-        ack=latency(latencies),
+        if venue is None:
+            continue
+        key = (venue, score.order.symbol)
+        if (sums := groups.get(key)) is None:
+            sums = groups[key] = _Sums(horizons)
+        sums.add(score, acks.get(score.order.order_id))
+    per_venue: dict[str, _Sums] = {}
+    for (venue, _), sums in sorted(groups.items()):
+        per_venue.setdefault(venue, _Sums(horizons)).merge(sums)
+    return (
+        [sums.score(venue, None) for venue, sums in per_venue.items()],
+        [sums.score(venue, symbol) for (venue, symbol), sums in sorted(groups.items())],
     )
+
+
+class _Sums:
+    """Running sums of a group of orders: what a ``VenueScore`` is made of, mergeable."""
+
+    __slots__ = ("cash", "filled", "fills", "latencies", "ordered", "orders", "rejected", "shortfall", "slippage")
+
+    def __init__(self, horizons: int) -> None:
+        self.orders = self.rejected = 0
+        self.ordered = self.filled = _ZERO
+        self.cash: Decimal | None = None
+        self.slippage = [_ZERO, _ZERO]  # sum of value x weight, sum of weights
+        self.shortfall = [_ZERO, _ZERO]
+        self.fills = [[_ZERO, _ZERO] for _ in range(horizons)]
+        self.latencies: list[int] = []
+
+    def add(self, s: OrderScore, ack: AckRecord | None) -> None:
+        self.orders += 1
+        self.rejected += s.rejected
+        self.ordered = _C.add(self.ordered, s.order.order_qty)
+        self.filled = _C.add(self.filled, s.filled_qty)
+        if s.shortfall_cash is not None:
+            self.cash = _C.add(self.cash or _ZERO, s.shortfall_cash)
+        _accumulate(self.slippage, s.slippage_bps, s.filled_qty)
+        _accumulate(self.shortfall, s.shortfall_bps, s.order.order_qty)
+        fma, add = _C.fma, _C.add
+        for f in s.fills:  # inlined: a hundred thousand fills times three horizons (bench/tca_bench.py)
+            qty = f.fill.qty
+            for sums, value in zip(self.fills, f.markouts, strict=True):
+                if value is not None and qty:
+                    sums[0] = fma(value, qty, sums[0])
+                    sums[1] = add(sums[1], qty)
+        if ack is not None:
+            self.latencies.append(ack.latency_ns)
+
+    def merge(self, other: _Sums) -> None:
+        self.orders += other.orders
+        self.rejected += other.rejected
+        self.ordered = _C.add(self.ordered, other.ordered)
+        self.filled = _C.add(self.filled, other.filled)
+        if other.cash is not None:
+            self.cash = _C.add(self.cash or _ZERO, other.cash)
+        for mine, theirs in zip(
+            [self.slippage, self.shortfall, *self.fills], [other.slippage, other.shortfall, *other.fills], strict=True
+        ):
+            mine[0], mine[1] = _C.add(mine[0], theirs[0]), _C.add(mine[1], theirs[1])
+        self.latencies += other.latencies
+
+    def score(self, venue: str, symbol: str | None) -> VenueScore:
+        return VenueScore(
+            venue=venue,
+            symbol=symbol,
+            orders=self.orders,
+            rejected=self.rejected,
+            reject_rate=ratio(Decimal(self.rejected), Decimal(self.orders)),
+            ordered_qty=self.ordered,
+            filled_qty=self.filled,
+            fill_ratio=ratio(self.filled, self.ordered),
+            slippage_bps=_mean(self.slippage),
+            shortfall_cash=self.cash,
+            shortfall_bps=_mean(self.shortfall),
+            markouts=tuple(_mean(sums) for sums in self.fills),
+            ack=latency(sorted(self.latencies)),
+        )
+
+
+def _accumulate(sums: list[Decimal], value: Decimal | None, weight: Decimal) -> None:
+    if value is not None and weight:
+        sums[0] = _C.fma(value, weight, sums[0])
+        sums[1] = _C.add(sums[1], weight)
+
+
+def _mean(sums: list[Decimal]) -> Decimal | None:
+    return _C.divide(sums[0], sums[1]) if sums[1] else None
 
 
 def latency(sorted_ns: list[int]) -> Latency | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 import msgspec
 
@@ -97,9 +97,10 @@ def score_order(
     order: OrderRecord, fills: list[FillRecord], series: MidSeries, horizons_s: tuple[int, ...] = HORIZONS_S
 ) -> OrderScore:
     """Score one order and its fills."""
-    with localcontext(CONTEXT):  # sums and products exact (50 digits hold any two NUMERIC(38, 12) multiplied)
-        filled = sum((f.qty for f in fills), _ZERO)
-        value = sum((f.qty * f.px for f in fills), _ZERO)
+    filled = value = _ZERO
+    for f in fills:  # exact for any real price and quantity: CONTEXT holds 50 digits
+        filled = CONTEXT.add(filled, f.qty)
+        value = CONTEXT.fma(f.qty, f.px, value)
     avg_px = CONTEXT.divide(value, filled) if filled else None
     arrival = mid_of(order.arrival_bid, order.arrival_ask)
     decision = order.decision_px if order.decision_px is not None else arrival
@@ -112,7 +113,10 @@ def score_order(
         cash = shortfall_cash(order.side, decision, value, filled, end_px, unfilled)
         bps = shortfall_bps(cash, decision, order.order_qty) if cash is not None else None
     scored = tuple(_score_fill(fill, order, arrival, series, horizons_s) for fill in fills)
-    markouts = tuple(weighted((s.markouts[i], s.fill.qty) for s in scored) for i in range(len(horizons_s)))
+    if len(scored) == 1:
+        markouts = scored[0].markouts  # the mean of one
+    else:
+        markouts = tuple(weighted([(s.markouts[i], s.fill.qty) for s in scored]) for i in range(len(horizons_s)))
     return OrderScore(
         order=order,
         fills=scored,
@@ -139,10 +143,8 @@ def _score_fill(
     fill: FillRecord, order: OrderRecord, arrival: Decimal | None, series: MidSeries, horizons_s: tuple[int, ...]
 ) -> FillScore:
     mid = mid_of(fill.bid, fill.ask)
-    markouts = []
-    for h in horizons_s:
-        later = series.at(fill.ts_ns + h * NS_PER_S)
-        markouts.append(markout_bps(order.side, fill.px, later) if later is not None else None)
+    side, px, ts, at = order.side, fill.px, fill.ts_ns, series.at
+    markouts = [None if (later := at(ts + h * NS_PER_S)) is None else markout_bps(side, px, later) for h in horizons_s]
     return FillScore(
         fill=fill,
         mid=mid,

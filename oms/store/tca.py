@@ -7,7 +7,6 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -19,8 +18,8 @@ from domain.enums import OrdStatus, Side
 from domain.tca_records import AckRecord, FillRecord, MidPoints, OrderRecord
 from oms.store.schema import RECEIVED, executions, messages, mids, orders
 
-_CHUNK = 500
-"""Order ids per ``IN (...)`` look-up: far below SQLite's bound-parameter limit."""
+_SIDES = {side.value: side for side in Side}
+_STATUSES = {status.value: status for status in OrdStatus}
 _PRUNE_STEP_NS = 60 * 1_000_000_000
 """Retention deletes at most a minute of the series per statement: short transactions beside the journal's."""
 
@@ -89,10 +88,10 @@ def routed_orders(
                 cl_ord_id=r[1],
                 account=r[2],
                 symbol=r[3],
-                side=Side(r[4]),
+                side=_SIDES[r[4]],
                 venue=r[5],
                 order_qty=r[6],
-                status=OrdStatus(r[7]),
+                status=_STATUSES[r[7]],
                 arrival_bid=r[8],
                 arrival_ask=r[9],
                 decision_px=r[10],
@@ -100,7 +99,7 @@ def routed_orders(
                 updated_ns=r[12],
                 route_reason=r[13],
             )
-            for r in conn.execute(query)
+            for r in conn.execute(query).all()
         ]
 
 
@@ -132,14 +131,14 @@ def fills_of(
                 order_id=r[1],
                 venue=r[2],
                 symbol=r[3],
-                side=Side(r[4]),
+                side=_SIDES[r[4]],
                 qty=r[5],
                 px=r[6],
                 ts_ns=r[7],
                 bid=r[8],
                 ask=r[9],
             )
-            for r in conn.execute(query)
+            for r in conn.execute(query).all()
         ]
 
 
@@ -165,48 +164,34 @@ def ack_times(engine: Engine, records: Iterable[OrderRecord]) -> dict[str, AckRe
     session with its ClOrdID (``ts_ns`` when it arrived). Orders at the internal venue have none: it answers
     inside the gateway, without a message."""
     venue_of = {r.order_id: r.venue or "" for r in records}
+    if not venue_of:
+        return {}
+    since = min(r.created_ns for r in records)
     sent: dict[tuple[str, str], tuple[str, int]] = {}
+    answered: dict[tuple[str, str], int] = {}
     with engine.connect() as conn:
-        ids = list(venue_of)
-        for start in range(0, len(ids), _CHUNK):
-            query = select(messages.c.order_id, messages.c.session, messages.c.cl_ord_id, messages.c.ts_ns).where(
-                messages.c.order_id.in_(ids[start : start + _CHUNK]),
-                messages.c.direction == "out",
-                messages.c.msg_type == "D",
-                messages.c.seq.is_not(None),  # the text as sent, not the JSON decided before the commit
-            )
-            for order_id, session, cl_ord_id, ts_ns in conn.execute(query):
-                key = (session, cl_ord_id)
-                if key not in sent or ts_ns < sent[key][1]:
-                    sent[key] = (order_id, int(ts_ns))
-        answers = _first_answers(conn, sent)
-    return {
-        order_id: AckRecord(order_id=order_id, venue=venue_of[order_id], sent_ns=sent_ns, answered_ns=answers[key])
-        for key, (order_id, sent_ns) in sent.items()
-        if key in answers and answers[key] >= sent_ns
-    }
-
-
-def _first_answers(conn: Any, sent: dict[tuple[str, str], tuple[str, int]]) -> dict[tuple[str, str], int]:
-    by_session: dict[str, list[str]] = defaultdict(list)
-    for session, cl_ord_id in sent:
-        by_session[session].append(cl_ord_id)
-    first: dict[tuple[str, str], int] = {}
-    for session, cl_ord_ids in by_session.items():
-        for start in range(0, len(cl_ord_ids), _CHUNK):
-            query = (
+        query = select(messages.c.order_id, messages.c.session, messages.c.cl_ord_id, messages.c.ts_ns).where(
+            messages.c.direction == "out",
+            messages.c.msg_type == "D",
+            messages.c.seq.is_not(None),  # the text as sent, not the JSON decided before the commit
+            messages.c.ts_ns >= since,
+        )
+        for order_id, session, cl_ord_id, ts_ns in conn.execute(query).all():
+            key = (session, cl_ord_id)
+            if order_id in venue_of and (key not in sent or ts_ns < sent[key][1]):
+                sent[key] = (order_id, int(ts_ns))
+        for session in {session for session, _ in sent}:  # one pass over each venue session's answers
+            first = (
                 select(messages.c.cl_ord_id, func.min(messages.c.ts_ns))
-                .where(
-                    RECEIVED,
-                    messages.c.session == session,
-                    messages.c.msg_type == "8",
-                    messages.c.cl_ord_id.in_(cl_ord_ids[start : start + _CHUNK]),
-                )
+                .where(RECEIVED, messages.c.session == session, messages.c.msg_type == "8", messages.c.ts_ns >= since)
                 .group_by(messages.c.cl_ord_id)
             )
-            for cl_ord_id, ts_ns in conn.execute(query):
-                first[session, cl_ord_id] = int(ts_ns)
-    return first
+            answered.update(((session, cl_ord_id), int(ts_ns)) for cl_ord_id, ts_ns in conn.execute(first).all())
+    return {
+        order_id: AckRecord(order_id=order_id, venue=venue_of[order_id], sent_ns=sent_ns, answered_ns=answered[key])
+        for key, (order_id, sent_ns) in sent.items()
+        if key in answered and answered[key] >= sent_ns
+    }
 
 
 def _filtered(query: Select[Any], venue: str | None, symbol: str | None, since_ns: int | None) -> Select[Any]:
