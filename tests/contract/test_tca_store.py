@@ -48,3 +48,18 @@ def test_prune_mids_when_rows_span_hours_then_only_those_before_the_cutoff_go(da
 
     assert deleted == 150
     assert points[0][0] == 150 * 60 * S
+
+
+def test_tca_bench_book_when_scored_then_every_fill_has_its_markouts_and_every_order_its_ack(database_url: str) -> None:
+    from app.tca_book import score_book
+    from bench.tca_bench import build
+
+    build(database_url, 200)
+    engine = open_database(database_url)
+    scored = score_book(engine)
+    engine.dispose()
+
+    fills = [f for s in scored.scores for f in s.fills]
+    assert (len(scored.scores), len(fills)) == (100, 200)
+    assert all(None not in f.markouts for f in fills)  # the bench's series covers every fill + 60 s
+    assert sum(v.ack.count for v in scored.venues if v.ack) == 100
