@@ -26,7 +26,7 @@ class SubmitOrder(msgspec.Struct, frozen=True, kw_only=True):
     poss_dup: bool = False
     """PossDupFlag (43): a session-level resend; if its ClOrdID is known it was already processed."""
     decision_px: Decimal | None = None
-    """DecisionPx (5000, user-defined): the price the sender decided at, where it gave one (TCA's implementation
+    """DecisionPx (5900, user-defined): the price the sender decided at, where it gave one (TCA's implementation
     shortfall is measured against it; else against the arrival mid)."""
 
 

@@ -185,7 +185,7 @@ class Order:
         self.arrival_ask: Decimal | None = None
         """The consolidated best offer when the OMS booked the order."""
         self.decision_px = command.decision_px
-        """DecisionPx (5000): the sender's decision price, if it gave one (TCA)."""
+        """DecisionPx (5900): the sender's decision price, if it gave one (TCA)."""
 
     def apply(self, event: OrderEvent) -> None:
         """Move the order by ``event``, or raise ``InvalidTransition`` and leave it as it was."""

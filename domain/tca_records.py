@@ -29,7 +29,7 @@ class OrderRecord(msgspec.Struct, frozen=True, kw_only=True):
     """The consolidated best bid when the OMS booked the order (None without market data)."""
     arrival_ask: Decimal | None
     decision_px: Decimal | None
-    """The sender's decision price (DecisionPx, tag 5000), where it gave one."""
+    """The sender's decision price (DecisionPx, tag 5900), where it gave one."""
     created_ns: int
     updated_ns: int
     """When it last changed: for a terminal order, when it ended."""

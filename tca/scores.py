@@ -2,7 +2,7 @@
 
 The inputs are what the book recorded (``domain.tca_records``); nothing is reconstructed. An order's benchmarks:
 - arrival mid: the mid of the consolidated bid and offer when the OMS booked it;
-- decision price: the sender's (DecisionPx 5000), else the arrival mid;
+- decision price: the sender's (DecisionPx 5900), else the arrival mid;
 - end price: for the unfilled part, the recorded mid when the order ended (a terminal order's last change); an
   order still working is valued at the latest recorded mid.
 A figure whose inputs are missing (no market data at arrival, a horizon the mid series does not cover yet) is None:

@@ -28,10 +28,12 @@ from app.dashboard.shapes import (
     order_row,
 )
 from app.marketdata_admin import mark_for
+from app.tca_book import score_book
 from fixgw.errors import ConfigError
 from oms.store import repository
 from oms.store.blotter import recent_fills, working_orders
 from oms.store.database import BookDb, connect
+from tca.report import venue_json
 
 log = logging.getLogger("fixgw.dashboard")
 RECENT_ORDERS: Final = 50
@@ -40,8 +42,11 @@ RECENT_FILLS: Final = 50
 BOOK_DEPTH: Final = 5
 ADMIN_TIMEOUT_S: Final = 2.0
 FAST: Final = ("orders", "fills", "sessions")
-EVERY: Final = {"health": 2, "positions": 2, "risk": 2, "books": 2, "latency": 10}
+EVERY: Final = {"health": 2, "positions": 2, "risk": 2, "books": 2, "latency": 10, "tca": 25}
 """Panels read every N ticks (each is read on the first tick too)."""
+TCA_WINDOW_S: Final = 900
+"""The TCA scorecard covers the orders booked in the last this many seconds (scored from the book at each read:
+a window keeps that read short however big the book grows)."""
 
 
 class Unavailable(Exception):
@@ -116,6 +121,7 @@ class Panels:
             "risk": self._risk,
             "books": self._books,
             "latency": self._latency,
+            "tca": self._tca,
         }
 
     def due(self, tick: int) -> list[str]:
@@ -202,3 +208,9 @@ class Panels:
             "edges_us": answer["edges_us"],
             "histogram": {hop: figures["buckets"] for hop, figures in hops.items()},
         }
+
+    def _tca(self) -> dict[str, Any]:
+        """The venue scorecard of ``fixgw tca`` over the last ``TCA_WINDOW_S`` (app.tca_book, from the book)."""
+        since = time.time_ns() - TCA_WINDOW_S * 1_000_000_000
+        scored = score_book(self._sources.book(), since_ns=since)
+        return {"window_s": TCA_WINDOW_S, "venues": [venue_json(v) for v in scored.venues]}

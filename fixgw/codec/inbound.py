@@ -100,12 +100,12 @@ def decode_new_order_single(
     )
 
 
-DECISION_PX = 5000
+DECISION_PX = 5900
 """DecisionPx: a user-defined tag (FIX leaves 5000-9999 to counterparties) declared in our dictionaries (specs/)."""
 
 
 def _decision_px(fields: FieldSource) -> Decimal | None:
-    """DecisionPx (5000): the price the sender decided at (TCA's implementation shortfall benchmark); optional."""
+    """DecisionPx (5900): the price the sender decided at (TCA's implementation shortfall benchmark); optional."""
     price = optional_decimal(fields, DECISION_PX)
     if price is not None and price <= 0:
         raise IncorrectTagValue(DECISION_PX, f"DecisionPx ({DECISION_PX}) must be a positive price, was {price}")

@@ -156,6 +156,19 @@ def test_page_when_demo_ran_then_orders_positions_denials_and_venue_shown(
     assert watched.errors == []
 
 
+def test_page_when_demo_ran_then_the_tca_panel_agrees_with_fixgw_tca(deployment: Deployment, watched: Watched) -> None:
+    page = watched.page
+
+    report = json.loads(fixgw("tca", "--json", "-s", str(deployment.settings)).stdout)
+
+    assert report["venues"], "fixgw tca scored nothing"
+    for venue in report["venues"]:  # what does not move with time (markouts fill in as the mid series grows)
+        for name in ("orders", "reject_rate", "fill_ratio", "slippage_bps", "is_bps"):
+            cell = f'#tca tr[data-key="{venue["venue"]}"] [data-field={name}]'
+            page.wait_for_selector(f'{cell}:text-is("{venue[name] if venue[name] is not None else ""}")')
+    assert watched.errors == []
+
+
 def test_page_when_a_new_order_arrives_then_it_shows_within_one_second(
     deployment: Deployment, watched: Watched
 ) -> None:

@@ -1,5 +1,5 @@
 """TCA end to end over real sessions (issue 18): orders from a FIX client, filled at the venue simulator (VENUE, over
-FIX) and at the internal venue (POOL), leave in the book what TCA measures against — the sender's DecisionPx (5000),
+FIX) and at the internal venue (POOL), leave in the book what TCA measures against — the sender's DecisionPx (5900),
 the quote at each fill, the mid series — and ``fixgw tca --json`` scores them from the book."""
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def test_tca_when_orders_fill_over_real_sessions_then_the_book_holds_the_capture
     system: System,
 ) -> None:
     started = time.time_ns()
-    _order(system, "TA", "MSFT", Side.BUY, 300, "100.02", (5000, "99.99"))  # the sender's decision price
+    _order(system, "TA", "MSFT", Side.BUY, 300, "100.02", (5900, "99.99"))  # the sender's decision price
     report(system.client, "TA", t39="2")
     _order(system, "TB", "MSFT", Side.SELL, 200, "99.98")
     report(system.client, "TB", t39="2")

@@ -226,6 +226,22 @@ const RENDER = {
     }), columns);
   },
 
+  tca(data) {
+    $("#tca-window").textContent = `orders booked in the last ${data.window_s / 60} minutes, quantity-weighted`;
+    fill("#tca", data.venues, [
+      ["venue", (v) => v.venue],
+      ["orders", (v) => v.orders, "num"],
+      ["reject_rate", (v) => v.reject_rate, "num"],
+      ["fill_ratio", (v) => v.fill_ratio, "num"],
+      ["slippage_bps", (v) => v.slippage_bps, "num"],
+      ["is_bps", (v) => v.is_bps, "num"],
+      ["markout_1s", (v) => v.markout_bps["1s"], "num"],
+      ["markout_5s", (v) => v.markout_bps["5s"], "num"],
+      ["markout_60s", (v) => v.markout_bps["60s"], "num"],
+      ["ack_p50_ms", (v) => (v.ack_latency_ms ? v.ack_latency_ms.p50 : ""), "num"],
+    ], (v) => v.venue);
+  },
+
   books(data) {
     const boxes = Object.entries(data.books).map(([symbol, book]) => {
       const box = document.createElement("div");

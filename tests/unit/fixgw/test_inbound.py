@@ -167,18 +167,18 @@ def test_decode_execution_report_when_no_commission_then_zero_fee() -> None:
 
 
 def test_decode_new_order_single_when_decision_px_then_kept_and_absent_is_none() -> None:
-    assert (decode(nos(t5000="99.985")).decision_px, decode(nos()).decision_px) == (Decimal("99.985"), None)
+    assert (decode(nos(t5900="99.985")).decision_px, decode(nos()).decision_px) == (Decimal("99.985"), None)
 
 
 @pytest.mark.parametrize("value", ["0", "-1.5"])
 def test_decode_new_order_single_when_decision_px_not_positive_then_incorrect_tag_value(value: str) -> None:
     with pytest.raises(IncorrectTagValue) as caught:
-        decode(nos(t5000=value))
-    assert caught.value.tag == 5000
-    assert "DecisionPx (5000) must be a positive price" in caught.value.text
+        decode(nos(t5900=value))
+    assert caught.value.tag == 5900
+    assert "DecisionPx (5900) must be a positive price" in caught.value.text
 
 
 def test_decode_new_order_single_when_decision_px_malformed_then_incorrect_data_format() -> None:
     with pytest.raises(IncorrectDataFormat) as caught:
-        decode(nos(t5000="1e2"))
-    assert caught.value.tag == 5000
+        decode(nos(t5900="1e2"))
+    assert caught.value.tag == 5900

@@ -116,9 +116,9 @@ def test_execution_report_when_fix42_and_other_then_broker_option() -> None:
 
 
 @pytest.mark.parametrize("begin_string", list(DICTIONARIES))
-def test_dictionary_when_new_order_single_then_decision_px_5000_is_a_declared_optional_price(begin_string: str) -> None:
+def test_dictionary_when_new_order_single_then_decision_px_5900_is_a_declared_optional_price(begin_string: str) -> None:
     dd = dictionary(begin_string)
 
-    assert dd.getFieldName(5000, "")[0] == "DecisionPx"
-    assert dd.isMsgField("D", 5000)
-    assert not dd.isRequiredField("D", 5000)
+    assert dd.getFieldName(5900, "")[0] == "DecisionPx"
+    assert dd.isMsgField("D", 5900)
+    assert not dd.isRequiredField("D", 5900)

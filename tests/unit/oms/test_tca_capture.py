@@ -1,5 +1,5 @@
 """TCA captured at the time (issue 18): each fill is booked with the consolidated bid and offer of that moment, and
-an order keeps the sender's decision price (DecisionPx 5000) in every row, across a restart."""
+an order keeps the sender's decision price (DecisionPx 5900) in every row, across a restart."""
 
 from __future__ import annotations
 
