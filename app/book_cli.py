@@ -106,6 +106,8 @@ def order(
     bid, ask = row["arrival_bid"], row["arrival_ask"]
     arrival = f"bid {_exact(bid)}, ask {_exact(ask)}" if (bid, ask) != (None, None) else "no market data"
     console.print(f"Arrival (consolidated book when booked): {arrival}")
+    if row.get("decision_px") is not None:
+        console.print(f"Decision price (DecisionPx 5900, the sender's): {_exact(row['decision_px'])}")
     if fills:
         console.print(executions_table(fills))
     console.print(messages_table(messages))

@@ -61,7 +61,7 @@ def orders_table(rows: list[dict[str, Any]], title: str = "Orders (book of recor
 
 def executions_table(rows: list[dict[str, Any]]) -> Table:
     """An order's executions (fills), oldest first, times in UTC."""
-    numbers = ["LastQty", "LastPx", "Commission"]
+    numbers = ["LastQty", "LastPx", "Commission", "Bid", "Ask"]  # bid/ask: the consolidated quote when booked (TCA)
     table = titled_table("Executions", ["Time (UTC)", "ExecID", "Venue", "Venue ExecID", *numbers], numbers)
     for r in rows:
         table.add_row(
@@ -72,6 +72,8 @@ def executions_table(rows: list[dict[str, Any]]) -> Table:
             _num(r["last_qty"]),
             _num(r["last_px"]),
             _num(r["commission"]),
+            _num(r.get("bid")),
+            _num(r.get("ask")),
         )
     return table
 

@@ -102,6 +102,8 @@ def test_tca_when_orders_fill_over_real_sessions_then_the_book_holds_the_capture
     )
     assert venues["VENUE"]["ack_latency_ms"]["count"] == 3  # 35=D sent to the first 35=8 back, from the audit trail
     assert venues["POOL"]["ack_latency_ms"] is None  # the internal venue answers inside the gateway
+    shown = fixgw("order", "TA", "--db", system.gateway.config.database_url())
+    assert "Decision price (DecisionPx 5900, the sender's): 99.99" in shown.stdout, shown.stdout
     # The series is coalesced: at most one row per symbol per sample period (and per heartbeat when quiet).
     points, _ = store.mid_series(db, "MSFT", started, time.time_ns())
     elapsed_ms = (time.time_ns() - started) / 1e6
