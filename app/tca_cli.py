@@ -21,6 +21,7 @@ from app.config import load_config
 from app.tca_book import BookScores, score_book
 from fixgw.errors import ConfigError
 from oms.store import tca as store
+from oms.store.database import BookDb
 from tca.measures import display
 from tca.report import exact, horizon_names, report_json
 from tca.scorecard import VenueScore, markout_curve
@@ -97,11 +98,11 @@ def parse_since(text: str, now_ns: int) -> int:
     return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
 
 
-def _check_venue(engine: object, venue: str | None, settings: Path | None) -> None:
+def _check_venue(engine: BookDb, venue: str | None, settings: Path | None) -> None:
     """An unknown --venue is an error (a typo would otherwise print an empty report)."""
     if venue is None:
         return
-    known = set(store.venues(engine))  # type: ignore[arg-type]
+    known = set(store.venues(engine))
     if settings is not None:
         known |= set(load_config(settings).venues)
     if venue not in known:
