@@ -53,7 +53,7 @@ class SimulatorMetrics:
         simulated = CounterMetricFamily(
             "fixgw_simulator_behaviour",
             "What the venue's behaviour did: new orders rejected by the reject ratio, requests delayed, adverse moves.",
-            labels=["what"],
+            labels=["kind"],
         )
         for what, n in (
             ("rejected", counters.rejected),

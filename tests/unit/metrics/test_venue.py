@@ -45,7 +45,7 @@ def test_collect_when_behaviour_rejects_and_charges_then_its_counts_and_settings
 
     found = values(SimulatorMetrics(venue, ["MSFT"]))
 
-    assert value(found, "fixgw_simulator_behaviour_total", what="rejected") == behaviour.counters.rejected > 0
+    assert value(found, "fixgw_simulator_behaviour_total", kind="rejected") == behaviour.counters.rejected > 0
     assert value(found, "fixgw_simulator_fees_total") == float(behaviour.counters.fees) > 0
     assert value(found, "fixgw_simulator_behaviour_setting", setting="latency_ms") == 7
     assert value(found, "fixgw_simulator_behaviour_setting", setting="reject_ratio") == 0.5
