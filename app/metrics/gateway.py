@@ -14,6 +14,7 @@ from app.metrics.orders import OrderMetrics
 from app.metrics.risk import RiskMetrics
 from app.metrics.server import MetricsServer
 from app.metrics.sessions import SessionMetrics
+from app.metrics.venues import InternalVenueMetrics
 from domain.ids import SessionKey, client_comp_id, strategy_session
 from domain.latency import hops, ticks
 
@@ -47,6 +48,7 @@ def gateway_collectors(gateway: Gateway) -> list[Collector]:
             {"client": gateway.clients.app, "venue": gateway.venues.app, "marketdata": gateway.market.handler.app}
         ),
         MarketDataMetrics(gateway.market, config.venues, config.instruments),
+        InternalVenueMetrics(gateway.internal.venues),
         JournalMetrics(gateway.journal, hops),
         HopHistograms(hops),
         HopHistograms(

@@ -35,6 +35,7 @@ from __future__ import annotations
 import os
 import queue
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -58,7 +59,7 @@ from domain.positions import PositionBook
 from fixgw.codec.outbound import format_utc_timestamp
 from oms.store import repository
 from oms.store.database import connect
-from oms.store.schema import messages
+from oms.store.schema import messages, orders
 from tests.conftest import ROOT
 from tests.integration.conftest import make_config, make_sessions
 
@@ -541,15 +542,17 @@ def wait_until_settled(run: Run) -> dict[str, Decimal]:
                 return cum_at_venue
             if time.monotonic() > deadline:
                 assert_no_exec_id_reused(flow)  # that failure first, when it is there too
-                receipts = "".join(f"\n  {c}: {receipt(engine, c)}" for c in sorted(flow.unanswered))
+                receipts = "".join(
+                    f"\n  {c}: {receipt(engine, c, run.gateway.log_path)}" for c in sorted(flow.unanswered)
+                )
                 raise AssertionError(f"{flow.context()}\nnot settled: {problems[:10]}{receipts}")
             flow.pump(0.5)
     finally:
         engine.dispose()
 
 
-def receipt(engine: Engine, cl_ord_id: str) -> str:
-    """What the book of record says of a request the client has no answer to."""
+def receipt(engine: Engine, cl_ord_id: str, log_path: Path) -> str:
+    """What the book of record (and the gateway's log) says of a request the client has no answer to."""
     with engine.connect() as conn:
         received = (
             conn.execute(select(messages.c.seq).where(messages.c.direction == "in", messages.c.cl_ord_id == cl_ord_id))
@@ -563,9 +566,35 @@ def receipt(engine: Engine, cl_ord_id: str) -> str:
             .scalars()
             .all()
         )
+        order = conn.execute(
+            select(orders.c.order_id, orders.c.status, orders.c.pending, orders.c.venue_cl_ord_id).where(
+                orders.c.order_id.in_(select(messages.c.order_id).where(messages.c.cl_ord_id == cl_ord_id))
+            )
+        ).first()
+        trail = (
+            conn.execute(
+                select(messages.c.direction, messages.c.session, messages.c.msg_type, messages.c.body)
+                .where(messages.c.order_id == (order.order_id if order else None))
+                .order_by(messages.c.id)
+            ).all()
+            if order
+            else []
+        )
     if not received:
         return "not among the messages the gateway committed as received"
-    return f"committed as received (MsgSeqNum {received}); answers committed: {answers or 'none'}"
+    said = ""
+    if order is not None:  # a failure here is rare and timing-dependent: say everything the run left behind
+        pattern = re.compile(rf"\b{re.escape(order.order_id)}\b")
+        logs = [log_path, *sorted((log_path.parent / "gateway" / "log").glob("*VENUE.messages*"))]
+        lines = [line.replace("\x01", "|") for p in logs for line in p.read_text(errors="replace").splitlines()]
+        logged = [line for line in lines if pattern.search(line)]
+        said = (
+            f"\n    order {order.order_id}: 39={order.status}, pending {order.pending}, "
+            f"at venue {order.venue_cl_ord_id}"
+            + "".join(f"\n    {d} {s} {t}: {b[:300]}" for d, s, t, b in trail)
+            + "".join(f"\n    log: {line}" for line in logged[-20:])
+        )
+    return f"committed as received (MsgSeqNum {received}); answers committed: {answers or 'none'}{said}"
 
 
 @pytest.mark.timeout(180)
