@@ -60,7 +60,7 @@ def tca(
         raise ConfigError(f"--plot {str(plot)!r}: give a .png file name")
     engine = _engine(settings, db)
     try:
-        _check_venue(engine, venue, settings if db is None else None)
+        _check_filters(engine, venue, symbol, settings if db is None else None)
         scored = score_book(engine, venue=venue, symbol=symbol, since_ns=since_ns)
         curves = None
         if plot is not None:
@@ -98,16 +98,19 @@ def parse_since(text: str, now_ns: int) -> int:
     return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
 
 
-def _check_venue(engine: BookDb, venue: str | None, settings: Path | None) -> None:
-    """An unknown --venue is an error (a typo would otherwise print an empty report)."""
-    if venue is None:
-        return
-    known = set(store.venues(engine))
-    if settings is not None:
-        known |= set(load_config(settings).venues)
-    if venue not in known:
-        names = ", ".join(sorted(known)) or "none"
-        raise ConfigError(f"unknown venue {venue!r}; venues in the settings or the book: {names}")
+def _check_filters(engine: BookDb, venue: str | None, symbol: str | None, settings: Path | None) -> None:
+    """An unknown --venue or --symbol is an error (a typo would otherwise print an empty report)."""
+    config = load_config(settings) if settings is not None and (venue or symbol) else None
+    for kind, value, in_book, configured in (
+        ("venue", venue, store.venues, config.venues if config else {}),
+        ("symbol", symbol, store.symbols, config.instruments if config else {}),
+    ):
+        if value is None:
+            continue
+        known = set(in_book(engine)) | set(configured)
+        if value not in known:
+            names = ", ".join(sorted(known)) or "none"
+            raise ConfigError(f"unknown {kind} {value!r}; {kind}s in the settings or the book: {names}")
 
 
 def _print_tables(scored: BookScores, shown: list[OrderScore]) -> None:

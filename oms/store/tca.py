@@ -53,6 +53,13 @@ def venues(engine: Engine) -> list[str]:
         return sorted(str(v) for v in conn.scalars(query))
 
 
+def symbols(engine: Engine) -> list[str]:
+    """Every symbol the book has routed an order in."""
+    with engine.connect() as conn:
+        query = select(orders.c.symbol).where(orders.c.venue.is_not(None)).distinct()
+        return sorted(str(v) for v in conn.scalars(query))
+
+
 def routed_orders(
     engine: Engine, *, venue: str | None = None, symbol: str | None = None, since_ns: int | None = None
 ) -> list[OrderRecord]:

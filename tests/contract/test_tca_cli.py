@@ -182,6 +182,7 @@ def test_tca_table_when_fixture_then_scorecard_and_orders_shown(book: str, tmp_p
     ("args", "message"),
     [
         (("--venue", "NOPE"), "unknown venue 'NOPE'; venues in the settings or the book: POOL, VENUE"),
+        (("--symbol", "MSTF"), "unknown symbol 'MSTF'; symbols in the settings or the book: MSFT"),
         (("--since", "yesterday"), "--since 'yesterday': give a UTC time"),
         (("--plot", "curves.svg"), "--plot 'curves.svg': give a .png file name"),
     ],
