@@ -5,6 +5,7 @@ markouts are worse by its adverse move, and its reject rate is what it refused."
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +32,8 @@ def pools(tmp_path: Path) -> Iterator[System]:
     marketdata = MarketDataConfig(mids_every_ms=50, mids_heartbeat_ms=200)
     running = start_system(tmp_path, config.model_copy(update={"marketdata": marketdata}))
     assert eventually(lambda: all(running.gateway.quotes.mid(s)[0] == Decimal(100) for s in ("MSFT", "IBM")))
+    now = time.time_ns()  # the series must have begun before the orders: it never claims a mid before its first row
+    assert eventually(lambda: all(_covers(running, s, now) for s in ("MSFT", "IBM")))
     yield running
     stop_system(running)
 
@@ -51,11 +54,7 @@ def test_tca_when_one_pool_selects_adversely_and_rejects_then_its_markouts_and_r
     db = pools.gateway.db
     covered = max(e["ts_ns"] for e in repository.load_executions(db)) + 1_000_000_000
 
-    def series_covers(symbol: str) -> bool:
-        last = store.mid_series(db, symbol, covered, covered)[1]
-        return last is not None and last[0] >= covered
-
-    assert eventually(lambda: series_covers("MSFT") and series_covers("IBM"))
+    assert eventually(lambda: _covers(pools, "MSFT", covered) and _covers(pools, "IBM", covered))
 
     result = fixgw("tca", "--db", pools.gateway.config.database_url(), "--json")
 
@@ -76,3 +75,8 @@ def test_tca_when_one_pool_selects_adversely_and_rejects_then_its_markouts_and_r
     assert (dark["orders"], dark["rejected"]) == (ORDERS, rejected)
     assert dark["reject_rate"] == f"{Decimal(rejected) / ORDERS:.4f}"
     assert dark["fill_ratio"] == f"{Decimal(ORDERS - rejected) / ORDERS:.4f}"
+
+
+def _covers(system: System, symbol: str, until_ns: int) -> bool:
+    last = store.mid_series(system.gateway.db, symbol, until_ns, until_ns)[1]
+    return last is not None and last[0] >= until_ns
