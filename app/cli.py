@@ -20,6 +20,7 @@ from app import (
     quarantine_cli,
     replay_cli,
     risk_cli,
+    routing_cli,
     session_cli,
     strategy_cli,
 )
@@ -163,6 +164,7 @@ cli.add_typer(book_cli.db_cli, name="db")
 cli.add_typer(risk_cli.risk_cli, name="risk")
 cli.command()(risk_cli.kill)
 cli.add_typer(strategy_cli.strategy_cli, name="strategy")
+cli.add_typer(routing_cli.routing_cli, name="routing")
 cli.command()(replay_cli.replay)
 cli.command()(bench_cli.bench)
 cli.command()(dashboard_cli.dashboard)

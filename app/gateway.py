@@ -24,6 +24,7 @@ from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
 from app.metrics.gateway import gateway_metrics
 from app.risk_admin import risk_routes
+from app.routing_routes import routing_routes
 from app.session_routes import session_routes
 from app.strategies import start_enabled, strategy_engine, strategy_entitlements
 from app.strategy_routes import strategy_routes
@@ -151,7 +152,8 @@ class Gateway:
                 {"client": self.clients.app, "venue": self.venues.app, "marketdata": self.market.handler.app}
             )
             | dashboard_routes(self)
-            | strategy_routes(self),
+            | strategy_routes(self)
+            | routing_routes(self),
         )
         self.metrics = gateway_metrics(self)
         """``GET /metrics`` (``[metrics] listen``), or None."""
