@@ -23,6 +23,7 @@ from app import (
     routing_cli,
     session_cli,
     strategy_cli,
+    venue_cli,
 )
 from app.config import REPO_ROOT, load_config
 from app.runtime import tune_gc
@@ -108,12 +109,18 @@ def venue(
     from app.venue import VenueServer
 
     _logging(logging.INFO)
-    simulator = load_config(settings).simulator
-    server = VenueServer(simulator.with_flow() if flow else simulator, SessionsFile.load(config))
+    loaded = load_config(settings)
+    simulator = loaded.simulator
+    server = VenueServer(
+        simulator.with_flow() if flow else simulator,
+        SessionsFile.load(config),
+        admin_token=loaded.venue_admin_token_path(),
+    )
     tune_gc()
     server.start()
     flowing = f"; order flow on (seed {simulator.flow.seed})" if server.flow is not None else ""
-    console.print(f"venue simulator running ({config}){flowing}; Ctrl-C to stop")
+    behaving = f"; behaviour {server.simulator.behaviour.settings.as_dict()}" if simulator.behaviour else ""
+    console.print(f"venue simulator running ({config}){flowing}{behaving}; Ctrl-C to stop")
     try:
         _wait_for_signal()
     finally:
@@ -165,6 +172,8 @@ cli.add_typer(risk_cli.risk_cli, name="risk")
 cli.command()(risk_cli.kill)
 cli.add_typer(strategy_cli.strategy_cli, name="strategy")
 cli.add_typer(routing_cli.routing_cli, name="routing")
+cli.add_typer(venue_cli.venues_cli, name="venues")
+cli.command("venue-behaviour")(venue_cli.venue_behaviour)
 cli.command()(replay_cli.replay)
 cli.command()(bench_cli.bench)
 cli.command()(dashboard_cli.dashboard)

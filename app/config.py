@@ -21,6 +21,7 @@ from pydantic import (
 
 from app.adaptive_config import AdaptiveConfig
 from fixgw.errors import ConfigError
+from matching.behaviour import Behaviour
 from risk.limits import Instrument, RiskLimits
 from strategy.config import StrategyConfig
 
@@ -69,6 +70,35 @@ class ClientConfig(_Strict):
         return self.default_account or (self.accounts[0] if self.accounts else "")
 
 
+class BehaviourConfig(_Strict):
+    """How a simulated venue differs from a clean one (``matching.behaviour``): ``[venues.NAME.behaviour]`` for an
+    internal venue, ``[simulator.behaviour]`` for ``fixgw venue``. Present (even empty): the venue keeps its house
+    liquidity whole around its fair value after every fill, and its behaviour can be changed while it runs."""
+
+    fee_per_share: Decimal = Field(default=Decimal(0), ge=0, le=1000)
+    """Money per share filled, sent as Commission (12) with CommType (13) 1."""
+    fee_bps: Decimal = Field(default=Decimal(0), ge=0, le=10_000)
+    """Basis points of each fill's value, sent as Commission (12) = bps / 100 with CommType (13) 2 (percent)."""
+    latency_ms: int = Field(default=0, ge=0, le=60_000)
+    """Added delay before the venue handles each request (acks and fills come that much later)."""
+    reject_ratio: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+    """Fraction of valid new orders rejected (35=8 150=8 39=8 103=99), drawn from the seeded stream."""
+    adverse_bps: Decimal = Field(default=Decimal(0), ge=0, le=1000)
+    """After the members' fills, the fair value moves against them by this many bps (at least one tick)."""
+    seed: int = 1
+    """The venue's random stream (the reject draws): same seed and same orders, same rejects."""
+
+    def behaviour(self) -> Behaviour:
+        """The settings the venue applies (the seed is the stream's, not a setting that can change)."""
+        return Behaviour(
+            fee_per_share=self.fee_per_share,
+            fee_bps=self.fee_bps,
+            latency_ms=self.latency_ms,
+            reject_ratio=self.reject_ratio,
+            adverse_bps=self.adverse_bps,
+        )
+
+
 class VenueConfig(_Strict):
     """A venue: reached over a FIX initiator session (``kind = "fix"``), or run inside the gateway."""
 
@@ -80,6 +110,14 @@ class VenueConfig(_Strict):
     md_session: str | None = None
     """The venue's market data initiator session, e.g. ``FIX.4.4:FIXGW->VENUEMD``: the gateway subscribes to the
     books of every instrument there. None: no market data from this venue."""
+    behaviour: BehaviourConfig | None = None
+    """An internal venue's behaviour (a FIX venue's is its simulator's ``[simulator.behaviour]``)."""
+
+    @model_validator(mode="after")
+    def _behaviour_internal_only(self) -> VenueConfig:
+        if self.behaviour is not None and self.kind == "fix":
+            raise ValueError("a FIX venue's behaviour is set on its simulator ([simulator.behaviour]), not here")
+        return self
 
     @field_validator("session")
     @classmethod
@@ -145,11 +183,19 @@ class SimulatorConfig(_Strict):
     """Send every market data subscriber a fresh snapshot (35=W) of each book this often, so that a quiet book is
     not taken for a stale feed; 0: never."""
     flow: FlowConfig = FlowConfig()
+    behaviour: BehaviourConfig | None = None
+    """How this simulator differs from a clean venue (fees, latency, rejects, adverse selection); see
+    ``BehaviourConfig``."""
+    admin_listen: str = ""
+    """host:port of the simulator's own admin API (``fixgw venue-behaviour``: change its behaviour while it runs),
+    authenticated by a token written to ``admin_token_file``; port 0 picks a free one; "" (the default): none."""
+    admin_token_file: str = "var/venue-admin.token"
+    """Relative to the settings file; give each simulator of one machine its own."""
     metrics_listen: str = ""
     """host:port of the simulator's Prometheus endpoint (``GET /metrics``, read-only, no authentication); port 0 picks
     a free one; "" (the default) serves none."""
 
-    @field_validator("metrics_listen")
+    @field_validator("metrics_listen", "admin_listen")
     @classmethod
     def _metrics_address(cls, listen: str) -> str:
         return check_listen(listen)
@@ -209,6 +255,10 @@ class GatewayConfig(_Strict):
     def admin_token_path(self) -> Path:
         """Where the admin token lives."""
         return (self.base_dir / self.admin.token_file).resolve()
+
+    def venue_admin_token_path(self) -> Path:
+        """Where the venue simulator's admin token lives (``[simulator] admin_token_file``)."""
+        return (self.base_dir / self.simulator.admin_token_file).resolve()
 
     def database_url(self) -> str:
         """The database URL with a relative SQLite path made absolute against the settings file."""

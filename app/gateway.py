@@ -19,7 +19,7 @@ from app.admin_routes import gateway_routes
 from app.book_routes import book_routes
 from app.config import GatewayConfig
 from app.dashboard_routes import dashboard_routes
-from app.internal_md import InternalMarketData
+from app.internal_venues import InternalVenues
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
 from app.metrics.gateway import gateway_metrics
@@ -28,7 +28,7 @@ from app.routing_routes import routing_routes
 from app.session_routes import session_routes
 from app.strategies import start_enabled, strategy_engine, strategy_entitlements
 from app.strategy_routes import strategy_routes
-from app.venue import seed
+from app.venue_routes import venue_routes
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, RISK_ACTIONS
 from domain.clock import Clock, LiveClock
@@ -41,14 +41,10 @@ from ems.engine import EmsEngine
 from ems.router import Router
 from ems.venues.base import Venue
 from ems.venues.fix import FixVenue
-from ems.venues.internal import RESTING, InternalVenue
-from ems.venues.priority import time_priority
 from fixgw.client import ClientHandler
 from fixgw.session.connector import Connector, stop_all
 from fixgw.session.settings import SessionsFile
 from fixgw.venue import VenueHandler
-from matching.book import MatchingEngine
-from matching.changes import BookChanges
 from oms.book import Book
 from oms.engine import OmsEngine
 from oms.recovery import RecoverySnapshot
@@ -123,6 +119,8 @@ class Gateway:
             snapshot=snapshot,
             quotes=self.quotes,
         )
+        self.internal = InternalVenues(config, self.bus, self.clock, self.market.feeds, self.journal.after_commit)
+        """The internal venues, whose behaviour can be changed while the gateway runs (``set_behaviour``)."""
         self.router = self._router()
         self.ems = EmsEngine(self.bus, self.clock, self.router, self._venues(snapshot))
         self.tca = adaptive.live_tca(self.bus, config.routing.adaptive)
@@ -153,7 +151,8 @@ class Gateway:
             )
             | dashboard_routes(self)
             | strategy_routes(self)
-            | routing_routes(self),
+            | routing_routes(self)
+            | venue_routes(self),
         )
         self.metrics = gateway_metrics(self)
         """``GET /metrics`` (``[metrics] listen``), or None."""
@@ -187,6 +186,7 @@ class Gateway:
         if self.metrics is not None:
             self.metrics.stop()
         stop_all((self.acceptor, self.initiator, self.market.connector))
+        self.internal.stop()
         self.market.stop()
         self.journal.stop()
         self.db.dispose()
@@ -256,7 +256,7 @@ class Gateway:
         for name, v in self.config.venues.items():
             venue_id = VenueId(name)
             if v.session is None:
-                venues[venue_id] = self._internal_venue(venue_id, snapshot)
+                venues[venue_id] = self.internal.build(venue_id, snapshot)
             else:
                 session = SessionKey(v.session)
                 venues[venue_id] = FixVenue(
@@ -269,28 +269,6 @@ class Gateway:
                     record_sent=self._record_sent,
                 )
         return venues
-
-    def _internal_venue(self, venue_id: VenueId, snapshot: RecoverySnapshot) -> InternalVenue:
-        """The venue with the book's working orders there back in their places, then the house liquidity."""
-        changes = BookChanges()
-        engine = MatchingEngine(changes)
-        published: list[InternalMarketData] = []  # made once the book is whole: restored and seeded
-        symbols = self.config.simulator.symbols
-        venue = InternalVenue(
-            venue_id,
-            self.bus,
-            self.clock,
-            engine,
-            symbols,
-            after_command=lambda: published[0].publish(),
-            defer=self.journal.after_commit,
-        )
-        working = [o for o in snapshot.orders if o.venue == venue_id and o.status in RESTING]
-        if restored := venue.restore(time_priority(working, snapshot.venue_requests.get(venue_id, []))):
-            log.info("internal venue %s: %d working order(s) back on its book", venue_id, restored)
-        seed(engine, self.config.simulator)
-        published.append(InternalMarketData(venue_id, engine, changes, symbols, self.market.feeds, self.clock))
-        return venue
 
 
 def _md_keys(config: GatewayConfig) -> set[SessionKey]:

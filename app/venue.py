@@ -1,19 +1,25 @@
 """Wire the venue simulator: a FIX acceptor in front of a seeded matching engine that publishes its books, and,
-when ``[simulator.flow]`` is enabled, the order flow of its own that moves them."""
+when ``[simulator.flow]`` is enabled, the order flow of its own that moves them; its behaviour
+(``[simulator.behaviour]``), changed while it runs through its own admin API (``[simulator] admin_listen``)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
+from app.admin import AdminServer
 from app.config import SimulatorConfig
 from app.metrics.server import MetricsServer
 from app.metrics.venue import SimulatorMetrics
+from app.venue_admin import venue_routes
 from domain.clock import Clock, LiveClock
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
+from matching.behaviour import VenueBehaviour
 from matching.book import MatchingEngine
 from matching.changes import BookChanges
+from matching.market import HouseMarket
 from simulator.flow import FlowParams
 from simulator.flow_runner import FlowRunner
 from simulator.venue import VenueSimulator
@@ -22,11 +28,29 @@ from simulator.venue import VenueSimulator
 class VenueServer:
     """The simulated venue, ready to start."""
 
-    def __init__(self, config: SimulatorConfig, sessions: SessionsFile, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: SimulatorConfig,
+        sessions: SessionsFile,
+        clock: Clock | None = None,
+        admin_token: Path | None = None,
+    ) -> None:
+        """``admin_token``: where the admin API (``[simulator] admin_listen``) writes its address and token."""
         changes = BookChanges()
         engine = MatchingEngine(changes)
         seed(engine, config)
-        self.simulator = VenueSimulator(clock or LiveClock(), engine, config.symbols, changes)
+        settings = config.behaviour
+        behaviour = VenueBehaviour(settings.behaviour(), settings.seed) if settings else VenueBehaviour()
+        # A house that follows a fair value when the behaviour is configured or the flow moves it; else the seeded
+        # book is left as members' orders leave it (as before behaviours existed).
+        house = (
+            HouseMarket(config.symbols, config.tick, config.depth, config.level_qty)
+            if settings is not None or config.flow.enabled
+            else None
+        )
+        self.simulator = VenueSimulator(
+            clock or LiveClock(), engine, config.symbols, changes, behaviour=behaviour, house=house
+        )
         self.acceptor = Connector(self.simulator.app, sessions, "acceptor", sessions.base_dir / "var" / "venue")
         self.flow = (
             FlowRunner(self.simulator, config.symbols, flow_params(config), config.level_qty)
@@ -40,6 +64,12 @@ class VenueServer:
             else None
         )
         """``GET /metrics`` (``[simulator] metrics_listen``), or None."""
+        self.admin = (
+            AdminServer(config.admin_listen, admin_token or Path("var/venue-admin.token"), venue_routes(self.simulator))
+            if config.admin_listen
+            else None
+        )
+        """The simulator's admin API (``fixgw venue-behaviour``), or None."""
         self._refresh_s = config.md_refresh_ms / 1000
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -50,6 +80,8 @@ class VenueServer:
         self._stopping.clear()
         if self.metrics is not None:
             self.metrics.start()
+        if self.admin is not None:
+            self.admin.start()
         if self._refresh_s > 0:
             self._thread(self._refresh, "venue-md-refresh")
         if self.flow is not None:
@@ -63,6 +95,9 @@ class VenueServer:
         self._threads.clear()
         if self.metrics is not None:
             self.metrics.stop()
+        if self.admin is not None:
+            self.admin.stop()
+        self.simulator.stop_delays()
         self.acceptor.stop()
 
     def _thread(self, target: Callable[..., None], name: str, *args: object) -> None:

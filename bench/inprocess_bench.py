@@ -162,7 +162,8 @@ def main() -> None:
     if profile is not None:
         profile.dump_stats(args.profile)
     flags = " --adaptive" if args.adaptive else ""
-    print(f"$ bench/inprocess_bench.py --orders {args.orders} --runs {args.runs}{flags}   (load {os.getloadavg()[0]:.2f})")
+    load = os.getloadavg()[0]
+    print(f"$ bench/inprocess_bench.py --orders {args.orders} --runs {args.runs}{flags}   (load {load:.2f})")
     if reasons is not None:
         print(f"adaptive scores at the end: {reasons}")
     for key in results[0]:

@@ -109,3 +109,11 @@ class CxlRejResponseTo(StrEnum):
 
     ORDER_CANCEL_REQUEST = "1"
     ORDER_CANCEL_REPLACE_REQUEST = "2"
+
+
+class CommType(StrEnum):
+    """CommType (13): how Commission (12) is expressed."""
+
+    PER_UNIT = "1"
+    PERCENT = "2"
+    ABSOLUTE = "3"

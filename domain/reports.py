@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import msgspec
 
-from domain.enums import CxlRejReason, CxlRejResponseTo, ExecType, OrdRejReason, OrdStatus, OrdType, Side
+from domain.enums import CommType, CxlRejReason, CxlRejResponseTo, ExecType, OrdRejReason, OrdStatus, OrdType, Side
 from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol
 
 
@@ -35,6 +35,20 @@ class ExecutionReport(msgspec.Struct, frozen=True, kw_only=True):
     """OrigClOrdID (41) on reports that answer a cancel or replace."""
     poss_resend: bool = False
     """PossResend (97): sent again after a restart; the receiver dedupes by ExecID (17)."""
+    commission: Decimal | None = None
+    """Commission (12) of a fill, expressed as ``comm_type`` says (a simulated venue's fee)."""
+    comm_type: CommType | None = None
+    """CommType (13): per unit, percent, or absolute (the default when absent)."""
+
+    def fee(self) -> Decimal:
+        """The fill's fee in money, as Commission (12) and CommType (13) state it; 0 without a commission."""
+        if self.commission is None:
+            return Decimal(0)
+        if self.comm_type is CommType.PER_UNIT:
+            return self.commission * (self.last_qty or 0)
+        if self.comm_type is CommType.PERCENT:
+            return self.commission / 100 * (self.last_qty or 0) * (self.last_px or 0)
+        return self.commission
 
 
 class CancelReject(msgspec.Struct, frozen=True, kw_only=True):

@@ -24,9 +24,19 @@ import msgspec
 
 from domain.clock import Clock
 from domain.commands import CancelOrder, MassCancel, QueryOrder, ReplaceOrder, SubmitOrder
-from domain.enums import CxlRejReason, CxlRejResponseTo, ExecType, OrdRejReason, OrdStatus, OrdType, TimeInForce
+from domain.enums import (
+    CxlRejReason,
+    CxlRejResponseTo,
+    ExecType,
+    OrdRejReason,
+    OrdStatus,
+    OrdType,
+    Side,
+    TimeInForce,
+)
 from domain.ids import Account, ClOrdId, ExecId, OrderId, SessionKey, Symbol
 from domain.reports import CancelReject, ExecutionReport, MassCancelReport
+from matching.behaviour import VenueBehaviour
 from matching.book import MatchingEngine, MatchResult, SimOrder
 
 VenueReport = ExecutionReport | CancelReject | MassCancelReport
@@ -48,11 +58,15 @@ class Exchange:
         order_id_prefix: str = "V",
         exec_id_prefix: str = "E",
         keep_closed: bool = True,
+        behaviour: VenueBehaviour | None = None,
     ) -> None:
         """``*_prefix``: what the venue's OrderIDs (37) and ExecIDs (17) start with, before a running number.
 
         ``keep_closed``: remember filled, canceled and done orders for good (a late request about one is
         answered "too late", 102=0), or only until ``forget_closed`` (memory stays flat however long it runs).
+
+        ``behaviour``: fees on fills and a reject ratio on new orders (``matching.behaviour``); members' fills are
+        then kept, net by symbol, until ``drain_member_fills`` (for adverse selection and the house's refill).
         """
         self._clock = clock
         self.engine = engine
@@ -74,6 +88,8 @@ class Exchange:
         """New orders refused (150=8)."""
         self.trades: defaultdict[str, int] = defaultdict(int)
         """Matches, by symbol (one trade, however many of its sides are members' orders)."""
+        self.behaviour = behaviour
+        self._member_fills: dict[str, Decimal] = {}
         self._handlers: dict[type, Callable[[Any], None]] = {
             SubmitOrder: self._new_order,
             CancelOrder: self._cancel,
@@ -89,6 +105,12 @@ class Exchange:
     def order(self, member: SessionKey, cl_ord_id: str) -> SimOrder | None:
         """The member's order known by ``cl_ord_id`` (any ClOrdID of its chain), if any."""
         return self._orders.get((member, ClOrdId(cl_ord_id)))
+
+    def drain_member_fills(self) -> dict[str, Decimal]:
+        """Members' fills since the last drain: symbol -> net quantity bought (negative: sold); with a behaviour
+        only."""
+        fills, self._member_fills = self._member_fills, {}
+        return fills
 
     def forget_closed(self) -> None:
         """Drop the orders closed before the previous call, under every ClOrdID of their chain (``keep_closed``).
@@ -167,6 +189,8 @@ class Exchange:
             return OrdRejReason.INCORRECT_QUANTITY, f"OrderQty must be positive, got {order.order_qty}"
         if order.ord_type is OrdType.LIMIT and (order.price is None or order.price <= 0):
             return OrdRejReason.OTHER, "a limit order needs a positive Price (44)"
+        if self.behaviour is not None and self.behaviour.rejects_new_order():  # one draw per valid new order
+            return OrdRejReason.OTHER, self.behaviour.reject_text()
         return None
 
     def submit_house(self, order: SimOrder) -> MatchResult:
@@ -193,6 +217,9 @@ class Exchange:
             for order in (trade.maker, taker):
                 if order.owner is not None:
                     self._sink(self._report(order, ExecType.TRADE, _status(order), last=(trade.qty, trade.price)))
+                    if self.behaviour is not None:
+                        signed = trade.qty if order.side is Side.BUY else -trade.qty
+                        self._member_fills[order.symbol] = self._member_fills.get(order.symbol, _ZERO) + signed
 
     # -- requests about resting orders ---------------------------------------------------------------
 
@@ -314,6 +341,7 @@ class Exchange:
         leaves = _ZERO if closed or status is OrdStatus.REJECTED else order.leaves_qty
         if self._closed is not None and status.is_terminal and exec_type is not ExecType.ORDER_STATUS:
             self._closed.append(order)
+        fee = self.behaviour.commission(*last) if last is not None and self.behaviour is not None else None
         return ExecutionReport(
             session=SessionKey(order.owner),
             order_id=OrderId(order.order_id),
@@ -335,6 +363,8 @@ class Exchange:
             transact_time_ns=self._clock.now_ns(),
             ord_rej_reason=reason,
             text=text,
+            commission=fee[0] if fee else None,
+            comm_type=fee[1] if fee else None,
         )
 
 

@@ -1,11 +1,13 @@
 """Run the simulator's own order flow (``simulator.flow``) against its books, step by step, on a schedule.
 
 Each step runs under the simulator's lock, as a member's order does, for every symbol in turn: the fair value moves,
-the house ladder follows it (``simulator.house``), then the step's noise takers trade as house orders (no owner):
+the house ladder follows it (``matching.market``: the flow moves the base, adverse selection adds its offset), then
+the step's noise takers trade as house orders (no owner):
 aggressive IOC limits priced ``depth`` ticks through the fair value, so that they take whatever rests at the touch,
 members' quotes included, but never sweep a thin book to an absurd price. A member's order they trade with gets its
-fill (150=F) from the exchange as usual; the house gets no report. Then what the step did to the books is published
-as market data (35=X), before the lock is let go.
+fill (150=F) from the exchange as usual; the house gets no report, and the fair value moves against the member if
+the venue's behaviour says so. Then what the step did to the books is published as market data (35=X), before the
+lock is let go.
 
 The schedule is fixed: step k runs at start + k·step_ms; a step that comes due while the runner is behind runs at
 once, so the flow keeps its rate and its sequence, whatever the machine's load.
@@ -21,8 +23,8 @@ from decimal import Decimal
 
 from domain.enums import OrdType, Side, TimeInForce
 from matching.book import SimOrder
+from matching.market import HouseMarket
 from simulator.flow import FlowParams, FlowStep, SymbolFlow, TakerOrder
-from simulator.house import HouseLadder
 from simulator.venue import VenueSimulator
 
 log = logging.getLogger("simulator.flow")
@@ -35,16 +37,19 @@ class FlowRunner:
         self, simulator: VenueSimulator, references: Mapping[str, Decimal], params: FlowParams, level_qty: Decimal
     ) -> None:
         """``references``: symbol -> the price its book was seeded around (where its fair value starts);
-        ``level_qty``: the size of each house level."""
+        ``level_qty``: the size of each house level. The ladders are those of the simulator's market, or of one of
+        the flow's own when the simulator has none."""
         self._simulator = simulator
         self._params = params
         self._reach = params.tick * params.depth
         self.flows = [SymbolFlow(symbol, reference, params) for symbol, reference in references.items()]
-        with simulator.locked():
-            self.ladders = {
-                f.symbol: HouseLadder(simulator.engine.book(f.symbol), params.tick, params.depth, level_qty)
-                for f in self.flows
-            }
+        if simulator.house is not None:
+            self.market, member = simulator.house, "venue"
+        else:
+            self.market, member = HouseMarket(references, params.tick, params.depth, level_qty), "flow"
+            with simulator.locked():
+                self.market.join(member, simulator.engine, simulator.publish_market_data)
+        self.ladders = self.market.ladders(member)
         self.steps = 0
         self.takers = 0
         self.taken_qty = Decimal(0)
@@ -58,9 +63,11 @@ class FlowRunner:
         with simulator.locked():
             steps = [flow.step() for flow in self.flows]
             for step in steps:
-                self.ladders[step.symbol].move_to(step.fair)
+                self.market.set_base(step.symbol, step.fair)
+                fair = self.market.fair(step.symbol)
                 for taker in step.takers:
-                    self._take(taker, step.fair)
+                    self._take(taker, fair)
+            simulator.settle_member_fills()
             simulator.publish_market_data()
         self.steps += 1
         return steps
@@ -81,8 +88,8 @@ class FlowRunner:
         log.info("order flow stopped after %d step(s): %s", self.steps, self.counters())
 
     def fair_values(self) -> dict[str, Decimal]:
-        """Each symbol's fair value (rounded to the tick) after the last step."""
-        return {flow.symbol: flow.fair for flow in self.flows}
+        """Each symbol's fair value (rounded to the tick, adverse offset included) after the last step."""
+        return {flow.symbol: self.market.fair(flow.symbol) for flow in self.flows}
 
     def counters(self) -> dict[str, object]:
         """Steps run, takers sent, quantity they traded (in all and with members), house levels left out."""

@@ -4,6 +4,10 @@ The venue itself is ``matching.exchange.Exchange``; this front decodes each mess
 exchange executes and encodes every report it makes back onto the member's session. Given the ``BookChanges`` its
 matching engine was built with, it also serves MarketDataRequests (35=V) on any of its sessions
 (``simulator.marketdata``), publishing after every command, under the same lock, what the command did to the books.
+
+Its behaviour (``matching.behaviour``: fees, added latency, a reject ratio, adverse selection) can be changed while
+it runs (``set_behaviour``). With an added latency, a member's request is decoded at once (a malformed one is still
+rejected at once, 35=3) and handled later on the venue's delay line (``matching.delay``), in arrival order.
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ from fixgw.codec.inbound import (
 )
 from fixgw.errors import MarketDataRequestRefused, UnsupportedMessageType
 from fixgw.session.application import FixApplication
+from matching.behaviour import Behaviour, VenueBehaviour
 from matching.book import MatchingEngine
 from matching.changes import BookChanges
+from matching.delay import DelayLine
 from matching.exchange import Exchange, ExchangeCommand, VenueReport
+from matching.market import HouseMarket
 from simulator.marketdata import MarketDataMessage, MarketDataPublisher
 
 _NO_ACCOUNT = Account("")
@@ -46,14 +53,34 @@ class VenueSimulator(Exchange):
     """The exchange behind a FIX acceptor: one member per session."""
 
     def __init__(
-        self, clock: Clock, engine: MatchingEngine, symbols: Iterable[str], changes: BookChanges | None = None
+        self,
+        clock: Clock,
+        engine: MatchingEngine,
+        symbols: Iterable[str],
+        changes: BookChanges | None = None,
+        *,
+        behaviour: VenueBehaviour | None = None,
+        house: HouseMarket | None = None,
     ) -> None:
         """``changes``: the listener ``engine`` was built with, to publish market data; None: no market data (35=V
-        is answered as an unsupported message type)."""
+        is answered as an unsupported message type). ``behaviour``: how this venue differs (a clean one with seed 1
+        if None); ``house``: the fair values the house liquidity follows (``matching.market``; joined here), or
+        None: the seeded book is left as the members' orders leave it (and adverse selection cannot be set)."""
         # The gateway dedupes every venue report by ExecID (17), so ids must stay unique across a restart of the
         # simulator (FIX: ExecID unique per day): they carry a nonce of the start time.
         nonce = f"{clock.now_ns():x}"
-        super().__init__(clock, engine, symbols, self._send, order_id_prefix=f"{nonce}-V", exec_id_prefix=f"{nonce}-E")
+        super().__init__(
+            clock,
+            engine,
+            symbols,
+            self._send,
+            order_id_prefix=f"{nonce}-V",
+            exec_id_prefix=f"{nonce}-E",
+            behaviour=behaviour or VenueBehaviour(),
+        )
+        self.behaviour: VenueBehaviour
+        self.house = house
+        self._delay = DelayLine("venue-latency")
         self._lock = threading.Lock()
         self.executions: defaultdict[str, int] = defaultdict(int)
         """ExecutionReports sent to members, by ExecType (150) value: what monitoring reads, with ``accepted``,
@@ -67,6 +94,8 @@ class VenueSimulator(Exchange):
             if changes is not None
             else None
         )
+        if house is not None:
+            house.join("venue", engine, self._publish)
 
     def on_logon(self, session: SessionKey) -> None:
         """Nothing to do when a member logs on."""
@@ -87,9 +116,39 @@ class VenueSimulator(Exchange):
         if decoder is None:
             raise UnsupportedMessageType(msg_type)
         command = decoder(fields, session, self._clock)
+        delay = self.behaviour.latency_ns
+        if delay or self._delay.pending():  # behind what is already delayed, even once the latency is 0 again
+            self.behaviour.counters.delayed += 1
+            self._delay.run_after(delay, lambda: self._run(command))
+        else:
+            self._run(command)
+
+    def _run(self, command: ExchangeCommand) -> None:
         with self._lock:
             self.execute(command)
+            self.settle_member_fills()
             self._publish()
+
+    def settle_member_fills(self) -> None:
+        """After a command or a step of the order flow (call with ``locked()`` held): move the fair value against
+        the members' fills (adverse selection) and rest the house liquidity again."""
+        fills = self.drain_member_fills()
+        if self.house is not None:
+            self.house.after_command(fills, self.behaviour)
+
+    def set_behaviour(self, settings: Behaviour) -> None:
+        """Apply ``settings`` from the next request on (what is already delayed keeps its place); refuse adverse
+        selection when the venue keeps no house ladder (``[simulator.behaviour]`` absent and no order flow)."""
+        if settings.adverse_bps and self.house is None:
+            raise ValueError(
+                "this venue keeps no house ladder to move: add a [simulator.behaviour] section (or run its order flow)"
+            )
+        with self._lock:
+            self.behaviour.set(settings)
+
+    def stop_delays(self) -> None:
+        """Stop the delay line: requests still delayed are dropped (the venue is stopping)."""
+        self._delay.stop()
 
     def _market_data_request(self, session: SessionKey, fields: QfFields) -> None:
         assert self.market_data is not None

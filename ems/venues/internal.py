@@ -12,6 +12,12 @@ Its OrderIDs (37) and ExecIDs (17) carry a nonce of the start time: the book kee
 (venue, ExecID) for good, and the exchange's counters start again at each start. Closed orders are forgotten a
 command later (two generations), so that a request that crossed the close (sent before the OMS saw it) is still
 answered "too late", as by a FIX venue, and memory stays flat.
+
+A venue with a behaviour (``matching.behaviour``, ``[venues.NAME.behaviour]``) charges fees, rejects a seeded
+fraction of new orders, keeps its house liquidity whole around the fair values of the gateway's shared
+``HouseMarket`` (moving them against the gateway after its fills, with adverse selection), and, with an added
+latency, runs each request later on its delay line (``matching.delay``), entering the bus then as a FIX venue's
+report would: a request in flight at a crash is settled by ``ReconcileVenue`` at the next start, as any other.
 """
 
 from __future__ import annotations
@@ -39,8 +45,11 @@ from domain.ids import ClOrdId, SessionKey, VenueId
 from domain.latency import Tick, hops, now_ns
 from domain.order import Order
 from ems.venues.reports import venue_event
+from matching.behaviour import Behaviour, VenueBehaviour
 from matching.book import MatchingEngine, SimOrder
-from matching.exchange import Exchange, VenueReport
+from matching.delay import DelayLine
+from matching.exchange import Exchange, ExchangeCommand, VenueReport
+from matching.market import HouseMarket
 
 RESTING: Final = frozenset(
     {OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED, OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE}
@@ -61,12 +70,19 @@ class InternalVenue:
         *,
         after_command: Callable[[], None] | None = None,
         defer: Callable[[Callable[[], None]], None] | None = None,
+        behaviour: VenueBehaviour | None = None,
+        house: HouseMarket | None = None,
     ) -> None:
         """``engine``: the book, empty or seeded; ``symbols``: what it lists (others are rejected, 103=1);
         ``after_command``: called after each command, its events sent (e.g. to publish what it did to the books);
         ``defer``: runs an action after the journal's commit (``Journal.after_commit``): where a strategy's order
-        ends its tick-to-trade here (none: not measured)."""
+        ends its tick-to-trade here (none: not measured); ``behaviour``: how it differs from a clean venue (None: it
+        is clean, and cannot be changed while running); ``house``: the market its house liquidity follows, which the
+        caller has it join once its book is seeded."""
         self.venue_id = venue_id
+        self.behaviour = behaviour
+        self.house = house
+        self._delay = DelayLine(f"venue-latency-{venue_id}")
         self._after_command = after_command
         self._bus = bus
         self._clock = clock
@@ -84,21 +100,51 @@ class InternalVenue:
             order_id_prefix=f"{nonce}-V",
             exec_id_prefix=f"{nonce}-E",
             keep_closed=False,
+            behaviour=behaviour,
         )
 
     def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> None:
         """Match a new order under ``venue_cl_ord_id``; its events follow. Never refused here."""
-        self.exchange.forget_closed()  # what closed before the last command (see the module's docstring)
-        self.exchange.execute(msgspec.structs.replace(order, session=self._member, cl_ord_id=venue_cl_ord_id))
-        self._deliver()
-        self._finish_tick()
+        self._handle(msgspec.structs.replace(order, session=self._member, cl_ord_id=venue_cl_ord_id))
 
     def request(self, request: VenueRequest) -> None:
         """Execute a cancel, replace or status request; its events follow. Never refused here."""
-        self.exchange.forget_closed()
-        self.exchange.execute(self._command(request))
-        self._deliver()
+        self._handle(self._command(request))
+
+    def set_behaviour(self, settings: Behaviour) -> None:
+        """Apply ``settings`` from the next request on (under the bus lock: between two messages of the domain)."""
+        if self.behaviour is None:
+            raise ValueError(
+                f"venue {self.venue_id} has no behaviour to change: add a [venues.{self.venue_id}.behaviour] section"
+            )
+        with self._bus.entered():
+            self.behaviour.set(settings)
+
+    def stop(self) -> None:
+        """Stop the delay line (requests still delayed are dropped: the OMS reconciles them at the next start)."""
+        self._delay.stop()
+
+    def _handle(self, command: ExchangeCommand) -> None:
+        behaviour = self.behaviour
+        if behaviour is not None and (behaviour.latency_ns or self._delay.pending()):
+            behaviour.counters.delayed += 1
+            self._delay.run_after(behaviour.latency_ns, lambda: self._run_delayed(command))
+            return
+        self._execute(command)
         self._finish_tick()
+
+    def _run_delayed(self, command: ExchangeCommand) -> None:
+        with self._bus.entered():  # on the delay line's thread: enter the domain as a FIX venue's report does
+            self._execute(command)
+
+    def _execute(self, command: ExchangeCommand) -> None:
+        self.exchange.forget_closed()  # what closed before the last command (see the module's docstring)
+        self.exchange.execute(command)
+        if self.behaviour is not None:
+            fills = self.exchange.drain_member_fills()
+            if self.house is not None:
+                self.house.after_command(fills, self.behaviour)
+        self._deliver()
 
     def _finish_tick(self) -> None:
         """A strategy's order answering a market data update: here it has reached the venue before its commit

@@ -64,6 +64,7 @@ def _filled(venue: VenueId, r: ExecutionReport) -> OrderFilled:
         ts_ns=r.transact_time_ns,
         last_qty=r.last_qty,
         last_px=r.last_px,
+        commission=r.fee(),  # as fixgw.codec.inbound.commission reads Commission (12) and CommType (13)
     )
 
 

@@ -105,6 +105,10 @@ def execution_report(report: ExecutionReport) -> quickfix.Message:
         parts.append(f"58={_text(report.text)}\x01")
     if report.orig_cl_ord_id:
         parts.append(f"41={report.orig_cl_ord_id}\x01")
+    if report.commission is not None:
+        parts.append(f"12={format_decimal(report.commission)}\x01")
+        if report.comm_type is not None:
+            parts.append(f"13={report.comm_type.value}\x01")
     return _from_text("8", "".join(parts), report.poss_resend)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from domain.enums import OrdType, Side
 from matching.book import MatchingEngine, SimOrder
 from matching.changes import BookChanges
-from simulator.house import HouseLadder
+from matching.house import HouseLadder
 
 TICK, DEPTH, QTY = Decimal("0.01"), 3, Decimal(500)
 Levels = list[tuple[Decimal, Decimal]]
