@@ -1,0 +1,154 @@
+"""The closed loop over real sessions (issue 18, "Adjust"): a FIX client's orders, routed by the live venue scores
+between two internal pools, one clean and one with adverse selection and rejects.
+
+The script: 700 market orders of 100 MSFT, sides from a seeded stream, one at a time (each sent once the previous
+one's last report is in: its fill or its reject), the two pools' behaviours swapped after order 400. The gateway
+runs on a ``TestClock`` that the script moves by ``STEP_NS`` before each order, beyond the markout horizon: each
+fill is marked out against the mid its own order left (after any adverse move), at the next order's first message,
+whatever the machine's speed. So the decisions depend on the seed alone.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from app.adaptive_config import AdaptiveConfig
+from app.config import BehaviourConfig, ClientConfig, GatewayConfig, RoutingConfig, VenueConfig
+from app.fixclient import ScriptedClient, client_sessions
+from app.gateway import Gateway
+from domain.clock import TestClock
+from domain.enums import OrdType, Side, TimeInForce
+from fixgw.session.settings import SessionsFile
+from oms.store import repository
+from tests.conftest import ROOT
+from tests.integration.conftest import free_port, make_config
+
+pytestmark = pytest.mark.integration
+
+ORDERS = 700
+SWAP_AFTER = 400
+STEP_NS = 5_000_000
+"""5 ms of the gateway's clock between orders: beyond the 1 ms horizon, and 200 orders/s for the throttles."""
+_FINAL = frozenset({"2", "4", "8"})
+"""OrdStatus (39) of an order's last report here: filled, canceled (a market remainder) or rejected."""
+
+
+def loop_config(work: Path, *, adaptive: bool, seed: int) -> GatewayConfig:
+    """POOL_A clean, POOL_B adverse (3 bps) with 20 % rejects; the static rule sends MSFT to POOL_B."""
+    config = make_config(work)
+    venues = {
+        "POOL_A": VenueConfig(kind="internal", behaviour=BehaviourConfig(seed=seed)),
+        "POOL_B": VenueConfig(
+            kind="internal",
+            behaviour=BehaviourConfig(adverse_bps=Decimal(3), reject_ratio=0.2, seed=seed + 1),
+        ),
+    }
+    policy = AdaptiveConfig(
+        symbols=["MSFT"] if adaptive else [],
+        venues=["POOL_A", "POOL_B"],
+        min_samples=8,
+        window=50,
+        hysteresis_bps=Decimal("0.5"),
+        explore_every=10,
+        horizon_ms=1,
+        reject_penalty_bps=Decimal(10),
+    )
+    routing = RoutingConfig(default="POOL_B", adaptive=policy)
+    clients = {"CLIENT1": ClientConfig(accounts=["ACCT1"])}
+    return config.model_copy(update={"venues": venues, "routing": routing, "clients": clients})
+
+
+@dataclass
+class Loop:
+    gateway: Gateway
+    client: ScriptedClient
+    clock: TestClock
+
+
+def run_loop(work: Path, config: GatewayConfig, seed: int) -> list[tuple[str, str]]:
+    """Start a gateway (internal venues only: no venue session) and a client, drive the script, stop both (one
+    at a time: quickfix keeps one registry of sessions per process); return each order's (venue, route reason)."""
+    sessions = SessionsFile.load(ROOT / "sessions.cfg").relocated(work / "gateway").only("acceptor")
+    sessions = sessions.with_port("acceptor", free_port())
+    clock = TestClock()
+    gateway = Gateway(config, sessions, clock)
+    client = ScriptedClient(client_sessions(sessions, "CLIENT1", work / "client"))
+    gateway.start()
+    try:
+        client.start()
+        try:
+            return drive(Loop(gateway, client, clock), seed)
+        finally:
+            client.stop()
+    finally:
+        gateway.stop()
+
+
+def drive(loop: Loop, seed: int) -> list[tuple[str, str]]:
+    """Send the script; return each order's (venue, route reason) from the book of record, in order."""
+    sides = random.Random(seed)
+    for i in range(1, ORDERS + 1):
+        loop.clock.advance(STEP_NS)
+        cl_ord_id = f"L{i}"
+        side = Side.BUY if sides.random() < 0.5 else Side.SELL
+        loop.client.send_order(
+            cl_ord_id, "MSFT", side, Decimal(100), ord_type=OrdType.MARKET, tif=TimeInForce.IMMEDIATE_OR_CANCEL
+        )
+        _wait_final(loop.client, cl_ord_id)
+        if i == SWAP_AFTER:
+            loop.gateway.internal.swap("POOL_A", "POOL_B")
+    assert loop.gateway.journal.flush()
+    rows = repository.load_orders(loop.gateway.db)
+    assert [r["cl_ord_id"] for r in rows] == [f"L{i}" for i in range(1, ORDERS + 1)]
+    return [(r["venue"], r["route_reason"]) for r in rows]
+
+
+def _wait_final(client: ScriptedClient, cl_ord_id: str, timeout: float = 10.0) -> None:
+    # Reads the inbox itself: ScriptedClient.wait_for rescans everything received, quadratic over 700 orders.
+    while True:
+        try:
+            message = client.inbox.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no final report for {cl_ord_id} within {timeout:g}s") from None
+        if message.get(35) == "8" and message.get(11) == cl_ord_id and message.get(39) in _FINAL:
+            return
+
+
+def share(decisions: list[tuple[str, str]], venue: str, first: int, last: int) -> float:
+    """The fraction of orders ``first``..``last`` (1-based, inclusive) routed to ``venue``."""
+    window = decisions[first - 1 : last]
+    return sum(v == venue for v, _ in window) / len(window)
+
+
+def test_closed_loop_when_venues_differ_then_flow_follows_the_clean_one_and_same_seed_same_decisions(
+    tmp_path: Path,
+) -> None:
+    seed = 18
+    first = run_loop(tmp_path / "first", loop_config(tmp_path / "first", adaptive=True, seed=seed), seed)
+    again = run_loop(tmp_path / "again", loop_config(tmp_path / "again", adaptive=True, seed=seed), seed)
+
+    assert share(first, "POOL_A", 101, 400) >= 0.85, _summary(first)
+    assert share(first, "POOL_B", 551, 700) >= 0.80, _summary(first)
+    assert all(reason and reason.startswith("adaptive") for _, reason in first)
+    assert any(reason.startswith("adaptive: POOL_A") for _, reason in first[100:400])
+    assert again == first
+
+
+def test_closed_loop_when_adaptive_off_then_routing_is_the_static_rule(tmp_path: Path) -> None:
+    seed = 18
+    decisions = run_loop(tmp_path, loop_config(tmp_path, adaptive=False, seed=seed), seed)
+
+    assert decisions == [("POOL_B", "default: POOL_B")] * ORDERS
+
+
+def _summary(decisions: list[tuple[str, str]]) -> str:
+    """Where each block of 50 orders went, and a few reasons: what a failure needs to be understood."""
+    blocks = [f"{i + 1}-{i + 50}: A {share(decisions, 'POOL_A', i + 1, i + 50):.0%}" for i in range(0, ORDERS, 50)]
+    picks = [f"#{n}: {decisions[n - 1][1]}" for n in (100, 101, 200, 400, 450, 500, 550, 700)]
+    return "; ".join(blocks) + "\n" + "\n".join(picks)
