@@ -10,8 +10,11 @@ whatever the machine's speed. So the decisions depend on the seed alone.
 
 from __future__ import annotations
 
+import json
 import queue
 import random
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +31,8 @@ from fixgw.session.settings import SessionsFile
 from oms.store import repository
 from tests.conftest import ROOT
 from tests.integration.conftest import free_port, make_config
+from tests.integration.test_cli import fixgw
+from tests.integration.test_metrics import sample, scrape
 
 pytestmark = pytest.mark.integration
 
@@ -71,9 +76,16 @@ class Loop:
     clock: TestClock
 
 
-def run_loop(work: Path, config: GatewayConfig, seed: int) -> list[tuple[str, str]]:
-    """Start a gateway (internal venues only: no venue session) and a client, drive the script, stop both (one
-    at a time: quickfix keeps one registry of sessions per process); return each order's (venue, route reason)."""
+def run_loop(
+    work: Path,
+    config: GatewayConfig,
+    seed: int,
+    orders: int = ORDERS,
+    then: Callable[[Gateway], None] | None = None,
+) -> list[tuple[str, str]]:
+    """Start a gateway (internal venues only: no venue session) and a client, drive the script (``then`` looks at
+    the gateway before it stops), stop both (one at a time: quickfix keeps one registry of sessions per process);
+    return each order's (venue, route reason)."""
     sessions = SessionsFile.load(ROOT / "sessions.cfg").relocated(work / "gateway").only("acceptor")
     sessions = sessions.with_port("acceptor", free_port())
     clock = TestClock()
@@ -83,17 +95,20 @@ def run_loop(work: Path, config: GatewayConfig, seed: int) -> list[tuple[str, st
     try:
         client.start()
         try:
-            return drive(Loop(gateway, client, clock), seed)
+            decisions = drive(Loop(gateway, client, clock), seed, orders)
+            if then is not None:
+                then(gateway)
+            return decisions
         finally:
             client.stop()
     finally:
         gateway.stop()
 
 
-def drive(loop: Loop, seed: int) -> list[tuple[str, str]]:
+def drive(loop: Loop, seed: int, orders: int = ORDERS) -> list[tuple[str, str]]:
     """Send the script; return each order's (venue, route reason) from the book of record, in order."""
     sides = random.Random(seed)
-    for i in range(1, ORDERS + 1):
+    for i in range(1, orders + 1):
         loop.clock.advance(STEP_NS)
         cl_ord_id = f"L{i}"
         side = Side.BUY if sides.random() < 0.5 else Side.SELL
@@ -105,7 +120,7 @@ def drive(loop: Loop, seed: int) -> list[tuple[str, str]]:
             loop.gateway.internal.swap("POOL_A", "POOL_B")
     assert loop.gateway.journal.flush()
     rows = repository.load_orders(loop.gateway.db)
-    assert [r["cl_ord_id"] for r in rows] == [f"L{i}" for i in range(1, ORDERS + 1)]
+    assert [r["cl_ord_id"] for r in rows] == [f"L{i}" for i in range(1, orders + 1)]
     return [(r["venue"], r["route_reason"]) for r in rows]
 
 
@@ -145,6 +160,41 @@ def test_closed_loop_when_adaptive_off_then_routing_is_the_static_rule(tmp_path:
     decisions = run_loop(tmp_path, loop_config(tmp_path, adaptive=False, seed=seed), seed)
 
     assert decisions == [("POOL_B", "default: POOL_B")] * ORDERS
+
+
+def test_routing_scores_when_gateway_running_then_cli_admin_api_and_metrics_show_them(tmp_path: Path) -> None:
+    seen: dict[str, object] = {}
+
+    def look(gateway: Gateway) -> None:
+        settings = tmp_path / "cli.toml"
+        settings.write_text(f'[admin]\ntoken_file = "{gateway.config.admin_token_path()}"\n')
+        seen["json"] = fixgw("routing", "scores", "--json", "-s", str(settings))
+        seen["table"] = fixgw("routing", "scores", "-s", str(settings))
+        assert gateway.metrics is not None
+        seen["metrics"] = scrape(gateway.metrics.url)
+
+    work = tmp_path / "gw"
+    decisions = run_loop(work, loop_config(work, adaptive=True, seed=5), 5, orders=150, then=look)
+
+    as_json, table = seen["json"], seen["table"]
+    assert isinstance(as_json, subprocess.CompletedProcess) and isinstance(table, subprocess.CompletedProcess)
+    assert as_json.returncode == 0 and table.returncode == 0, as_json.stderr + table.stderr
+    answer = json.loads(as_json.stdout)
+    msft = answer["symbols"]["MSFT"]
+    by_venue = {s["venue"]: s for s in msft["scores"]}
+    assert (answer["adaptive"], msft["incumbent"], set(by_venue)) == (True, "POOL_A", {"POOL_A", "POOL_B"})
+    assert all(s["trusted"] for s in by_venue.values())
+    assert Decimal(by_venue["POOL_A"]["cost_bps"]) < Decimal(by_venue["POOL_B"]["cost_bps"])
+    assert Decimal(by_venue["POOL_B"]["markout_bps"]) < Decimal(by_venue["POOL_A"]["markout_bps"])  # adverse
+    assert Decimal(by_venue["POOL_B"]["reject_rate"]) > 0 == Decimal(by_venue["POOL_A"]["reject_rate"])
+    assert decisions[-2][1].startswith("adaptive: POOL_A") and decisions[-1][1].startswith("adaptive explore: POOL_B")
+    assert "Venue scores" in table.stdout and "POOL_A*" in table.stdout
+    families = seen["metrics"]
+    assert isinstance(families, dict)
+    cost = sample(families, "fixgw_routing_score_bps", venue="POOL_A", symbol="MSFT")
+    assert cost == float(by_venue["POOL_A"]["cost_bps"])
+    assert sample(families, "fixgw_routing_incumbent", venue="POOL_A", symbol="MSFT") == 1
+    assert sample(families, "fixgw_routing_samples", venue="POOL_B", symbol="MSFT") == by_venue["POOL_B"]["n"]
 
 
 def _summary(decisions: list[tuple[str, str]]) -> str:
