@@ -66,6 +66,8 @@ class MidFeed:
         self._clock = clock
         self._symbols = symbols
         self._last: dict[tuple[VenueId | None, Symbol], Decimal] = {}
+        self._tops: dict[tuple[VenueId, Symbol], object] = {}
+        """Each book's top as last seen: most changes are deeper in the book, and cost a comparison."""
 
     def on_change(self, symbol: Symbol, trades: tuple[MDEntry, ...] = ()) -> None:
         """A symbol's books changed."""
@@ -73,12 +75,22 @@ class MidFeed:
             return
         changed = []
         now = self._clock.now_ns()
+        moved = False
         for venue in self._books.venues(symbol):
             book = self._books.book(venue, symbol)
-            mid = _mid(book.top) if book is not None and book.live else None
+            if book is None:
+                continue
+            top = (book.top, book.live, book.stale)
+            if self._tops.get((venue, symbol)) == top:
+                continue
+            self._tops[venue, symbol] = top
+            moved = True
+            mid = _mid(book.top) if book.live else None
             if mid is not None and self._last.get((venue, symbol)) != mid:
                 self._last[venue, symbol] = mid
                 changed.append(MidObserved(venue=venue, symbol=symbol, mid=mid, ts_ns=now))
+        if not moved:
+            return
         consolidated, _ = self._books.mid(symbol)
         if consolidated is not None and self._last.get((None, symbol)) != consolidated:
             self._last[None, symbol] = consolidated

@@ -116,14 +116,17 @@ class LiveTca:
         if status is OrdStatus.PENDING_NEW:
             self._unanswered.setdefault(update.order_id, venue)  # just routed
         elif self._unanswered.pop(update.order_id, None) is not None:
-            self._stats_of(venue, update.symbol).add_answer(status is OrdStatus.REJECTED)
-            self._publish(venue, update.symbol, update.ts_ns)
+            self._answered(venue, update.symbol, status is OrdStatus.REJECTED, update.ts_ns)
         if update.last_qty and update.last_px:
             self._pending.append(self._fill(venue, update, update.last_qty, update.last_px))
 
     def pending(self) -> int:
         """Fills waiting for their markout."""
         return len(self._pending)
+
+    def _answered(self, venue: VenueId, symbol: Symbol, rejected: bool, ts_ns: int) -> None:
+        if self._stats_of(venue, symbol).add_answer(rejected):  # published only when the score changed
+            self._publish(venue, symbol, ts_ns)
 
     def _fill(self, venue: VenueId, update: OrderUpdated, qty: Decimal, px: Decimal) -> _Pending:
         sign = 1 if update.side is Side.BUY else -1

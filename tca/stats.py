@@ -59,12 +59,19 @@ class VenueStats:
         self._fills.append(sample)
         self._move(sample, 1)
 
-    def add_answer(self, rejected: bool) -> None:
-        """The venue answered an order: rejected it, or took it."""
+    def add_answer(self, rejected: bool) -> bool:
+        """The venue answered an order: rejected it, or took it. False when that left the score as it was (a full
+        window, and neither the answer nor the one it pushed out a reject)."""
+        changed = rejected
         if len(self._answers) == self._window:
-            self._rejects -= self._answers.popleft()
+            evicted = self._answers.popleft()
+            self._rejects -= evicted
+            changed = changed or evicted
+        else:
+            changed = True
         self._answers.append(rejected)
         self._rejects += rejected
+        return changed
 
     def score(self, ts_ns: int) -> VenueScore:
         """The venue's score now."""
