@@ -142,6 +142,7 @@ class LiveTca:
     def _mark_out(self, now_ns: int) -> None:
         """Mark out every fill whose t + h is before ``now_ns``, with the mids in force until now."""
         pending, mids = self._pending, self._mids
+        changed: dict[tuple[VenueId, Symbol], None] = {}
         while pending and pending[0].due_ns < now_ns:
             fill = pending.popleft()
             mid = mids.get((fill.venue, fill.symbol)) or mids.get((None, fill.symbol))
@@ -152,7 +153,9 @@ class LiveTca:
             self._stats_of(fill.venue, fill.symbol).add_fill(
                 FillSample(fill.qty, fill.slippage_bps, fill.fee_bps, markout)
             )
-            self._publish(fill.venue, fill.symbol, now_ns)
+            changed[fill.venue, fill.symbol] = None
+        for venue, symbol in changed:  # once per venue and symbol, however many fills fell due together
+            self._publish(venue, symbol, now_ns)
 
     def _stats_of(self, venue: VenueId, symbol: Symbol) -> VenueStats:
         stats = self._stats.get((venue, symbol))

@@ -204,3 +204,19 @@ def test_engine_when_same_messages_then_same_scores(seed: int) -> None:
         return h.published
 
     assert run() == run()
+
+
+def test_publish_when_fills_fall_due_together_or_answer_changes_nothing_then_one_score_or_none() -> None:
+    h = Harness(window=2)
+    h.mid("100.00", T0)
+    h.order("O1", OrdStatus.NEW, T0)
+    h.order("O2", OrdStatus.NEW, T0)  # the window of answers is full from here
+    published = len(h.published)
+    h.order("O3", OrdStatus.FILLED, T0, fill=("100", "100.01"))  # full window, no reject in or out: no new score
+    h.order("O4", OrdStatus.FILLED, T0, fill=("100", "100.02"))
+    assert len(h.published) == published
+
+    h.mid("100.00", T0 + 2 * H, venue=None)  # both fills marked out at once: one score
+
+    assert len(h.published) == published + 1
+    assert h.published[-1].fills == 2
