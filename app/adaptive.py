@@ -73,32 +73,31 @@ class MidFeed:
         """A symbol's books changed."""
         if symbol not in self._symbols:
             return
-        changed = []
-        now = self._clock.now_ns()
+        changed: list[tuple[VenueId | None, Decimal]] = []
         moved = False
-        for venue in self._books.venues(symbol):
-            book = self._books.book(venue, symbol)
-            if book is None:
-                continue
+        tops, last = self._tops, self._last
+        for book in self._books.books_of(symbol):
+            key = (book.venue, symbol)
             top = (book.top, book.live, book.stale)
-            if self._tops.get((venue, symbol)) == top:
+            if tops.get(key) == top:
                 continue
-            self._tops[venue, symbol] = top
+            tops[key] = top
             moved = True
             mid = _mid(book.top) if book.live else None
-            if mid is not None and self._last.get((venue, symbol)) != mid:
-                self._last[venue, symbol] = mid
-                changed.append(MidObserved(venue=venue, symbol=symbol, mid=mid, ts_ns=now))
+            if mid is not None and last.get(key) != mid:
+                last[key] = mid
+                changed.append((book.venue, mid))
         if not moved:
             return
         consolidated, _ = self._books.mid(symbol)
-        if consolidated is not None and self._last.get((None, symbol)) != consolidated:
-            self._last[None, symbol] = consolidated
-            changed.append(MidObserved(venue=None, symbol=symbol, mid=consolidated, ts_ns=now))
+        if consolidated is not None and last.get((None, symbol)) != consolidated:
+            last[None, symbol] = consolidated
+            changed.append((None, consolidated))
         if changed:
+            now = self._clock.now_ns()
             with self._bus.lock:
-                for observed in changed:
-                    self._bus.publish(MIDS, observed)
+                for venue, mid in changed:
+                    self._bus.publish(MIDS, MidObserved(venue=venue, symbol=symbol, mid=mid, ts_ns=now))
 
     def publish_all(self) -> None:
         """Publish every adaptive symbol's mids as they are now (at start: the books were built before)."""

@@ -39,6 +39,7 @@ from tca.stats import BPS_QUANTUM, FillSample, VenueStats
 
 _BPS: Final = Decimal(10_000)
 _TWO: Final = Decimal(2)
+_ZERO: Final = Decimal(0)
 
 
 class LiveSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -135,7 +136,7 @@ class LiveTca:
         if bid is not None and ask is not None and bid < ask:
             arrival = (bid + ask) / _TWO
             slippage = (sign * (px - arrival) / arrival * _BPS).quantize(BPS_QUANTUM)
-        fee = (update.fee / (qty * px) * _BPS).quantize(BPS_QUANTUM)
+        fee = (update.fee / (qty * px) * _BPS).quantize(BPS_QUANTUM) if update.fee else _ZERO
         due = update.ts_ns + self.settings.horizon_ns
         return _Pending(venue, update.symbol, sign, qty, px, slippage, fee, due)
 
