@@ -56,8 +56,8 @@ class MidFeed:
 
     It is called by whoever changed the books: a FIX venue's market data thread, or the order path itself for an
     internal venue (under the bus's lock, inside a handler: the mids then run after it, in the bus's order). Either
-    way it publishes under the bus's lock (reentrant). Nothing that follows ``MIDS`` writes the book of record, so
-    no unit of work is opened for them.
+    way it runs under the bus's lock (reentrant), so the mids go out in the order the books took them. Nothing that
+    follows ``MIDS`` writes the book of record, so no unit of work is opened for them.
     """
 
     def __init__(self, bus: MessageBus, books: MarketBooks, clock: Clock, symbols: frozenset[str]) -> None:
@@ -73,6 +73,10 @@ class MidFeed:
         """A symbol's books changed."""
         if symbol not in self._symbols:
             return
+        with self._bus.lock:  # one caller at a time: a FIX venue's market data thread, or the order path
+            self._on_change(symbol)
+
+    def _on_change(self, symbol: Symbol) -> None:
         changed: list[tuple[VenueId | None, Decimal]] = []
         moved = False
         tops, last = self._tops, self._last
@@ -95,9 +99,8 @@ class MidFeed:
             changed.append((None, consolidated))
         if changed:
             now = self._clock.now_ns()
-            with self._bus.lock:
-                for venue, mid in changed:
-                    self._bus.publish(MIDS, MidObserved(venue=venue, symbol=symbol, mid=mid, ts_ns=now))
+            for venue, mid in changed:
+                self._bus.publish(MIDS, MidObserved(venue=venue, symbol=symbol, mid=mid, ts_ns=now))
 
     def publish_all(self) -> None:
         """Publish every adaptive symbol's mids as they are now (at start: the books were built before)."""

@@ -30,7 +30,7 @@ from domain.enums import OrdType, Side, TimeInForce
 from fixgw.session.settings import SessionsFile
 from oms.store import repository
 from tests.conftest import ROOT
-from tests.integration.conftest import free_port, make_config
+from tests.integration.conftest import free_port, make_config, start_system, stop_system
 from tests.integration.test_cli import fixgw
 from tests.integration.test_metrics import sample, scrape
 
@@ -195,6 +195,37 @@ def test_routing_scores_when_gateway_running_then_cli_admin_api_and_metrics_show
     assert cost == float(by_venue["POOL_A"]["cost_bps"])
     assert sample(families, "fixgw_routing_incumbent", venue="POOL_A", symbol="MSFT") == 1
     assert sample(families, "fixgw_routing_samples", venue="POOL_B", symbol="MSFT") == by_venue["POOL_B"]["n"]
+
+
+def test_adaptive_when_a_fix_venue_and_an_internal_pool_then_scores_from_both_market_data_paths(tmp_path: Path) -> None:
+    """The external simulator's books arrive on its market data session's thread, the pool's on the order path:
+    both feed the mids under the bus's lock; the live clock and a 1 ms horizon, as deployed (shorter)."""
+    config = make_config(tmp_path)
+    venues = {
+        "VENUE": VenueConfig(session="FIX.4.4:FIXGW->VENUE", md_session="FIX.4.4:FIXGW->VENUEMD"),
+        "POOL": VenueConfig(kind="internal", behaviour=BehaviourConfig()),
+    }
+    policy = AdaptiveConfig(symbols=["MSFT"], venues=["VENUE", "POOL"], min_samples=3, explore_every=2, horizon_ms=1)
+    config = config.model_copy(update={"venues": venues, "routing": RoutingConfig(default="VENUE", adaptive=policy)})
+    system = start_system(tmp_path, config)
+    try:
+        for i in range(1, 41):
+            side = Side.BUY if i % 2 else Side.SELL
+            system.client.send_order(
+                f"M{i}", "MSFT", side, Decimal(100), ord_type=OrdType.MARKET, tif=TimeInForce.IMMEDIATE_OR_CANCEL
+            )
+            _wait_final(system.client, f"M{i}")
+        with system.gateway.bus.lock:
+            assert system.gateway.router.adaptive is not None
+            scores = system.gateway.router.adaptive.scores()["MSFT"]
+        assert system.gateway.journal.flush()
+        rows = repository.load_orders(system.gateway.db)
+    finally:
+        stop_system(system)
+
+    assert {s.venue for s in scores if s.fills} == {"VENUE", "POOL"}
+    assert {r["venue"] for r in rows} == {"VENUE", "POOL"}
+    assert all(r["status"] == "2" and r["route_reason"].startswith("adaptive") for r in rows)
 
 
 def _summary(decisions: list[tuple[str, str]]) -> str:
