@@ -2,9 +2,10 @@
 ``[simulator]``, its books published into the gateway's market data, and, with a ``[venues.NAME.behaviour]``, a
 behaviour that can be changed while the gateway runs.
 
-Every internal venue with a behaviour joins one ``HouseMarket`` (``matching.market``): they quote the same fair
-values, so adverse selection at one of them moves the consolidated mid the gateway measures markouts on, and the
-pools' books never cross each other.
+Once any internal venue has a behaviour, every internal venue joins one ``HouseMarket`` (``matching.market``): they
+quote the same fair values, so adverse selection at one of them moves the consolidated mid the gateway measures
+markouts on, and the pools' books never cross each other (a pool without a behaviour follows the fair value too, but
+is rested again only when it moves).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class InternalVenues:
         self._defer = defer
         sim = config.simulator
         self.house = HouseMarket(sim.symbols, sim.tick, sim.depth, sim.level_qty)
-        """The fair values every internal venue with a behaviour quotes around."""
+        """The fair values the internal venues quote around (once any of them has a behaviour)."""
+        self._shared = any(v.behaviour is not None for v in config.venues.values())
         self.venues: dict[VenueId, InternalVenue] = {}
 
     def build(self, venue_id: VenueId, snapshot: RecoverySnapshot) -> InternalVenue:
@@ -82,7 +84,7 @@ class InternalVenues:
             log.info("internal venue %s: %d working order(s) back on its book", venue_id, restored)
         seed(engine, self._config.simulator)
         published.append(InternalMarketData(venue_id, engine, changes, symbols, self._feeds, self._clock))
-        if behaviour is not None:
+        if self._shared:
             self.house.join(venue_id, engine, published[0].publish)
         self.venues[venue_id] = venue
         return venue

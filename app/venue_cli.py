@@ -129,4 +129,4 @@ def venue_behaviour(
     if as_json:
         typer.echo(json.dumps(answer, indent=2))
         return
-    console.print(_table("venue simulator", {str(settings): {"kind": "simulator"} | answer}))
+    console.print(_table(f"venue simulator ({settings})", {"simulator": {"kind": "fixgw venue"} | answer}))

@@ -15,6 +15,7 @@ from app.metrics.risk import RiskMetrics
 from app.metrics.routing import RoutingMetrics
 from app.metrics.server import MetricsServer
 from app.metrics.sessions import SessionMetrics
+from app.metrics.venues import InternalVenueMetrics
 from domain.ids import SessionKey, client_comp_id, strategy_session
 from domain.latency import hops, ticks
 
@@ -48,6 +49,7 @@ def gateway_collectors(gateway: Gateway) -> list[Collector]:
             {"client": gateway.clients.app, "venue": gateway.venues.app, "marketdata": gateway.market.handler.app}
         ),
         MarketDataMetrics(gateway.market, config.venues, config.instruments),
+        InternalVenueMetrics(gateway.internal.venues),
         JournalMetrics(gateway.journal, hops),
         HopHistograms(hops),
         HopHistograms(

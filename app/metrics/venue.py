@@ -44,7 +44,37 @@ class SimulatorMetrics:
         for exec_type in ExecType:
             executions.add_metric([exec_type.name.lower()], made.get(exec_type.value, 0))
         yield from (orders, refused, matched, executions)
+        yield from self._behaviour()
         yield from self._market_data()
+
+    def _behaviour(self) -> Iterator[Metric]:
+        behaviour = self._simulator.behaviour
+        counters, settings = behaviour.counters, behaviour.settings
+        simulated = CounterMetricFamily(
+            "fixgw_simulator_behaviour",
+            "What the venue's behaviour did: new orders rejected by the reject ratio, requests delayed, adverse moves.",
+            labels=["kind"],
+        )
+        for what, n in (
+            ("rejected", counters.rejected),
+            ("delayed", counters.delayed),
+            ("adverse_moves", counters.adverse_moves),
+        ):
+            simulated.add_metric([what], n)
+        yield simulated
+        yield CounterMetricFamily(
+            "fixgw_simulator_fees", "Fees charged on fills, in money.", value=float(counters.fees)
+        )
+        setting = GaugeMetricFamily("fixgw_simulator_behaviour_setting", "The behaviour in force.", labels=["setting"])
+        for name, value in (
+            ("fee_per_share", settings.fee_per_share),
+            ("fee_bps", settings.fee_bps),
+            ("latency_ms", settings.latency_ms),
+            ("reject_ratio", settings.reject_ratio),
+            ("adverse_bps", settings.adverse_bps),
+        ):
+            setting.add_metric([name], float(value))
+        yield setting
 
     def _market_data(self) -> Iterator[Metric]:
         simulator = self._simulator

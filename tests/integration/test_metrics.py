@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 LABELS = frozenset(
     {
         "source", "outcome", "check", "venue", "account", "symbol", "side", "limit", "client", "state", "role",
-        "session", "direction", "problem", "kind", "reason", "hop", "clock", "exec_type", "le",
+        "session", "direction", "problem", "kind", "reason", "hop", "clock", "exec_type", "le", "setting",
     }
 )  # fmt: skip
 """Every label name a family may have: each names a configured set (or a fixed one in the code)."""

@@ -3,6 +3,7 @@ adverse selection moving the gateway's consolidated mid against it, and behaviou
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -17,6 +18,7 @@ from domain.enums import Side
 from matching.behaviour import Behaviour, VenueBehaviour
 from oms.store import repository
 from tests.integration.conftest import System, make_config, start_system, stop_system
+from tests.integration.test_cli import fixgw
 
 pytestmark = pytest.mark.integration
 CLEAN = BehaviourConfig(fee_bps=Decimal("0.5"))
@@ -162,3 +164,20 @@ def test_pools_when_behaviour_set_and_swapped_over_admin_api_then_next_orders_fo
     assert admin.call("POST", "/venues/NOPE/behaviour", {"fee_bps": 1})[0] == 404
     status, bad = admin.call("POST", "/venues/LIT/behaviour", {"reject_ratio": 2})
     assert status == 400 and bad["error"].startswith("reject_ratio: ")
+
+
+def test_venues_cli_when_set_and_listed_then_the_gateway_applies_and_shows_it(pools: System, tmp_path: Path) -> None:
+    settings = tmp_path / "cli.toml"
+    settings.write_text(f'[admin]\ntoken_file = "{pools.gateway.config.admin_token_path()}"\n')
+
+    changed = fixgw("venues", "set", "DARK", "--settings", str(settings), "--fee-bps", "2", "--latency-ms", "0")
+    listed = fixgw("venues", "list", "--settings", str(settings), "--json")
+    nothing = fixgw("venues", "set", "DARK", "--settings", str(settings))
+    fix_venue = fixgw("venues", "set", "VENUE", "--settings", str(settings), "--fee-bps", "2")
+
+    assert changed.returncode == 0 and "DARK" in changed.stdout, changed.stdout + changed.stderr
+    rows = json.loads(listed.stdout)
+    assert rows["DARK"]["behaviour"]["fee_bps"] == "2" and rows["DARK"]["behaviour"]["adverse_bps"] == "3"
+    assert rows["LIT"]["behaviour"]["fee_bps"] == "0.5" and rows["VENUE"]["kind"] == "fix"
+    assert nothing.returncode == 2 and "nothing to change" in nothing.stderr
+    assert fix_venue.returncode == 2 and "fixgw venue-behaviour" in fix_venue.stderr
