@@ -25,6 +25,7 @@ from app.adaptive_config import AdaptiveConfig
 from app.config import BehaviourConfig, ClientConfig, GatewayConfig, RoutingConfig, VenueConfig
 from app.fixclient import ScriptedClient, client_sessions
 from app.gateway import Gateway
+from app.routing_routes import routing
 from domain.clock import TestClock
 from domain.enums import OrdType, Side, TimeInForce
 from fixgw.session.settings import SessionsFile
@@ -157,9 +158,13 @@ def test_closed_loop_when_venues_differ_then_flow_follows_the_clean_one_and_same
 
 def test_closed_loop_when_adaptive_off_then_routing_is_the_static_rule(tmp_path: Path) -> None:
     seed = 18
-    decisions = run_loop(tmp_path, loop_config(tmp_path, adaptive=False, seed=seed), seed)
+    answers: list[tuple[int, dict[str, object]]] = []
+    decisions = run_loop(
+        tmp_path, loop_config(tmp_path, adaptive=False, seed=seed), seed, then=lambda g: answers.append(routing(g))
+    )
 
     assert decisions == [("POOL_B", "default: POOL_B")] * ORDERS
+    assert [(status, answer["adaptive"], answer["symbols"]) for status, answer in answers] == [(200, False, {})]
 
 
 def test_routing_scores_when_gateway_running_then_cli_admin_api_and_metrics_show_them(tmp_path: Path) -> None:
