@@ -13,6 +13,7 @@ import logging
 
 import msgspec
 
+from app import adaptive
 from app.admin import AdminServer
 from app.admin_routes import gateway_routes
 from app.book_routes import book_routes
@@ -23,6 +24,7 @@ from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
 from app.metrics.gateway import gateway_metrics
 from app.risk_admin import risk_routes
+from app.routing_routes import routing_routes
 from app.session_routes import session_routes
 from app.strategies import start_enabled, strategy_engine, strategy_entitlements
 from app.strategy_routes import strategy_routes
@@ -119,7 +121,14 @@ class Gateway:
         )
         self.internal = InternalVenues(config, self.bus, self.clock, self.market.feeds, self.journal.after_commit)
         """The internal venues, whose behaviour can be changed while the gateway runs (``set_behaviour``)."""
-        self.ems = EmsEngine(self.bus, self.clock, self._router(), self._venues(snapshot))
+        self.router = self._router()
+        self.ems = EmsEngine(self.bus, self.clock, self.router, self._venues(snapshot))
+        self.tca = adaptive.live_tca(self.bus, config.routing.adaptive)
+        """The live TCA engine scoring the adaptive symbols' venues, or None (README "Adaptive routing")."""
+        if self.tca is not None:
+            mids = adaptive.MidFeed(self.bus, self.market.books, self.clock, self.tca.settings.symbols)
+            self.market.feeds.listen(mids.on_change)
+            mids.publish_all()  # the internal venues' books were built above
         self.strategies = strategy_engine(self)
         self.market.feeds.listen(self.strategies.on_book_change)
         for connector in (self.acceptor, self.initiator):
@@ -142,6 +151,7 @@ class Gateway:
             )
             | dashboard_routes(self)
             | strategy_routes(self)
+            | routing_routes(self)
             | venue_routes(self),
         )
         self.metrics = gateway_metrics(self)
@@ -239,7 +249,7 @@ class Gateway:
         symbols = {s: VenueId(v) for s, v in self.config.routing.symbols.items()}
         default = VenueId(self.config.routing.default) if self.config.routing.default else None
         accounts = {a: VenueId(v) for a, v in self.config.routing.accounts.items()}
-        return Router(symbols, default, accounts)
+        return Router(symbols, default, accounts, adaptive.policy(self.config.routing.adaptive))
 
     def _venues(self, snapshot: RecoverySnapshot) -> dict[VenueId, Venue]:
         venues: dict[VenueId, Venue] = {}

@@ -25,6 +25,8 @@ class OrderRouted(msgspec.Struct, frozen=True, kw_only=True):
     venue_cl_ord_id: ClOrdId
     """ClOrdID (11) the order carries at the venue."""
     ts_ns: int
+    route_reason: str | None = None
+    """Why it goes there (the rule, or the adaptive scores compared): kept in the book (orders.route_reason)."""
 
 
 class VenueEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -181,3 +183,10 @@ class OrderUpdated(msgspec.Struct, frozen=True, kw_only=True):
     last_px: Decimal | None = None
     fee: Decimal = Decimal(0)
     ts_ns: int
+    venue: VenueId | None = None
+    """Where the order was routed (None before routing, or when it never left)."""
+    status: OrdStatus | None = None
+    """Its OrdStatus (39) after the change: the live TCA engine counts a venue's rejects by it."""
+    arrival_bid: Decimal | None = None
+    arrival_ask: Decimal | None = None
+    """The consolidated quote when the OMS booked the order (the arrival price slippage is measured against)."""

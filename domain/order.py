@@ -137,6 +137,7 @@ class Order:
         "pending",
         "price",
         "requests_sent",
+        "route_reason",
         "session",
         "side",
         "status",
@@ -183,6 +184,8 @@ class Order:
         """The consolidated best bid when the OMS booked the order (the arrival price TCA measures against)."""
         self.arrival_ask: Decimal | None = None
         """The consolidated best offer when the OMS booked the order."""
+        self.route_reason: str | None = None
+        """Why the EMS sent it to its venue (``OrderRouted.route_reason``)."""
 
     def apply(self, event: OrderEvent) -> None:
         """Move the order by ``event``, or raise ``InvalidTransition`` and leave it as it was."""

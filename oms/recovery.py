@@ -205,6 +205,10 @@ def updated(order: Order, fill: Any, now_ns: int) -> OrderUpdated:
         last_px=fill.last_px if fill else None,
         fee=fill.commission if fill else _ZERO,
         ts_ns=now_ns,
+        venue=order.venue,
+        status=order.status,
+        arrival_bid=order.arrival_bid,
+        arrival_ask=order.arrival_ask,
     )
 
 

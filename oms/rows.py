@@ -48,6 +48,7 @@ def order_row(order: Order) -> Row:
         "updated_ns": order.updated_ns,
         "arrival_bid": order.arrival_bid,
         "arrival_ask": order.arrival_ask,
+        "route_reason": order.route_reason,
     }
 
 
