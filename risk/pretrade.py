@@ -2,8 +2,8 @@
 
 Order of the checks: who may trade (entitlement, kill switch), what the message itself says (quantity, price, known
 symbol, tick and lot), then exposure (restricted, trading state, reference price, size, notional, band, position,
-credit, loss), then the stateful flow checks (rate throttles, duplicates), which count only what passes. Money
-stays ``Decimal``; nothing on this path hashes one.
+credit, the portfolio's gross, net and VaR, loss), then the stateful flow checks (rate throttles, duplicates),
+which count only what passes. Money stays ``Decimal``; nothing on this path hashes one.
 
 The reference price (the band's centre, a market order's value) is ``[risk] band_reference``'s: ``last`` reads the
 exposure's mark (the last trade, else the configured price) and nothing else; ``mid`` and ``mid_else_last`` add
@@ -41,6 +41,8 @@ from risk.checks import (
 from risk.controls import Controls
 from risk.exposure import Exposure
 from risk.limits import RiskLimits
+from risk.portfolio import Portfolio
+from risk.portfolio_checks import check_portfolio
 from risk.slots import Slot, Slots
 from risk.throttle import SECOND_NS, RecentOrders, terms_key
 
@@ -50,8 +52,11 @@ _LIMIT, _BUY = OrdType.LIMIT, Side.BUY  # module constants: an enum member looku
 class PreTradeChecks:
     """Run the whole catalogue on one order or replace; return the first denial, or None (and count it)."""
 
-    def __init__(self, clock: Clock, slots: Slots, exposure: Exposure, controls: Controls, quotes: Quotes) -> None:
+    def __init__(
+        self, clock: Clock, slots: Slots, exposure: Exposure, controls: Controls, quotes: Quotes, portfolio: Portfolio
+    ) -> None:
         self._now = clock.now_ns
+        self._portfolio = portfolio
         self._slots = slots
         self._kept = slots.kept
         self._exposure = exposure
@@ -134,6 +139,13 @@ class PreTradeChecks:
             or (check_price_band(order, limits, mark, slot.band, slot.configured, mid_why) if banded else None)
             or check_position_limit(order, limits, position, working, qty)
             or check_credit(order, limits, used, price, qty)
+            or (
+                check_portfolio(
+                    order, limits, slot.book, slot.leg, working, qty, price, slot.var_bound, self._portfolio.z
+                )
+                if slot.portfolio_limited
+                else None
+            )
             or check_daily_loss(order, limits, totals.day_realized + totals.value - totals.cost)
         )
 

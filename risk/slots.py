@@ -20,6 +20,7 @@ from risk.checks import check_known_symbol
 from risk.entitlements import Entitlements, account_entitlement
 from risk.exposure import AccountTotals, Cell, Exposure
 from risk.limits import EffectiveLimits, Instrument, RiskLimits, SessionLimits
+from risk.portfolio import Leg, Market, Portfolio, PortfolioBook
 from risk.throttle import RateWindow, terms_prefix
 
 
@@ -29,16 +30,19 @@ class Slot:
     __slots__ = (
         "band",
         "band_mark",
+        "book",
         "cell",
         "configured",
         "duplicate_window_ns",
         "entitlement",
+        "leg",
         "limits",
         "lot",
         "messages_limit",
         "messages_window",
         "orders_limit",
         "orders_window",
+        "portfolio_limited",
         "restricted",
         "session",
         "terms_buy",
@@ -46,6 +50,7 @@ class Slot:
         "tick",
         "totals",
         "unknown",
+        "var_bound",
     )
 
     def __init__(self) -> None:
@@ -71,6 +76,16 @@ class Slot:
         self.terms_sell = ""
         self.tick = Decimal("0.01")
         self.lot = Decimal(1)
+        self.portfolio_limited = False
+        """Some portfolio limit (gross, net, VaR) applies to the account: the portfolio checks run."""
+        self.book = _NO_BOOK
+        self.leg = _NO_LEG
+        self.var_bound: float | None = None
+        """``(max_var / z)^2``: the VaR limit as a variance, so the check needs no square root."""
+
+
+_NO_BOOK = PortfolioBook("")
+_NO_LEG = Leg(Market("", None, 0.0))
 
 
 class SessionSlot:
@@ -96,6 +111,7 @@ class Slots:
         instruments: dict[str, Instrument],
         entitlements: Entitlements | None,
         exposure: Exposure,
+        portfolio: Portfolio,
     ) -> None:
         """``entitlements``: the accounts each client may trade; None checks no entitlement (tests, tools)."""
         self.limits = limits
@@ -103,6 +119,7 @@ class Slots:
         self._symbols = frozenset(instruments)
         self._entitlements = entitlements
         self._exposure = exposure
+        self._portfolio = portfolio
         self.kept: dict[tuple[str, str, str], Slot] = {}
         """The lasting slots by (session, account, symbol): the order path reads it directly (one dict lookup)."""
         self.sessions: dict[str, SessionSlot] = {}
@@ -112,6 +129,8 @@ class Slots:
         self._caps = limits.rate_caps()
         self.loss_limited = limits.any_loss_limit()
         """Some scope sets max_daily_loss: a fill that moves a mark has other accounts' losses to check."""
+        self.portfolio_limited = limits.any_portfolio_limit()
+        """Some scope sets a portfolio limit: a mark move has portfolios to check."""
 
     def set_limits(self, limits: RiskLimits) -> None:
         """Resolve again from ``limits``; the rate windows keep what they counted."""
@@ -121,6 +140,7 @@ class Slots:
         self._effective.clear()
         self._caps = limits.rate_caps()
         self.loss_limited = limits.any_loss_limit()
+        self.portfolio_limited = limits.any_portfolio_limit()
         for (kind, _), window in self._windows.items():
             window.resize(max(self._caps[kind], 1))
 
@@ -167,8 +187,21 @@ class Slots:
             slot.duplicate_window_ns = (limits.duplicate_window_ms or 0) * 1_000_000
             slot.terms_buy = terms_prefix(account, symbol, Side.BUY)
             slot.terms_sell = terms_prefix(account, symbol, Side.SELL)
+            self._resolve_portfolio(slot, account, symbol)
             self.kept[session, account, symbol] = slot
         return slot
+
+    def _resolve_portfolio(self, slot: Slot, account: str, symbol: str) -> None:
+        limits = slot.limits
+        slot.portfolio_limited = any(
+            v is not None for v in (limits.max_gross_exposure, limits.max_net_exposure, limits.max_var)
+        )
+        if slot.portfolio_limited:
+            portfolio = self._portfolio
+            slot.book = portfolio.book(account)
+            slot.leg = portfolio.leg(slot.book, symbol)
+            if limits.max_var is not None:
+                slot.var_bound = (float(limits.max_var) / portfolio.z) ** 2
 
     def _resolve_session(self, client: str) -> SessionSlot:
         throttle = SessionSlot(client, self.limits.effective_session(client))

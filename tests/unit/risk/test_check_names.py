@@ -75,6 +75,9 @@ CASES: dict[str, tuple[Harness, Callable[[Harness], Denial | None]]] = {
     "price_band": (Harness(RiskLimits(default=LimitSet(price_band_pct=D(1)))), lambda h: _order(h, price=D(110))),
     "position_limit": (Harness(RiskLimits(default=LimitSet(max_long_qty=D(10)))), _order),
     "credit_limit": (Harness(RiskLimits(default=LimitSet(credit_limit=D(100)))), _order),
+    "gross_exposure": (Harness(RiskLimits(default=LimitSet(max_gross_exposure=D(1000)))), _order),
+    "net_exposure": (Harness(RiskLimits(default=LimitSet(max_net_exposure=D(1000)))), _order),
+    "value_at_risk": (Harness(RiskLimits(default=LimitSet(max_var=D(10)))), _order),
     "daily_loss": (Harness(RiskLimits(default=LimitSet(max_daily_loss=D(50)), on_breach=())), _losing),
     "order_rate": (
         Harness(RiskLimits(default=LimitSet(max_orders_per_second=1))),

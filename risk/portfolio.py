@@ -1,0 +1,262 @@
+"""Portfolio risk, per account and firm-wide: gross and net exposure, long and short market value, one-day VaR.
+
+Theory of operation. A *book* (one per account, and the firm's, which holds every account's positions) has a *leg*
+per symbol it holds or has been asked about: the position, its market value at the symbol's mark (``Decimal``:
+money), and for VaR that value as a float and ``(S w)_i``, the covariance matrix times the book's value vector, at
+that symbol. The book keeps its totals (gross, net, long, short) and its variance ``w' S w`` as running figures:
+
+- a fill moves one leg: the totals move by the change in that leg's value, the variance by
+  ``2 d (S w)_i + d^2 S_ii`` (``risk.var.variance_after``), and ``(S w)_j`` of each of the book's legs by
+  ``S_ji d``: O(legs of the book), never a loop over orders;
+- a sample of mids (``on_marks``, once every ``[risk.var] interval_ms``) moves the marks and the estimates: ``S``
+  is rebuilt, and each book recomputed from its positions (O(legs x held legs) a book, once an interval, off the
+  order path);
+- the pre-trade check (``risk.portfolio_checks``) reads the figures, and the variance after a hypothetical order
+  is one ``variance_after``: O(1).
+
+A symbol's mark is its consolidated mid at the last sample, else (no usable mid) the last trade, else the
+instrument's configured reference price (``Exposure.marks``), as ``fixgw positions`` marks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from risk.var import EwmaCovariance, VarSettings, value_at_risk, variance_after
+
+_ZERO = Decimal(0)
+FIRM = "*"
+"""The firm's book: every account's positions together."""
+
+
+class Market:
+    """One symbol as the portfolio sees it: its mark and its own one-day variance ``S_ii``."""
+
+    __slots__ = ("from_mid", "mark", "own", "symbol")
+
+    def __init__(self, symbol: str, mark: Decimal | None, own: float) -> None:
+        self.symbol = symbol
+        self.mark = mark
+        self.from_mid = False
+        """The mark is the mid of the last sample (else the last trade or the configured price)."""
+        self.own = own
+
+
+class Leg:
+    """One book's position in one symbol, at the symbol's mark."""
+
+    __slots__ = ("market", "qty", "size", "u", "value", "value_f")
+
+    def __init__(self, market: Market) -> None:
+        self.market = market
+        self.qty = _ZERO
+        self.value = _ZERO
+        """Signed market value, qty x mark."""
+        self.size = _ZERO
+        """|value|: what the leg adds to the gross."""
+        self.value_f = 0.0
+        self.u = 0.0
+        """``(S w)_i``: the covariance of this symbol's one-day P&L per unit of value with the whole book's."""
+
+
+class PortfolioBook:
+    """One account's (or the firm's) positions with their running totals and variance."""
+
+    __slots__ = ("gross", "legs", "long", "name", "net", "short", "variance")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.legs: dict[str, Leg] = {}
+        self.gross = _ZERO
+        self.net = _ZERO
+        self.long = _ZERO
+        self.short = _ZERO
+        """Market value of the short legs (negative or zero)."""
+        self.variance = 0.0
+        """``w' S w``, money squared."""
+
+
+class Portfolio:
+    """Every account's book and the firm's, their marks and the covariance estimate behind their VaR."""
+
+    def __init__(self, settings: VarSettings, fallback_marks: Mapping[str, Decimal]) -> None:
+        """``fallback_marks``: the last trade, else the configured price, per symbol (``Exposure.marks``, live)."""
+        self.settings = settings
+        self.z = settings.z
+        self.estimator = EwmaCovariance(settings)
+        self._fallback = fallback_marks
+        self.markets: dict[str, Market] = {}
+        self.cov: dict[str, dict[str, float]] = {}
+        """The daily covariance matrix in use, over every symbol in ``markets``."""
+        self.books: dict[str, PortfolioBook] = {}
+        self.firm = PortfolioBook(FIRM)
+
+    # -- what the checks and displays read -----------------------------------------------------------
+
+    def book(self, account: str) -> PortfolioBook:
+        """The (lasting) book of ``account``."""
+        book = self.books.get(account)
+        if book is None:
+            book = self.books[account] = PortfolioBook(account)
+        return book
+
+    def leg(self, book: PortfolioBook, symbol: str) -> Leg:
+        """The (lasting) leg of ``book`` in ``symbol``, with its ``(S w)_i`` from the book's positions."""
+        leg = book.legs.get(symbol)
+        if leg is None:
+            market = self.market(symbol)
+            leg = book.legs[symbol] = Leg(market)
+            row = self.cov[symbol]
+            leg.u = sum(row[s] * other.value_f for s, other in book.legs.items() if other.value_f)
+        return leg
+
+    def market(self, symbol: str) -> Market:
+        """The (lasting) market of ``symbol``; a new one gets its row of the covariance matrix."""
+        market = self.markets.get(symbol)
+        if market is None:
+            estimator = self.estimator
+            vol = estimator.daily_vol(symbol)
+            row = {s: estimator.correlation(symbol, s) * vol * estimator.daily_vol(s) for s in self.markets}
+            row[symbol] = vol * vol
+            for s, value in row.items():
+                self.cov.setdefault(s, {})[symbol] = value
+            self.cov[symbol] = row
+            market = self.markets[symbol] = Market(symbol, self._fallback.get(symbol), vol * vol)
+        return market
+
+    def var(self, book: PortfolioBook) -> float:
+        """The book's one-day VaR at the configured confidence."""
+        return value_at_risk(book.variance, self.z)
+
+    def figures(self, book: PortfolioBook) -> dict[str, Any]:
+        """Gross, net, long and short market value, and VaR, of one book."""
+        return {
+            "gross": book.gross,
+            "net": book.net,
+            "long": book.long,
+            "short": book.short,
+            "var": round(self.var(book), 2),
+        }
+
+    def breakdown(self, book: PortfolioBook) -> list[dict[str, Any]]:
+        """Per symbol held: position, mark and its source, value, daily volatility, stand-alone and component VaR
+        (the components sum to the book's VaR)."""
+        sigma = value_at_risk(book.variance, 1.0)
+        rows = []
+        for symbol, leg in sorted(book.legs.items()):
+            if leg.qty == 0:
+                continue
+            market = leg.market
+            vol = market.own**0.5
+            rows.append(
+                {
+                    "symbol": symbol,
+                    "qty": leg.qty,
+                    "mark": market.mark,
+                    "mark_source": "mid" if market.from_mid else "last",
+                    "value": leg.value,
+                    "daily_vol": round(vol, 6),
+                    "samples": self.estimator.samples(symbol),
+                    "standalone_var": round(self.z * abs(leg.value_f) * vol, 2),
+                    "component_var": round(leg.value_f * leg.u / sigma * self.z, 2) if sigma > 0 else 0.0,
+                }
+            )
+        return rows
+
+    def all_books(self) -> list[PortfolioBook]:
+        """Every account's book, then the firm's."""
+        return [*self.books.values(), self.firm]
+
+    # -- what feeds it -------------------------------------------------------------------------------
+
+    def on_fill(self, account: str, symbol: str, qty: Decimal, price: Decimal) -> None:
+        """A fill at ``price`` left ``account`` with ``qty`` (signed) in ``symbol``."""
+        market = self.market(symbol)
+        if not market.from_mid and market.mark != price:  # no mid: the last trade marks the symbol
+            self._remark(market, price)
+        book = self.book(account)
+        leg = self.leg(book, symbol)
+        firm_leg = self.leg(self.firm, symbol)
+        change = qty - leg.qty
+        self._move(book, leg, qty)
+        self._move(self.firm, firm_leg, firm_leg.qty + change)
+
+    def on_marks(self, ts_ns: int, mids: Mapping[str, Decimal]) -> None:
+        """A sample of the mids (symbols without a usable mid left out): estimates, marks and every book follow."""
+        self.estimator.observe(ts_ns, {s: float(m) for s, m in mids.items()})
+        for symbol in mids:
+            self.market(symbol)
+        self.refresh()
+        for symbol, market in self.markets.items():
+            mid = mids.get(symbol)
+            market.from_mid = mid is not None
+            market.mark = mid if mid is not None else self._fallback.get(symbol, market.mark)
+        for book in self.all_books():
+            self._rebuild(book)
+
+    def set_settings(self, settings: VarSettings) -> None:
+        """Estimate with new settings from now on (the moments gathered so far are kept)."""
+        self.settings = self.estimator.settings = settings
+        self.z = settings.z
+        self.refresh()
+        for book in self.all_books():
+            self._rebuild(book)
+
+    def refresh(self) -> None:
+        """Rebuild the covariance matrix from the estimates (each market's ``own`` too)."""
+        self.cov = self.estimator.matrix(self.markets)
+        for symbol, market in self.markets.items():
+            market.own = self.cov[symbol][symbol]
+
+    def _remark(self, market: Market, price: Decimal) -> None:
+        market.mark = price
+        for book in self.all_books():
+            leg = book.legs.get(market.symbol)
+            if leg is not None and leg.qty:
+                self._move(book, leg, leg.qty)
+
+    def _move(self, book: PortfolioBook, leg: Leg, qty: Decimal) -> None:
+        """Take ``leg`` to ``qty`` at its mark; the book's totals, variance and ``S w`` follow."""
+        market = leg.market
+        mark = market.mark if market.mark is not None else _ZERO
+        value, old = qty * mark, leg.value
+        book.gross += abs(value) - leg.size
+        book.net += value - old
+        book.long += max(value, _ZERO) - max(old, _ZERO)
+        book.short += min(value, _ZERO) - min(old, _ZERO)
+        leg.qty, leg.value, leg.size = qty, value, abs(value)
+        value_f = float(value)
+        delta = value_f - leg.value_f
+        if delta:
+            book.variance = variance_after(book.variance, leg.u, market.own, delta)
+            row = self.cov[market.symbol]
+            for symbol, other in book.legs.items():
+                other.u += row[symbol] * delta
+        leg.value_f = value_f
+
+    def _rebuild(self, book: PortfolioBook) -> None:
+        """Recompute one book from its positions at the current marks and matrix."""
+        gross = net = long = short = _ZERO
+        held: list[tuple[str, float]] = []
+        for symbol, leg in book.legs.items():
+            mark = leg.market.mark
+            value = leg.qty * mark if mark is not None else _ZERO
+            leg.value, leg.size, leg.value_f = value, abs(value), float(value)
+            gross += leg.size
+            net += value
+            if value > 0:
+                long += value
+            else:
+                short += value
+            if leg.value_f:
+                held.append((symbol, leg.value_f))
+        book.gross, book.net, book.long, book.short = gross, net, long, short
+        cov = self.cov
+        variance = 0.0
+        for symbol, leg in book.legs.items():
+            row = cov[symbol]
+            leg.u = sum(row[s] * w for s, w in held)
+            variance += leg.value_f * leg.u
+        book.variance = variance
