@@ -6,13 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from domain.bus import MessageBus
-from domain.channels import EMS_EXECUTE, OMS_EXECUTE, OMS_PROCESS, ORDER_UPDATES, RISK_ACTIONS
+from domain.channels import EMS_EXECUTE, OMS_EXECUTE, OMS_PROCESS, ORDER_UPDATES, RISK_ACTIONS, RISK_MARKS
 from domain.clock import TestClock
 from domain.commands import ReplaceOrder, SubmitOrder, SubmitRiskOrder
 from domain.enums import Side
 from domain.events import OrderDenied, OrderUpdated, RiskActionTaken
 from domain.ids import Account, OrderId, SessionKey, Symbol
-from domain.marketdata import Quotes
+from domain.marketdata import MarksSampled, Quotes
 from risk.engine import RiskEngine
 from risk.limits import Instrument, RiskLimits
 
@@ -94,3 +94,10 @@ class Harness:
                 **fill,
             ),
         )
+
+    def sample(self, mids: dict[str, str], ts_ns: int | None = None) -> None:
+        """What the gateway's sampler posts once an interval: the consolidated mids."""
+        sample = MarksSampled(
+            ts_ns=self.clock.now_ns() if ts_ns is None else ts_ns, mids={s: D(m) for s, m in mids.items()}
+        )
+        self.bus.send(RISK_MARKS, sample)
