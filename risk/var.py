@@ -149,13 +149,26 @@ class EwmaCovariance:
         return max(-1.0, min(1.0, covariance / math.sqrt(var_a * var_b)))
 
     def matrix(self, symbols: Iterable[str]) -> dict[str, dict[str, float]]:
-        """The daily covariance matrix ``S = D R D`` of ``symbols`` (a full symmetric table)."""
+        """The daily covariance matrix ``S = D R D`` of ``symbols`` (a full symmetric table).
+
+        ``daily_vol`` and ``correlation`` of every pair, inlined: this runs once an interval over every symbol."""
+        s = self.settings
         names = list(symbols)
-        vols = {s: self.daily_vol(s) for s in names}
-        table: dict[str, dict[str, float]] = {s: {} for s in names}
+        own = {a: self._estimate(a, a) for a in names}
+        vols = {a: self.daily_vol(a) for a in names}
+        known = {a for a in names if own[a][1] >= s.min_samples and own[a][0] > 0}
+        table: dict[str, dict[str, float]] = {a: {} for a in names}
+        moments, fallback, floor_n = self._moments, s.fallback_correlation, s.min_samples
         for i, a in enumerate(names):
-            for b in names[i:]:
-                table[a][b] = table[b][a] = self.correlation(a, b) * vols[a] * vols[b]
+            row_a, vol_a = table[a], vols[a]
+            row_a[a] = vol_a * vol_a
+            for b in names[i + 1 :]:
+                rho = fallback
+                if a in known and b in known:
+                    m = moments.get((a, b) if a <= b else (b, a))
+                    if m is not None and m.n >= floor_n and m.weight > 0:
+                        rho = max(-1.0, min(1.0, m.sum / m.weight / math.sqrt(own[a][0] * own[b][0])))
+                row_a[b] = table[b][a] = rho * vol_a * vols[b]
         return table
 
 
