@@ -183,18 +183,27 @@ class Portfolio:
         self._move(book, leg, qty)
         self._move(self.firm, firm_leg, firm_leg.qty + change)
 
-    def on_marks(self, ts_ns: int, mids: Mapping[str, Decimal]) -> None:
-        """A sample of the mids (symbols without a usable mid left out): estimates, marks and every book follow."""
+    def on_marks(self, ts_ns: int, mids: Mapping[str, Decimal]) -> set[str]:
+        """A sample of the mids (symbols without a usable mid left out): estimates, marks and every book follow.
+
+        Returns the symbols whose mark moved. A book's VaR can only rise at a sample where one of its symbols moved:
+        a symbol's variance (and its covariances) grow only with its own non-zero returns, and decay otherwise.
+        """
         self.estimator.observe(ts_ns, {s: float(m) for s, m in mids.items()})
         for symbol in mids:
             self.market(symbol)
         self.refresh()
+        moved: set[str] = set()
         for symbol, market in self.markets.items():
             mid = mids.get(symbol)
             market.from_mid = mid is not None
-            market.mark = mid if mid is not None else self._fallback.get(symbol, market.mark)
+            mark = mid if mid is not None else self._fallback.get(symbol, market.mark)
+            if mark != market.mark:
+                moved.add(symbol)
+                market.mark = mark
         for book in self.all_books():
             self._rebuild(book)
+        return moved
 
     def set_settings(self, settings: VarSettings) -> None:
         """Estimate with new settings from now on (the moments gathered so far are kept)."""

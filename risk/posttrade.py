@@ -91,11 +91,15 @@ class PostTradeActions:
                 self._after_mark(account, symbol, update.ts_ns)
 
     def on_marks(self, sample: MarksSampled) -> None:
-        """A sample of the mids: the portfolio follows; act on every account whose portfolio is now over a limit."""
-        self._portfolio.on_marks(sample.ts_ns, sample.mids)
-        if self._slots.portfolio_limited:
-            for account in tuple(self._portfolio.books):
-                self._react(account, "", self._portfolio_breaches(account), _portfolio_keys(account), sample.ts_ns)
+        """A sample of the mids: the portfolio follows; act on every account holding a symbol whose mark moved and
+        whose portfolio is now over a limit (a limit lowered below a portfolio waits, as a position limit does, for
+        the next fill or mark move)."""
+        moved = self._portfolio.on_marks(sample.ts_ns, sample.mids)
+        if moved and self._slots.portfolio_limited:
+            for account, book in tuple(self._portfolio.books.items()):
+                if any(leg.qty and symbol in moved for symbol, leg in book.legs.items()):
+                    breaches = self._portfolio_breaches(account)
+                    self._react(account, "", breaches, _portfolio_keys(account), sample.ts_ns)
 
     def _after_mark(self, filled: str, symbol: str, ts_ns: int) -> None:
         """The fill moved the symbol's last-trade mark, so the unrealized P&L of every account holding it (and the

@@ -191,3 +191,17 @@ def test_fill_when_order_id_is_unknown_then_working_orders_elsewhere_do_not_coun
     h.update(OrderId("W1"), Side.BUY, leaves="400", symbol="IBM")  # working in IBM, not in MSFT
 
     assert h.risk.check(order(qty=500)) is None
+
+
+def test_sample_when_the_limit_was_lowered_below_but_no_mark_moved_then_no_action_until_one_does() -> None:
+    h = harness(on_breach=("halt",))
+    h.fill(Side.BUY, "300", "100")
+    h.sample({"MSFT": "100"}, ts_ns=1_000_000_000)
+    h.risk.set_limits(h.risk.limits.with_limit("default", None, "max_var", D(2000)))  # 2093.71 is over
+
+    h.sample({"MSFT": "100"}, ts_ns=2_000_000_000)
+    h.sample({"IBM": "99"}, ts_ns=3_000_000_000)  # a symbol the account does not hold
+    assert h.risk.controls.state("ACCT1")[0] is TradingState.ACTIVE
+
+    h.sample({"MSFT": "100.01"}, ts_ns=4_000_000_000)
+    assert h.risk.controls.state("ACCT1")[0] is TradingState.HALTED
