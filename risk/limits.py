@@ -130,8 +130,8 @@ class RiskLimits(BaseModel):
             for name in PORTFOLIO_LIMITS:
                 if getattr(limits, name) is not None:
                     raise ValueError(
-                        f"{name} is about an account's whole portfolio: set it in [risk.default] or "
-                        f"[risk.accounts.<A>], not for symbol {symbol}"
+                        f"{name} is about an account's whole portfolio: set it in risk.default or "
+                        f"risk.accounts.<account>, not for symbol {symbol}"
                     )
         return value
 
