@@ -30,7 +30,7 @@ class PortfolioMetrics:
         exposure = GaugeMetricFamily(
             "fixgw_portfolio_exposure",
             "An account's market value at the marks (mid, else last trade): gross, net, long, short.",
-            labels=["account", "measure"],
+            labels=["account", "kind"],
         )
         var = GaugeMetricFamily("fixgw_portfolio_var", "An account's one-day parametric VaR.", labels=["account"])
         use = GaugeMetricFamily(
@@ -58,7 +58,7 @@ class PortfolioMetrics:
         firm = GaugeMetricFamily(
             "fixgw_firm_exposure",
             "The firm's market value (every account): gross, net, long, short.",
-            labels=["measure"],
+            labels=["kind"],
         )
         for measure, value in _measures(portfolio.firm):
             firm.add_metric([measure], value)

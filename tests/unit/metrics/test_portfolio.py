@@ -24,14 +24,14 @@ def test_collect_when_accounts_hold_positions_then_exposure_var_use_and_the_firm
 
     found = values(PortfolioMetrics(portfolio, lambda: limits, ["ACCT1"]))
 
-    assert value(found, "fixgw_portfolio_exposure", account="ACCT1", measure="gross") == 15_000
-    assert value(found, "fixgw_portfolio_exposure", account="ACCT1", measure="net") == 5_000
-    assert value(found, "fixgw_portfolio_exposure", account="ACCT1", measure="short") == -5_000
+    assert value(found, "fixgw_portfolio_exposure", account="ACCT1", kind="gross") == 15_000
+    assert value(found, "fixgw_portfolio_exposure", account="ACCT1", kind="net") == 5_000
+    assert value(found, "fixgw_portfolio_exposure", account="ACCT1", kind="short") == -5_000
     var = 2.3263478740408408 * 5_000 * 0.02  # correlation 1: the long and the short offset
     assert value(found, "fixgw_portfolio_var", account="ACCT1") == pytest.approx(var)
     assert value(found, "fixgw_risk_portfolio_limit_use_ratio", account="ACCT1", limit="max_gross_exposure") == 0.5
     assert value(found, "fixgw_risk_portfolio_limit_use_ratio", account="ACCT1", limit="max_var") == pytest.approx(
         var / 500
     )
-    assert value(found, "fixgw_firm_exposure", measure="net") == 6_000
+    assert value(found, "fixgw_firm_exposure", kind="net") == 6_000
     assert not [k for k in found if ("account", "NOBODY") in k[1]]
