@@ -210,7 +210,7 @@ class Gateway:
         row = {
             "ts_ns": action.ts_ns,
             "kind": "action",
-            "scope": "account",
+            "scope": action.scope,
             "key": action.account,
             "value": f"{action.action}: {action.detail}",
             "who": "risk",

@@ -78,26 +78,30 @@ def portfolio_summary(gateway: Gateway) -> dict[str, Any]:
     holds the bus lock)."""
     risk = gateway.risk
     books = risk.portfolio
-    accounts = []
-    for account, book in sorted(books.books.items()):
-        figures = books.figures(book)
-        limits = risk.limits.effective(account, "")
-        use = {}
-        for name, key, value in (
-            ("max_gross_exposure", "gross", figures["gross"]),
-            ("max_net_exposure", "net", abs(figures["net"])),
-            ("max_var", "var", Decimal(str(figures["var"]))),
-        ):
-            limit = getattr(limits, name)
-            figures[name] = limit
-            use[key] = None if limit is None else round(float(value / limit) * 100, 1)
-        accounts.append({"account": account, **figures, "use_pct": use})
+    accounts = [
+        {"account": account, **_with_use(books.figures(book), risk.limits.effective(account, ""))}
+        for account, book in sorted(books.books.items())
+    ]
     settings = risk.limits.var
     return {
         "accounts": accounts,
-        "firm": books.figures(books.firm),
+        "firm": _with_use(books.figures(books.firm), risk.limits.firm),
         "var": {"confidence": settings.confidence, "z": round(books.z, 4), "horizon": "1 day"},
     }
+
+
+def _with_use(figures: dict[str, Any], limits: Any) -> dict[str, Any]:
+    """``figures`` with each portfolio limit that applies and the percentage of it in use (None: no limit)."""
+    use = {}
+    for name, key, value in (
+        ("max_gross_exposure", "gross", figures["gross"]),
+        ("max_net_exposure", "net", abs(figures["net"])),
+        ("max_var", "var", Decimal(str(figures["var"]))),
+    ):
+        limit = getattr(limits, name)
+        figures[name] = limit
+        use[key] = None if limit is None else round(float(value / limit) * 100, 1)
+    return figures | {"use_pct": use}
 
 
 def portfolio(gateway: Gateway, body: dict[str, Any]) -> Answer:
@@ -121,8 +125,12 @@ def set_limit(gateway: Gateway, body: dict[str, Any]) -> Answer:
     A session's key is its client CompID, or ``*`` for every session.
     """
     scope, key, name = body.get("scope", "default"), body.get("key"), body.get("name", "")
-    if scope not in ("default", "account", "symbol", "session") or (scope != "default" and not key):
-        return 400, {"error": "scope must be default, account (with key), symbol (with key) or session (with key)"}
+    if scope not in ("default", "account", "symbol", "session", "firm") or (
+        scope not in ("default", "firm") and not key
+    ):
+        return 400, {
+            "error": "scope must be default, firm, account (with key), symbol (with key) or session (with key)"
+        }
     try:
         value = None if body.get("value") is None else Decimal(str(body["value"]))
         with gateway.bus.lock:

@@ -92,8 +92,16 @@ def portfolio_table(books: dict[str, Any]) -> Table:
             str(a["short"]),
             _use(a["var"], a["max_var"], use["var"]),
         )
-    firm = books["firm"]
-    table.add_row("firm", *(str(firm[k]) for k in ("gross", "net", "long", "short", "var")), style="bold")
+    firm, use = books["firm"], books["firm"]["use_pct"]
+    table.add_row(
+        "firm",
+        _use(firm["gross"], firm["max_gross_exposure"], use["gross"]),
+        _use(firm["net"], firm["max_net_exposure"], use["net"]),
+        str(firm["long"]),
+        str(firm["short"]),
+        _use(firm["var"], firm["max_var"], use["var"]),
+        style="bold",
+    )
     return table
 
 
@@ -134,12 +142,16 @@ def set_limit(
             "CompID, or '*' for every session."
         ),
     ] = None,
+    firm: Annotated[
+        bool,
+        typer.Option("--firm", help="A firm-wide portfolio limit (max_gross_exposure, max_net_exposure, max_var)."),
+    ] = False,
     reason: ReasonOption = "",
     settings: SettingsOption = DEFAULT_SETTINGS,
 ) -> None:
     """Change a limit on the running gateway at once (the settings file applies again after a restart)."""
-    if sum(x is not None for x in (account, symbol, session)) > 1:
-        raise ConfigError("give one of --account, --symbol or --session")
+    if sum(x is not None for x in (account, symbol, session)) + firm > 1:
+        raise ConfigError("give one of --account, --symbol, --session or --firm")
     scope, key = (
         ("account", account)
         if account
@@ -147,6 +159,8 @@ def set_limit(
         if symbol
         else ("session", session)
         if session
+        else ("firm", None)
+        if firm
         else ("default", None)
     )
     body = {

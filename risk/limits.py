@@ -85,6 +85,23 @@ class LimitSet(BaseModel):
     """Largest one-day parametric VaR of an account's positions (``[risk.var]`` says how it is estimated)."""
 
 
+class FirmLimits(BaseModel):
+    """``[risk.firm]``: limits on the firm's whole portfolio, every account's positions together."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_gross_exposure: PositiveDecimal | None = None  # type: ignore[valid-type]
+    """Largest sum over symbols of |the firm's position x mark|."""
+    max_net_exposure: PositiveDecimal | None = None  # type: ignore[valid-type]
+    """Largest |sum of the firm's position x mark| (long or short)."""
+    max_var: PositiveDecimal | None = None  # type: ignore[valid-type]
+    """Largest one-day parametric VaR of the firm's positions."""
+
+    def any_limit(self) -> bool:
+        """Whether any of the three is set."""
+        return any(getattr(self, name) is not None for name in PORTFOLIO_LIMITS)
+
+
 class SessionLimits(BaseModel):
     """Throttles of one client session (by its CompID), whatever the accounts it trades."""
 
@@ -120,6 +137,8 @@ class RiskLimits(BaseModel):
     its configured ``reference_price``; ``mid``, the consolidated mid of the live books (``domain.marketdata.Quotes``),
     else the configured ``reference_price``; ``mid_else_last``, the mid, else what ``last`` gives. A book with no usable
     mid (none, one-sided, crossed or locked, stale) falls back; with no reference at all ``no_reference`` decides."""
+    firm: FirmLimits = FirmLimits()
+    """``[risk.firm]``: limits on the firm's whole portfolio."""
     var: VarSettings = VarSettings()
     """``[risk.var]``: how the portfolio VaR is estimated (``risk.var``)."""
 
@@ -186,7 +205,7 @@ class RiskLimits(BaseModel):
     def any_portfolio_limit(self) -> bool:
         """Whether a portfolio limit (gross, net, VaR) is set at any scope."""
         scopes = [self.default, *self.accounts.values()]
-        return any(getattr(s, name) is not None for s in scopes for name in PORTFOLIO_LIMITS)
+        return self.firm.any_limit() or any(getattr(s, name) is not None for s in scopes for name in PORTFOLIO_LIMITS)
 
     def longest_duplicate_window_ms(self) -> int:
         """The longest duplicate window at any scope (0 when none is set)."""
@@ -196,9 +215,13 @@ class RiskLimits(BaseModel):
     def with_limit(self, scope: str, key: str | None, name: str, value: Decimal | None) -> RiskLimits:
         """Return a copy with one limit changed (validated as if read from the file).
 
-        ``scope`` is ``default``, ``account`` or ``symbol`` (a ``LimitSet``), or ``session`` with a client CompID
-        or ``"*"`` as ``key`` (its ``SessionLimits``).
+        ``scope`` is ``default``, ``account`` or ``symbol`` (a ``LimitSet``), ``session`` with a client CompID
+        or ``"*"`` as ``key`` (its ``SessionLimits``), or ``firm`` (``FirmLimits``, no key).
         """
+        if scope == "firm":
+            if name not in PORTFOLIO_LIMITS:
+                raise ValueError(f"unknown firm limit {name!r}; one of: {', '.join(PORTFOLIO_LIMITS)}")
+            return RiskLimits.model_validate(self.model_dump() | {"firm": self.firm.model_dump() | {name: value}})
         if scope == "session":
             if name not in _SESSION:
                 raise ValueError(f"unknown session limit {name!r}; one of: {', '.join(_SESSION)}")

@@ -18,7 +18,7 @@ from decimal import Decimal
 from domain.enums import OrdRejReason, Side
 from domain.verdicts import Denial
 from risk.checks import OrderTerms
-from risk.limits import Limits
+from risk.limits import FirmLimits, Limits
 from risk.portfolio import Leg, PortfolioBook
 
 _BUY = Side.BUY  # a module constant: an enum member lookup costs ~50 ns in Python 3.11
@@ -28,7 +28,7 @@ _ZERO = Decimal(0)  # comparing with a Decimal, not the int 0, saves a conversio
 
 def check_portfolio(
     order: OrderTerms,
-    limits: Limits,
+    limits: Limits | FirmLimits,
     book: PortfolioBook,
     leg: Leg,
     working: Decimal,
@@ -36,11 +36,13 @@ def check_portfolio(
     reference: Decimal,
     var_bound: float | None,
     z: float,
+    firm: bool = False,
 ) -> Denial | None:
     """Gross, net and VaR of ``book`` with the order (``qty``) and ``working`` on its side filled must stay within
     the account's limits, unless the order lowers the measure.
 
-    ``reference``: the order's value per unit where the symbol has no mark yet; ``var_bound``: ``(max_var / z)^2``.
+    ``reference``: the order's value per unit where the symbol has no mark yet; ``var_bound``: ``(max_var / z)^2``;
+    ``firm``: ``book`` is the firm's (``limits`` its ``[risk.firm]``, ``working`` every account's on the side).
     """
     market = leg.market
     mark = market.mark
@@ -59,12 +61,12 @@ def check_portfolio(
             before = book.gross - leg.size + abs(value + _signed(buy, working * mark))
             if after > before:
                 bound = f"> limit {limit}"
-                return _denial(order, "gross_exposure", "gross exposure", book.gross, after, bound, working)
+                return _denial(order, "gross_exposure", "gross exposure", book.gross, after, bound, working, firm)
     limit = limits.max_net_exposure
     if limit is not None:
         after = book.net + added if buy else book.net - added
         if abs(after) > limit and abs(after) > abs(book.net + _signed(buy, working * mark)):
-            return _denial(order, "net_exposure", "net exposure", book.net, after, f"beyond ±{limit}", working)
+            return _denial(order, "net_exposure", "net exposure", book.net, after, f"beyond ±{limit}", working, firm)
     if var_bound is not None:
         d = float(added) if buy else -float(added)
         after_v = book.variance + d * (2.0 * leg.u + d * market.own)
@@ -72,7 +74,7 @@ def check_portfolio(
             w = float(_signed(buy, working * mark))
             if after_v > book.variance + w * (2.0 * leg.u + w * market.own):
                 assert limits.max_var is not None
-                return _var_denial(order, book.variance, after_v, limits.max_var, z, working)
+                return _var_denial(order, book.variance, after_v, limits.max_var, z, working, firm)
     return None
 
 
@@ -85,24 +87,37 @@ def _with(order: OrderTerms, working: Decimal) -> str:
     return f" and the {working} working {side}" if working else ""
 
 
+def _whose(order: OrderTerms, firm: bool) -> str:
+    return "firm-wide, every account" if firm else f"account {order.account}"
+
+
 def _denial(
-    order: OrderTerms, check: str, what: str, now: Decimal, after: Decimal, limit: str, working: Decimal
+    order: OrderTerms,
+    check: str,
+    what: str,
+    now: Decimal,
+    after: Decimal,
+    limit: str,
+    working: Decimal,
+    firm: bool,
 ) -> Denial:
     return Denial(
         OrdRejReason.ORDER_EXCEEDS_LIMIT,
-        f"max {what} exceeded: {what} {now.quantize(_CENT)} now, {after.quantize(_CENT)} with this "
-        f"{order.side.name} {order.order_qty} {order.symbol}{_with(order, working)} {limit} "
-        f"(account {order.account})",
-        check=check,
+        f"max {'firm ' if firm else ''}{what} exceeded: {what} {now.quantize(_CENT)} now, {after.quantize(_CENT)} "
+        f"with this {order.side.name} {order.order_qty} {order.symbol}{_with(order, working)} {limit} "
+        f"({_whose(order, firm)})",
+        check=f"firm_{check}" if firm else check,
     )
 
 
-def _var_denial(order: OrderTerms, now: float, after: float, limit: Decimal, z: float, working: Decimal) -> Denial:
+def _var_denial(
+    order: OrderTerms, now: float, after: float, limit: Decimal, z: float, working: Decimal, firm: bool
+) -> Denial:
     var_now, var_after = z * math.sqrt(max(now, 0.0)), z * math.sqrt(max(after, 0.0))
     return Denial(
         OrdRejReason.ORDER_EXCEEDS_LIMIT,
-        f"max VaR exceeded: 1-day VaR {var_now:.2f} now, {var_after:.2f} with this "
+        f"max {'firm ' if firm else ''}VaR exceeded: 1-day VaR {var_now:.2f} now, {var_after:.2f} with this "
         f"{order.side.name} {order.order_qty} {order.symbol}{_with(order, working)} > limit {limit} "
-        f"(account {order.account})",
-        check="value_at_risk",
+        f"({_whose(order, firm)})",
+        check="firm_value_at_risk" if firm else "value_at_risk",
     )

@@ -29,6 +29,8 @@ from risk.slots import Slots
 
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
+_FIRM = ""
+"""The key of the firm's portfolio breaches and actions: they are the whole gateway's (scope ``global``)."""
 _RISK_CLIENT = client_comp_id(RISK_SESSION)
 
 
@@ -43,7 +45,7 @@ def _money(value: Decimal) -> Decimal:
 class _Breach(NamedTuple):
     key: tuple[str, str]
     """(account, symbol) of a position breach, (account, "") of a loss breach, (account, "#gross" | "#net" | "#var")
-    of a portfolio breach."""
+    of a portfolio breach (account ``_FIRM`` for the firm's)."""
     text: str
 
 
@@ -86,6 +88,8 @@ class PostTradeActions:
             account, symbol = update.account, update.symbol
             keys = ((account, symbol), (account, ""), *_portfolio_keys(account))
             self._react(account, symbol, self._breaches(account, symbol), keys, update.ts_ns)
+            if self._slots.firm_limited:
+                self._react(_FIRM, symbol, self._portfolio_breaches(_FIRM), _portfolio_keys(_FIRM), update.ts_ns)
             slots = self._slots
             if (slots.loss_limited or slots.portfolio_limited) and exposure.marks.get(symbol) != mark:
                 self._after_mark(account, symbol, update.ts_ns)
@@ -94,9 +98,11 @@ class PostTradeActions:
         """A sample of the mids: the portfolio follows; act on every account holding a symbol whose mark moved and
         whose portfolio is now over a limit (a limit lowered below a portfolio waits, as a position limit does, for
         the next fill or mark move)."""
-        moved = self._portfolio.on_marks(sample.ts_ns, sample.mids)
+        portfolio = self._portfolio
+        moved = portfolio.on_marks(sample.ts_ns, sample.mids)
         if moved and self._slots.portfolio_limited:
-            for account, book in tuple(self._portfolio.books.items()):
+            books = [*portfolio.books.items(), (_FIRM, portfolio.firm)]
+            for account, book in books:
                 if any(leg.qty and symbol in moved for symbol, leg in book.legs.items()):
                     breaches = self._portfolio_breaches(account)
                     self._react(account, "", breaches, _portfolio_keys(account), sample.ts_ns)
@@ -113,7 +119,9 @@ class PostTradeActions:
     def _react(
         self, account: str, symbol: str, breaches: list[_Breach], keys: tuple[tuple[str, str], ...], ts_ns: int
     ) -> None:
-        """Run the ``on_breach`` actions for ``account``'s breaches (``keys``: what was looked at, to clear)."""
+        """Run the ``on_breach`` actions for ``account``'s breaches (``keys``: what was looked at, to clear).
+
+        The firm's (``account`` ``_FIRM``) switch the whole gateway's state and cancel every working order."""
         for key in keys:
             if key not in (b.key for b in breaches):
                 self._in_breach.discard(key)
@@ -126,13 +134,14 @@ class PostTradeActions:
         state = (
             TradingState.HALTED if "halt" in actions else TradingState.REDUCE_ONLY if "reduce_only" in actions else None
         )
-        switched = state is not None and self._controls.state(account)[0] is not state
+        firm = account == _FIRM
+        switched = state is not None and self._controls.state(account)[0] is not state  # "" has only the global one
         if switched:
             assert state is not None
             self._controls.set(
                 Control(
                     kind="state",
-                    scope="account",
+                    scope="global" if firm else "account",
                     key=account,
                     value=state.value,
                     who="risk",
@@ -141,8 +150,12 @@ class PostTradeActions:
                 )
             )
         if "cancel_working" in actions and (first or switched):
-            self._bus.send(OMS_EXECUTE, CancelWorking(account=account, reason=f"risk: {reason}"))
-            self._audit(account, "cancel_working", f"cancel every working order of {account}", reason)
+            if firm:
+                self._bus.send(OMS_EXECUTE, CancelWorking(everything=True, reason=f"risk: {reason}"))
+                self._audit(account, "cancel_working", "cancel every working order of every account", reason)
+            else:
+                self._bus.send(OMS_EXECUTE, CancelWorking(account=account, reason=f"risk: {reason}"))
+                self._audit(account, "cancel_working", f"cancel every working order of {account}", reason)
         if "send_reducing_order" in actions and any(not b.key[1].startswith("#") for b in breaches):
             loss = any(b.key[1] == "" for b in breaches)
             targets = [p.symbol for p in self._exposure.held(account)] if loss else [symbol]
@@ -167,21 +180,22 @@ class PostTradeActions:
         return []
 
     def _portfolio_breaches(self, account: str) -> list[_Breach]:
-        limits = self._slots.limits_for(account, "")
-        book = self._portfolio.books.get(account)
+        """``account``'s portfolio limits found breached (the firm's ``[risk.firm]`` for ``_FIRM``)."""
+        firm = account == _FIRM
+        limits = self._slots.limits.firm if firm else self._slots.limits_for(account, "")
+        book = self._portfolio.firm if firm else self._portfolio.books.get(account)
         found: list[_Breach] = []
         if book is None:
             return found
+        whose = "firm " if firm else ""
         if limits.max_gross_exposure is not None and book.gross > limits.max_gross_exposure:
-            found.append(
-                _Breach((account, "#gross"), f"gross exposure {_money(book.gross)} > {limits.max_gross_exposure}")
-            )
+            text = f"{whose}gross exposure {_money(book.gross)} > {limits.max_gross_exposure}"
+            found.append(_Breach((account, "#gross"), text))
         if limits.max_net_exposure is not None and abs(book.net) > limits.max_net_exposure:
-            found.append(
-                _Breach((account, "#net"), f"net exposure {_money(book.net)} beyond ±{limits.max_net_exposure}")
-            )
+            text = f"{whose}net exposure {_money(book.net)} beyond ±{limits.max_net_exposure}"
+            found.append(_Breach((account, "#net"), text))
         if limits.max_var is not None and (var := self._portfolio.var(book)) > limits.max_var:
-            found.append(_Breach((account, "#var"), f"1-day VaR {var:.2f} > {limits.max_var}"))
+            found.append(_Breach((account, "#var"), f"{whose}1-day VaR {var:.2f} > {limits.max_var}"))
         return found
 
     def _reduce(self, account: str, symbol: str, flatten: bool, reason: str) -> None:
@@ -223,6 +237,11 @@ class PostTradeActions:
 
     def _audit(self, account: str, action: str, detail: str, reason: str) -> None:
         event = RiskActionTaken(
-            account=Account(account), action=action, detail=detail, reason=reason, ts_ns=self._clock.now_ns()
+            account=Account(account),
+            action=action,
+            detail=detail,
+            reason=reason,
+            ts_ns=self._clock.now_ns(),
+            scope="global" if account == _FIRM else "account",
         )
         self._bus.publish(RISK_ACTIONS, event)

@@ -35,6 +35,10 @@ class Slot:
         "configured",
         "duplicate_window_ns",
         "entitlement",
+        "firm_cell",
+        "firm_leg",
+        "firm_limited",
+        "firm_var_bound",
         "leg",
         "limits",
         "lot",
@@ -82,6 +86,11 @@ class Slot:
         self.leg = _NO_LEG
         self.var_bound: float | None = None
         """``(max_var / z)^2``: the VaR limit as a variance, so the check needs no square root."""
+        self.firm_limited = False
+        """Some firm limit (``[risk.firm]``) is set: the firm's portfolio checks run."""
+        self.firm_leg = _NO_LEG
+        self.firm_cell = Cell()
+        self.firm_var_bound: float | None = None
 
 
 _NO_BOOK = PortfolioBook("")
@@ -131,6 +140,8 @@ class Slots:
         """Some scope sets max_daily_loss: a fill that moves a mark has other accounts' losses to check."""
         self.portfolio_limited = limits.any_portfolio_limit()
         """Some scope sets a portfolio limit: a mark move has portfolios to check."""
+        self.firm_limited = limits.firm.any_limit()
+        """``[risk.firm]`` sets a limit: every fill has the firm's portfolio to check."""
 
     def set_limits(self, limits: RiskLimits) -> None:
         """Resolve again from ``limits``; the rate windows keep what they counted."""
@@ -141,6 +152,7 @@ class Slots:
         self._caps = limits.rate_caps()
         self.loss_limited = limits.any_loss_limit()
         self.portfolio_limited = limits.any_portfolio_limit()
+        self.firm_limited = limits.firm.any_limit()
         for (kind, _), window in self._windows.items():
             window.resize(max(self._caps[kind], 1))
 
@@ -202,6 +214,14 @@ class Slots:
             slot.leg = portfolio.leg(slot.book, symbol)
             if limits.max_var is not None:
                 slot.var_bound = (float(limits.max_var) / portfolio.z) ** 2
+        firm = self.limits.firm
+        slot.firm_limited = firm.any_limit()
+        if slot.firm_limited:
+            portfolio = self._portfolio
+            slot.firm_leg = portfolio.leg(portfolio.firm, symbol)
+            slot.firm_cell = self._exposure.firm_cell(symbol)
+            if firm.max_var is not None:
+                slot.firm_var_bound = (float(firm.max_var) / portfolio.z) ** 2
 
     def _resolve_session(self, client: str) -> SessionSlot:
         throttle = SessionSlot(client, self.limits.effective_session(client))

@@ -118,7 +118,9 @@ def limit_use(risk: Mapping[str, Any]) -> list[dict[str, Any]]:
         ):
             if limit is not None:
                 use.append(_use(a["account"], None, name, used, limit))
-    for b in risk.get("portfolio", {}).get("accounts", []):
+    books = risk.get("portfolio", {})
+    firm = [{"account": "firm", **books["firm"]}] if "firm" in books and "max_var" in books["firm"] else []
+    for b in [*books.get("accounts", []), *firm]:
         for name, used in (
             ("max_gross_exposure", Decimal(b["gross"])),
             ("max_net_exposure", abs(Decimal(b["net"]))),

@@ -16,7 +16,8 @@ from risk.portfolio import Portfolio, PortfolioBook
 
 
 class PortfolioMetrics:
-    """``fixgw_portfolio_*``, ``fixgw_firm_*``, ``fixgw_risk_portfolio_limit_use_ratio``."""
+    """``fixgw_portfolio_*``, ``fixgw_firm_*``, ``fixgw_risk_portfolio_limit_use_ratio``,
+    ``fixgw_risk_firm_limit_use_ratio``."""
 
     def __init__(self, portfolio: Portfolio, limits: Callable[[], RiskLimits], accounts: Collection[str]) -> None:
         """``limits``: the limits in force now (operators change them live)."""
@@ -63,15 +64,23 @@ class PortfolioMetrics:
         for measure, value in _measures(portfolio.firm):
             firm.add_metric([measure], value)
         yield from (exposure, var, use, firm)
-        yield GaugeMetricFamily(
-            "fixgw_firm_var", "The firm's one-day parametric VaR.", value=portfolio.var(portfolio.firm)
+        firm_var = portfolio.var(portfolio.firm)
+        yield GaugeMetricFamily("fixgw_firm_var", "The firm's one-day parametric VaR.", value=firm_var)
+        firm_use = GaugeMetricFamily(
+            "fixgw_risk_firm_limit_use_ratio",
+            "The firm's gross, |net| and VaR over [risk.firm] max_gross_exposure, max_net_exposure and max_var.",
+            labels=["limit"],
         )
+        book, applies = portfolio.firm, limits.firm
+        for name, limit, used in (
+            ("max_gross_exposure", applies.max_gross_exposure, float(book.gross)),
+            ("max_net_exposure", applies.max_net_exposure, abs(float(book.net))),
+            ("max_var", applies.max_var, firm_var),
+        ):
+            if limit is not None:
+                firm_use.add_metric([name], used / float(limit))
+        yield firm_use
 
 
 def _measures(book: PortfolioBook) -> list[tuple[str, float]]:
-    return [
-        ("gross", float(book.gross)),
-        ("net", float(book.net)),
-        ("long", float(book.long)),
-        ("short", float(book.short)),
-    ]
+    return [(name, float(getattr(book, name))) for name in ("gross", "net", "long", "short")]

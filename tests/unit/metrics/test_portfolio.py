@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from app.metrics.portfolio import PortfolioMetrics
-from risk.limits import LimitSet, RiskLimits
+from risk.limits import FirmLimits, LimitSet, RiskLimits
 from risk.portfolio import Portfolio
 from risk.var import VarSettings
 from tests.unit.metrics.values import value, values
@@ -20,7 +20,10 @@ def test_collect_when_accounts_hold_positions_then_exposure_var_use_and_the_firm
     portfolio.on_fill("ACCT1", "MSFT", D(100), D(100))
     portfolio.on_fill("ACCT1", "IBM", D(-50), D(100))
     portfolio.on_fill("NOBODY", "MSFT", D(10), D(100))
-    limits = RiskLimits(accounts={"ACCT1": LimitSet(max_gross_exposure=D(30_000), max_var=D(500))})
+    limits = RiskLimits(
+        accounts={"ACCT1": LimitSet(max_gross_exposure=D(30_000), max_var=D(500))},
+        firm=FirmLimits(max_net_exposure=D(12_000)),
+    )
 
     found = values(PortfolioMetrics(portfolio, lambda: limits, ["ACCT1"]))
 
@@ -34,4 +37,5 @@ def test_collect_when_accounts_hold_positions_then_exposure_var_use_and_the_firm
         var / 500
     )
     assert value(found, "fixgw_firm_exposure", kind="net") == 6_000
+    assert value(found, "fixgw_risk_firm_limit_use_ratio", limit="max_net_exposure") == 0.5
     assert not [k for k in found if ("account", "NOBODY") in k[1]]

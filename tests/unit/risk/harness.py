@@ -66,8 +66,11 @@ class Harness:
         symbol: str = "MSFT",
         session: SessionKey = CLIENT1,
         leaves: str = "0",
+        account: str = "ACCT1",
     ) -> None:
-        self.update(order_id, side, leaves, symbol=symbol, session=session, last_qty=D(qty), last_px=D(px))
+        self.update(
+            order_id, side, leaves, symbol=symbol, session=session, account=account, last_qty=D(qty), last_px=D(px)
+        )
 
     def update(
         self,
@@ -77,6 +80,7 @@ class Harness:
         price: str | None = "100",
         symbol: str = "MSFT",
         session: SessionKey = CLIENT1,
+        account: str = "ACCT1",
         **fill: Any,
     ) -> None:
         """What the OMS publishes after an order changes (``fill``: last_qty, last_px)."""
@@ -85,7 +89,7 @@ class Harness:
             OrderUpdated(
                 order_id=OrderId(order_id),
                 session=session,
-                account=Account("ACCT1"),
+                account=Account(account),
                 symbol=Symbol(symbol),
                 side=side,
                 price=D(price) if price is not None else None,

@@ -12,7 +12,7 @@ from domain.commands import CancelWorking
 from domain.enums import OrdRejReason, Side
 from domain.ids import OrderId, Symbol
 from risk.controls import TradingState
-from risk.limits import LimitSet, RiskLimits
+from risk.limits import FirmLimits, LimitSet, RiskLimits
 from risk.var import VarSettings
 from tests.factories import new_order
 from tests.unit.risk.harness import Harness
@@ -205,3 +205,57 @@ def test_sample_when_the_limit_was_lowered_below_but_no_mark_moved_then_no_actio
 
     h.sample({"MSFT": "100.01"}, ts_ns=4_000_000_000)
     assert h.risk.controls.state("ACCT1")[0] is TradingState.HALTED
+
+
+def firm_harness(on_breach: Any = (), **limits: Any) -> Harness:
+    risk = RiskLimits(firm=FirmLimits(**limits), on_breach=on_breach)
+    return Harness(risk, symbols=("MSFT", "IBM"))
+
+
+def test_firm_when_another_accounts_positions_and_working_orders_count_then_denied_firm_wide() -> None:
+    h = firm_harness(max_gross_exposure=D(50_000))
+    h.fill(Side.BUY, "300", "100", order_id="F1", account="ACCT2")
+    h.update("W2", Side.BUY, leaves="100", account="ACCT2")  # ACCT2's working buy counts for the firm
+
+    denial = h.risk.check(order(qty=150))  # ACCT1 holds nothing
+
+    assert denial is not None and denial.check == "firm_gross_exposure"
+    assert denial.text == (
+        "max firm gross exposure exceeded: gross exposure 30000.00 now, 55000.00 with this BUY 150 MSFT and the "
+        "100 working BUY > limit 50000 (firm-wide, every account)"
+    )
+    assert h.risk.check(order(Side.SELL, qty=250)) is None  # the firm is long: a sell lowers its gross
+
+
+def test_firm_var_when_one_account_hedges_another_then_the_hedge_passes() -> None:
+    h = firm_harness(max_var=D(1000))
+    h.fill(Side.BUY, "300", "100", account="ACCT2")  # the firm's VaR 2093.71 > 1000
+
+    assert h.risk.check(order(qty=1)) is not None
+    assert h.risk.check(order(Side.SELL, qty=200)) is None  # ACCT1 sells what ACCT2 bought: the firm's VaR falls
+
+
+def test_firm_breach_after_a_fill_then_the_whole_gateway_is_halted_and_every_order_canceled() -> None:
+    h = firm_harness(on_breach=("halt", "cancel_working"), max_net_exposure=D(50_000))
+    h.fill(Side.BUY, "300", "100", order_id="F1")
+
+    h.fill(Side.BUY, "300", "100", order_id="F2", account="ACCT2")  # the firm: 60,000
+
+    state, control = h.risk.controls.state("ACCT9")  # any account: the state is global
+    assert state is TradingState.HALTED and control is not None and control.scope == "global"
+    assert control.reason == "post-trade breach: firm net exposure 60000.00 beyond ±50000"
+    [cancel] = [m for _, m in h.sent if isinstance(m, CancelWorking)]
+    assert cancel.everything and cancel.account is None
+    assert [(a.action, a.scope) for a in h.actions] == [("cancel_working", "global")]
+
+
+def test_firm_limit_when_set_live_then_the_next_order_reads_it() -> None:
+    h = firm_harness()
+    h.fill(Side.BUY, "300", "100", account="ACCT2")
+
+    h.risk.set_limits(h.risk.limits.with_limit("firm", None, "max_gross_exposure", D(30_000)))
+
+    denial = h.risk.check(order(qty=1))
+    assert denial is not None and denial.check == "firm_gross_exposure"
+    with pytest.raises(ValueError, match="unknown firm limit 'max_order_qty'"):
+        h.risk.limits.with_limit("firm", None, "max_order_qty", D(1))
