@@ -71,11 +71,11 @@ class PortfolioMetrics:
             "The firm's gross, |net| and VaR over [risk.firm] max_gross_exposure, max_net_exposure and max_var.",
             labels=["limit"],
         )
-        book, applies = portfolio.firm, limits.firm
+        book, firm_limits = portfolio.firm, limits.firm
         for name, limit, used in (
-            ("max_gross_exposure", applies.max_gross_exposure, float(book.gross)),
-            ("max_net_exposure", applies.max_net_exposure, abs(float(book.net))),
-            ("max_var", applies.max_var, firm_var),
+            ("max_gross_exposure", firm_limits.max_gross_exposure, float(book.gross)),
+            ("max_net_exposure", firm_limits.max_net_exposure, abs(float(book.net))),
+            ("max_var", firm_limits.max_var, firm_var),
         ):
             if limit is not None:
                 firm_use.add_metric([name], used / float(limit))
