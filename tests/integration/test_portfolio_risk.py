@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from app.config import ClientConfig
 from app.risk_admin import portfolio, set_limit
 from domain.enums import Side
 from oms.store import repository
@@ -145,3 +146,39 @@ def test_cli_when_a_position_is_held_then_risk_show_and_risk_portfolio_print_the
         2,
         "fixgw: error: no portfolio for account NOBODY: it has no order or fill yet\n",
     )
+
+
+@pytest.fixture
+def two_accounts(tmp_path: Path) -> Iterator[System]:
+    """CLIENT1 trades ACCT1 and ACCT2."""
+    config = make_config(tmp_path)
+    risk = config.risk.model_copy(update={"var": VAR})
+    clients = {"CLIENT1": ClientConfig(accounts=["ACCT1", "ACCT2"])}
+    running = start_system(tmp_path, config.model_copy(update={"risk": risk, "clients": clients}))
+    yield running
+    stop_system(running)
+
+
+def test_firm_limit_when_another_account_holds_the_exposure_then_an_order_adding_to_it_is_denied(
+    two_accounts: System, tmp_path: Path
+) -> None:
+    system = two_accounts
+    assert wait_until(lambda: msft_mark(system) == D("100.00")), msft_mark(system)
+    system.client.send_order("PF1", "MSFT", Side.BUY, D(1000), D("100.05"), account="ACCT2")
+    report(system, "PF1", "F")
+    assert wait_until(lambda: msft_mark(system) == D("100.01")), msft_mark(system)
+    settings = settings_for(system, tmp_path)
+
+    changed = fixgw("risk", "set", "max_gross_exposure", "150000", "--firm", "--settings", str(settings))
+    text = denied(system, "PF2", Side.BUY, 600, "100.05")  # ACCT1's own book is empty
+    system.client.send_order("PF3", "MSFT", Side.SELL, D(100), D("109.00"), account="ACCT1")
+    shown = fixgw("risk", "show", "--json", "--settings", str(settings))
+
+    assert changed.returncode == 0 and changed.stdout == "firm max_gross_exposure = 150000\n", changed.stderr
+    assert text == (
+        "max firm gross exposure exceeded: gross exposure 100010.00 now, 160016.00 with this BUY 600 MSFT "
+        "> limit 150000 (firm-wide, every account)"
+    )
+    report(system, "PF3", "0")  # a sell lowers the firm's gross: it goes
+    firm = json.loads(shown.stdout)["portfolio"]["firm"]
+    assert (firm["gross"], firm["max_gross_exposure"], firm["use_pct"]["gross"]) == ("100010.00", "150000", 66.7)
