@@ -1,10 +1,11 @@
 """Pre-trade risk latency: p50/p99 of each check and of the whole catalogue for one order, in memory.
 
 The account carries positions in 50 symbols and 500 working orders, every limit of the catalogue is set (the
-session throttles and the portfolio's gross, net and VaR limits too, with marks and a covariance matrix from
-samples of the mids), and the order passes every check (the slowest path: nothing short-circuits). The message
-throttle (``RiskEngine.admit``) runs before the catalogue, in the OMS, and is timed on its own. Times are wall-clock
-per call, measured with perf_counter_ns around each call; medians of the per-run percentiles over --runs runs.
+session throttles and the portfolio's gross, net and VaR limits too, the account's and the firm's, with marks and a
+covariance matrix from samples of the mids), and the order passes every check (the slowest path: nothing
+short-circuits). The message throttle (``RiskEngine.admit``) runs before the catalogue, in the OMS, and is timed on
+its own. Times are wall-clock per call, measured with perf_counter_ns around each call; medians of the per-run
+percentiles over --runs runs.
 
 Single checks are timed as the catalogue runs them: the pure functions of ``risk.checks``; for entitlement, the
 function the engine calls once per (session, account, symbol) and then keeps the verdict of; the kill switch and
@@ -38,8 +39,8 @@ from risk import checks
 from risk.controls import Control, Controls, TradingState
 from risk.engine import RiskEngine
 from risk.entitlements import check_account_entitled
-from risk.limits import Instrument, LimitSet, RiskLimits, SessionLimits
-from risk.portfolio_checks import check_portfolio
+from risk.limits import FirmLimits, Instrument, LimitSet, RiskLimits, SessionLimits
+from risk.portfolio_checks import Bounds, check_portfolio
 from risk.throttle import RateWindow, RecentOrders, terms_key, terms_prefix
 
 D = Decimal
@@ -87,7 +88,10 @@ def engine(band_reference: str = "last", bus: MessageBus | None = None) -> RiskE
     )
     instruments = {s: Instrument(reference_price=D(100)) for s in SYMBOLS}
     sessions = {"*": SessionLimits(max_orders_per_second=10**6, max_messages_per_second=10**6)}
-    risk_limits = RiskLimits.model_validate({"default": limits, "sessions": sessions, "band_reference": band_reference})
+    firm = FirmLimits(max_gross_exposure=D(10**13), max_net_exposure=D(10**13), max_var=D(10**13))
+    risk_limits = RiskLimits.model_validate(
+        {"default": limits, "firm": firm, "sessions": sessions, "band_reference": band_reference}
+    )
     quotes = TopOfBook() if band_reference != "last" else None
     risk = RiskEngine(bus, LiveClock(), risk_limits, instruments, entitlements=ENTITLEMENTS, quotes=quotes)
     for i in range(500):
@@ -211,8 +215,7 @@ def main() -> None:
     portfolio = risk.portfolio
     book = portfolio.book("ACCT1")
     legs = {s: portfolio.leg(book, s) for s in SYMBOLS}  # the engine holds each in its slot
-    assert limits.max_var is not None
-    var_bound = (float(limits.max_var) / portfolio.z) ** 2
+    bounds = Bounds(limits.max_gross_exposure, limits.max_net_exposure, limits.max_var, portfolio.z)
     cases: dict[str, Callable[[SubmitOrder], object]] = {
         "entitlement (resolved once per slot)": lambda o: check_account_entitled(o, ENTITLEMENTS),
         "kill switch (one on elsewhere)": lambda o: controls.any_kill and controls.kill_switch(o.account, "CLIENT1"),
@@ -238,7 +241,7 @@ def main() -> None:
         ),
         "credit": lambda o: checks.check_credit(o, limits, exposure.account_notional(o.account), ref, o.order_qty),
         "portfolio: gross, net, VaR": lambda o: check_portfolio(
-            o, limits, book, legs[o.symbol], cells[o.symbol].working_buy, o.order_qty, ref, var_bound, portfolio.z
+            o, bounds, book, legs[o.symbol], cells[o.symbol].working_buy, o.order_qty, ref, portfolio.z
         ),
         "loss": lambda o: checks.check_daily_loss(o, limits, exposure.day_pnl(o.account)),
         **flow_cases(LiveClock()),

@@ -34,14 +34,22 @@ FIRM = "*"
 class Market:
     """One symbol as the portfolio sees it: its mark and its own one-day variance ``S_ii``."""
 
-    __slots__ = ("from_mid", "mark", "own", "symbol")
+    __slots__ = ("from_mid", "mark", "mark_f", "own", "symbol")
 
     def __init__(self, symbol: str, mark: Decimal | None, own: float) -> None:
         self.symbol = symbol
-        self.mark = mark
+        self.mark: Decimal | None = None
+        self.mark_f = 0.0
+        """``mark`` as a float: what the pre-trade screen multiplies by (``risk.portfolio_checks``)."""
+        self.set_mark(mark)
         self.from_mid = False
         """The mark is the mid of the last sample (else the last trade or the configured price)."""
         self.own = own
+
+    def set_mark(self, mark: Decimal | None) -> None:
+        """Mark the symbol at ``mark`` (both forms)."""
+        self.mark = mark
+        self.mark_f = float(mark) if mark is not None else 0.0
 
 
 class Leg:
@@ -64,7 +72,7 @@ class Leg:
 class PortfolioBook:
     """One account's (or the firm's) positions with their running totals and variance."""
 
-    __slots__ = ("gross", "legs", "long", "name", "net", "short", "variance")
+    __slots__ = ("gross", "gross_f", "legs", "long", "name", "net", "net_f", "short", "variance")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -76,6 +84,10 @@ class PortfolioBook:
         """Market value of the short legs (negative or zero)."""
         self.variance = 0.0
         """``w' S w``, money squared."""
+        self.gross_f = 0.0
+        self.net_f = 0.0
+        """``gross`` and ``net`` as floats, kept beside them: the pre-trade screen reads these, and decides with the
+        ``Decimal`` figures only near a limit (``risk.portfolio_checks``)."""
 
 
 class Portfolio:
@@ -200,7 +212,7 @@ class Portfolio:
             mark = mid if mid is not None else self._fallback.get(symbol, market.mark)
             if mark != market.mark:
                 moved.add(symbol)
-                market.mark = mark
+                market.set_mark(mark)
         for book in self.all_books():
             self._rebuild(book)
         return moved
@@ -220,7 +232,7 @@ class Portfolio:
             market.own = self.cov[symbol][symbol]
 
     def _remark(self, market: Market, price: Decimal) -> None:
-        market.mark = price
+        market.set_mark(price)
         for book in self.all_books():
             leg = book.legs.get(market.symbol)
             if leg is not None and leg.qty:
@@ -238,6 +250,7 @@ class Portfolio:
         leg.qty, leg.value, leg.size = qty, value, abs(value)
         value_f = float(value)
         delta = value_f - leg.value_f
+        book.gross_f, book.net_f = float(book.gross), float(book.net)
         if delta:
             book.variance = variance_after(book.variance, leg.u, market.own, delta)
             row = self.cov[market.symbol]
@@ -262,6 +275,7 @@ class Portfolio:
             if leg.value_f:
                 held.append((symbol, leg.value_f))
         book.gross, book.net, book.long, book.short = gross, net, long, short
+        book.gross_f, book.net_f = float(gross), float(net)
         cov = self.cov
         variance = 0.0
         for symbol, leg in book.legs.items():

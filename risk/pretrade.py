@@ -142,9 +142,7 @@ class PreTradeChecks:
             or check_position_limit(order, limits, position, working, qty)
             or check_credit(order, limits, used, price, qty)
             or (
-                check_portfolio(
-                    order, limits, slot.book, slot.leg, working, qty, price, slot.var_bound, self._portfolio.z
-                )
+                check_portfolio(order, slot.bounds, slot.book, slot.leg, working, qty, price, self._portfolio.z)
                 if slot.portfolio_limited
                 else None
             )
@@ -160,10 +158,7 @@ class PreTradeChecks:
         cell = slot.firm_cell
         working = (cell.working_buy if order.side is _BUY else cell.working_sell) - leaves
         portfolio = self._portfolio
-        limits = self._slots.limits.firm
-        return check_portfolio(
-            order, limits, portfolio.firm, slot.firm_leg, working, qty, price, slot.firm_var_bound, portfolio.z, True
-        )
+        return check_portfolio(order, slot.firm_bounds, portfolio.firm, slot.firm_leg, working, qty, price, portfolio.z)
 
     def _mid_reference(self, symbol: str, slot: Slot) -> tuple[Decimal | None, str]:
         # The reference in a mid mode, and "" when it is the mid, else why the mid was unavailable: the reference is

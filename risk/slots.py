@@ -21,6 +21,7 @@ from risk.entitlements import Entitlements, account_entitlement
 from risk.exposure import AccountTotals, Cell, Exposure
 from risk.limits import EffectiveLimits, Instrument, RiskLimits, SessionLimits
 from risk.portfolio import Leg, Market, Portfolio, PortfolioBook
+from risk.portfolio_checks import Bounds
 from risk.throttle import RateWindow, terms_prefix
 
 
@@ -31,14 +32,15 @@ class Slot:
         "band",
         "band_mark",
         "book",
+        "bounds",
         "cell",
         "configured",
         "duplicate_window_ns",
         "entitlement",
+        "firm_bounds",
         "firm_cell",
         "firm_leg",
         "firm_limited",
-        "firm_var_bound",
         "leg",
         "limits",
         "lot",
@@ -54,7 +56,6 @@ class Slot:
         "tick",
         "totals",
         "unknown",
-        "var_bound",
     )
 
     def __init__(self) -> None:
@@ -84,17 +85,18 @@ class Slot:
         """Some portfolio limit (gross, net, VaR) applies to the account: the portfolio checks run."""
         self.book = _NO_BOOK
         self.leg = _NO_LEG
-        self.var_bound: float | None = None
-        """``(max_var / z)^2``: the VaR limit as a variance, so the check needs no square root."""
+        self.bounds = _NO_BOUNDS
+        """The account's portfolio limits as the check reads them."""
         self.firm_limited = False
         """Some firm limit (``[risk.firm]``) is set: the firm's portfolio checks run."""
+        self.firm_bounds = _NO_BOUNDS
         self.firm_leg = _NO_LEG
         self.firm_cell = Cell()
-        self.firm_var_bound: float | None = None
 
 
 _NO_BOOK = PortfolioBook("")
 _NO_LEG = Leg(Market("", None, 0.0))
+_NO_BOUNDS = Bounds(None, None, None, 1.0)
 
 
 class SessionSlot:
@@ -204,24 +206,20 @@ class Slots:
         return slot
 
     def _resolve_portfolio(self, slot: Slot, account: str, symbol: str) -> None:
-        limits = slot.limits
-        slot.portfolio_limited = any(
-            v is not None for v in (limits.max_gross_exposure, limits.max_net_exposure, limits.max_var)
-        )
+        limits, portfolio = slot.limits, self._portfolio
+        bounds = Bounds(limits.max_gross_exposure, limits.max_net_exposure, limits.max_var, portfolio.z)
+        slot.portfolio_limited = bounds.any()
         if slot.portfolio_limited:
-            portfolio = self._portfolio
+            slot.bounds = bounds
             slot.book = portfolio.book(account)
             slot.leg = portfolio.leg(slot.book, symbol)
-            if limits.max_var is not None:
-                slot.var_bound = (float(limits.max_var) / portfolio.z) ** 2
         firm = self.limits.firm
-        slot.firm_limited = firm.any_limit()
+        bounds = Bounds(firm.max_gross_exposure, firm.max_net_exposure, firm.max_var, portfolio.z, firm=True)
+        slot.firm_limited = bounds.any()
         if slot.firm_limited:
-            portfolio = self._portfolio
+            slot.firm_bounds = bounds
             slot.firm_leg = portfolio.leg(portfolio.firm, symbol)
             slot.firm_cell = self._exposure.firm_cell(symbol)
-            if firm.max_var is not None:
-                slot.firm_var_bound = (float(firm.max_var) / portfolio.z) ** 2
 
     def _resolve_session(self, client: str) -> SessionSlot:
         throttle = SessionSlot(client, self.limits.effective_session(client))
