@@ -241,7 +241,7 @@ def main() -> None:
         ),
         "credit": lambda o: checks.check_credit(o, limits, exposure.account_notional(o.account), ref, o.order_qty),
         "portfolio: gross, net, VaR": lambda o: check_portfolio(
-            o, bounds, book, legs[o.symbol], cells[o.symbol].working_buy, o.order_qty, ref, portfolio.z
+            o, bounds, book, legs[o.symbol], cells[o.symbol].working_buy, o.order_qty, ref
         ),
         "loss": lambda o: checks.check_daily_loss(o, limits, exposure.day_pnl(o.account)),
         **flow_cases(LiveClock()),

@@ -34,12 +34,12 @@ _SCREEN = 1e-9
 class Bounds:
     """One scope's portfolio limits (an account's effective ones, or ``[risk.firm]``) as the check reads them."""
 
-    __slots__ = ("firm", "gross", "gross_f", "net", "net_f", "var", "var_bound")
+    __slots__ = ("firm", "gross", "gross_f", "net", "net_f", "var", "var_bound", "z")
 
     def __init__(
         self, gross: Decimal | None, net: Decimal | None, var: Decimal | None, z: float, firm: bool = False
     ) -> None:
-        self.gross, self.net, self.var, self.firm = gross, net, var, firm
+        self.gross, self.net, self.var, self.firm, self.z = gross, net, var, firm, z
         self.gross_f = float(gross) if gross is not None else math.inf
         self.net_f = float(net) if net is not None else math.inf
         self.var_bound = (float(var) / z) ** 2 if var is not None else None
@@ -58,7 +58,6 @@ def check_portfolio(
     working: Decimal,
     qty: Decimal,
     reference: Decimal,
-    z: float,
 ) -> Denial | None:
     """Gross, net and VaR of ``book`` with the order (``qty``) and ``working`` on its side filled must stay within
     ``bounds``, unless the order lowers the measure.
@@ -91,7 +90,7 @@ def check_portfolio(
             w = (float(working) * mark_f) if buy else -(float(working) * mark_f)
             if after_v > book.variance + w * (2.0 * leg.u + w * market.own):
                 assert bounds.var is not None
-                return _var_denial(order, book.variance, after_v, bounds.var, z, working, bounds.firm)
+                return _var_denial(order, book.variance, after_v, bounds.var, bounds.z, working, bounds.firm)
     return None
 
 

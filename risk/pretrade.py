@@ -57,7 +57,7 @@ class PreTradeChecks:
         self, clock: Clock, slots: Slots, exposure: Exposure, controls: Controls, quotes: Quotes, portfolio: Portfolio
     ) -> None:
         self._now = clock.now_ns
-        self._portfolio = portfolio
+        self._firm = portfolio.firm
         self._slots = slots
         self._kept = slots.kept
         self._exposure = exposure
@@ -142,23 +142,26 @@ class PreTradeChecks:
             or check_position_limit(order, limits, position, working, qty)
             or check_credit(order, limits, used, price, qty)
             or (
-                check_portfolio(order, slot.bounds, slot.book, slot.leg, working, qty, price, self._portfolio.z)
+                check_portfolio(order, slot.bounds, slot.book, slot.leg, working, qty, price)
                 if slot.portfolio_limited
                 else None
             )
-            or (self._firm_checks(order, slot, qty, price, leaves) if slot.firm_limited else None)
+            or (
+                # the firm's book, with every account's working orders on the side (less a replace's own leaves)
+                check_portfolio(
+                    order,
+                    slot.firm_bounds,
+                    self._firm,
+                    slot.firm_leg,
+                    (slot.firm_cell.working_buy if order.side is _BUY else slot.firm_cell.working_sell) - leaves,
+                    qty,
+                    price,
+                )
+                if slot.firm_limited
+                else None
+            )
             or check_daily_loss(order, limits, totals.day_realized + totals.value - totals.cost)
         )
-
-    def _firm_checks(
-        self, order: OrderTerms, slot: Slot, qty: Decimal, price: Decimal, leaves: Decimal
-    ) -> Denial | None:
-        """The firm's portfolio limits, every account's working orders on the order's side counted (a replace's
-        own ``leaves`` out of them)."""
-        cell = slot.firm_cell
-        working = (cell.working_buy if order.side is _BUY else cell.working_sell) - leaves
-        portfolio = self._portfolio
-        return check_portfolio(order, slot.firm_bounds, portfolio.firm, slot.firm_leg, working, qty, price, portfolio.z)
 
     def _mid_reference(self, symbol: str, slot: Slot) -> tuple[Decimal | None, str]:
         # The reference in a mid mode, and "" when it is the mid, else why the mid was unavailable: the reference is
