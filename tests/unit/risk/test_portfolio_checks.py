@@ -6,6 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from domain.commands import CancelWorking
@@ -13,6 +15,8 @@ from domain.enums import OrdRejReason, Side
 from domain.ids import OrderId, Symbol
 from risk.controls import TradingState
 from risk.limits import FirmLimits, LimitSet, RiskLimits
+from risk.portfolio import Portfolio
+from risk.portfolio_checks import Bounds, check_portfolio
 from risk.var import VarSettings
 from tests.factories import new_order
 from tests.unit.risk.harness import Harness
@@ -259,3 +263,39 @@ def test_firm_limit_when_set_live_then_the_next_order_reads_it() -> None:
     assert denial is not None and denial.check == "firm_gross_exposure"
     with pytest.raises(ValueError, match="unknown firm limit 'max_order_qty'"):
         h.risk.limits.with_limit("firm", None, "max_order_qty", D(1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    positions=st.lists(st.integers(-5_000, 5_000), min_size=3, max_size=3),
+    marks=st.lists(st.decimals("0.01", "5000", places=2), min_size=3, max_size=3),
+    working=st.integers(0, 3_000),
+    qty=st.integers(1, 3_000),
+    buy=st.booleans(),
+    offset=st.sampled_from(["-0.01", "0", "0.01", "-1000", "1000"]),
+)
+def test_screen_when_near_or_at_the_limit_then_the_verdict_is_the_exact_decimal_one(
+    positions: list[int], marks: list[Decimal], working: int, qty: int, buy: bool, offset: str
+) -> None:
+    """The float screen never lets through what the exact rule refuses, nor refuses what it lets through: limits
+    are put at, just below and just above the exact result."""
+    portfolio = Portfolio(VarSettings(), {})
+    for symbol, position, mark in zip(("A", "B", "C"), positions, marks, strict=True):
+        if position:
+            portfolio.on_fill("ACCT1", symbol, D(position), mark)
+    book = portfolio.book("ACCT1")
+    leg = portfolio.leg(book, "A")
+    mark = marks[0]
+    sign = 1 if buy else -1
+    gross_after = book.gross - leg.size + abs(leg.value + sign * (working + qty) * mark)
+    gross_before = book.gross - leg.size + abs(leg.value + sign * working * mark)
+    net_after, net_before = book.net + sign * (working + qty) * mark, book.net + sign * working * mark
+    o = order(Side.BUY if buy else Side.SELL, qty=qty, symbol="A")
+
+    for kind, after, before in (("gross", gross_after, gross_before), ("net", abs(net_after), abs(net_before))):
+        limit = after + D(offset)
+        if limit <= 0:
+            continue
+        bounds = Bounds(limit, None, None, 2.33) if kind == "gross" else Bounds(None, limit, None, 2.33)
+        denial = check_portfolio(o, bounds, book, leg, D(working), D(qty), mark)
+        assert (denial is not None) == (after > limit and after > before), (kind, after, before, limit)
