@@ -40,7 +40,7 @@ from risk.controls import Control, Controls, TradingState
 from risk.engine import RiskEngine
 from risk.entitlements import check_account_entitled
 from risk.limits import FirmLimits, Instrument, LimitSet, RiskLimits, SessionLimits
-from risk.portfolio_checks import Bounds, check_portfolio
+from risk.portfolio_checks import check_portfolio
 from risk.throttle import RateWindow, RecentOrders, terms_key, terms_prefix
 
 D = Decimal
@@ -215,7 +215,6 @@ def main() -> None:
     portfolio = risk.portfolio
     book = portfolio.book("ACCT1")
     legs = {s: portfolio.leg(book, s) for s in SYMBOLS}  # the engine holds each in its slot
-    bounds = Bounds(limits.max_gross_exposure, limits.max_net_exposure, limits.max_var, portfolio.z)
     cases: dict[str, Callable[[SubmitOrder], object]] = {
         "entitlement (resolved once per slot)": lambda o: check_account_entitled(o, ENTITLEMENTS),
         "kill switch (one on elsewhere)": lambda o: controls.any_kill and controls.kill_switch(o.account, "CLIENT1"),
@@ -241,7 +240,7 @@ def main() -> None:
         ),
         "credit": lambda o: checks.check_credit(o, limits, exposure.account_notional(o.account), ref, o.order_qty),
         "portfolio: gross, net, VaR": lambda o: check_portfolio(
-            o, bounds, book, legs[o.symbol], cells[o.symbol].working_buy, o.order_qty, ref
+            o, book, legs[o.symbol], cells[o.symbol].working_buy, o.order_qty, ref
         ),
         "loss": lambda o: checks.check_daily_loss(o, limits, exposure.day_pnl(o.account)),
         **flow_cases(LiveClock()),

@@ -56,7 +56,7 @@ class RiskEngine:
         references = {s: i.reference_price for s, i in instruments.items() if i.reference_price is not None}
         self.exposure = Exposure(references, limits.day_roll_utc, clock.now_ns())
         self.controls = controls or Controls()
-        self.portfolio = Portfolio(limits.var, self.exposure.marks)
+        self.portfolio = Portfolio(limits, self.exposure.marks)
         self._slots = Slots(limits, instruments, entitlements, self.exposure, self.portfolio)
         self._throttles = MessageThrottles(clock, self._slots)
         self._pretrade = PreTradeChecks(
@@ -78,8 +78,7 @@ class RiskEngine:
 
     def set_limits(self, limits: RiskLimits) -> None:
         """Apply new limits at once (operators change them live); the rate windows keep what they counted."""
-        if limits.var != self._slots.limits.var:
-            self.portfolio.set_settings(limits.var)
+        self.portfolio.set_limits(limits)
         self._slots.set_limits(limits)
         self._pretrade.limits_changed(limits)
         if limits.day_roll_utc != self.exposure.day_roll:

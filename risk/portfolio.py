@@ -20,11 +20,14 @@ instrument's configured reference price (``Exposure.marks``), as ``fixgw positio
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from risk.var import EwmaCovariance, VarSettings, value_at_risk, variance_after
+from risk.headroom import NO_BOUNDS, Bounds, fit, fit_leg
+from risk.limits import RiskLimits
+from risk.var import EwmaCovariance, value_at_risk, variance_after
 
 _ZERO = Decimal(0)
 FIRM = "*"
@@ -55,7 +58,7 @@ class Market:
 class Leg:
     """One book's position in one symbol, at the symbol's mark."""
 
-    __slots__ = ("market", "qty", "size", "u", "value", "value_f")
+    __slots__ = ("market", "qty", "room_buy", "room_sell", "size", "u", "value", "value_f")
 
     def __init__(self, market: Market) -> None:
         self.market = market
@@ -67,15 +70,20 @@ class Leg:
         self.value_f = 0.0
         self.u = 0.0
         """``(S w)_i``: the covariance of this symbol's one-day P&L per unit of value with the whole book's."""
+        self.room_buy = self.room_sell = -math.inf
+        """The value a buy may add to (a sell take from) this leg before a limit of the book is reached
+        (``risk.headroom``); none until computed."""
 
 
 class PortfolioBook:
     """One account's (or the firm's) positions with their running totals and variance."""
 
-    __slots__ = ("gross", "gross_f", "legs", "long", "name", "net", "net_f", "short", "variance")
+    __slots__ = ("bounds", "gross", "gross_f", "legs", "long", "name", "net", "net_f", "short", "variance")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, bounds: Bounds = NO_BOUNDS) -> None:
         self.name = name
+        self.bounds = bounds
+        """The book's portfolio limits (the account's, or the firm's)."""
         self.legs: dict[str, Leg] = {}
         self.gross = _ZERO
         self.net = _ZERO
@@ -93,9 +101,11 @@ class PortfolioBook:
 class Portfolio:
     """Every account's book and the firm's, their marks and the covariance estimate behind their VaR."""
 
-    def __init__(self, settings: VarSettings, fallback_marks: Mapping[str, Decimal]) -> None:
-        """``fallback_marks``: the last trade, else the configured price, per symbol (``Exposure.marks``, live)."""
-        self.settings = settings
+    def __init__(self, limits: RiskLimits, fallback_marks: Mapping[str, Decimal]) -> None:
+        """``limits``: the portfolio limits of each book, and ``[risk.var]``; ``fallback_marks``: the last trade, else
+        the configured price, per symbol (``Exposure.marks``, live)."""
+        settings = self.settings = limits.var
+        self._limits = limits
         self.z = settings.z
         self.estimator = EwmaCovariance(settings)
         self._fallback = fallback_marks
@@ -103,7 +113,7 @@ class Portfolio:
         self.cov: dict[str, dict[str, float]] = {}
         """The daily covariance matrix in use, over every symbol in ``markets``."""
         self.books: dict[str, PortfolioBook] = {}
-        self.firm = PortfolioBook(FIRM)
+        self.firm = PortfolioBook(FIRM, self._bounds(FIRM))
 
     # -- what the checks and displays read -----------------------------------------------------------
 
@@ -111,8 +121,12 @@ class Portfolio:
         """The (lasting) book of ``account``."""
         book = self.books.get(account)
         if book is None:
-            book = self.books[account] = PortfolioBook(account)
+            book = self.books[account] = PortfolioBook(account, self._bounds(account))
         return book
+
+    def _bounds(self, name: str) -> Bounds:
+        limits = self._limits.firm if name == FIRM else self._limits.effective(name, "")
+        return Bounds(limits.max_gross_exposure, limits.max_net_exposure, limits.max_var, self.z, firm=name == FIRM)
 
     def leg(self, book: PortfolioBook, symbol: str) -> Leg:
         """The (lasting) leg of ``book`` in ``symbol``, with its ``(S w)_i`` from the book's positions."""
@@ -122,6 +136,7 @@ class Portfolio:
             leg = book.legs[symbol] = Leg(market)
             row = self.cov[symbol]
             leg.u = sum(row[s] * other.value_f for s, other in book.legs.items() if other.value_f)
+            fit_leg(book, leg)
         return leg
 
     def market(self, symbol: str) -> Market:
@@ -217,12 +232,15 @@ class Portfolio:
             self._rebuild(book)
         return moved
 
-    def set_settings(self, settings: VarSettings) -> None:
-        """Estimate with new settings from now on (the moments gathered so far are kept)."""
-        self.settings = self.estimator.settings = settings
-        self.z = settings.z
-        self.refresh()
+    def set_limits(self, limits: RiskLimits) -> None:
+        """New limits (and ``[risk.var]`` settings): every book's bounds and headroom follow at once."""
+        self._limits = limits
+        if limits.var != self.settings:
+            self.settings = self.estimator.settings = limits.var
+            self.z = limits.var.z
+            self.refresh()
         for book in self.all_books():
+            book.bounds = self._bounds(book.name)
             self._rebuild(book)
 
     def refresh(self) -> None:
@@ -257,6 +275,7 @@ class Portfolio:
             for symbol, other in book.legs.items():
                 other.u += row[symbol] * delta
         leg.value_f = value_f
+        fit(book)
 
     def _rebuild(self, book: PortfolioBook) -> None:
         """Recompute one book from its positions at the current marks and matrix."""
@@ -283,3 +302,4 @@ class Portfolio:
             leg.u = sum(row[s] * w for s, w in held)
             variance += leg.value_f * leg.u
         book.variance = variance
+        fit(book)

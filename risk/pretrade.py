@@ -141,16 +141,11 @@ class PreTradeChecks:
             or (check_price_band(order, limits, mark, slot.band, slot.configured, mid_why) if banded else None)
             or check_position_limit(order, limits, position, working, qty)
             or check_credit(order, limits, used, price, qty)
-            or (
-                check_portfolio(order, slot.bounds, slot.book, slot.leg, working, qty, price)
-                if slot.portfolio_limited
-                else None
-            )
+            or (check_portfolio(order, slot.book, slot.leg, working, qty, price) if slot.portfolio_limited else None)
             or (
                 # the firm's book, with every account's working orders on the side (less a replace's own leaves)
                 check_portfolio(
                     order,
-                    slot.firm_bounds,
                     self._firm,
                     slot.firm_leg,
                     (slot.firm_cell.working_buy if order.side is _BUY else slot.firm_cell.working_sell) - leaves,

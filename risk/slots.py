@@ -21,7 +21,6 @@ from risk.entitlements import Entitlements, account_entitlement
 from risk.exposure import AccountTotals, Cell, Exposure
 from risk.limits import EffectiveLimits, Instrument, RiskLimits, SessionLimits
 from risk.portfolio import Leg, Market, Portfolio, PortfolioBook
-from risk.portfolio_checks import Bounds
 from risk.throttle import RateWindow, terms_prefix
 
 
@@ -85,18 +84,14 @@ class Slot:
         """Some portfolio limit (gross, net, VaR) applies to the account: the portfolio checks run."""
         self.book = _NO_BOOK
         self.leg = _NO_LEG
-        self.bounds = _NO_BOUNDS
-        """The account's portfolio limits as the check reads them."""
         self.firm_limited = False
         """Some firm limit (``[risk.firm]``) is set: the firm's portfolio checks run."""
-        self.firm_bounds = _NO_BOUNDS
         self.firm_leg = _NO_LEG
         self.firm_cell = Cell()
 
 
 _NO_BOOK = PortfolioBook("")
 _NO_LEG = Leg(Market("", None, 0.0))
-_NO_BOUNDS = Bounds(None, None, None, 1.0)
 
 
 class SessionSlot:
@@ -206,18 +201,14 @@ class Slots:
         return slot
 
     def _resolve_portfolio(self, slot: Slot, account: str, symbol: str) -> None:
-        limits, portfolio = slot.limits, self._portfolio
-        bounds = Bounds(limits.max_gross_exposure, limits.max_net_exposure, limits.max_var, portfolio.z)
-        slot.portfolio_limited = bounds.any()
+        portfolio = self._portfolio
+        book = portfolio.book(account)
+        slot.portfolio_limited = book.bounds.any()
         if slot.portfolio_limited:
-            slot.bounds = bounds
-            slot.book = portfolio.book(account)
-            slot.leg = portfolio.leg(slot.book, symbol)
-        firm = self.limits.firm
-        bounds = Bounds(firm.max_gross_exposure, firm.max_net_exposure, firm.max_var, portfolio.z, firm=True)
-        slot.firm_limited = bounds.any()
+            slot.book = book
+            slot.leg = portfolio.leg(book, symbol)
+        slot.firm_limited = portfolio.firm.bounds.any()
         if slot.firm_limited:
-            slot.firm_bounds = bounds
             slot.firm_leg = portfolio.leg(portfolio.firm, symbol)
             slot.firm_cell = self._exposure.firm_cell(symbol)
 

@@ -16,7 +16,7 @@ D = Decimal
 
 
 def test_collect_when_accounts_hold_positions_then_exposure_var_use_and_the_firm() -> None:
-    portfolio = Portfolio(VarSettings(fallback_vol=0.02), {})
+    portfolio = Portfolio(RiskLimits(var=VarSettings(fallback_vol=0.02)), {})
     portfolio.on_fill("ACCT1", "MSFT", D(100), D(100))
     portfolio.on_fill("ACCT1", "IBM", D(-50), D(100))
     portfolio.on_fill("NOBODY", "MSFT", D(10), D(100))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -14,9 +15,10 @@ from domain.commands import CancelWorking
 from domain.enums import OrdRejReason, Side
 from domain.ids import OrderId, Symbol
 from risk.controls import TradingState
+from risk.headroom import Bounds, fit
 from risk.limits import FirmLimits, LimitSet, RiskLimits
 from risk.portfolio import Portfolio
-from risk.portfolio_checks import Bounds, check_portfolio
+from risk.portfolio_checks import check_portfolio
 from risk.var import VarSettings
 from tests.factories import new_order
 from tests.unit.risk.harness import Harness
@@ -274,12 +276,12 @@ def test_firm_limit_when_set_live_then_the_next_order_reads_it() -> None:
     buy=st.booleans(),
     offset=st.sampled_from(["-0.01", "0", "0.01", "-1000", "1000"]),
 )
-def test_screen_when_near_or_at_the_limit_then_the_verdict_is_the_exact_decimal_one(
+def test_headroom_and_screen_when_near_or_at_the_limit_then_the_verdict_is_the_exact_decimal_one(
     positions: list[int], marks: list[Decimal], working: int, qty: int, buy: bool, offset: str
 ) -> None:
-    """The float screen never lets through what the exact rule refuses, nor refuses what it lets through: limits
-    are put at, just below and just above the exact result."""
-    portfolio = Portfolio(VarSettings(), {})
+    """Neither the headroom nor the float screen lets through what the exact rule refuses, nor refuses what it lets
+    through: limits are put at, just below and just above the exact result."""
+    portfolio = Portfolio(RiskLimits(), {})
     for symbol, position, mark in zip(("A", "B", "C"), positions, marks, strict=True):
         if position:
             portfolio.on_fill("ACCT1", symbol, D(position), mark)
@@ -296,6 +298,45 @@ def test_screen_when_near_or_at_the_limit_then_the_verdict_is_the_exact_decimal_
         limit = after + D(offset)
         if limit <= 0:
             continue
-        bounds = Bounds(limit, None, None, 2.33) if kind == "gross" else Bounds(None, limit, None, 2.33)
-        denial = check_portfolio(o, bounds, book, leg, D(working), D(qty), mark)
+        book.bounds = Bounds(limit, None, None, 2.33) if kind == "gross" else Bounds(None, limit, None, 2.33)
+        fit(book)  # the leg's headroom: the fast path
+        denial = check_portfolio(o, book, leg, D(working), D(qty), mark)
         assert (denial is not None) == (after > limit and after > before), (kind, after, before, limit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    positions=st.lists(st.integers(-5_000, 5_000), min_size=3, max_size=3),
+    working=st.integers(0, 3_000),
+    qty=st.integers(1, 3_000),
+    buy=st.booleans(),
+    symbol=st.sampled_from("ABC"),
+    ratio=st.sampled_from([0.5, 0.999999, 1.000001, 2.0]),
+)
+def test_headroom_when_var_limit_near_the_result_then_the_verdict_is_the_full_rule(
+    positions: list[int], working: int, qty: int, buy: bool, symbol: str, ratio: float
+) -> None:
+    """The VaR limit put as a variance at, or a millionth either side of, the variance the order would reach."""
+    portfolio = Portfolio(RiskLimits(var=VarSettings(fallback_correlation=0.3)), {})
+    for name, position, mark in zip("ABC", positions, ("10", "50", "120"), strict=True):
+        if position:
+            portfolio.on_fill("ACCT1", name, D(position), D(mark))
+    book = portfolio.book("ACCT1")
+    leg = portfolio.leg(book, symbol)
+    mark = float(leg.market.mark or D(100))
+    sign = 1.0 if buy else -1.0
+    d, w = sign * (working + qty) * mark, sign * working * mark
+    after = book.variance + d * (2 * leg.u + d * leg.market.own)
+    before = book.variance + w * (2 * leg.u + w * leg.market.own)
+    bound = after * ratio
+    if bound <= 0:
+        return
+    book.bounds = Bounds(None, None, D(repr(math.sqrt(bound) * 2.33)), 2.33)
+    fit(book)
+    o = order(Side.BUY if buy else Side.SELL, qty=qty, symbol=symbol)
+
+    denial = check_portfolio(o, book, leg, D(working), D(qty), leg.market.mark or D(100))
+
+    limit_variance = book.bounds.var_bound
+    assert limit_variance is not None
+    assert (denial is not None) == (after > limit_variance and after > before), (after, before, limit_variance)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from risk.limits import RiskLimits
 from risk.portfolio import Portfolio
 from risk.var import (
     EwmaCovariance,
@@ -90,7 +91,7 @@ def test_settings_when_default_then_z_is_the_99_percent_quantile() -> None:
 def fallback_portfolio() -> Portfolio:
     """Every symbol without history: 2 % a day, correlation 0.6 (the two-symbol example with equal vols)."""
     settings = VarSettings(fallback_vol=0.02, fallback_correlation=0.6, min_samples=1_000)
-    return Portfolio(settings, {})
+    return Portfolio(RiskLimits(var=settings), {})
 
 
 def test_portfolio_when_fills_then_running_variance_matches_the_hand_computation() -> None:
@@ -121,7 +122,7 @@ def test_portfolio_when_two_accounts_then_the_firm_holds_both() -> None:
 
 def test_portfolio_when_marks_move_then_incremental_figures_equal_a_rebuild() -> None:
     rng = random.Random(7)
-    p = Portfolio(VarSettings(min_samples=5, interval_ms=1000), {})
+    p = Portfolio(RiskLimits(var=VarSettings(min_samples=5, interval_ms=1000)), {})
     mids = {"A": 100.0, "B": 50.0, "C": 20.0}
     for step in range(40):
         mids = {s: m * math.exp(rng.gauss(0, 0.001)) for s, m in mids.items()}
