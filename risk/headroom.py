@@ -12,15 +12,17 @@ when it buys and takes ``d`` when it sells:
 - VaR: ``s2 + 2ud + own d^2 <= B`` (``B = (max_var / z)^2``) up to the positive root, when ``s2 <= B``; selling,
   ``s2 - 2ud + own d^2 <= B`` likewise.
 
-A leg's room on a side is the smallest of the three. Each is computed in floats and shrunk by ``_MARGIN`` of the
-magnitudes involved, so rounding can only send an order to the full check, never let one through that the exact
-rule refuses; a leg whose room was never computed has none (``-inf``).
+A leg's room on a side is the smallest of the three, kept as a *quantity* at the symbol's mark (``Decimal``,
+rounded down): the check compares ``working + OrderQty`` with it, one ``Decimal`` addition and one comparison. Each
+room is computed in floats and shrunk by ``_MARGIN`` of the magnitudes involved, so rounding can only send an order
+to the full check, never let one through that the exact rule refuses; a leg whose room was never computed, or whose
+symbol has no mark, has none (``-Infinity``).
 """
 
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Context, Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
 _MARGIN = 1e-9
 """Relative margin: float rounding in these few operations is below 1e-15 of the magnitudes."""
 _INF = math.inf
+_ROOM = Context(prec=15, rounding=ROUND_FLOOR)
+"""Rooms as quantities: 15 significant digits, rounded down (never more room than computed)."""
+_NONE, _ALL = Decimal("-Infinity"), Decimal("Infinity")
 
 
 class Bounds:
@@ -63,7 +68,7 @@ def fit_leg(book: PortfolioBook, leg: Leg) -> None:
     """Recompute one leg's room on each side from the book's figures and limits."""
     bounds = book.bounds
     if not bounds.any():
-        leg.room_buy = leg.room_sell = _INF
+        leg.room_buy = leg.room_sell = _ALL
         return
     gross, net, v = book.gross_f, book.net_f, leg.value_f
     buy = sell = _INF
@@ -78,7 +83,17 @@ def fit_leg(book: PortfolioBook, leg: Leg) -> None:
     if bounds.var_bound is not None:
         var_buy, var_sell = _var_rooms(book.variance, leg.u, leg.market.own, bounds.var_bound * (1.0 - _MARGIN))
         buy, sell = min(buy, var_buy), min(sell, var_sell)
-    leg.room_buy, leg.room_sell = buy, sell
+    mark = leg.market.mark_f if leg.market.mark is not None else 0.0
+    leg.room_buy, leg.room_sell = _quantity(buy, mark), _quantity(sell, mark)
+
+
+def _quantity(room: float, mark: float) -> Decimal:
+    """A room in value as a quantity at ``mark``, rounded down."""
+    if mark <= 0 or room == -_INF:
+        return _NONE
+    if room == _INF:
+        return _ALL
+    return _ROOM.create_decimal_from_float(room / mark)
 
 
 def _var_rooms(variance: float, u: float, own: float, bound: float) -> tuple[float, float]:

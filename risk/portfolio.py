@@ -20,7 +20,6 @@ instrument's configured reference price (``Exposure.marks``), as ``fixgw positio
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -30,6 +29,7 @@ from risk.limits import RiskLimits
 from risk.var import EwmaCovariance, value_at_risk, variance_after
 
 _ZERO = Decimal(0)
+_NO_ROOM = Decimal("-Infinity")
 FIRM = "*"
 """The firm's book: every account's positions together."""
 
@@ -70,9 +70,9 @@ class Leg:
         self.value_f = 0.0
         self.u = 0.0
         """``(S w)_i``: the covariance of this symbol's one-day P&L per unit of value with the whole book's."""
-        self.room_buy = self.room_sell = -math.inf
-        """The value a buy may add to (a sell take from) this leg before a limit of the book is reached
-        (``risk.headroom``); none until computed."""
+        self.room_buy = self.room_sell = _NO_ROOM
+        """The quantity a buy may add to (a sell take from) this leg, working orders on its side included, before a
+        limit of the book is reached (``risk.headroom``); none until computed."""
 
 
 class PortfolioBook:

@@ -5,13 +5,14 @@ on its side there filled (``working + qty`` at the symbol's mark), the rest of t
 only an order that *raises* its measure above the limit: the measure with this order is compared with the measure
 with the working orders alone, so an order that lowers the risk passes even when the book is over the limit.
 
-Speed. Gross and net are money, so the decision is taken on ``Decimal`` figures; but most orders are far from any
-limit, and proving that needs no exactness. Each check first *screens* in floats (the book keeps its gross and net
-as floats beside the ``Decimal`` ones, each market its mark): an order whose float result lies below the limit by
-more than ``_SCREEN`` of the magnitudes involved (a margin a million times the rounding error of the few float
-operations) passes at once; any other is decided exactly. VaR is a float statistic throughout (``risk.var``), and
-its limit is compared as a variance (``(max_var / z)^2``, resolved once per slot): no square root unless the order
-is refused.
+Speed. Most orders are far from every limit: each leg keeps its *headroom* per side, the quantity that may still be
+added before any limit of the book is reached (``risk.headroom``, recomputed after every change of the book), so
+such an order passes on one ``Decimal`` addition and one comparison. Any other is decided in full. Gross and net are
+money, so that decision is taken on ``Decimal`` figures, after a *screen* in floats (the book keeps its gross and
+net as floats beside the ``Decimal`` ones): a float result below the limit by more than ``_SCREEN`` of the
+magnitudes involved (a million times the rounding error of those few operations) passes, any other is computed
+exactly. VaR is a float statistic throughout (``risk.var``), its limit compared as a variance (``(max_var / z)^2``):
+no square root unless the order is refused.
 """
 
 from __future__ import annotations
@@ -46,12 +47,13 @@ def check_portfolio(
     ``reference``: the order's value per unit where the symbol has no mark yet; for the firm's ``bounds``, ``book``
     is the firm's and ``working`` every account's on the order's side.
     """
+    total = working + qty
+    buy = order.side is _BUY
+    if total < (leg.room_buy if buy else leg.room_sell):  # within every limit with room to spare (risk.headroom)
+        return None
     market = leg.market
     mark_f = market.mark_f if market.mark is not None else float(reference)
-    added = float(working + qty) * mark_f  # >= 0: what the order and the working orders on its side add or take
-    buy = order.side is _BUY
-    if added < (leg.room_buy if buy else leg.room_sell):  # within every limit with room to spare (risk.headroom)
-        return None
+    added = float(total) * mark_f  # >= 0: the value the order and the working orders on its side add or take
     bounds = book.bounds
     value = leg.value_f
     margin = _SCREEN * (book.gross_f + added)
