@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from operator import itemgetter, mul
 from typing import Any
 
 from risk.headroom import NO_BOUNDS, Bounds, fit, fit_leg
@@ -297,9 +298,14 @@ class Portfolio:
         book.gross_f, book.net_f = float(gross), float(net)
         cov = self.cov
         variance = 0.0
-        for symbol, leg in book.legs.items():
-            row = cov[symbol]
-            leg.u = sum(row[s] * w for s, w in held)
-            variance += leg.value_f * leg.u
+        if held:
+            symbols, values = zip(*held, strict=True)
+            pick = itemgetter(*symbols) if len(symbols) > 1 else lambda row: (row[symbols[0]],)
+            for symbol, leg in book.legs.items():  # (S w)_i over the held legs, the products summed in C
+                leg.u = sum(map(mul, pick(cov[symbol]), values))
+                variance += leg.value_f * leg.u
+        else:
+            for leg in book.legs.values():
+                leg.u = 0.0
         book.variance = variance
         fit(book)

@@ -90,7 +90,8 @@ class EwmaCovariance:
         self.settings = settings
         self._last: dict[str, float] = {}
         self._last_ns: int | None = None
-        self._moments: dict[tuple[str, str], _Moment] = {}
+        self._moments: dict[str, dict[str, _Moment]] = {}
+        """Row ``a``, column ``b >= a`` (by name): the moment of the pair."""
 
     def observe(self, ts_ns: int, mids: Mapping[str, float]) -> None:
         """Take one sample of mids (symbols without a usable mid left out); returns count only over one interval."""
@@ -109,23 +110,31 @@ class EwmaCovariance:
         lam = self.settings.decay
         keep = 1.0 - lam
         moments = self._moments
-        for a, (sa, ra) in enumerate(returns):
-            for sb, rb in returns[a:]:
-                key = (sa, sb) if sa <= sb else (sb, sa)
-                m = moments.get(key)
+        ordered = sorted(returns)  # so that each pair is (a, b) with a <= b: its row is a's
+        for i, (a, ra) in enumerate(ordered):
+            row = moments.get(a)
+            if row is None:
+                row = moments[a] = {}
+            scaled = keep * ra
+            for b, rb in ordered[i:]:
+                m = row.get(b)
                 if m is None:
-                    m = moments[key] = _Moment()
-                m.sum = lam * m.sum + keep * ra * rb
+                    m = row[b] = _Moment()
+                m.sum = lam * m.sum + scaled * rb
                 m.weight = lam * m.weight + keep
                 m.n += 1
 
     def samples(self, symbol: str) -> int:
         """How many returns of ``symbol`` have been folded in."""
-        m = self._moments.get((symbol, symbol))
+        m = self._moment(symbol, symbol)
         return m.n if m is not None else 0
 
+    def _moment(self, a: str, b: str) -> _Moment | None:
+        row = self._moments.get(a if a <= b else b)
+        return row.get(b if a <= b else a) if row is not None else None
+
     def _estimate(self, a: str, b: str) -> tuple[float, int]:
-        m = self._moments.get((a, b) if a <= b else (b, a))
+        m = self._moment(a, b)
         return (m.sum / m.weight, m.n) if m is not None and m.weight > 0 else (0.0, 0)
 
     def daily_vol(self, symbol: str) -> float:
@@ -158,14 +167,14 @@ class EwmaCovariance:
         vols = {a: self.daily_vol(a) for a in names}
         known = {a for a in names if own[a][1] >= s.min_samples and own[a][0] > 0}
         table: dict[str, dict[str, float]] = {a: {} for a in names}
-        moments, fallback, floor_n = self._moments, s.fallback_correlation, s.min_samples
+        fallback, floor_n = s.fallback_correlation, s.min_samples
         for i, a in enumerate(names):
             row_a, vol_a = table[a], vols[a]
             row_a[a] = vol_a * vol_a
             for b in names[i + 1 :]:
                 rho = fallback
                 if a in known and b in known:
-                    m = moments.get((a, b) if a <= b else (b, a))
+                    m = self._moment(a, b)
                     if m is not None and m.n >= floor_n and m.weight > 0:
                         rho = max(-1.0, min(1.0, m.sum / m.weight / math.sqrt(own[a][0] * own[b][0])))
                 row_a[b] = table[b][a] = rho * vol_a * vols[b]
