@@ -46,8 +46,8 @@ from risk.portfolio_checks import check_portfolio
 from risk.slots import Slot, Slots
 from risk.throttle import SECOND_NS, RecentOrders, terms_key
 
-_LIMIT, _BUY = OrdType.LIMIT, Side.BUY
-_ZERO = Decimal(0)  # module constants: an enum member lookup costs ~50 ns in Python 3.11
+_LIMIT, _BUY = OrdType.LIMIT, Side.BUY  # module constants: an enum member lookup costs ~50 ns in Python 3.11
+_ZERO = Decimal(0)
 
 
 class PreTradeChecks:
