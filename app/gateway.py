@@ -20,6 +20,7 @@ from app.book_routes import book_routes
 from app.config import GatewayConfig
 from app.dashboard_routes import dashboard_routes
 from app.internal_venues import InternalVenues
+from app.mark_sampler import MarkSampler
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
 from app.metrics.gateway import gateway_metrics
@@ -109,6 +110,8 @@ class Gateway:
             self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls, self.quotes
         )
         self.bus.subscribe(RISK_ACTIONS, self._record_risk_action)
+        self.sampler = MarkSampler(self.bus, self.quotes, config.instruments, self.clock, config.risk.var.interval_ms)
+        """The mids, once every ``[risk.var] interval_ms``, to the risk engine: portfolio marks and VaR."""
         self.oms = OmsEngine(
             self.bus,
             self.clock,
@@ -174,6 +177,7 @@ class Gateway:
         if self.metrics is not None:
             self.metrics.start()
         self.market.start()
+        self.sampler.start()
         self.initiator.start()
         self.acceptor.start()
         start_enabled(self)  # once the venues are connected: an earlier run's quotes are canceled there first
@@ -182,6 +186,7 @@ class Gateway:
         """Stop the strategies (their quotes canceled), stop accepting, disconnect from the venues, commit what is
         queued."""
         self.strategies.stop_all()
+        self.sampler.stop()
         self.admin.stop()
         if self.metrics is not None:
             self.metrics.stop()
@@ -215,7 +220,7 @@ class Gateway:
         row = {
             "ts_ns": action.ts_ns,
             "kind": "action",
-            "scope": "account",
+            "scope": action.scope,
             "key": action.account,
             "value": f"{action.action}: {action.detail}",
             "who": "risk",

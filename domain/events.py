@@ -160,12 +160,15 @@ class RiskActionTaken(msgspec.Struct, frozen=True, kw_only=True):
     """The risk engine acted on its own after a fill breached a limit (published on ``events.risk``, audited)."""
 
     account: Account
+    """The account acted for; empty for the whole gateway (``scope`` global: a firm-wide portfolio breach)."""
     action: str
     """The ``on_breach`` action: ``cancel_working`` or ``send_reducing_order`` (states are audited as controls)."""
     detail: str
     """What it did, e.g. ``SELL 50 MSFT at market (ClOrdID RISK-...)``."""
     reason: str
     ts_ns: int
+    scope: str = "account"
+    """``account``, or ``global`` for an action on every account (the firm's portfolio limits)."""
 
 
 class OrderUpdated(msgspec.Struct, frozen=True, kw_only=True):

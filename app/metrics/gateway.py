@@ -11,6 +11,7 @@ from app.metrics.hops import HopHistograms
 from app.metrics.journal import JournalMetrics
 from app.metrics.marketdata import MarketDataMetrics
 from app.metrics.orders import OrderMetrics
+from app.metrics.portfolio import PortfolioMetrics
 from app.metrics.risk import RiskMetrics
 from app.metrics.routing import RoutingMetrics
 from app.metrics.server import MetricsServer
@@ -45,6 +46,7 @@ def gateway_collectors(gateway: Gateway) -> list[Collector]:
             config.instruments,
             clients,
         ),
+        PortfolioMetrics(gateway.risk.portfolio, lambda: gateway.risk.limits, configured_accounts(config)),
         SessionMetrics(
             {"client": gateway.clients.app, "venue": gateway.venues.app, "marketdata": gateway.market.handler.app}
         ),
