@@ -12,11 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from simulator.house import HouseLadder
 
 from app.config import ClientConfig
 from app.risk_admin import portfolio, set_limit
 from domain.enums import Side
+from matching.house import HouseLadder
 from oms.store import repository
 from risk.var import VarSettings
 from tests.integration.conftest import System, make_config, start_system, stop_system
