@@ -103,6 +103,7 @@ def order(
         return
     console.print(orders_table([row], title=f"Order {row['order_id']}"))
     console.print(f"Booked {utc_time(row['created_ns'])} UTC, last changed {utc_time(row['updated_ns'])} UTC")
+    console.print(f"Routed: {row.get('route_reason') or 'not routed'}", markup=False, highlight=False)
     bid, ask = row["arrival_bid"], row["arrival_ask"]
     arrival = f"bid {_exact(bid)}, ask {_exact(ask)}" if (bid, ask) != (None, None) else "no market data"
     console.print(f"Arrival (consolidated book when booked): {arrival}")

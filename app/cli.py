@@ -20,6 +20,7 @@ from app import (
     quarantine_cli,
     replay_cli,
     risk_cli,
+    routing_cli,
     session_cli,
     strategy_cli,
     tca_cli,
@@ -172,6 +173,7 @@ cli.add_typer(book_cli.db_cli, name="db")
 cli.add_typer(risk_cli.risk_cli, name="risk")
 cli.command()(risk_cli.kill)
 cli.add_typer(strategy_cli.strategy_cli, name="strategy")
+cli.add_typer(routing_cli.routing_cli, name="routing")
 cli.add_typer(venue_cli.venues_cli, name="venues")
 cli.command("venue-behaviour")(venue_cli.venue_behaviour)
 cli.command()(replay_cli.replay)

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.adaptive_config import AdaptiveConfig
 from fixgw.errors import ConfigError
 from matching.behaviour import Behaviour
 from risk.limits import Instrument, RiskLimits
@@ -130,13 +131,15 @@ class VenueConfig(_Strict):
 
 
 class RoutingConfig(_Strict):
-    """Which venue an order goes to: its account's rule, else its symbol's, else the default venue."""
+    """Which venue an order goes to: its account's rule, else its symbol's, else adaptively (``adaptive.symbols``),
+    else the default venue."""
 
     default: str | None = None
     symbols: dict[str, str] = {}
     """Symbol -> venue."""
     accounts: dict[str, str] = {}
     """Account -> venue; wins over the symbol rule."""
+    adaptive: AdaptiveConfig = AdaptiveConfig()
 
 
 class FlowConfig(_Strict):
@@ -280,11 +283,23 @@ class GatewayConfig(_Strict):
         unknown = named - set(self.venues)
         if unknown:
             raise ConfigError(f"routing names venue(s) {sorted(unknown)} not defined under [venues]")
+        self._check_adaptive()
         for comp, client in self.clients.items():
             if client.market_data is not None and (missing := set(client.market_data) - set(self.instruments)):
                 raise ConfigError(f"clients.{comp}.market_data names unknown instrument(s) {sorted(missing)}")
         for name, strategy in self.strategies.items():
             self._check_strategy(name, strategy)
+
+    def _check_adaptive(self) -> None:
+        adaptive, where = self.routing.adaptive, "routing.adaptive"
+        if unknown := sorted(set(adaptive.venues) - set(self.venues)):
+            raise ConfigError(f"{where}.venues names venue(s) {unknown} not defined under [venues]")
+        if unknown := sorted(set(adaptive.symbols) - set(self.instruments)):
+            raise ConfigError(f"{where}.symbols names unknown instrument(s) {unknown}")
+        if ruled := sorted(set(adaptive.symbols) & set(self.routing.symbols)):
+            raise ConfigError(f"{where}.symbols: {ruled} also have a symbol rule, which wins over adaptive; drop one")
+        if adaptive.symbols and not self.routing.default:
+            raise ConfigError(f"{where} needs routing.default: the static rule until the venues' scores are trusted")
 
     def _check_strategy(self, name: str, strategy: StrategyConfig) -> None:
         where = f"strategies.{name}"

@@ -13,17 +13,20 @@ import logging
 
 import msgspec
 
+from app import adaptive
 from app.admin import AdminServer
 from app.admin_routes import gateway_routes
 from app.book_routes import book_routes
 from app.config import GatewayConfig
 from app.dashboard_routes import dashboard_routes
 from app.internal_venues import InternalVenues
+from app.mark_sampler import MarkSampler
 from app.market_data import GatewayMarketData
 from app.marketdata_admin import marketdata_routes
 from app.metrics.gateway import gateway_metrics
 from app.mid_recorder import MidRecorder
 from app.risk_admin import risk_routes
+from app.routing_routes import routing_routes
 from app.session_routes import session_routes
 from app.strategies import start_enabled, strategy_engine, strategy_entitlements
 from app.strategy_routes import strategy_routes
@@ -108,6 +111,8 @@ class Gateway:
             self.bus, self.clock, config.risk, config.instruments, entitlements, self.controls, self.quotes
         )
         self.bus.subscribe(RISK_ACTIONS, self._record_risk_action)
+        self.sampler = MarkSampler(self.bus, self.quotes, config.instruments, self.clock, config.risk.var.interval_ms)
+        """The mids, once every ``[risk.var] interval_ms``, to the risk engine: portfolio marks and VaR."""
         self.oms = OmsEngine(
             self.bus,
             self.clock,
@@ -120,7 +125,14 @@ class Gateway:
         )
         self.internal = InternalVenues(config, self.bus, self.clock, self.market.feeds, self.journal.after_commit)
         """The internal venues, whose behaviour can be changed while the gateway runs (``set_behaviour``)."""
-        self.ems = EmsEngine(self.bus, self.clock, self._router(), self._venues(snapshot))
+        self.router = self._router()
+        self.ems = EmsEngine(self.bus, self.clock, self.router, self._venues(snapshot))
+        self.tca = adaptive.live_tca(self.bus, config.routing.adaptive)
+        """The live TCA engine scoring the adaptive symbols' venues, or None (README "Adaptive routing")."""
+        if self.tca is not None:
+            mids = adaptive.MidFeed(self.bus, self.market.books, self.clock, self.tca.settings.symbols)
+            self.market.feeds.listen(mids.on_change)
+            mids.publish_all()  # the internal venues' books were built above
         self.strategies = strategy_engine(self)
         self.market.feeds.listen(self.strategies.on_book_change)
         self.mids = self._mid_recorder()
@@ -145,6 +157,7 @@ class Gateway:
             )
             | dashboard_routes(self)
             | strategy_routes(self)
+            | routing_routes(self)
             | venue_routes(self),
         )
         self.metrics = gateway_metrics(self)
@@ -169,6 +182,7 @@ class Gateway:
         self.market.start()
         if self.mids is not None:
             self.mids.start()
+        self.sampler.start()
         self.initiator.start()
         self.acceptor.start()
         start_enabled(self)  # once the venues are connected: an earlier run's quotes are canceled there first
@@ -177,6 +191,7 @@ class Gateway:
         """Stop the strategies (their quotes canceled), stop accepting, disconnect from the venues, commit what is
         queued."""
         self.strategies.stop_all()
+        self.sampler.stop()
         self.admin.stop()
         if self.metrics is not None:
             self.metrics.stop()
@@ -212,7 +227,7 @@ class Gateway:
         row = {
             "ts_ns": action.ts_ns,
             "kind": "action",
-            "scope": "account",
+            "scope": action.scope,
             "key": action.account,
             "value": f"{action.action}: {action.detail}",
             "who": "risk",
@@ -262,7 +277,7 @@ class Gateway:
         symbols = {s: VenueId(v) for s, v in self.config.routing.symbols.items()}
         default = VenueId(self.config.routing.default) if self.config.routing.default else None
         accounts = {a: VenueId(v) for a, v in self.config.routing.accounts.items()}
-        return Router(symbols, default, accounts)
+        return Router(symbols, default, accounts, adaptive.policy(self.config.routing.adaptive))
 
     def _venues(self, snapshot: RecoverySnapshot) -> dict[VenueId, Venue]:
         venues: dict[VenueId, Venue] = {}

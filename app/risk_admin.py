@@ -24,6 +24,7 @@ def risk_routes(gateway: Gateway) -> dict[tuple[str, str], Any]:
     """The routes, bound to a gateway."""
     return {
         ("GET", "/risk"): lambda _: show(gateway),
+        ("GET", "/risk/portfolio"): lambda body: portfolio(gateway, body or {}),
         ("POST", "/risk/limits"): lambda body: set_limit(gateway, body),
         ("POST", "/risk/state"): lambda body: set_state(gateway, body),
         ("POST", "/kill"): lambda body: kill(gateway, body),
@@ -57,6 +58,7 @@ def show(gateway: Gateway) -> Answer:
             }
             for a in sorted({p.account for p in exposure.positions.positions.values()})
         ]
+        books = portfolio_summary(gateway)
         controls = [_control_json(c) for c in gateway.controls.all()]
         limits = gateway.risk.limits.model_dump(mode="json")
         day_start = datetime.fromtimestamp(exposure.day_start_ns / 1e9, UTC).isoformat(timespec="seconds")
@@ -65,9 +67,56 @@ def show(gateway: Gateway) -> Answer:
         "controls": controls,
         "exposure": positions,
         "accounts": accounts,
+        "portfolio": books,
         "trading_day_start": day_start,
         "audit": repository.load_risk_audit(gateway.db, 20),
     }
+
+
+def portfolio_summary(gateway: Gateway) -> dict[str, Any]:
+    """Each account's portfolio figures and how much of each portfolio limit they use, and the firm's (the caller
+    holds the bus lock)."""
+    risk = gateway.risk
+    books = risk.portfolio
+    accounts = [
+        {"account": account, **_with_use(books.figures(book), risk.limits.effective(account, ""))}
+        for account, book in sorted(books.books.items())
+    ]
+    settings = risk.limits.var
+    return {
+        "accounts": accounts,
+        "firm": _with_use(books.figures(books.firm), risk.limits.firm),
+        "var": {"confidence": settings.confidence, "z": round(books.z, 4), "horizon": "1 day"},
+    }
+
+
+def _with_use(figures: dict[str, Any], limits: Any) -> dict[str, Any]:
+    """``figures`` with each portfolio limit that applies and the percentage of it in use (None: no limit)."""
+    use = {}
+    for name, key, value in (
+        ("max_gross_exposure", "gross", figures["gross"]),
+        ("max_net_exposure", "net", abs(figures["net"])),
+        ("max_var", "var", Decimal(str(figures["var"]))),
+    ):
+        limit = getattr(limits, name)
+        figures[name] = limit
+        use[key] = None if limit is None else round(float(value / limit) * 100, 1)
+    return figures | {"use_pct": use}
+
+
+def portfolio(gateway: Gateway, body: dict[str, Any]) -> Answer:
+    """One account's portfolio (the firm's without ``account``) by symbol: position, mark, value, volatility,
+    stand-alone and component VaR."""
+    account = body.get("account")
+    with gateway.bus.lock:
+        books = gateway.risk.portfolio
+        book = books.firm if account is None else books.books.get(account)
+        if book is None:
+            return 404, {"error": f"no portfolio for account {account}: it has no order or fill yet"}
+        symbols = books.breakdown(book)
+        figures = books.figures(book)
+        settings = gateway.risk.limits.var.model_dump()
+    return 200, {"account": account or "firm", **figures, "symbols": symbols, "settings": settings}
 
 
 def set_limit(gateway: Gateway, body: dict[str, Any]) -> Answer:
@@ -76,8 +125,12 @@ def set_limit(gateway: Gateway, body: dict[str, Any]) -> Answer:
     A session's key is its client CompID, or ``*`` for every session.
     """
     scope, key, name = body.get("scope", "default"), body.get("key"), body.get("name", "")
-    if scope not in ("default", "account", "symbol", "session") or (scope != "default" and not key):
-        return 400, {"error": "scope must be default, account (with key), symbol (with key) or session (with key)"}
+    if scope not in ("default", "account", "symbol", "session", "firm") or (
+        scope not in ("default", "firm") and not key
+    ):
+        return 400, {
+            "error": "scope must be default, firm, account (with key), symbol (with key) or session (with key)"
+        }
     try:
         value = None if body.get("value") is None else Decimal(str(body["value"]))
         with gateway.bus.lock:

@@ -1,4 +1,4 @@
-"""CLI for pre-trade risk on the running gateway: fixgw risk show|set|state, fixgw kill on|off."""
+"""CLI for pre-trade risk on the running gateway: fixgw risk show|set|state|portfolio, fixgw kill on|off."""
 
 from __future__ import annotations
 
@@ -69,6 +69,64 @@ def show(settings: SettingsOption = DEFAULT_SETTINGS, as_json: Annotated[bool, t
     for a in answer["accounts"]:
         accounts.add_row(*(str(a[k]) for k in ("account", "realized_today", "pnl_for_loss_limit", "credit_used")))
     console.print(accounts)
+    console.print(portfolio_table(answer["portfolio"]))
+
+
+def _use(value: object, limit: object, pct: float | None) -> str:
+    return str(value) if limit is None else f"{value} / {limit} ({pct}%)"
+
+
+def portfolio_table(books: dict[str, Any]) -> Table:
+    """Each account's portfolio and the firm's: exposure, VaR, and how much of each limit they use."""
+    var = books["var"]
+    table = Table(title=f"Portfolio (1-day VaR at {var['confidence']:.0%}, z = {var['z']}; value / limit (use))")
+    for name in ("account", "gross", "net", "long", "short", "VaR"):
+        table.add_column(name, justify="left" if name == "account" else "right")
+    for a in books["accounts"]:
+        use = a["use_pct"]
+        table.add_row(
+            a["account"],
+            _use(a["gross"], a["max_gross_exposure"], use["gross"]),
+            _use(a["net"], a["max_net_exposure"], use["net"]),
+            str(a["long"]),
+            str(a["short"]),
+            _use(a["var"], a["max_var"], use["var"]),
+        )
+    firm, use = books["firm"], books["firm"]["use_pct"]
+    table.add_row(
+        "firm",
+        _use(firm["gross"], firm["max_gross_exposure"], use["gross"]),
+        _use(firm["net"], firm["max_net_exposure"], use["net"]),
+        str(firm["long"]),
+        str(firm["short"]),
+        _use(firm["var"], firm["max_var"], use["var"]),
+        style="bold",
+    )
+    return table
+
+
+@risk_cli.command("portfolio")
+def portfolio(
+    account: Annotated[str | None, typer.Option(help="This account's portfolio (default: the firm's).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """Show a portfolio by symbol: position, mark (mid or last), value, daily volatility, stand-alone and component
+    VaR (the components add up to the VaR)."""
+    answer = _call(settings, "GET", "/risk/portfolio", {"account": account})
+    if as_json:
+        typer.echo(json.dumps(answer, indent=2, default=str))
+        return
+    columns = ("symbol", "qty", "mark", "mark_source", "value", "daily_vol", "samples", "standalone_var")
+    table = Table(
+        title=f"Portfolio of {answer['account']}: gross {answer['gross']}, net {answer['net']}, "
+        f"1-day VaR {answer['var']} at {answer['settings']['confidence']:.0%}"
+    )
+    for name in (*columns, "component_var"):
+        table.add_column(name, justify="left" if name in ("symbol", "mark_source") else "right")
+    for row in answer["symbols"]:
+        table.add_row(*(str(row[k]) for k in (*columns, "component_var")))
+    console.print(table)
 
 
 @risk_cli.command("set")
@@ -84,12 +142,16 @@ def set_limit(
             "CompID, or '*' for every session."
         ),
     ] = None,
+    firm: Annotated[
+        bool,
+        typer.Option("--firm", help="A firm-wide portfolio limit (max_gross_exposure, max_net_exposure, max_var)."),
+    ] = False,
     reason: ReasonOption = "",
     settings: SettingsOption = DEFAULT_SETTINGS,
 ) -> None:
     """Change a limit on the running gateway at once (the settings file applies again after a restart)."""
-    if sum(x is not None for x in (account, symbol, session)) > 1:
-        raise ConfigError("give one of --account, --symbol or --session")
+    if sum(x is not None for x in (account, symbol, session)) + firm > 1:
+        raise ConfigError("give one of --account, --symbol, --session or --firm")
     scope, key = (
         ("account", account)
         if account
@@ -97,6 +159,8 @@ def set_limit(
         if symbol
         else ("session", session)
         if session
+        else ("firm", None)
+        if firm
         else ("default", None)
     )
     body = {

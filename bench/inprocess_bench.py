@@ -11,7 +11,13 @@ itself (its parsing, stores, logs and sockets; ``fixgw bench`` measures those).
 The orders are the load generator's: pairs at a price with no resting liquidity, a buy that rests and a sell
 that fills it, so every order is acknowledged and filled. The run ends when everything is committed.
 
-    .venv/bin/python bench/inprocess_bench.py [--orders 20000] [--runs 5] [--profile FILE]
+    .venv/bin/python bench/inprocess_bench.py [--orders 20000] [--runs 5] [--profile FILE] [--adaptive]
+
+``--adaptive`` routes MSFT adaptively (README "Adaptive routing") between the internal venue and a second one,
+POOL2, that never trades: the mids feed, the live TCA engine and the router's adaptive step all run on every order.
+POOL2 is given one fixed, poor score at start (no order ever goes there: no exploration), so once the internal
+venue has its ``min_samples`` every order takes the trusted path (rank, hysteresis, reason) and the pairs still
+meet at one venue.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import statistics
 import tempfile
 import time
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
 import quickfix
@@ -30,7 +37,10 @@ import tomli_w
 
 from app.config import REPO_ROOT, load_config
 from app.gateway import Gateway
+from domain.channels import VENUE_SCORES
+from domain.ids import Symbol, VenueId
 from domain.reports import ClientReport, ExecutionReport
+from domain.tca import VenueScore
 from fixgw.client import ClientHandler
 from fixgw.codec import outbound
 from fixgw.session.settings import SessionsFile
@@ -38,15 +48,42 @@ from fixgw.session.settings import SessionsFile
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def build(work: Path) -> Gateway:
+def build(work: Path, adaptive: bool = False) -> Gateway:
     """A gateway on the internal venue with its book in ``work``, not connected to anything."""
     sessions = SessionsFile.load(REPO_ROOT / "sessions.cfg").relocated(work / "fix").only("acceptor")
     (work / "sessions.cfg").write_text(sessions.dumps())
     settings = tomllib.loads((REPO_ROOT / "bench" / "internal.toml").read_text())
     settings["database"] = {"url": f"sqlite:///{work / 'book.db'}"}
     settings["admin"] = {"listen": "127.0.0.1:0", "token_file": str(work / "admin.token")}
+    if adaptive:
+        settings["venues"]["POOL2"] = {"kind": "internal"}
+        settings["routing"]["adaptive"] = {
+            "symbols": ["MSFT"],
+            "venues": ["INTERNAL", "POOL2"],
+            "min_samples": 30,
+            "window": 200,
+            "explore_every": 0,
+            "horizon_ms": 1,
+        }
     (work / "fixgw.toml").write_text(tomli_w.dumps(settings))
-    return Gateway(load_config(work / "fixgw.toml"), SessionsFile.load(work / "sessions.cfg"))
+    gateway = Gateway(load_config(work / "fixgw.toml"), SessionsFile.load(work / "sessions.cfg"))
+    if adaptive:
+        poor = VenueScore(
+            venue=VenueId("POOL2"),
+            symbol=Symbol("MSFT"),
+            cost_bps=Decimal(1000),
+            n=10**6,
+            fills=10**6,
+            slippage_bps=None,
+            fee_bps=None,
+            markout_bps=None,
+            reject_rate=Decimal(0),
+            ts_ns=0,
+            label="POOL2 1000 bps",
+        )
+        with gateway.bus.entered():
+            gateway.bus.publish(VENUE_SCORES, poor)
+    return gateway
 
 
 def encode_only(reports: list[ClientReport]) -> None:
@@ -109,20 +146,26 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the order path (main thread) here")
+    parser.add_argument("--adaptive", action="store_true", help="route MSFT adaptively (see the module's doc)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        gateway = build(Path(tmp))
+        gateway = build(Path(tmp), args.adaptive)
         gateway.journal._deliver = encode_only  # type: ignore[assignment]
         assert isinstance(gateway.clients, ClientHandler)
         gateway.journal.start()
         run_once(gateway, 0, 2_000, None)  # warm-up
         profile = cProfile.Profile() if args.profile else None
         results = [run_once(gateway, i + 1, args.orders, profile) for i in range(args.runs)]
+        reasons = gateway.router.adaptive.scores() if gateway.router.adaptive is not None else None
         gateway.journal.stop()
         gateway.db.dispose()
     if profile is not None:
         profile.dump_stats(args.profile)
-    print(f"$ bench/inprocess_bench.py --orders {args.orders} --runs {args.runs}   (load {os.getloadavg()[0]:.2f})")
+    flags = " --adaptive" if args.adaptive else ""
+    load = os.getloadavg()[0]
+    print(f"$ bench/inprocess_bench.py --orders {args.orders} --runs {args.runs}{flags}   (load {load:.2f})")
+    if reasons is not None:
+        print(f"adaptive scores at the end: {reasons}")
     for key in results[0]:
         values = [r[key] for r in results]
         print(f"{key:20s} median {statistics.median(values):10.1f}   runs {' '.join(f'{v:.1f}' for v in values)}")

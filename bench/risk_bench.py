@@ -1,9 +1,11 @@
 """Pre-trade risk latency: p50/p99 of each check and of the whole catalogue for one order, in memory.
 
 The account carries positions in 50 symbols and 500 working orders, every limit of the catalogue is set (the
-session throttles too), and the order passes every check (the slowest path: nothing short-circuits). The message
-throttle (``RiskEngine.admit``) runs before the catalogue, in the OMS, and is timed on its own. Times are wall-clock
-per call, measured with perf_counter_ns around each call; medians of the per-run percentiles over --runs runs.
+session throttles and the portfolio's gross, net and VaR limits too, the account's and the firm's, with marks and a
+covariance matrix from samples of the mids), and the order passes every check (the slowest path: nothing
+short-circuits). The message throttle (``RiskEngine.admit``) runs before the catalogue, in the OMS, and is timed on
+its own. Times are wall-clock per call, measured with perf_counter_ns around each call; medians of the per-run
+percentiles over --runs runs.
 
 Single checks are timed as the catalogue runs them: the pure functions of ``risk.checks``; for entitlement, the
 function the engine calls once per (session, account, symbol) and then keeps the verdict of; the kill switch and
@@ -26,17 +28,19 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from domain.bus import MessageBus
-from domain.channels import EMS_EXECUTE, OMS_EXECUTE, OMS_PROCESS, ORDER_UPDATES
+from domain.channels import EMS_EXECUTE, OMS_EXECUTE, OMS_PROCESS, ORDER_UPDATES, RISK_MARKS
 from domain.clock import LiveClock
 from domain.commands import SubmitOrder
 from domain.enums import OrdType, Side
 from domain.events import OrderUpdated
 from domain.ids import Account, ClOrdId, OrderId, SessionKey, Symbol
+from domain.marketdata import MarksSampled
 from risk import checks
 from risk.controls import Control, Controls, TradingState
 from risk.engine import RiskEngine
 from risk.entitlements import check_account_entitled
-from risk.limits import Instrument, LimitSet, RiskLimits, SessionLimits
+from risk.limits import FirmLimits, Instrument, LimitSet, RiskLimits, SessionLimits
+from risk.portfolio_checks import check_portfolio
 from risk.throttle import RateWindow, RecentOrders, terms_key, terms_prefix
 
 D = Decimal
@@ -59,9 +63,10 @@ class TopOfBook:
         return None
 
 
-def engine(band_reference: str = "last") -> RiskEngine:
-    """The bench's engine; ``band_reference`` other than "last" reads a mid from ``TopOfBook``."""
-    bus = MessageBus()
+def engine(band_reference: str = "last", bus: MessageBus | None = None) -> RiskEngine:
+    """The bench's engine (on ``bus``, a new one if None); ``band_reference`` other than "last" reads a mid from
+    ``TopOfBook``."""
+    bus = bus or MessageBus()
     bus.register(EMS_EXECUTE, lambda _: None)
     bus.register(OMS_PROCESS, lambda _: None)
     bus.register(OMS_EXECUTE, lambda _: None)
@@ -77,10 +82,16 @@ def engine(band_reference: str = "last") -> RiskEngine:
         max_messages_per_second=10**6,
         duplicate_window_ms=1,
         restricted_symbols=frozenset({"XXX"}),
+        max_gross_exposure=D(10**12),
+        max_net_exposure=D(10**12),
+        max_var=D(10**12),
     )
     instruments = {s: Instrument(reference_price=D(100)) for s in SYMBOLS}
     sessions = {"*": SessionLimits(max_orders_per_second=10**6, max_messages_per_second=10**6)}
-    risk_limits = RiskLimits.model_validate({"default": limits, "sessions": sessions, "band_reference": band_reference})
+    firm = FirmLimits(max_gross_exposure=D(10**13), max_net_exposure=D(10**13), max_var=D(10**13))
+    risk_limits = RiskLimits.model_validate(
+        {"default": limits, "firm": firm, "sessions": sessions, "band_reference": band_reference}
+    )
     quotes = TopOfBook() if band_reference != "last" else None
     risk = RiskEngine(bus, LiveClock(), risk_limits, instruments, entitlements=ENTITLEMENTS, quotes=quotes)
     for i in range(500):
@@ -100,6 +111,9 @@ def engine(band_reference: str = "last") -> RiskEngine:
                 ts_ns=i,
             ),
         )
+    for step in range(3):  # marks from mids, and a covariance matrix over the 50 symbols
+        mids = {s: D(100) + D(step) / 100 for s in SYMBOLS}
+        bus.send(RISK_MARKS, MarksSampled(ts_ns=step * 1_000_000_000, mids=mids))
     return risk
 
 
@@ -168,6 +182,16 @@ def measure(call: Callable[[SubmitOrder], object], orders: list[SubmitOrder]) ->
     return percentiles(samples)
 
 
+def sample_cost(bus: MessageBus, samples: int = 200) -> float:
+    """Mean time of one sample of the mids (``RISK_MARKS``): estimates, marks, every book rebuilt; once an interval,
+    off the order path (but under the bus lock, so an order arriving meanwhile waits for it)."""
+    start = time.perf_counter_ns()
+    for step in range(samples):
+        mids = {s: D(100) + D((step + i) % 7) / 100 for i, s in enumerate(SYMBOLS)}
+        bus.send(RISK_MARKS, MarksSampled(ts_ns=(10 + step) * 1_000_000_000, mids=mids))
+    return (time.perf_counter_ns() - start) / samples / 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=20_000)
@@ -177,7 +201,8 @@ def main() -> None:
         f"# .venv/bin/python bench/risk_bench.py {' '.join(sys.argv[1:])}".rstrip()
         + f"   ({os.cpu_count()} cores, shared; {load_average()} at the start)"
     )
-    risk, controlled = engine(), engine()
+    bus = MessageBus()
+    risk, controlled = engine(bus=bus), engine()
     controls_elsewhere(controlled.controls)
     limits = risk.limits.effective("ACCT1", SYMBOLS[0])
     exposure = risk.exposure
@@ -187,6 +212,9 @@ def main() -> None:
     symbols = frozenset(SYMBOLS)
     cells = {s: exposure.cell("ACCT1", s) for s in SYMBOLS}  # the engine holds each in its slot
     controls = controlled.controls
+    portfolio = risk.portfolio
+    book = portfolio.book("ACCT1")
+    legs = {s: portfolio.leg(book, s) for s in SYMBOLS}  # the engine holds each in its slot
     cases: dict[str, Callable[[SubmitOrder], object]] = {
         "entitlement (resolved once per slot)": lambda o: check_account_entitled(o, ENTITLEMENTS),
         "kill switch (one on elsewhere)": lambda o: controls.any_kill and controls.kill_switch(o.account, "CLIENT1"),
@@ -211,6 +239,9 @@ def main() -> None:
             o.order_qty,
         ),
         "credit": lambda o: checks.check_credit(o, limits, exposure.account_notional(o.account), ref, o.order_qty),
+        "portfolio: gross, net, VaR": lambda o: check_portfolio(
+            o, book, legs[o.symbol], cells[o.symbol].working_buy, o.order_qty, ref
+        ),
         "loss": lambda o: checks.check_daily_loss(o, limits, exposure.day_pnl(o.account)),
         **flow_cases(LiveClock()),
         "message throttle (RiskEngine.admit)": lambda o: risk.admit(o.session, o.account, o.symbol),
@@ -227,6 +258,7 @@ def main() -> None:
         p50 = statistics.median(r[0] for r in runs)
         p99 = statistics.median(r[1] for r in runs)
         print(f"{name:40} {p50:8.2f} {p99:8.2f}")
+    print(f"{'mids sample, 50 symbols (per interval)':40} {sample_cost(bus):8.2f}   (mean, us)")
     print(f"# {load_average()} at the end")
 
 

@@ -21,6 +21,8 @@ from domain.commands import (
     VenueRequest,
 )
 from domain.events import OrderEvent, OrderRouted, OrderStatusReported, OrderUpdated, RiskActionTaken
+from domain.marketdata import MarksSampled
+from domain.tca import MidObserved, VenueScore
 
 OmsCommand = (
     SubmitOrder
@@ -45,5 +47,12 @@ EMS_EXECUTE: Final = Endpoint[SubmitOrder | VenueRequest]("ems.execute")
 """Orders that passed risk, and cancels, replaces and status requests about orders at a venue: from the OMS."""
 ORDER_UPDATES: Final = Topic[OrderUpdated]("events.order")
 """The OMS's view of an order after each change: followed by risk (exposure, post-trade actions)."""
+RISK_MARKS: Final = Endpoint[MarksSampled]("risk.marks")
+"""A sample of the mids, once every ``[risk.var] interval_ms`` (``app.mark_sampler``): portfolio marks and VaR."""
 RISK_ACTIONS: Final = Topic[RiskActionTaken]("events.risk")
 """What the risk engine did on its own after a breach: audited by the gateway."""
+MIDS: Final = Topic[MidObserved]("events.mid")
+"""Mids as they change, per venue and consolidated, for the symbols routed adaptively: from the market data books
+(``app.adaptive``), followed by the live TCA engine (``tca.live``)."""
+VENUE_SCORES: Final = Topic[VenueScore]("events.tca")
+"""Each venue's expected cost per symbol, as it changes: from the live TCA engine, followed by the EMS router."""

@@ -25,6 +25,8 @@ class OrderRouted(msgspec.Struct, frozen=True, kw_only=True):
     venue_cl_ord_id: ClOrdId
     """ClOrdID (11) the order carries at the venue."""
     ts_ns: int
+    route_reason: str | None = None
+    """Why it goes there (the rule, or the adaptive scores compared): kept in the book (orders.route_reason)."""
 
 
 class VenueEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -158,12 +160,15 @@ class RiskActionTaken(msgspec.Struct, frozen=True, kw_only=True):
     """The risk engine acted on its own after a fill breached a limit (published on ``events.risk``, audited)."""
 
     account: Account
+    """The account acted for; empty for the whole gateway (``scope`` global: a firm-wide portfolio breach)."""
     action: str
     """The ``on_breach`` action: ``cancel_working`` or ``send_reducing_order`` (states are audited as controls)."""
     detail: str
     """What it did, e.g. ``SELL 50 MSFT at market (ClOrdID RISK-...)``."""
     reason: str
     ts_ns: int
+    scope: str = "account"
+    """``account``, or ``global`` for an action on every account (the firm's portfolio limits)."""
 
 
 class OrderUpdated(msgspec.Struct, frozen=True, kw_only=True):
@@ -181,3 +186,10 @@ class OrderUpdated(msgspec.Struct, frozen=True, kw_only=True):
     last_px: Decimal | None = None
     fee: Decimal = Decimal(0)
     ts_ns: int
+    venue: VenueId | None = None
+    """Where the order was routed (None before routing, or when it never left)."""
+    status: OrdStatus | None = None
+    """Its OrdStatus (39) after the change: the live TCA engine counts a venue's rejects by it."""
+    arrival_bid: Decimal | None = None
+    arrival_ask: Decimal | None = None
+    """The consolidated quote when the OMS booked the order (the arrival price slippage is measured against)."""

@@ -118,6 +118,15 @@ class MarketDataReject(msgspec.Struct, frozen=True, kw_only=True):
     text: str
 
 
+class MarksSampled(msgspec.Struct, frozen=True, kw_only=True):
+    """The consolidated mid of every symbol that has a usable one, sampled at ``ts_ns`` (one sample every
+    ``[risk.var] interval_ms``): what portfolio risk marks positions to and estimates volatilities from."""
+
+    ts_ns: int
+    mids: dict[str, Decimal]
+    """Symbols with no usable mid (no book, one-sided, crossed, stale) are left out."""
+
+
 class Quotes(Protocol):
     """What the rest of the gateway reads of the live books (``marketdata.books.MarketBooks``): consolidated across
     venues, thread-safe and non-blocking (the order path calls it), ``None`` where there is no usable price.

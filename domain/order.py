@@ -138,6 +138,7 @@ class Order:
         "pending",
         "price",
         "requests_sent",
+        "route_reason",
         "session",
         "side",
         "status",
@@ -186,6 +187,8 @@ class Order:
         """The consolidated best offer when the OMS booked the order."""
         self.decision_px = command.decision_px
         """DecisionPx (5900): the sender's decision price, if it gave one (TCA)."""
+        self.route_reason: str | None = None
+        """Why the EMS sent it to its venue (``OrderRouted.route_reason``)."""
 
     def apply(self, event: OrderEvent) -> None:
         """Move the order by ``event``, or raise ``InvalidTransition`` and leave it as it was."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.bus import MessageBus
-from domain.channels import EMS_EXECUTE, OMS_PROCESS
+from domain.channels import EMS_EXECUTE, OMS_PROCESS, VENUE_SCORES
 from domain.clock import Clock
 from domain.commands import SubmitOrder, VenueRequest
 from domain.enums import CxlRejReason, OrdRejReason
@@ -24,6 +24,8 @@ class EmsEngine:
         self._router = router
         self._venues = venues
         bus.register(EMS_EXECUTE, self.execute)
+        if router.adaptive is not None:
+            bus.subscribe(VENUE_SCORES, router.on_score)
 
     def execute(self, command: SubmitOrder | VenueRequest) -> None:
         """Route and send a new order, or send a request about an order to the venue it is at."""
@@ -51,7 +53,7 @@ class EmsEngine:
             self._bus.send(OMS_PROCESS, refused)
 
     def _submit(self, order: SubmitOrder) -> None:
-        venue_id = self._router.route(order)
+        venue_id, reason = self._router.route(order)
         venue = self._venues.get(venue_id) if venue_id is not None else None
         if venue is None:
             self._deny(order, OrdRejReason.UNKNOWN_SYMBOL, f"no venue route for symbol {order.symbol!r}")
@@ -59,7 +61,11 @@ class EmsEngine:
         # The gateway's OrderID doubles as the ClOrdID at the venue: unique, and it leads straight back.
         venue_cl_ord_id = ClOrdId(order.order_id)
         routed = OrderRouted(
-            order_id=order.order_id, venue=venue.venue_id, venue_cl_ord_id=venue_cl_ord_id, ts_ns=self._clock.now_ns()
+            order_id=order.order_id,
+            venue=venue.venue_id,
+            venue_cl_ord_id=venue_cl_ord_id,
+            ts_ns=self._clock.now_ns(),
+            route_reason=reason,
         )
         self._bus.send(OMS_PROCESS, routed)
         try:

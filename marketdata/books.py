@@ -121,6 +121,10 @@ class MarketBooks(Quotes):
         """One venue's book of one symbol, if a snapshot ever made it."""
         return self._books.get((VenueId(venue), Symbol(symbol)))
 
+    def books_of(self, symbol: str) -> tuple[L2Book, ...]:
+        """Every venue's book of the symbol (read without a lock, as the registry is replaced, never changed)."""
+        return self._by_symbol.get(symbol, ())
+
     def venues(self, symbol: str) -> list[VenueId]:
         """The venues with a book of the symbol."""
         return [book.venue for book in self._by_symbol.get(symbol, ())]

@@ -332,6 +332,7 @@ class OmsEngine:
     def _routed(self, event: OrderRouted) -> None:
         order = self.book.by_id[event.order_id]
         self.book.route(order, event.venue, event.venue_cl_ord_id)
+        order.route_reason = event.route_reason
         audit = request_audit(order, "D", event.venue_cl_ord_id, event.ts_ns)
         self._journal.append(order=order_row(order), audit=audit)
         self._bus.publish(ORDER_UPDATES, updated(order, None, self._clock.now_ns()))

@@ -32,6 +32,16 @@ from oms.requests import venue_request
 log = logging.getLogger("fixgw.oms")
 _ZERO = Decimal(0)
 _IN_FLIGHT = (OrdStatus.PENDING_NEW, OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE)
+_REQUEST_ANSWERABLE = (
+    OrdStatus.NEW,
+    OrdStatus.PARTIALLY_FILLED,
+    OrdStatus.FILLED,
+    OrdStatus.CANCELED,
+    OrdStatus.EXPIRED,
+    OrdStatus.DONE_FOR_DAY,
+)
+"""What a venue's status answer (150=I) may say of an order whose cancel or replace it never received: the request
+goes to it again, and it answers (accepts it, or refuses it with 35=9 when the order is closed)."""
 
 
 class Fill(msgspec.Struct, frozen=True, kw_only=True):
@@ -162,8 +172,12 @@ class Recovery:
         elif (
             order.pending is not None
             and event.venue_cl_ord_id == order.venue_cl_ord_id
-            and event.ord_status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED)
+            and event.ord_status in _REQUEST_ANSWERABLE
         ):
+            # The venue still knows the order by the ClOrdID before the request: it never took the request. Sent
+            # again even when the order is closed there (filled while the request was lost with a crash): the venue
+            # then refuses it (35=9, too late), and that answer is the client's. Without it the client's cancel or
+            # replace would stay pending for ever (FIX 4.4 Vol. 4: every 35=F/G gets a 35=8 or a 35=9).
             log.warning(
                 "request %s for order %s never reached venue %s: sending it again",
                 order.pending.venue_cl_ord_id,
@@ -191,6 +205,10 @@ def updated(order: Order, fill: Any, now_ns: int) -> OrderUpdated:
         last_px=fill.last_px if fill else None,
         fee=fill.commission if fill else _ZERO,
         ts_ns=now_ns,
+        venue=order.venue,
+        status=order.status,
+        arrival_bid=order.arrival_bid,
+        arrival_ask=order.arrival_ask,
     )
 
 

@@ -50,6 +50,7 @@ def order_row(order: Order) -> Row:
         "arrival_bid": order.arrival_bid,
         "arrival_ask": order.arrival_ask,
         "decision_px": order.decision_px,
+        "route_reason": order.route_reason,
     }
 
 

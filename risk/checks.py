@@ -38,6 +38,12 @@ CHECKS: Final = (
     "price_band",
     "position_limit",
     "credit_limit",
+    "gross_exposure",
+    "net_exposure",
+    "value_at_risk",
+    "firm_gross_exposure",
+    "firm_net_exposure",
+    "firm_value_at_risk",
     "daily_loss",
     "order_rate",
     "session_order_rate",
@@ -46,7 +52,7 @@ CHECKS: Final = (
     "session_message_rate",
 )
 """Every ``Denial.check`` the risk engine gives, in catalogue order (``risk.pretrade``, then the message throttles of
-``risk.admission``): the set monitoring counts denials by."""
+``risk.admission``; the portfolio's three are ``risk.portfolio_checks``): the set monitoring counts denials by."""
 
 
 def check_quantity(order: OrderTerms) -> Denial | None:

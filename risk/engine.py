@@ -5,7 +5,8 @@ Theory of operation. Two questions come on the order path, and the OMS asks both
 (message throttles, ``risk.admission``) — and ``check`` — may this order or replace go (the whole catalogue,
 ``risk.pretrade``). Both answer None or a ``Denial`` with the FIX reason and a Text naming the limit and the value.
 After the fact, ``risk.posttrade`` follows every order change the OMS publishes (exposure, and the ``on_breach``
-actions after a live fill). All three read the same resolved ``risk.slots`` and the same ``Exposure``.
+actions after a live fill) and every sample of the mids (``RISK_MARKS``: portfolio marks and VaR, and the actions
+after a mark move). All three read the same resolved ``risk.slots``, the same ``Exposure`` and ``Portfolio``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from risk.controls import Controls
 from risk.entitlements import Entitlements
 from risk.exposure import Exposure
 from risk.limits import Instrument, RiskLimits
+from risk.portfolio import Portfolio
 from risk.posttrade import PostTradeActions
 from risk.pretrade import PreTradeChecks
 from risk.slots import Slots
@@ -54,12 +56,18 @@ class RiskEngine:
         references = {s: i.reference_price for s, i in instruments.items() if i.reference_price is not None}
         self.exposure = Exposure(references, limits.day_roll_utc, clock.now_ns())
         self.controls = controls or Controls()
-        self._slots = Slots(limits, instruments, entitlements, self.exposure)
+        self.portfolio = Portfolio(limits, self.exposure.marks)
+        self._slots = Slots(limits, instruments, entitlements, self.exposure, self.portfolio)
         self._throttles = MessageThrottles(clock, self._slots)
         self._pretrade = PreTradeChecks(
-            clock, self._slots, self.exposure, self.controls, quotes if quotes is not None else NoQuotes()
+            clock,
+            self._slots,
+            self.exposure,
+            self.controls,
+            quotes if quotes is not None else NoQuotes(),
+            self.portfolio,
         )
-        self._posttrade = PostTradeActions(bus, clock, self._slots, self.exposure, self.controls)
+        self._posttrade = PostTradeActions(bus, clock, self._slots, self.exposure, self.controls, self.portfolio)
         self.admit = self._throttles.admit
         self.check = self._pretrade.check
 
@@ -70,6 +78,7 @@ class RiskEngine:
 
     def set_limits(self, limits: RiskLimits) -> None:
         """Apply new limits at once (operators change them live); the rate windows keep what they counted."""
+        self.portfolio.set_limits(limits)
         self._slots.set_limits(limits)
         self._pretrade.limits_changed(limits)
         if limits.day_roll_utc != self.exposure.day_roll:

@@ -86,6 +86,7 @@ class Exposure:
         self._working: dict[OrderId, _Working] = {}
         self._cells: dict[tuple[str, str], Cell] = {}
         self._totals: dict[str, AccountTotals] = {}
+        self._firm: dict[str, Cell] = {}
         self._by_symbol: dict[str, list[Position]] = defaultdict(list)
         self.day_roll = day_roll
         self.day_start_ns = trading_day_start(now_ns, day_roll)
@@ -98,6 +99,13 @@ class Exposure:
         cell = self._cells.get((account, symbol))
         if cell is None:
             cell = self._cells[account, symbol] = Cell()
+        return cell
+
+    def firm_cell(self, symbol: str) -> Cell:
+        """The (lasting) working quantities of every account together in ``symbol`` (what firm limits count)."""
+        cell = self._firm.get(symbol)
+        if cell is None:
+            cell = self._firm[symbol] = Cell()
         return cell
 
     def totals(self, account: str) -> AccountTotals:
@@ -198,10 +206,13 @@ class Exposure:
 
     def _count_working(self, w: _Working, sign: int) -> None:
         cell = self.cell(w.account, w.symbol)
+        firm = self.firm_cell(w.symbol)
         if w.side is _BUY:
             cell.working_buy += sign * w.leaves
+            firm.working_buy += sign * w.leaves
         else:
             cell.working_sell += sign * w.leaves
+            firm.working_sell += sign * w.leaves
         if w.risk:
             cell.reducing += sign * w.leaves
         self.totals(w.account).open_notional += sign * w.notional

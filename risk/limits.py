@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, condecimal, conint, field_validator
 
+from risk.var import VarSettings
+
 PositiveDecimal = condecimal(gt=0)
 RatePerSecond = conint(gt=0, le=1_000_000)
 """A throttle: the engine keeps up to this many timestamps per window, so it is bounded (no gateway takes more)."""
@@ -25,7 +27,12 @@ _NUMERIC = (
     "max_orders_per_second",
     "max_messages_per_second",
     "duplicate_window_ms",
+    "max_gross_exposure",
+    "max_net_exposure",
+    "max_var",
 )
+PORTFOLIO_LIMITS = ("max_gross_exposure", "max_net_exposure", "max_var")
+"""Limits on an account's whole portfolio (``risk.portfolio_checks``): set in ``[risk.default]`` or per account."""
 _SESSION = ("max_orders_per_second", "max_messages_per_second")
 ALL_SESSIONS = "*"
 """The key of ``[risk.sessions]`` whose limits apply to every client session."""
@@ -69,6 +76,30 @@ class LimitSet(BaseModel):
     """Refuse an order identical (account, symbol, side, quantity, price) to one sent this recently."""
     restricted_symbols: frozenset[str] = frozenset()
     """Symbols that may not be traded at this scope."""
+    max_gross_exposure: PositiveDecimal | None = None  # type: ignore[valid-type]
+    """Largest sum of |position x mark| over an account's symbols (with the order and the working orders on its
+    side in its symbol counted as filled)."""
+    max_net_exposure: PositiveDecimal | None = None  # type: ignore[valid-type]
+    """Largest |sum of position x mark| over an account's symbols (long or short): the delta of a cash book."""
+    max_var: PositiveDecimal | None = None  # type: ignore[valid-type]
+    """Largest one-day parametric VaR of an account's positions (``[risk.var]`` says how it is estimated)."""
+
+
+class FirmLimits(BaseModel):
+    """``[risk.firm]``: limits on the firm's whole portfolio, every account's positions together."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_gross_exposure: PositiveDecimal | None = None  # type: ignore[valid-type]
+    """Largest sum over symbols of |the firm's position x mark|."""
+    max_net_exposure: PositiveDecimal | None = None  # type: ignore[valid-type]
+    """Largest |sum of the firm's position x mark| (long or short)."""
+    max_var: PositiveDecimal | None = None  # type: ignore[valid-type]
+    """Largest one-day parametric VaR of the firm's positions."""
+
+    def any_limit(self) -> bool:
+        """Whether any of the three is set."""
+        return any(getattr(self, name) is not None for name in PORTFOLIO_LIMITS)
 
 
 class SessionLimits(BaseModel):
@@ -106,6 +137,22 @@ class RiskLimits(BaseModel):
     its configured ``reference_price``; ``mid``, the consolidated mid of the live books (``domain.marketdata.Quotes``),
     else the configured ``reference_price``; ``mid_else_last``, the mid, else what ``last`` gives. A book with no usable
     mid (none, one-sided, crossed or locked, stale) falls back; with no reference at all ``no_reference`` decides."""
+    firm: FirmLimits = FirmLimits()
+    """``[risk.firm]``: limits on the firm's whole portfolio."""
+    var: VarSettings = VarSettings()
+    """``[risk.var]``: how the portfolio VaR is estimated (``risk.var``)."""
+
+    @field_validator("symbols")
+    @classmethod
+    def _no_portfolio_limit_per_symbol(cls, value: dict[str, LimitSet]) -> dict[str, LimitSet]:
+        for symbol, limits in value.items():
+            for name in PORTFOLIO_LIMITS:
+                if getattr(limits, name) is not None:
+                    raise ValueError(
+                        f"{name} is about an account's whole portfolio: set it in risk.default or "
+                        f"risk.accounts.<account>, not for symbol {symbol}"
+                    )
+        return value
 
     @field_validator("on_breach", mode="before")
     @classmethod
@@ -155,6 +202,11 @@ class RiskLimits(BaseModel):
         scopes = [self.default, *self.accounts.values(), *self.symbols.values()]
         return any(s.max_daily_loss is not None for s in scopes)
 
+    def any_portfolio_limit(self) -> bool:
+        """Whether a portfolio limit (gross, net, VaR) is set at any scope."""
+        scopes = [self.default, *self.accounts.values()]
+        return self.firm.any_limit() or any(getattr(s, name) is not None for s in scopes for name in PORTFOLIO_LIMITS)
+
     def longest_duplicate_window_ms(self) -> int:
         """The longest duplicate window at any scope (0 when none is set)."""
         scopes = [self.default, *self.accounts.values(), *self.symbols.values()]
@@ -163,9 +215,13 @@ class RiskLimits(BaseModel):
     def with_limit(self, scope: str, key: str | None, name: str, value: Decimal | None) -> RiskLimits:
         """Return a copy with one limit changed (validated as if read from the file).
 
-        ``scope`` is ``default``, ``account`` or ``symbol`` (a ``LimitSet``), or ``session`` with a client CompID
-        or ``"*"`` as ``key`` (its ``SessionLimits``).
+        ``scope`` is ``default``, ``account`` or ``symbol`` (a ``LimitSet``), ``session`` with a client CompID
+        or ``"*"`` as ``key`` (its ``SessionLimits``), or ``firm`` (``FirmLimits``, no key).
         """
+        if scope == "firm":
+            if name not in PORTFOLIO_LIMITS:
+                raise ValueError(f"unknown firm limit {name!r}; one of: {', '.join(PORTFOLIO_LIMITS)}")
+            return RiskLimits.model_validate(self.model_dump() | {"firm": self.firm.model_dump() | {name: value}})
         if scope == "session":
             if name not in _SESSION:
                 raise ValueError(f"unknown session limit {name!r}; one of: {', '.join(_SESSION)}")
@@ -202,6 +258,9 @@ class EffectiveLimits:
     max_messages_per_second: int | None = None
     duplicate_window_ms: int | None = None
     restricted_symbols: frozenset[str] = frozenset()
+    max_gross_exposure: Decimal | None = None
+    max_net_exposure: Decimal | None = None
+    max_var: Decimal | None = None
 
 
 Limits = LimitSet | EffectiveLimits

@@ -2,8 +2,8 @@
 
 Order of the checks: who may trade (entitlement, kill switch), what the message itself says (quantity, price, known
 symbol, tick and lot), then exposure (restricted, trading state, reference price, size, notional, band, position,
-credit, loss), then the stateful flow checks (rate throttles, duplicates), which count only what passes. Money
-stays ``Decimal``; nothing on this path hashes one.
+credit, the portfolio's gross, net and VaR, loss), then the stateful flow checks (rate throttles, duplicates),
+which count only what passes. Money stays ``Decimal``; nothing on this path hashes one.
 
 The reference price (the band's centre, a market order's value) is ``[risk] band_reference``'s: ``last`` reads the
 exposure's mark (the last trade, else the configured price) and nothing else; ``mid`` and ``mid_else_last`` add
@@ -41,17 +41,23 @@ from risk.checks import (
 from risk.controls import Controls
 from risk.exposure import Exposure
 from risk.limits import RiskLimits
+from risk.portfolio import Portfolio
+from risk.portfolio_checks import check_portfolio
 from risk.slots import Slot, Slots
 from risk.throttle import SECOND_NS, RecentOrders, terms_key
 
 _LIMIT, _BUY = OrdType.LIMIT, Side.BUY  # module constants: an enum member lookup costs ~50 ns in Python 3.11
+_ZERO = Decimal(0)
 
 
 class PreTradeChecks:
     """Run the whole catalogue on one order or replace; return the first denial, or None (and count it)."""
 
-    def __init__(self, clock: Clock, slots: Slots, exposure: Exposure, controls: Controls, quotes: Quotes) -> None:
+    def __init__(
+        self, clock: Clock, slots: Slots, exposure: Exposure, controls: Controls, quotes: Quotes, portfolio: Portfolio
+    ) -> None:
         self._now = clock.now_ns
+        self._firm = portfolio.firm
         self._slots = slots
         self._kept = slots.kept
         self._exposure = exposure
@@ -102,6 +108,7 @@ class PreTradeChecks:
         totals = slot.totals
         used = totals.open_notional + totals.gross
         qty = order.order_qty
+        leaves = _ZERO
         if isinstance(order, ReplaceOrder):  # the order's own working quantity and notional are being replaced
             leaves, notional = self._exposure.working_of(order.order_id)
             working -= leaves
@@ -134,6 +141,20 @@ class PreTradeChecks:
             or (check_price_band(order, limits, mark, slot.band, slot.configured, mid_why) if banded else None)
             or check_position_limit(order, limits, position, working, qty)
             or check_credit(order, limits, used, price, qty)
+            or (check_portfolio(order, slot.book, slot.leg, working, qty, price) if slot.portfolio_limited else None)
+            or (
+                # the firm's book, with every account's working orders on the side (less a replace's own leaves)
+                check_portfolio(
+                    order,
+                    self._firm,
+                    slot.firm_leg,
+                    (slot.firm_cell.working_buy if order.side is _BUY else slot.firm_cell.working_sell) - leaves,
+                    qty,
+                    price,
+                )
+                if slot.firm_limited
+                else None
+            )
             or check_daily_loss(order, limits, totals.day_realized + totals.value - totals.cost)
         )
 

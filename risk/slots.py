@@ -20,6 +20,7 @@ from risk.checks import check_known_symbol
 from risk.entitlements import Entitlements, account_entitlement
 from risk.exposure import AccountTotals, Cell, Exposure
 from risk.limits import EffectiveLimits, Instrument, RiskLimits, SessionLimits
+from risk.portfolio import Leg, Market, Portfolio, PortfolioBook
 from risk.throttle import RateWindow, terms_prefix
 
 
@@ -29,16 +30,24 @@ class Slot:
     __slots__ = (
         "band",
         "band_mark",
+        "book",
+        "bounds",
         "cell",
         "configured",
         "duplicate_window_ns",
         "entitlement",
+        "firm_bounds",
+        "firm_cell",
+        "firm_leg",
+        "firm_limited",
+        "leg",
         "limits",
         "lot",
         "messages_limit",
         "messages_window",
         "orders_limit",
         "orders_window",
+        "portfolio_limited",
         "restricted",
         "session",
         "terms_buy",
@@ -71,6 +80,18 @@ class Slot:
         self.terms_sell = ""
         self.tick = Decimal("0.01")
         self.lot = Decimal(1)
+        self.portfolio_limited = False
+        """Some portfolio limit (gross, net, VaR) applies to the account: the portfolio checks run."""
+        self.book = _NO_BOOK
+        self.leg = _NO_LEG
+        self.firm_limited = False
+        """Some firm limit (``[risk.firm]``) is set: the firm's portfolio checks run."""
+        self.firm_leg = _NO_LEG
+        self.firm_cell = Cell()
+
+
+_NO_BOOK = PortfolioBook("")
+_NO_LEG = Leg(Market("", None, 0.0))
 
 
 class SessionSlot:
@@ -96,6 +117,7 @@ class Slots:
         instruments: dict[str, Instrument],
         entitlements: Entitlements | None,
         exposure: Exposure,
+        portfolio: Portfolio,
     ) -> None:
         """``entitlements``: the accounts each client may trade; None checks no entitlement (tests, tools)."""
         self.limits = limits
@@ -103,6 +125,7 @@ class Slots:
         self._symbols = frozenset(instruments)
         self._entitlements = entitlements
         self._exposure = exposure
+        self._portfolio = portfolio
         self.kept: dict[tuple[str, str, str], Slot] = {}
         """The lasting slots by (session, account, symbol): the order path reads it directly (one dict lookup)."""
         self.sessions: dict[str, SessionSlot] = {}
@@ -112,6 +135,10 @@ class Slots:
         self._caps = limits.rate_caps()
         self.loss_limited = limits.any_loss_limit()
         """Some scope sets max_daily_loss: a fill that moves a mark has other accounts' losses to check."""
+        self.portfolio_limited = limits.any_portfolio_limit()
+        """Some scope sets a portfolio limit: a mark move has portfolios to check."""
+        self.firm_limited = limits.firm.any_limit()
+        """``[risk.firm]`` sets a limit: every fill has the firm's portfolio to check."""
 
     def set_limits(self, limits: RiskLimits) -> None:
         """Resolve again from ``limits``; the rate windows keep what they counted."""
@@ -121,6 +148,8 @@ class Slots:
         self._effective.clear()
         self._caps = limits.rate_caps()
         self.loss_limited = limits.any_loss_limit()
+        self.portfolio_limited = limits.any_portfolio_limit()
+        self.firm_limited = limits.firm.any_limit()
         for (kind, _), window in self._windows.items():
             window.resize(max(self._caps[kind], 1))
 
@@ -167,8 +196,21 @@ class Slots:
             slot.duplicate_window_ns = (limits.duplicate_window_ms or 0) * 1_000_000
             slot.terms_buy = terms_prefix(account, symbol, Side.BUY)
             slot.terms_sell = terms_prefix(account, symbol, Side.SELL)
+            self._resolve_portfolio(slot, account, symbol)
             self.kept[session, account, symbol] = slot
         return slot
+
+    def _resolve_portfolio(self, slot: Slot, account: str, symbol: str) -> None:
+        portfolio = self._portfolio
+        book = portfolio.book(account)
+        slot.portfolio_limited = book.bounds.any()
+        if slot.portfolio_limited:
+            slot.book = book
+            slot.leg = portfolio.leg(book, symbol)
+        slot.firm_limited = portfolio.firm.bounds.any()
+        if slot.firm_limited:
+            slot.firm_leg = portfolio.leg(portfolio.firm, symbol)
+            slot.firm_cell = self._exposure.firm_cell(symbol)
 
     def _resolve_session(self, client: str) -> SessionSlot:
         throttle = SessionSlot(client, self.limits.effective_session(client))

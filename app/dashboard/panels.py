@@ -26,6 +26,7 @@ from app.dashboard.shapes import (
     limit_use,
     marked_positions,
     order_row,
+    portfolio_rows,
 )
 from app.marketdata_admin import mark_for
 from app.tca_book import score_book
@@ -184,6 +185,7 @@ class Panels:
         return {
             "controls": risk["controls"],
             "usage": limit_use(risk),
+            "portfolio": portfolio_rows(risk),
             "denials": denial_counts(self._sources.get("/risk/denials")["denials"]),
             "trading_day_start": risk["trading_day_start"],
             "audit": risk["audit"][::-1][:10],  # newest first

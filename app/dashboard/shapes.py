@@ -93,9 +93,9 @@ def account_pnl(positions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def limit_use(risk: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """How much of each position, credit and loss limit is used, from ``GET /risk``: position + working buys of
-    the long limit, working sells - position of the short one (as ``risk.checks`` counts them), the credit in use,
-    and the day's loss."""
+    """How much of each position, credit, loss and portfolio limit is used, from ``GET /risk``: position + working
+    buys of the long limit, working sells - position of the short one (as ``risk.checks`` counts them), the credit
+    in use, the day's loss, and each account's gross, |net| and VaR."""
     limits = RiskLimits.model_validate(risk["limits"])
     use: list[dict[str, Any]] = []
     for e in risk["exposure"]:
@@ -118,7 +118,27 @@ def limit_use(risk: Mapping[str, Any]) -> list[dict[str, Any]]:
         ):
             if limit is not None:
                 use.append(_use(a["account"], None, name, used, limit))
+    books = risk.get("portfolio", {})
+    firm = [{"account": "firm", **books["firm"]}] if "firm" in books and "max_var" in books["firm"] else []
+    for b in [*books.get("accounts", []), *firm]:
+        for name, used in (
+            ("max_gross_exposure", Decimal(b["gross"])),
+            ("max_net_exposure", abs(Decimal(b["net"]))),
+            ("max_var", Decimal(str(b["var"]))),
+        ):
+            if b[name] is not None:
+                use.append(_use(b["account"], None, name, used, Decimal(b[name])))
     return sorted(use, key=lambda u: -u["pct"])
+
+
+def portfolio_rows(risk: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each account's portfolio figures (``GET /risk``), then the firm's."""
+    books = risk.get("portfolio", {})
+    keys = ("gross", "net", "long", "short", "var")
+    rows = [{"account": b["account"], **{k: b[k] for k in keys}} for b in books.get("accounts", [])]
+    if "firm" in books:
+        rows.append({"account": "firm", **{k: books["firm"][k] for k in keys}})
+    return rows
 
 
 def _use(account: str, symbol: str | None, name: str, used: Decimal, limit: Decimal) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from app.metrics.hops import HopHistograms
 from app.metrics.journal import JournalMetrics
 from app.metrics.marketdata import MarketDataMetrics
 from app.metrics.orders import OrderMetrics
+from app.metrics.portfolio import PortfolioMetrics
 from app.metrics.risk import RiskMetrics
+from app.metrics.routing import RoutingMetrics
 from app.metrics.server import MetricsServer
 from app.metrics.sessions import SessionMetrics
 from app.metrics.venues import InternalVenueMetrics
@@ -32,7 +34,7 @@ def gateway_collectors(gateway: Gateway) -> list[Collector]:
     """Every collector of the gateway, in the order their families are served."""
     config = gateway.config
     clients = [*config.clients, *(client_comp_id(strategy_session(name)) for name in config.strategies)]
-    return [
+    collectors: list[Collector] = [
         OrderMetrics(
             gateway.oms.counts, clients, lambda: venues_up(gateway), lambda: gateway.risk.exposure.working_orders
         ),
@@ -44,6 +46,7 @@ def gateway_collectors(gateway: Gateway) -> list[Collector]:
             config.instruments,
             clients,
         ),
+        PortfolioMetrics(gateway.risk.portfolio, lambda: gateway.risk.limits, configured_accounts(config)),
         SessionMetrics(
             {"client": gateway.clients.app, "venue": gateway.venues.app, "marketdata": gateway.market.handler.app}
         ),
@@ -58,6 +61,11 @@ def gateway_collectors(gateway: Gateway) -> list[Collector]:
             '(hop="tick-to-trade").',
         ),
     ]
+    adaptive, tca = gateway.router.adaptive, gateway.tca
+    if adaptive is not None and tca is not None:
+        routing = config.routing.adaptive
+        collectors.append(RoutingMetrics(tca.scores, adaptive.incumbent, routing.venues, routing.symbols))
+    return collectors
 
 
 def venues_up(gateway: Gateway) -> dict[str, bool]:

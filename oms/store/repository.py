@@ -188,6 +188,7 @@ def order_from_row(row: dict[str, Any]) -> Order:
     order.updated_ns = row["updated_ns"]
     order.requests_sent = int(row["requests_sent"])
     order.arrival_bid, order.arrival_ask = row.get("arrival_bid"), row.get("arrival_ask")
+    order.route_reason = row.get("route_reason")
     order.restore_fill_value()
     return order
 

@@ -69,6 +69,16 @@ def test_order_when_json_then_integers_kept_and_nothing_added(system: System) ->
     assert all(isinstance(t, int) and NS_EPOCH.fullmatch(str(t)) for t in times)
 
 
+def test_order_when_routed_then_why_shown_and_kept_in_the_book(system: System) -> None:
+    url = _filled(system, "ROUTE-1")
+
+    text = _order(url, "ROUTE-1")
+    life: dict[str, Any] = json.loads(_order(url, "ROUTE-1", "--json"))
+
+    assert "Routed: default: VENUE" in text
+    assert life["order"]["route_reason"] == "default: VENUE"
+
+
 def _fields(body: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in body.rstrip("|").split("|"))
 

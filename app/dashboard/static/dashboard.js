@@ -189,6 +189,10 @@ const RENDER = {
       bar.style.width = `${Math.min(100, u.pct)}%`;
       tr.lastChild.prepend(bar);
     });
+    fill("#portfolio", data.portfolio, [
+      ["account", (b) => b.account], ["gross", (b) => b.gross, "num"], ["net", (b) => b.net, "num"],
+      ["long", (b) => b.long, "num"], ["short", (b) => b.short, "num"], ["var", (b) => b.var, "num"],
+    ], (b) => b.account);
     fill("#controls", data.controls, [
       ["kind", (c) => c.kind], ["scope", (c) => c.scope], ["key", (c) => c.key], ["value", (c) => c.value],
       ["who", (c) => c.who], ["reason", (c) => c.reason],

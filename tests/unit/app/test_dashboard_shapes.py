@@ -12,6 +12,7 @@ from app.dashboard.shapes import (
     json_text,
     limit_use,
     marked_positions,
+    portfolio_rows,
 )
 from risk.limits import LimitSet, RiskLimits
 
@@ -48,6 +49,31 @@ def test_limit_use_when_no_exposure_limit_set_then_none() -> None:
     accounts = [{"account": "A", "credit_used": "10000", "pnl_for_loss_limit": "5"}]
 
     assert limit_use(_risk(RiskLimits(default=LimitSet(max_order_qty=D(10))), exposure, accounts)) == []
+
+
+def test_limit_use_when_portfolio_limits_set_then_gross_abs_net_and_var_of_each_account() -> None:
+    risk = _risk(RiskLimits(), [], [])
+    risk["portfolio"] = {
+        "accounts": [
+            {
+                "account": "A",
+                "gross": "80000.00",
+                "net": "-30000.00",
+                "long": "25000.00",
+                "short": "-55000.00",
+                "var": 1500.5,
+                "max_gross_exposure": "100000",
+                "max_net_exposure": "60000",
+                "max_var": None,
+            }
+        ],
+        "firm": {"gross": "80000.00", "net": "-30000.00", "long": "25000.00", "short": "-55000.00", "var": 1500.5},
+    }
+
+    use = {u["limit"]: (u["used"], u["pct"]) for u in limit_use(risk)}
+
+    assert use == {"max_gross_exposure": (D(80000), D("80.0")), "max_net_exposure": (D(30000), D("50.0"))}
+    assert [(r["account"], r["var"]) for r in portfolio_rows(risk)] == [("A", 1500.5), ("firm", 1500.5)]
 
 
 def test_marked_positions_when_live_mid_else_last_else_fill_then_as_fixgw_positions_marks() -> None:

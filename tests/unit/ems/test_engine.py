@@ -40,9 +40,9 @@ def setup(router: Router, *venues: FakeVenue) -> tuple[list[Any], MessageBus]:
 def test_router_when_symbol_rule_then_it_wins_over_default() -> None:
     router = Router({"IBM": VenueId("B")}, VenueId("A"))
 
-    assert router.route(new_order(symbol="IBM")) == "B"
-    assert router.route(new_order(symbol="MSFT")) == "A"
-    assert Router({}, None).route(new_order()) is None
+    assert router.route(new_order(symbol="IBM")) == ("B", "symbol rule IBM: B")
+    assert router.route(new_order(symbol="MSFT")) == ("A", "default: A")
+    assert Router({}, None).route(new_order()).venue is None
 
 
 def test_ems_when_routed_then_oms_told_first_and_venue_gets_order_id_as_cl_ord_id() -> None:
@@ -51,7 +51,14 @@ def test_ems_when_routed_then_oms_told_first_and_venue_gets_order_id_as_cl_ord_i
 
     bus.send(EMS_EXECUTE, new_order())
 
-    assert to_oms == [OrderRouted(order_id="O1", venue="A", venue_cl_ord_id="O1", ts_ns=to_oms[0].ts_ns)]  # type: ignore[arg-type]
+    routed = OrderRouted(
+        order_id="O1",  # type: ignore[arg-type]
+        venue="A",  # type: ignore[arg-type]
+        venue_cl_ord_id="O1",  # type: ignore[arg-type]
+        ts_ns=to_oms[0].ts_ns,
+        route_reason="default: A",
+    )
+    assert to_oms == [routed]
     assert [cl for _, cl in venue.sent] == ["O1"]
 
 

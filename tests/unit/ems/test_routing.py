@@ -17,10 +17,10 @@ from tests.factories import new_order
 def test_router_when_account_rule_then_it_wins_over_symbol_and_default() -> None:
     router = Router({"IBM": VenueId("B")}, VenueId("A"), {"ACCT2": VenueId("POOL")})
 
-    assert router.route(new_order(account=Account("ACCT2"), symbol=Symbol("IBM"))) == "POOL"
-    assert router.route(new_order(account=Account("ACCT2"), symbol=Symbol("MSFT"))) == "POOL"
-    assert router.route(new_order(account=Account("ACCT1"), symbol=Symbol("IBM"))) == "B"
-    assert router.route(new_order(account=Account("ACCT1"), symbol=Symbol("MSFT"))) == "A"
+    assert router.route(new_order(account=Account("ACCT2"), symbol=Symbol("IBM"))).venue == "POOL"
+    assert router.route(new_order(account=Account("ACCT2"), symbol=Symbol("MSFT"))).venue == "POOL"
+    assert router.route(new_order(account=Account("ACCT1"), symbol=Symbol("IBM"))).venue == "B"
+    assert router.route(new_order(account=Account("ACCT1"), symbol=Symbol("MSFT"))).venue == "A"
 
 
 def test_load_config_when_internal_and_fix_venues_then_kinds_sessions_and_rules_read(tmp_path: Path) -> None:

@@ -36,7 +36,9 @@ class Node:
     def __init__(self, journal: RecordingJournal | None = None, incarnation: int = 1) -> None:
         self.bus = MessageBus()
         self.journal = RecordingJournal()
-        self.bus.register(EMS_EXECUTE, lambda _: None)
+        self.sent: list[object] = []
+        """What the OMS sent to the EMS (orders and requests for the venue)."""
+        self.bus.register(EMS_EXECUTE, self.sent.append)
         committed = None
         if journal is not None:  # the new process starts from the rows committed, and goes on appending to them
             self.journal.entries = list(journal.entries)

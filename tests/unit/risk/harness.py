@@ -6,13 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from domain.bus import MessageBus
-from domain.channels import EMS_EXECUTE, OMS_EXECUTE, OMS_PROCESS, ORDER_UPDATES, RISK_ACTIONS
+from domain.channels import EMS_EXECUTE, OMS_EXECUTE, OMS_PROCESS, ORDER_UPDATES, RISK_ACTIONS, RISK_MARKS
 from domain.clock import TestClock
 from domain.commands import ReplaceOrder, SubmitOrder, SubmitRiskOrder
 from domain.enums import Side
 from domain.events import OrderDenied, OrderUpdated, RiskActionTaken
 from domain.ids import Account, OrderId, SessionKey, Symbol
-from domain.marketdata import Quotes
+from domain.marketdata import MarksSampled, Quotes
 from risk.engine import RiskEngine
 from risk.limits import Instrument, RiskLimits
 
@@ -66,8 +66,11 @@ class Harness:
         symbol: str = "MSFT",
         session: SessionKey = CLIENT1,
         leaves: str = "0",
+        account: str = "ACCT1",
     ) -> None:
-        self.update(order_id, side, leaves, symbol=symbol, session=session, last_qty=D(qty), last_px=D(px))
+        self.update(
+            order_id, side, leaves, symbol=symbol, session=session, account=account, last_qty=D(qty), last_px=D(px)
+        )
 
     def update(
         self,
@@ -77,6 +80,7 @@ class Harness:
         price: str | None = "100",
         symbol: str = "MSFT",
         session: SessionKey = CLIENT1,
+        account: str = "ACCT1",
         **fill: Any,
     ) -> None:
         """What the OMS publishes after an order changes (``fill``: last_qty, last_px)."""
@@ -85,7 +89,7 @@ class Harness:
             OrderUpdated(
                 order_id=OrderId(order_id),
                 session=session,
-                account=Account("ACCT1"),
+                account=Account(account),
                 symbol=Symbol(symbol),
                 side=side,
                 price=D(price) if price is not None else None,
@@ -94,3 +98,10 @@ class Harness:
                 **fill,
             ),
         )
+
+    def sample(self, mids: dict[str, str], ts_ns: int | None = None) -> None:
+        """What the gateway's sampler posts once an interval: the consolidated mids."""
+        sample = MarksSampled(
+            ts_ns=self.clock.now_ns() if ts_ns is None else ts_ns, mids={s: D(m) for s, m in mids.items()}
+        )
+        self.bus.send(RISK_MARKS, sample)

@@ -13,7 +13,7 @@ from domain.ids import Account, OrderId, Symbol
 from domain.verdicts import Denial
 from risk.checks import CHECKS
 from risk.controls import Control
-from risk.limits import LimitSet, RiskLimits, SessionLimits
+from risk.limits import FirmLimits, LimitSet, RiskLimits, SessionLimits
 from tests.factories import new_order
 from tests.unit.risk.harness import CLIENT1, Harness
 
@@ -75,6 +75,12 @@ CASES: dict[str, tuple[Harness, Callable[[Harness], Denial | None]]] = {
     "price_band": (Harness(RiskLimits(default=LimitSet(price_band_pct=D(1)))), lambda h: _order(h, price=D(110))),
     "position_limit": (Harness(RiskLimits(default=LimitSet(max_long_qty=D(10)))), _order),
     "credit_limit": (Harness(RiskLimits(default=LimitSet(credit_limit=D(100)))), _order),
+    "gross_exposure": (Harness(RiskLimits(default=LimitSet(max_gross_exposure=D(1000)))), _order),
+    "net_exposure": (Harness(RiskLimits(default=LimitSet(max_net_exposure=D(1000)))), _order),
+    "value_at_risk": (Harness(RiskLimits(default=LimitSet(max_var=D(10)))), _order),
+    "firm_gross_exposure": (Harness(RiskLimits(firm=FirmLimits(max_gross_exposure=D(1000)))), _order),
+    "firm_net_exposure": (Harness(RiskLimits(firm=FirmLimits(max_net_exposure=D(1000)))), _order),
+    "firm_value_at_risk": (Harness(RiskLimits(firm=FirmLimits(max_var=D(10)))), _order),
     "daily_loss": (Harness(RiskLimits(default=LimitSet(max_daily_loss=D(50)), on_breach=())), _losing),
     "order_rate": (
         Harness(RiskLimits(default=LimitSet(max_orders_per_second=1))),
