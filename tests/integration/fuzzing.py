@@ -10,7 +10,9 @@ some mutations: a wrong BeginString, a sequence number too low, a second Logon),
 from __future__ import annotations
 
 import itertools
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -214,9 +216,11 @@ class Stats:
 class Fuzzer:
     """A raw FUZZER session on the gateway that survives whatever the batches do to it."""
 
-    def __init__(self, port: int, *, probe_timeout: float = 2.0) -> None:
+    def __init__(self, port: int, *, probe_timeout: float = 2.0, logged_on: Callable[[], bool] | None = None) -> None:
         self.port = port
         self.probe_timeout = probe_timeout
+        self._logged_on = logged_on
+        """Whether the gateway still counts FUZZER as logged on (None: do not wait for it to notice a hang-up)."""
         self.stats = Stats()
         self.raw: RawSession | None = None
         self.seq = 1
@@ -227,12 +231,24 @@ class Fuzzer:
         if self.raw is None or self.raw.closed:
             if self.raw is not None:
                 self.raw.close()
+                self._wait_for_logout()
             self.raw = RawSession(self.port)
             self.raw.send(encode("A", 1, [(98, "0"), (108, "30"), (141, "Y")], sender=FUZZER))
             self.raw.wait_for(lambda m: m.get(35) == b"A", "the Logon answer")
             self.stats.logons += 1
             self.seq = 2
         return self.raw
+
+    def _wait_for_logout(self, timeout: float = 30.0) -> None:
+        # QuickFIX refuses a Logon, and drops the new connection unanswered, while the session is still logged on
+        # from the connection we just hung up on; under load the gateway can take a moment to notice the hang-up.
+        if self._logged_on is None:
+            return
+        deadline = time.monotonic() + timeout
+        while self._logged_on():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"FUZZER still logged on {timeout:g}s after hanging up")
+            time.sleep(0.01)  # polling the condition itself, not waiting in its place
 
     def send_batch(self, frames: list[bytes]) -> None:
         """Send the frames, then make sure the session answers (reconnecting if the gateway ended it)."""

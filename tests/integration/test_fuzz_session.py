@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from app.fixclient import ScriptedClient, client_sessions
 from domain.enums import Side
+from domain.ids import SessionKey
 from tests.contract.conftest import postgres_schema_url
 from tests.integration.conftest import make_config
 from tests.integration.fuzzing import FUZZER, Fuzzer, FuzzSystem, book_problems, mutated_frame, start_fuzz_system
@@ -72,7 +73,8 @@ def test_live_session_when_fuzzed_with_thousands_of_mutated_messages_then_it_sti
     keep = next(o for o in system.gateway.oms.book.by_id.values() if o.cl_ord_id == "KEEP-1")
     errors = ErrorRecords()
     logging.getLogger().addHandler(errors)
-    fuzzer = Fuzzer(system.port)
+    fuzzer_session = SessionKey(f"FIX.4.4:FIXGW->{FUZZER}")
+    fuzzer = Fuzzer(system.port, logged_on=lambda: system.gateway.clients.app.is_logged_on(fuzzer_session))
     started = time.monotonic()
 
     @settings(
