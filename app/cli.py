@@ -20,6 +20,7 @@ from app import (
     quarantine_cli,
     replay_cli,
     risk_cli,
+    serve_cli,
     session_cli,
     strategy_cli,
 )
@@ -166,6 +167,7 @@ cli.add_typer(strategy_cli.strategy_cli, name="strategy")
 cli.command()(replay_cli.replay)
 cli.command()(bench_cli.bench)
 cli.command()(dashboard_cli.dashboard)
+cli.command()(serve_cli.serve)
 
 
 @cli.command("hash-password")

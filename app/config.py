@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.services.settings import DeploymentConfig, NatsConfig
 from fixgw.errors import ConfigError
 from risk.limits import Instrument, RiskLimits
 from strategy.config import StrategyConfig
@@ -201,6 +202,9 @@ class GatewayConfig(_Strict):
     metrics: MetricsConfig = MetricsConfig()
     strategies: dict[str, StrategyConfig] = {}
     """The gateway's own strategies by name, each an internal client session ``STRATEGY:<NAME>``."""
+    deployment: DeploymentConfig = DeploymentConfig()
+    nats: NatsConfig = NatsConfig()
+    """Where the services of ``[deployment] mode = "services"`` meet (``fixgw serve``)."""
     base_dir: Path = Field(default=REPO_ROOT, exclude=True)
 
     def admin_token_path(self) -> Path:

@@ -45,6 +45,9 @@ Unit = list["Entry"]
 Deliver = Callable[[list[ClientReport]], Sequence[str | None] | None]
 """Hand committed reports to their sessions, in order; return the FIX text each went out as (None: not sent), or
 None to record none."""
+Outbox = Callable[[list[ClientReport], list[int]], None]
+"""Relay committed reports, each with the id of its JSON row in ``messages`` (its key for a consumer's dedup), in
+order; return once they are durably handed on (the services deployment: JetStream's PubAcks)."""
 _STOP = object()
 _MAX_BATCH = 2000
 _MAX_DEPTH = 50_000
@@ -78,6 +81,8 @@ class Entry(msgspec.Struct):
     """The key of an owed answer given now: deleted with the answer (in the same ``atomic`` group)."""
     report_row: Row | None = None
     """The JSON row of ``report`` as last written (its ``id`` links the text it is sent as)."""
+    state: Row | None = None
+    """A ``journal_state`` row (name, value) written with the batch, e.g. the stream sequence a consumer applied."""
 
 
 class Journal:
@@ -89,12 +94,16 @@ class Journal:
         deliver: Deliver,
         clock: Clock,
         on_quarantine: Callable[[Unrecorded], None] | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         """``deliver`` sends the reports of a committed batch, in their order (the client sessions' engine), and
         says what text each went out as (recorded with the next commit: ``oms.store.sent``); ``on_quarantine`` is
-        told of every unit the book refused (the OMS answers its sender)."""
+        told of every unit the book refused (the OMS answers its sender); ``outbox``, when given, relays the reports
+        instead of ``deliver`` (the services deployment: the messages table's report rows are the outbox, and
+        ``delivered_through`` the relay's position; no sent text is recorded, the edge sends them)."""
         self._engine = engine
         self._deliver = deliver
+        self._outbox = outbox
         self._clock = clock
         self._on_quarantine = on_quarantine
         self._queue: queue.SimpleQueue[Entry | object] = queue.SimpleQueue()
@@ -138,6 +147,11 @@ class Journal:
         self._put(
             Entry(order, execution, position, audit, report, appended_ns=now_ns() if report else 0, owe=owe, owed=owed)
         )
+
+    def set_state(self, name: str, value: int) -> None:
+        """Write ``journal_state`` ``name`` = ``value`` with the transaction of what is appended around it (inside
+        ``atomic``: the same one)."""
+        self._put(Entry(state={"name": name, "value": value}))
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` on the writer thread once everything appended before it is committed."""
@@ -257,7 +271,11 @@ class Journal:
                 continue
             units, stop = self._drain(first)
             if units:
-                self._commit_and_deliver(units)
+                try:
+                    self._commit_and_deliver(units)
+                except _Stopped:  # stopping with reports not relayed: no marker, a restart relays them
+                    writer.close()
+                    return
             if stop:
                 self._write_marker()  # a clean stop leaves nothing to send again at the next start
                 writer.close()
@@ -382,6 +400,9 @@ class Journal:
         if not entries:
             return
         reports: list[ClientReport] = [entry.report for entry in entries]  # type: ignore[misc]
+        if self._outbox is not None:
+            self._relay(reports, [entry.report_row["id"] for entry in entries])  # type: ignore[index]
+            return
         sent_ns = self._clock.now_ns()
         try:
             texts = self._deliver(reports)  # in one call: the engine takes them with one release of the GIL
@@ -395,6 +416,21 @@ class Journal:
             return
         if texts:  # after the sends: what each went out as, for the audit trail
             self._writer.sent(report_rows([entry.report_row for entry in entries], texts, sent_ns))
+
+    def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
+        assert self._outbox is not None
+        while True:  # at least once: delivered_through must never pass a report the relay did not hand on
+            try:
+                self._outbox(reports, ids)
+                return
+            except Exception:
+                log.exception("relay of %d report(s) failed (first row %d); retrying", len(reports), ids[0])
+                if self._stopping.wait(_BACKOFF_S[-1]):
+                    raise _Stopped from None
+
+
+class _Stopped(Exception):
+    """The journal stopped while the relay could not hand its reports on."""
 
 
 class _Group:

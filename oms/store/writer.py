@@ -72,7 +72,10 @@ class BatchWriter:
         audit: list[Row] = []
         owe: list[Row] = []
         owed: list[Row] = []
+        state: dict[str, Row] = {}
         for entry in batch:
+            if entry.state is not None:  # e.g. a consumer's applied stream sequence: the latest wins
+                state[entry.state["name"]] = entry.state
             if entry.owe is not None:
                 owe.append(entry.owe)
             if entry.owed is not None:
@@ -95,6 +98,8 @@ class BatchWriter:
         with self._transaction() as cursor:
             if marker != self._marker_written:
                 self._bulk["marker"].run(cursor, [{"name": DELIVERED, "value": marker}])
+            if state:
+                self._bulk["marker"].run(cursor, list(state.values()))
             self._bulk["orders"].run(cursor, list(latest_orders.values()))
             self._bulk["executions"].run(cursor, fills)
             self._bulk["positions"].run(cursor, list(latest_positions.values()))
