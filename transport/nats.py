@@ -9,7 +9,8 @@ Theory of operation. quickfix calls us on its threads and the journal commits on
   duplicate (``PubAck.duplicate``, counted in ``duplicates``).
 - ``consume`` re-creates a durable pull consumer at the stream sequence its caller says it has applied, then
   fetches batches in stream order and hands each to the caller's handler on the link's worker thread; the handler
-  acks (``Delivery.ack``) once what it did is durable on its side. Re-creating at start means a restart never
+  acks the batch's last message (``Delivery.ack``, which acks all before it) once what it did is durable on its
+  side. Re-creating at start means a restart never
   waits out an ack timeout to see a message again, and never sees messages out of their order.
 """
 
@@ -19,6 +20,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
@@ -62,7 +64,8 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     stream_seq: int
     num_delivered: int
     ack: Callable[[], None]
-    """Acknowledge it (any thread; fire and forget: a lost ack only makes it come again)."""
+    """Acknowledge it and every message before it (any thread; fire and forget: a lost ack only makes it come
+    again, unless a later one covers it)."""
 
 
 class ConsumerSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -235,19 +238,26 @@ class NatsLink:
                 await asyncio.sleep(_RETRY_S)
                 continue
             deliveries = [self._delivery(m) for m in messages]
+            if not deliveries:  # a fetch can end with status messages only
+                continue
             try:
                 await loop.run_in_executor(self._workers, handler, deliveries)
             except Exception:
-                log.exception("nats %s: handler of %s failed; stopping this consumer", self.name, spec.durable)
-                return
+                # A consumer that stopped would stop the order path without a sound: the process ends instead, and
+                # its restart re-creates the consumer where what it applied ends.
+                log.critical("nats %s: handler of %s failed; exiting", self.name, spec.durable, exc_info=True)
+                logging.shutdown()
+                os._exit(70)
 
     async def _subscribe(self, spec: ConsumerSpec, start_seq: int) -> Any:
         config = api.ConsumerConfig(
             durable_name=spec.durable,
             deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=max(start_seq, 1),
-            ack_policy=api.AckPolicy.EXPLICIT,
-            ack_wait=300.0,  # never in practice: a restart re-creates the consumer instead
+            # An ack covers every message before it: the ack of a later batch repairs one lost while the server was
+            # away (it restarted, or its consumer state had not reached the disk), and nothing waits out ack_wait.
+            ack_policy=api.AckPolicy.ALL,
+            ack_wait=60.0,
             max_ack_pending=-1,
             filter_subject=spec.subject,
         )

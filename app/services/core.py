@@ -99,7 +99,7 @@ class CoreService:
                         gateway.journal.record_inbound(*msgspec.structs.astuple(inbound))
                 gateway.journal.set_state(name, delivery.stream_seq)
             self.applied = delivery.stream_seq
-        gateway.journal.after_commit(lambda: _ack_all(batch))
+        gateway.journal.after_commit(batch[-1].ack)  # AckPolicy.ALL: every message of the batch
         if dropped:
             self.redeliveries_dropped += dropped
             log.info(
@@ -123,8 +123,3 @@ class CoreService:
                 for r, i in zip(reports, ids, strict=True)
             ]
         )
-
-
-def _ack_all(batch: list[Delivery]) -> None:
-    for delivery in batch:
-        delivery.ack()

@@ -15,9 +15,9 @@ under the bus lock, so the stream holds them in the order the sessions received 
   applied sequence drops what already went through.
 - A publish JetStream does not ack within ``[nats] publish_timeout_s`` is refused to the client at once, 35=j
   380=4, as the monolith refuses an order while its book cannot commit.
-- Reports are sent in stream order and acked once handed to the session (quickfix stores them with their
-  MsgSeqNum). At start the consumer is re-created at its ack floor: reports that may have gone out before a crash
-  are sent again with PossResend (97=Y), as the monolith does after its own crash.
+- Reports are sent in stream order and acked (a batch's last) once handed to the session (quickfix stores them
+  with their MsgSeqNum). At start the consumer is re-created at its ack floor: reports that may have gone out
+  before a crash are sent again with PossResend (97=Y), as the monolith does after its own crash.
 """
 
 from __future__ import annotations
@@ -199,10 +199,13 @@ class EdgeService:
         """On the link's worker thread: send the reports in order, then ack them."""
         reports = []
         for delivery in batch:
-            report = decode_report(delivery.data)
+            try:
+                report = decode_report(delivery.data)
+            except msgspec.DecodeError as exc:
+                log.error("report at stream sequence %d is not one (%s); skipped", delivery.stream_seq, exc)
+                continue
             if delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1:
                 report = msgspec.structs.replace(report, poss_resend=True)
             reports.append(report)
         self.clients.send_reports(reports)
-        for delivery in batch:
-            delivery.ack()
+        batch[-1].ack()  # AckPolicy.ALL: every report of the batch
