@@ -136,14 +136,25 @@ def demo(
         ),
     ] = False,
     seconds: Annotated[float, typer.Option(min=1, help="How long the market maker runs (--strategy).")] = 20,
+    services: Annotated[
+        bool,
+        typer.Option(
+            "--services",
+            help="Instead: the same orders through the services deployment (a nats-server of its own, the core and "
+            "the edge over JetStream); the same book.",
+        ),
+    ] = False,
 ) -> None:
     """Run venue simulator, gateway and a scripted client; send a few orders; print the book."""
     from app.demo import DemoFailed, run_demo
+    from app.services.demo import run_services_demo
     from app.strategy_demo import run_strategy_demo
 
     _logging(logging.WARNING)
     try:
-        if strategy:
+        if services:
+            run_services_demo(console, work_dir, client_port, venue_port)
+        elif strategy:
             run_strategy_demo(console, work_dir, seconds, client_port, venue_port)
         else:
             run_demo(console, work_dir, client_port, venue_port)

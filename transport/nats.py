@@ -121,6 +121,8 @@ class NatsLink:
         log.warning("nats %s: %r", self.name, exc)
 
     async def _on_disconnected(self) -> None:
+        if self._stopping.is_set():
+            return
         log.warning("nats %s: disconnected from %s", self.name, self.url)
 
     async def _on_reconnected(self) -> None:
