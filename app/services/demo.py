@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from app.book_cli import orders_table
+from app.display import orders_table
 from app.demo import STEPS, DemoFailed, _run_step, prepare
 from app.fixclient import ScriptedClient, client_sessions
 from app.services.core import CoreService
