@@ -48,7 +48,6 @@ _COMMANDS: Final[dict[str, type[Any]]] = {t.__name__: t for t in get_args(OmsCom
 _REPORTS: Final[dict[str, type[Any]]] = {t.__name__: t for t in get_args(ClientReport)}
 _encoder = msgspec.msgpack.Encoder(decimal_format="string")
 _batch_decoder = msgspec.msgpack.Decoder(_CommandBatch)
-_tagged_decoder = msgspec.msgpack.Decoder(_Tagged)
 
 
 def encode_commands(batch: CommandBatch) -> bytes:
@@ -63,14 +62,25 @@ def decode_commands(data: bytes) -> CommandBatch:
     return CommandBatch(commands=[_decode(_COMMANDS, t) for t in raw.commands], inbound=raw.inbound)
 
 
-def encode_report(report: ClientReport) -> bytes:
-    """Encode ``report`` for the REPORTS stream."""
-    return _encoder.encode(_Tagged(type(report).__name__, msgspec.Raw(_encoder.encode(report))))
+class _ReportBatch(msgspec.Struct, frozen=True, array_like=True):
+    ids: list[int]
+    reports: list[_Tagged]
 
 
-def decode_report(data: bytes) -> ClientReport:
-    """Decode a REPORTS stream message."""
-    return _decode(_REPORTS, _tagged_decoder.decode(data))  # type: ignore[no-any-return]
+_reports_decoder = msgspec.msgpack.Decoder(_ReportBatch)
+
+
+def encode_reports(reports: list[tuple[int, ClientReport]]) -> bytes:
+    """Encode committed reports for the REPORTS stream, each with the id of its row (``messages.id``): one stream
+    message per client and commit, so a commit's reports cost one write (and one fsync) at the server."""
+    tagged = [_Tagged(type(r).__name__, msgspec.Raw(_encoder.encode(r))) for _, r in reports]
+    return _encoder.encode(_ReportBatch([i for i, _ in reports], tagged))
+
+
+def decode_reports(data: bytes) -> list[tuple[int, ClientReport]]:
+    """Decode a REPORTS stream message: (row id, report) in the order committed."""
+    raw = _reports_decoder.decode(data)
+    return [(i, _decode(_REPORTS, t)) for i, t in zip(raw.ids, raw.reports, strict=True)]
 
 
 def _decode(types: dict[str, type[Any]], tagged: _Tagged) -> Any:

@@ -3,8 +3,9 @@
 - ``fixgw.cmd.<part>`` (stream FIXGW_CMD), edge → core: what one received client message made
   (``transport.envelope.CommandBatch``). Nats-Msg-Id ``<session>:<MsgSeqNum>:<first SendingTime>``; applied
   once by the core's applied stream sequence, committed with the book change (``journal_state`` ``core-<part>``).
-- ``fixgw.report.<CompID>`` (stream FIXGW_REPORTS), core → edge: a committed report. Nats-Msg-Id
-  ``rpt:<messages.id>`` (its JSON row, the outbox); the edge sends a redelivered one with PossResend (97=Y).
+- ``fixgw.report.<CompID>`` (stream FIXGW_REPORTS), core → edge: a commit's reports for one client, each with the
+  id of its JSON row in ``messages`` (the outbox). Nats-Msg-Id ``rpt:<first id>-<last id>``; the edge drops a report
+  whose id it has delivered, and sends a redelivered one with PossResend (97=Y).
 
 Both streams keep their messages on file for a day (``limits`` retention): JetStream is a transport and a replay
 buffer, not the record, so a consumer's position of record is kept by whoever applies (the core's in PostgreSQL,

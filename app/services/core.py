@@ -11,9 +11,10 @@ Theory of operation (the README's "Services deployment" has the whole argument).
   redelivery: it is dropped and counted. After a crash the consumer is re-created at the sequence after the one
   committed, so a command is applied once however often JetStream delivers it.
 - **out**: the reports the journal commits (their JSON rows in ``messages`` are the outbox) are relayed after the
-  commit to ``fixgw.report.<CompID>`` with Nats-Msg-Id ``rpt:<row id>``, and only once JetStream has acked them
-  does ``delivered_through`` move past them. A restart relays again what was committed after it, with PossResend
-  and the same ids: JetStream drops those it already holds.
+  commit, one stream message per client and commit, to ``fixgw.report.<CompID>`` with their row ids (Nats-Msg-Id
+  ``rpt:<first id>-<last id>``), and only once JetStream has acked them does ``delivered_through`` move past them.
+  A restart relays again what was committed after it, with PossResend: JetStream drops a message it already holds,
+  and the edge drops any report whose row id it has delivered (ids only grow: one writer).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from domain.ids import client_comp_id
 from domain.reports import ClientReport
 from fixgw.session.settings import SessionsFile
 from oms.store import repository
-from transport.envelope import decode_commands, encode_report
+from transport.envelope import decode_commands, encode_reports
 from transport.nats import ConsumerSpec, Delivery, NatsLink
 from transport.subjects import CMD, PARTITION, STREAMS, command_subject, core_consumer, report_subject
 
@@ -117,9 +118,12 @@ class CoreService:
 
     def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
         """On the journal's writer thread, after the commit: hand the reports to JetStream and wait for its acks."""
+        by_client: dict[str, list[tuple[int, ClientReport]]] = {}
+        for report, row_id in zip(reports, ids, strict=True):  # a dict keeps the first-seen order of clients
+            by_client.setdefault(client_comp_id(report.session), []).append((row_id, report))
         self.link.publish_all(
             [
-                (report_subject(client_comp_id(r.session)), encode_report(r), f"rpt:{i}")
-                for r, i in zip(reports, ids, strict=True)
+                (report_subject(client), encode_reports(rows), f"rpt:{rows[0][0]}-{rows[-1][0]}")
+                for client, rows in by_client.items()
             ]
         )

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from app.display import orders_table
 from app.demo import STEPS, DemoFailed, _run_step, prepare
+from app.display import orders_table
 from app.fixclient import ScriptedClient, client_sessions
 from app.services.core import CoreService
 from app.services.edge import EdgeService

@@ -42,7 +42,7 @@ from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
 from oms.store import repository
 from oms.store.database import BookDb, connect, current_revision, head_revision
-from transport.envelope import CommandBatch, Inbound, decode_report, encode_commands
+from transport.envelope import CommandBatch, Inbound, decode_reports, encode_commands
 from transport.nats import ConsumerSpec, Delivery, NatsLink, TransportUnavailable
 from transport.subjects import EDGE_CONSUMER, PARTITION, REPORTS, STREAMS, command_subject
 
@@ -148,6 +148,9 @@ class EdgeService:
         self.acceptor = Connector(self.clients.app, sessions.only("acceptor"), "acceptor", work_dir)
         self.consumer = ConsumerSpec(stream=REPORTS.name, subject="fixgw.report.>", durable=EDGE_CONSUMER)
         self._resend_through = 0
+        self._delivered_id = 0
+        """The highest report row id sent to a client by this run (one core writes them, in increasing order)."""
+        self.duplicates_dropped = 0
         self._resume(config.database_url())
 
     def _resume(self, url: str) -> None:
@@ -198,14 +201,22 @@ class EdgeService:
     def _deliver(self, batch: list[Delivery]) -> None:
         """On the link's worker thread: send the reports in order, then ack them."""
         reports = []
+        dropped = 0
         for delivery in batch:
             try:
-                report = decode_report(delivery.data)
+                rows = decode_reports(delivery.data)
             except msgspec.DecodeError as exc:
                 log.error("report at stream sequence %d is not one (%s); skipped", delivery.stream_seq, exc)
                 continue
-            if delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1:
-                report = msgspec.structs.replace(report, poss_resend=True)
-            reports.append(report)
+            again = delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1
+            for row_id, report in rows:
+                if row_id <= self._delivered_id:  # relayed again by a restarted core: this edge sent it already
+                    dropped += 1
+                    continue
+                self._delivered_id = row_id
+                reports.append(msgspec.structs.replace(report, poss_resend=True) if again else report)
         self.clients.send_reports(reports)
+        if dropped:
+            self.duplicates_dropped += dropped
+            log.info("edge: dropped %d report(s) already delivered (%d in all)", dropped, self.duplicates_dropped)
         batch[-1].ack()  # AckPolicy.ALL: every report of the batch

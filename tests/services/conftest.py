@@ -64,11 +64,12 @@ def services_settings(work: Path, url: str, nats_url: str) -> None:
 
 def duplicates_dropped(work: Path) -> dict[str, int]:
     """What the services logged as dropped duplicates, by who dropped them (JetStream at a publish, the book)."""
-    counts = {"jetstream": 0, "book": 0}
+    counts = {"jetstream": 0, "book": 0, "edge": 0}
     for log in work.glob("*.out"):
         text = log.read_text(errors="replace")
         counts["jetstream"] += sum(int(n) for n in re.findall(r"JetStream dropped (\d+) duplicate", text))
         counts["book"] += sum(int(n) for n in re.findall(r"dropped (\d+) redelivered command", text))
+        counts["edge"] += sum(int(n) for n in re.findall(r"dropped (\d+) report\(s\) already delivered", text))
     return counts
 
 

@@ -11,7 +11,7 @@ from domain.commands import CancelOrder, CancelWorking
 from domain.ids import ClOrdId, SessionKey
 from domain.reports import BusinessReject, ExecutionReport
 from tests.factories import execution_report, new_order
-from transport.envelope import CommandBatch, Inbound, decode_commands, decode_report, encode_commands, encode_report
+from transport.envelope import CommandBatch, Inbound, decode_commands, decode_reports, encode_commands, encode_reports
 from transport.subjects import command_subject, report_subject
 
 SESSION = SessionKey("FIX.4.4:FIXGW->CLIENT1")
@@ -53,9 +53,14 @@ def test_command_batch_when_no_commands_then_inbound_alone_travels() -> None:
     ],
 )
 def test_report_when_encoded_then_decodes_to_the_same_type_and_fields(report: object) -> None:
-    decoded = decode_report(encode_report(report))  # type: ignore[arg-type]
-    assert decoded == report
+    [(row_id, decoded)] = decode_reports(encode_reports([(41, report)]))  # type: ignore[list-item]
+    assert (row_id, decoded) == (41, report)
     assert type(decoded) is type(report)
+
+
+def test_reports_when_several_then_in_their_order_with_their_ids() -> None:
+    reports = [(7, execution_report(cl_ord_id=ClOrdId("A"))), (9, execution_report(cl_ord_id=ClOrdId("B")))]
+    assert decode_reports(encode_reports(reports)) == reports
 
 
 def test_decode_when_payload_is_not_a_batch_then_decode_error() -> None:
