@@ -60,6 +60,14 @@ def bench(
             "of its own as Prometheus would (0: never); the report gives the scrapes' times."
         ),
     ] = 0.0,
+    nats_fsync: Annotated[
+        bool,
+        typer.Option(
+            "--nats-fsync/--no-nats-fsync",
+            help="services systems: their nats-server fsyncs every write before its PubAck (sync_interval: always; "
+            "the default) or syncs on its own schedule (every 2 minutes).",
+        ),
+    ] = True,
 ) -> None:
     """Drive orders through the full path (client session -> risk -> EMS -> venue -> book -> client) and report.
 
@@ -103,6 +111,7 @@ def bench(
         venue_sessions_file=venue_config,
         work_dir=work_dir,
         scrape_every_s=scrape_every,
+        nats_fsync=nats_fsync,
     )
     with tempfile.TemporaryDirectory(prefix="fixgw-bench-") as temp:
         work = work_dir or Path(temp)

@@ -57,6 +57,8 @@ class BenchPlan:
     settings_file: Path = REPO_ROOT / "fixgw.toml"
     venue_sessions_file: Path = REPO_ROOT / "venue.cfg"
     work_dir: Path | None = None
+    nats_fsync: bool = True
+    """The services systems: their nats-server fsyncs every write before its PubAck (``sync_interval: always``)."""
     scrape_every_s: float = 0.0
     """Scrape the gateway's ``GET /metrics`` this often during the measured runs, from a process of its own as
     Prometheus would (``app.bench.scraper``); 0: no scraping."""

@@ -54,7 +54,7 @@ def start_services(bench: Bench, name: str, work: Path, port: int) -> list[Proce
     """nats-server, (the venue simulator,) the core, then the edge on ``port``; return the venue (if any), then the
     three services as one server, the last."""
     internal = name == "services-internal"
-    nats = NatsServer(work / "nats")
+    nats = NatsServer(work / "nats", sync_always=bench.plan.nats_fsync)
     started = [Process("nats", [str(server_binary()), "-c", str(nats.config)], work)]
     try:
         _wait_listening(nats.port, started)

@@ -38,15 +38,16 @@ def free_port() -> int:
 class NatsServer:
     """One nats-server process with JetStream on 127.0.0.1:``port``, its store and log under ``work``."""
 
-    def __init__(self, work: Path, port: int | None = None) -> None:
+    def __init__(self, work: Path, port: int | None = None, *, sync_always: bool = True) -> None:
+        """``sync_always``: fsync every write before its PubAck (else the server's default: every 2 minutes)."""
         self.work = work
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         work.mkdir(parents=True, exist_ok=True)
         self.config = work / "nats.conf"
+        sync = "  sync_interval: always\n" if sync_always else ""
         self.config.write_text(
-            f"listen: 127.0.0.1:{self.port}\n"
-            f'jetstream {{\n  store_dir: "{work / "store"}"\n  sync_interval: always\n}}\n'
+            f'listen: 127.0.0.1:{self.port}\njetstream {{\n  store_dir: "{work / "store"}"\n{sync}}}\n'
         )
 
     @property
