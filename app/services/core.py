@@ -20,13 +20,16 @@ Theory of operation (the README's "Services deployment" has the whole argument).
 from __future__ import annotations
 
 import logging
+import time
 
 import msgspec
 
 from app.config import GatewayConfig
 from app.gateway import Gateway
 from domain.channels import OMS_EXECUTE, OmsCommand
+from domain.commands import SubmitOrder
 from domain.ids import client_comp_id
+from domain.latency import hops, now_ns
 from domain.reports import ClientReport
 from fixgw.session.settings import SessionsFile
 from oms.store import repository
@@ -94,6 +97,9 @@ class CoreService:
                 commands = None
             with gateway.bus.entered():
                 if commands is not None:
+                    if (inbound := commands.inbound) is not None and inbound.msg_type == "D":
+                        # the edge's decode and publish, JetStream, and this fetch: both clocks are this host's
+                        hops.record("edge to core", time.time_ns() - inbound.received_ns)
                     for command in commands.commands:
                         self._execute(command)
                     if (inbound := commands.inbound) is not None:
@@ -111,19 +117,27 @@ class CoreService:
             )
 
     def _execute(self, command: OmsCommand) -> None:
+        timed = isinstance(command, SubmitOrder)
+        if timed:  # the order path's own hops (oms, risk, route), as the client thread marks them in the monolith
+            hops.start()
         try:
             self.gateway.bus.send(OMS_EXECUTE, command)
         except Exception:  # as FixApplication: the message's other effects and its record still commit
             log.exception("core %s: internal error on %s", self.partition, type(command).__name__)
+        finally:
+            if timed:
+                hops.stop()
 
     def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
         """On the journal's writer thread, after the commit: hand the reports to JetStream and wait for its acks."""
         by_client: dict[str, list[tuple[int, ClientReport]]] = {}
         for report, row_id in zip(reports, ids, strict=True):  # a dict keeps the first-seen order of clients
             by_client.setdefault(client_comp_id(report.session), []).append((row_id, report))
+        started = now_ns()
         self.link.publish_all(
             [
                 (report_subject(client), encode_reports(rows), f"rpt:{rows[0][0]}-{rows[-1][0]}")
                 for client, rows in by_client.items()
             ]
         )
+        hops.record("relay", now_ns() - started)
