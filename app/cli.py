@@ -26,7 +26,7 @@ from app import (
 )
 from app.config import REPO_ROOT, load_config
 from app.runtime import tune_gc
-from fixgw.errors import GatewayError
+from fixgw.errors import ConfigError, GatewayError
 from fixgw.session.redaction import RedactingFilter
 from fixgw.session.settings import SessionsFile
 
@@ -80,8 +80,12 @@ def run(
     """Run the gateway: accept clients, check risk, route to venues, keep the book. Ctrl-C stops it."""
     from app.gateway import Gateway
 
+    path = _settings_for(config, settings)
+    gateway_config = load_config(path)
+    if gateway_config.deployment.mode == "services":
+        raise ConfigError(f'{path}: deployment.mode is "services": run fixgw serve core and fixgw serve edge')
     _logging(logging.INFO)
-    gateway = Gateway(load_config(_settings_for(config, settings)), SessionsFile.load(config))
+    gateway = Gateway(gateway_config, SessionsFile.load(config))
     tune_gc()  # a process of its own: its heap as at start is frozen (app.runtime)
     gateway.start()
     console.print(f"gateway running ({config}); book: {gateway.config.database_url()}; Ctrl-C to stop")

@@ -60,7 +60,7 @@ def serve(
     path = _settings_for(config, settings)
     gateway_config = load_config(path)
     if gateway_config.deployment.mode != "services":
-        raise ConfigError(f'{path}: fixgw serve needs [deployment] mode = "services" (it is "monolith": use fixgw run)')
+        raise ConfigError(f'{path}: fixgw serve needs deployment.mode = "services" (it is "monolith": use fixgw run)')
     _logging(logging.INFO)
     if role is Role.ALL:
         _serve_all(config, path, gateway_config, spawn_nats)

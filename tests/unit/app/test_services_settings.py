@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from app.cli import cli
 from app.config import load_config
 from app.services.edge import message_id
 from fixgw.errors import ConfigError
@@ -63,3 +65,19 @@ def test_message_id_when_sequence_reset_reuses_seq_then_another_id() -> None:
 
 def test_message_id_when_no_received_message_then_none() -> None:
     assert message_id(None) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "mode", "said"),
+    [
+        (["run"], "services", 'deployment.mode is "services": run fixgw serve core and fixgw serve edge'),
+        (["serve", "core"], "monolith", 'fixgw serve needs deployment.mode = "services"'),
+    ],
+)
+def test_cli_when_command_does_not_fit_the_deployment_then_refused_in_one_line(
+    tmp_path: Path, args: list[str], mode: str, said: str
+) -> None:
+    settings = _settings(tmp_path, f'\n[deployment]\nmode = "{mode}"\n')
+    result = CliRunner().invoke(cli, [*args, "--settings", str(settings)])
+    assert isinstance(result.exception, ConfigError)
+    assert said in str(result.exception)
