@@ -105,7 +105,9 @@ def _serve_all(config: Path, settings: Path, gateway_config: GatewayConfig, spaw
                 "-s",
                 str(settings),
             ]
-            children.append(subprocess.Popen(command, cwd=REPO_ROOT))
+            # A session of its own: a Ctrl-C reaches this process only, which stops the edge, then the core, then
+            # the nats-server, in that order (the core relays what it commits while stopping).
+            children.append(subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True))
         console.print(f"services running: core pid {children[0].pid}, edge pid {children[1].pid}; Ctrl-C to stop")
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):

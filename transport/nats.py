@@ -91,6 +91,7 @@ class NatsLink:
         self._thread.start()
         self._workers = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"nats-{name}-w")
         self._stopping = threading.Event()
+        self._quiet = False
         self._tasks: list[concurrent.futures.Future[None]] = []
         self._nc: Any = self._call(self._connect(connect_timeout), connect_timeout + 5)
         self._js: Any = self._nc.jetstream(timeout=5.0)
@@ -118,6 +119,9 @@ class NatsLink:
                 await asyncio.sleep(_RETRY_S)
 
     async def _on_error(self, exc: Exception) -> None:
+        if self._quiet:  # one line per outage, not one per reconnect attempt (10 a second)
+            return
+        self._quiet = isinstance(exc, OSError)
         log.warning("nats %s: %r", self.name, exc)
 
     async def _on_disconnected(self) -> None:
@@ -126,6 +130,7 @@ class NatsLink:
         log.warning("nats %s: disconnected from %s", self.name, self.url)
 
     async def _on_reconnected(self) -> None:
+        self._quiet = False
         log.info("nats %s: reconnected", self.name)
 
     def ensure_streams(self, specs: Sequence[StreamSpec], timeout: float = 30.0) -> None:
@@ -292,12 +297,16 @@ class NatsLink:
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop consuming, flush and close the connection, stop the loop."""
+    def stop_consuming(self) -> None:
+        """Take no more batches (the one being handled finishes); publishing still works."""
         self._stopping.set()
         for task in self._tasks:
             with contextlib.suppress(Exception):
                 task.result(timeout=_FETCH_S + 1)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop consuming, close the connection, stop the loop."""
+        self.stop_consuming()
         with contextlib.suppress(Exception):
             self._call(self._nc.close(), timeout)
         with contextlib.suppress(Exception):

@@ -66,9 +66,10 @@ class CoreService:
         self.link.consume(self.consumer, self.applied + 1, self._apply)
 
     def stop(self) -> None:
-        """Stop taking commands, then stop the gateway (which commits and relays what is queued)."""
-        self.link.close()
+        """Stop taking commands, stop the gateway (which commits and relays what is queued), then disconnect."""
+        self.link.stop_consuming()
         self.gateway.stop()
+        self.link.close()
 
     def stats(self) -> dict[str, int]:
         """The seam's counters: duplicates dropped by JetStream and by the book, the applied sequence."""

@@ -99,10 +99,20 @@ class CommandOutbox:
                 self._on_refused(inbound)
 
 
-def _wait_for_schema(book: BookDb, timeout: float = 60.0) -> None:
-    """The core migrates the book; the edge only reads it, once it is at the code's migration."""
+def _open_book(url: str, timeout: float = 60.0) -> BookDb:
+    """The book, read-only, once the core has created and migrated it (the edge never writes it)."""
     head, deadline = head_revision(), time.monotonic() + timeout
-    while (at := current_revision(book)) != head:
+    while True:
+        at = None
+        try:
+            book = connect(url, read_only=True)
+        except ConfigError:  # e.g. a SQLite file the core has not created yet
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if (at := current_revision(book)) == head:
+                return book
+            book.dispose()
         if time.monotonic() > deadline:
             raise ConfigError(f"the book of record is at migration {at}, not {head}: start fixgw serve core first")
         time.sleep(0.1)
@@ -154,9 +164,8 @@ class EdgeService:
         self._resume(config.database_url())
 
     def _resume(self, url: str) -> None:
-        book = connect(url, read_only=True)
+        book = _open_book(url)
         try:
-            _wait_for_schema(book)
             since = self.acceptor.stores_created()
             committed = {s: q for s, at in since.items() if (q := repository.last_inbound_seq(book, s, at)) is not None}
         finally:

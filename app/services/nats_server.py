@@ -58,7 +58,9 @@ class NatsServer:
     def start(self, timeout: float = 20.0) -> None:
         """Start the server and wait until it takes connections."""
         with (self.work / "nats.log").open("ab") as log:
-            self.proc = subprocess.Popen([str(server_binary()), "-c", str(self.config)], stdout=log, stderr=log)
+            self.proc = subprocess.Popen(  # its own session: a Ctrl-C for us is not one for it (we stop it last)
+                [str(server_binary()), "-c", str(self.config)], stdout=log, stderr=log, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
