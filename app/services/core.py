@@ -2,7 +2,9 @@
 over JetStream and the reports going back over it.
 
 Theory of operation (the README's "Services deployment" has the whole argument). The core is the monolith's
-``Gateway`` without client sessions: the same engines, built from the same recovery snapshot. Two seams change:
+``Gateway`` without client sessions: the same engines, built from the same recovery snapshot, in a process that
+holds its partition's writer lock (``oms.store.writer_lock``: a second core of the partition is refused). Two
+seams change:
 
 - **in**: a batch of ``CommandBatch`` messages fetched from ``fixgw.cmd.<part>`` is applied in stream order, each
   as the monolith applies one received FIX message — under the bus lock, in one unit of work (the journal's
@@ -33,6 +35,8 @@ from domain.latency import hops, now_ns
 from domain.reports import ClientReport
 from fixgw.session.settings import SessionsFile
 from oms.store import repository
+from oms.store.database import connect
+from oms.store.writer_lock import WriterLock
 from transport.envelope import decode_commands, encode_reports
 from transport.nats import ConsumerSpec, Delivery, NatsLink
 from transport.subjects import CMD, PARTITION, STREAMS, command_subject, core_consumer, report_subject
@@ -47,6 +51,8 @@ class CoreService:
         """Connect to ``[nats] url``, declare the streams, build the gateway on the venue sessions of ``sessions``
         (its client acceptor sessions are the edge's)."""
         self.partition = partition
+        self._lock_db = connect(config.database_url())
+        self._writer_lock = WriterLock(self._lock_db, core_consumer(partition))  # the partition's single writer
         self.link = NatsLink(config.nats.url, f"core-{partition}")
         self.link.ensure_streams(STREAMS)
         self.gateway = Gateway(config, sessions.only("initiator"), outbox=self._relay)
@@ -70,6 +76,8 @@ class CoreService:
         self.link.stop_consuming()
         self.gateway.stop()
         self.link.close()
+        self._writer_lock.release()
+        self._lock_db.dispose()
 
     def stats(self) -> dict[str, int]:
         """The seam's counters: duplicates dropped by JetStream and by the book, the applied sequence."""

@@ -74,6 +74,12 @@ def test_services_when_client_sends_orders_then_booked_once_and_reported_back(
             assert positions[("ACCT1", "IBM")] == Decimal(-50)
         finally:
             engine.dispose()
+        second = ServiceProcess(tmp_path, "core")  # the partition has a writer: another core is refused
+        second.log_path = tmp_path / "second-core.out"
+        second.start()
+        assert second.proc is not None
+        assert second.proc.wait(60) == 2
+        assert "another process writes core-0 of this book of record" in second.log_path.read_text()
     finally:
         client.stop()
         edge.stop()
