@@ -52,8 +52,9 @@ from oms.engine import OmsEngine
 from oms.recovery import RecoverySnapshot
 from oms.store import repository
 from oms.store.database import BookDb, open_database, redacted
-from oms.store.journal import Journal, Outbox
+from oms.store.journal import Journal
 from oms.store.recovery import recover
+from oms.store.relay import Outbox
 from oms.store.retired import RetiredOrders
 from risk.controls import Control, Controls
 from risk.engine import RiskEngine

@@ -35,6 +35,7 @@ from domain.latency import hops, now_ns
 from domain.reports import ClientReport
 from oms.store import quarantine
 from oms.store.health import CommitHealth
+from oms.store.relay import Outbox, Relay
 from oms.store.sent import report_rows, sent_row
 from oms.store.writer import BatchWriter, Checkpointer
 
@@ -45,9 +46,6 @@ Unit = list["Entry"]
 Deliver = Callable[[list[ClientReport]], Sequence[str | None] | None]
 """Hand committed reports to their sessions, in order; return the FIX text each went out as (None: not sent), or
 None to record none."""
-Outbox = Callable[[list[ClientReport], list[int]], None]
-"""Relay committed reports, each with the id of its JSON row in ``messages`` (its key for a consumer's dedup), in
-order; return once they are durably handed on (the services deployment: JetStream's PubAcks)."""
 _STOP = object()
 _MAX_BATCH = 2000
 _MAX_DEPTH = 50_000
@@ -103,7 +101,7 @@ class Journal:
         ``delivered_through`` the relay's position; no sent text is recorded, the edge sends them)."""
         self._engine = engine
         self._deliver = deliver
-        self._outbox = outbox
+        self._relay = None if outbox is None else Relay(outbox, self._relayed)
         self._clock = clock
         self._on_quarantine = on_quarantine
         self._queue: queue.SimpleQueue[Entry | object] = queue.SimpleQueue()
@@ -126,7 +124,9 @@ class Journal:
     # -- the order path's side -------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the writer thread (and, on SQLite, the checkpointer)."""
+        """Start the writer thread (and, on SQLite, the checkpointer; with an outbox, its relay)."""
+        if self._relay is not None:
+            self._relay.start()
         self._thread.start()
         if self._checkpointer is not None:
             self._checkpointer.start()
@@ -256,6 +256,10 @@ class Journal:
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout)
+        if self._relay is not None:  # after the writer: what it committed last is relayed too, then recorded so
+            self._relay.stop(timeout)
+            self._write_marker()  # a clean stop leaves nothing to relay again at the next start
+            self._writer.close()
         if self._checkpointer is not None:
             self._checkpointer.stop(timeout)
 
@@ -271,11 +275,7 @@ class Journal:
                 continue
             units, stop = self._drain(first)
             if units:
-                try:
-                    self._commit_and_deliver(units)
-                except _Stopped:  # stopping with reports not relayed: no marker, a restart relays them
-                    writer.close()
-                    return
+                self._commit_and_deliver(units)
             if stop:
                 self._write_marker()  # a clean stop leaves nothing to send again at the next start
                 writer.close()
@@ -316,7 +316,10 @@ class Journal:
                     reports = []
                     self._run_safely(entry.action)
         self._deliver_safely(reports)
-        self._writer.deliveries_done()  # recorded with the next batch, or after _MARKER_IDLE_S idle
+        if self._relay is not None:  # delivered once relayed: the relay moves the marker (_relayed)
+            self._relay.put([], [], self._writer.last_id)
+        else:
+            self._writer.deliveries_done()  # recorded with the next batch, or after _MARKER_IDLE_S idle
         with self._progress:
             self._committed += sum(len(unit) for unit in units)
             self._progress.notify_all()
@@ -400,8 +403,9 @@ class Journal:
         if not entries:
             return
         reports: list[ClientReport] = [entry.report for entry in entries]  # type: ignore[misc]
-        if self._outbox is not None:
-            self._relay(reports, [entry.report_row["id"] for entry in entries])  # type: ignore[index]
+        if self._relay is not None:
+            ids = [entry.report_row["id"] for entry in entries]  # type: ignore[index]
+            self._relay.put(reports, ids, 0)
             return
         sent_ns = self._clock.now_ns()
         try:
@@ -417,20 +421,9 @@ class Journal:
         if texts:  # after the sends: what each went out as, for the audit trail
             self._writer.sent(report_rows([entry.report_row for entry in entries], texts, sent_ns))
 
-    def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
-        assert self._outbox is not None
-        while True:  # at least once: delivered_through must never pass a report the relay did not hand on
-            try:
-                self._outbox(reports, ids)
-                return
-            except Exception:
-                log.exception("relay of %d report(s) failed (first row %d); retrying", len(reports), ids[0])
-                if self._stopping.wait(_BACKOFF_S[-1]):
-                    raise _Stopped from None
-
-
-class _Stopped(Exception):
-    """The journal stopped while the relay could not hand its reports on."""
+    def _relayed(self, row_id: int) -> None:
+        """On the relay's thread: every outbound row up to ``row_id`` has been handed on."""
+        self._writer.relayed_through(row_id)
 
 
 class _Group:

@@ -114,6 +114,16 @@ class BatchWriter:
         """Everything committed so far has been handed to its session."""
         self.delivered_through = self._last_id
 
+    @property
+    def last_id(self) -> int:
+        """The id of the last ``messages`` row committed."""
+        return self._last_id
+
+    def relayed_through(self, row_id: int) -> None:
+        """Every outbound row up to ``row_id`` has been handed on (the outbox relay's thread; recorded with the next
+        transaction, or by the idle marker)."""
+        self.delivered_through = max(self.delivered_through, row_id)
+
     def sent(self, rows: list[Row]) -> None:
         """Write these rows of messages as sent with the next transaction (any thread may call it)."""
         with self._sent_lock:
