@@ -17,6 +17,8 @@ from app.config import REPO_ROOT
 
 _SYSTEMS = ("baseline", "external", "internal")
 _TICK_SYSTEMS = ("strategy", "strategy-internal")
+_SERVICES_SYSTEMS = ("services", "services-internal")
+"""The services deployment (nats-server, fixgw serve core and edge): only when asked for."""
 """Not run by default: the market maker's tick-to-trade (``app.bench.ticks``)."""
 console = Console(width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True)
@@ -35,9 +37,11 @@ def bench(
         list[str] | None,
         typer.Option(
             "--system",
-            help="baseline | external | internal | strategy | strategy-internal (repeatable; default: the first "
-            "three). strategy: the market maker's tick-to-trade against the simulator's flow, its orders to the "
-            "simulator; strategy-internal: its orders to an internal venue.",
+            help="baseline | external | internal | services | services-internal | strategy | strategy-internal "
+            "(repeatable; default: the first three). services: external's path as the services deployment (its own "
+            "nats-server, fixgw serve core and edge); services-internal: internal's. strategy: the market maker's "
+            "tick-to-trade against the simulator's flow, its orders to the simulator; strategy-internal: its orders "
+            "to an internal venue.",
         ),
     ] = None,
     seconds: Annotated[float, typer.Option(help="How long each strategy system is measured.")] = 30.0,
@@ -56,6 +60,14 @@ def bench(
             "of its own as Prometheus would (0: never); the report gives the scrapes' times."
         ),
     ] = 0.0,
+    nats_fsync: Annotated[
+        bool,
+        typer.Option(
+            "--nats-fsync/--no-nats-fsync",
+            help="services systems: their nats-server fsyncs every write before its PubAck (sync_interval: always; "
+            "the default) or syncs on its own schedule (every 2 minutes).",
+        ),
+    ] = True,
 ) -> None:
     """Drive orders through the full path (client session -> risk -> EMS -> venue -> book -> client) and report.
 
@@ -69,9 +81,9 @@ def bench(
     from app.bench.ticks import TickBench
 
     systems = tuple(system or _SYSTEMS)
-    unknown = [s for s in systems if s not in (*_SYSTEMS, *_TICK_SYSTEMS)]
+    unknown = [s for s in systems if s not in (*_SYSTEMS, *_SERVICES_SYSTEMS, *_TICK_SYSTEMS)]
     if unknown:
-        known = ", ".join((*_SYSTEMS, *_TICK_SYSTEMS))
+        known = ", ".join((*_SYSTEMS, *_SERVICES_SYSTEMS, *_TICK_SYSTEMS))
         err.print(f"fixgw: error: unknown --system {unknown[0]!r}; one of {known}", soft_wrap=True)  # one line
         raise typer.Exit(2)
     if seconds <= 0:
@@ -99,11 +111,13 @@ def bench(
         venue_sessions_file=venue_config,
         work_dir=work_dir,
         scrape_every_s=scrape_every,
+        nats_fsync=nats_fsync,
     )
     with tempfile.TemporaryDirectory(prefix="fixgw-bench-") as temp:
         work = work_dir or Path(temp)
         progress = (lambda text: err.print(f"[dim]{text}[/dim]")) if not as_json else None
-        order_plan = dataclasses.replace(plan, systems=tuple(s for s in systems if s in _SYSTEMS))
+        measured = (*_SYSTEMS, *_SERVICES_SYSTEMS)
+        order_plan = dataclasses.replace(plan, systems=tuple(s for s in systems if s in measured))
         report = document(plan, Bench(order_plan, work, progress).run())
         if any(s in _TICK_SYSTEMS for s in systems):
             report["tick_to_trade"] = TickBench(plan, work, seconds, progress).run_ticks()

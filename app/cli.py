@@ -21,6 +21,7 @@ from app import (
     replay_cli,
     risk_cli,
     routing_cli,
+    serve_cli,
     session_cli,
     strategy_cli,
     tca_cli,
@@ -28,7 +29,7 @@ from app import (
 )
 from app.config import REPO_ROOT, load_config
 from app.runtime import tune_gc
-from fixgw.errors import GatewayError
+from fixgw.errors import ConfigError, GatewayError
 from fixgw.session.redaction import RedactingFilter
 from fixgw.session.settings import SessionsFile
 
@@ -82,8 +83,12 @@ def run(
     """Run the gateway: accept clients, check risk, route to venues, keep the book. Ctrl-C stops it."""
     from app.gateway import Gateway
 
+    path = _settings_for(config, settings)
+    gateway_config = load_config(path)
+    if gateway_config.deployment.mode == "services":
+        raise ConfigError(f'{path}: deployment.mode is "services": run fixgw serve core and fixgw serve edge')
     _logging(logging.INFO)
-    gateway = Gateway(load_config(_settings_for(config, settings)), SessionsFile.load(config))
+    gateway = Gateway(gateway_config, SessionsFile.load(config))
     tune_gc()  # a process of its own: its heap as at start is frozen (app.runtime)
     gateway.start()
     console.print(f"gateway running ({config}); book: {gateway.config.database_url()}; Ctrl-C to stop")
@@ -144,14 +149,25 @@ def demo(
         ),
     ] = False,
     seconds: Annotated[float, typer.Option(min=1, help="How long the market maker runs (--strategy).")] = 20,
+    services: Annotated[
+        bool,
+        typer.Option(
+            "--services",
+            help="Instead: the same orders through the services deployment (a nats-server of its own, the core and "
+            "the edge over JetStream); the same book.",
+        ),
+    ] = False,
 ) -> None:
     """Run venue simulator, gateway and a scripted client; send a few orders; print the book."""
     from app.demo import DemoFailed, run_demo
+    from app.services.demo import run_services_demo
     from app.strategy_demo import run_strategy_demo
 
     _logging(logging.WARNING)
     try:
-        if strategy:
+        if services:
+            run_services_demo(console, work_dir, client_port, venue_port)
+        elif strategy:
             run_strategy_demo(console, work_dir, seconds, client_port, venue_port)
         else:
             run_demo(console, work_dir, client_port, venue_port)
@@ -179,6 +195,7 @@ cli.command("venue-behaviour")(venue_cli.venue_behaviour)
 cli.command()(replay_cli.replay)
 cli.command()(bench_cli.bench)
 cli.command()(dashboard_cli.dashboard)
+cli.command()(serve_cli.serve)
 
 
 @cli.command("hash-password")

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from app.adaptive_config import AdaptiveConfig
+from app.services.settings import DeploymentConfig, NatsConfig
 from fixgw.errors import ConfigError
 from matching.behaviour import Behaviour
 from risk.limits import Instrument, RiskLimits
@@ -258,6 +259,9 @@ class GatewayConfig(_Strict):
     metrics: MetricsConfig = MetricsConfig()
     strategies: dict[str, StrategyConfig] = {}
     """The gateway's own strategies by name, each an internal client session ``STRATEGY:<NAME>``."""
+    deployment: DeploymentConfig = DeploymentConfig()
+    nats: NatsConfig = NatsConfig()
+    """Where the services of ``[deployment] mode = "services"`` meet (``fixgw serve``)."""
     base_dir: Path = Field(default=REPO_ROOT, exclude=True)
 
     def admin_token_path(self) -> Path:

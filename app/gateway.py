@@ -54,6 +54,7 @@ from oms.store import repository
 from oms.store.database import BookDb, open_database, redacted
 from oms.store.journal import Journal
 from oms.store.recovery import recover
+from oms.store.relay import Outbox
 from oms.store.retired import RetiredOrders
 from risk.controls import Control, Controls
 from risk.engine import RiskEngine
@@ -64,11 +65,22 @@ log = logging.getLogger("fixgw.gateway")
 class Gateway:
     """The whole order path in one process."""
 
-    def __init__(self, config: GatewayConfig, sessions: SessionsFile, clock: Clock | None = None) -> None:
+    def __init__(
+        self, config: GatewayConfig, sessions: SessionsFile, clock: Clock | None = None, *, outbox: Outbox | None = None
+    ) -> None:
+        """``outbox``: where committed client reports go instead of the client sessions (the services deployment's
+        core relays them to the edge: ``app.services.core``); a strategy's still go to it."""
         self.clock = clock or LiveClock()
         self.config = config
         self.db: BookDb = open_database(config.database_url())
-        self.journal = Journal(self.db, deliver=self._deliver, clock=self.clock, on_quarantine=self._unrecorded)
+        self._outbox = outbox
+        self.journal = Journal(
+            self.db,
+            deliver=self._deliver,
+            clock=self.clock,
+            on_quarantine=self._unrecorded,
+            outbox=None if outbox is None else self._relay,
+        )
         self.bus = MessageBus(unit=self.journal.atomic)
         work_dir = sessions.base_dir / "var" / "gateway"
         self.market = GatewayMarketData(
@@ -215,6 +227,14 @@ class Gateway:
         kept = {id(report) for report in others}
         return [next(sent) if id(report) in kept else None for report in reports]
 
+    def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
+        """The services deployment's delivery: a strategy's reports to it, the others to the outbox with their ids."""
+        assert self._outbox is not None
+        kept = {id(report) for report in self.strategies.deliver(reports)}
+        relayed = [(report, i) for report, i in zip(reports, ids, strict=True) if id(report) in kept]
+        if relayed:
+            self._outbox([report for report, _ in relayed], [i for _, i in relayed])
+
     def _record_sent(self, session: SessionKey, text: str, sent_ns: int, order_id: OrderId) -> None:
         self.journal.record_sent(session, text, sent_ns, order_id=order_id)
 
@@ -244,6 +264,10 @@ class Gateway:
 
     def _redeliver(self, snapshot: RecoverySnapshot) -> None:
         """Send again, with PossResend=Y, the reports a crash may have kept from their clients."""
+        if self._outbox is not None:  # relayed again under their ids: JetStream drops those it already has
+            again = [msgspec.structs.replace(r, poss_resend=True) for r in snapshot.undelivered]
+            self._relay(again, list(snapshot.undelivered_ids))
+            return
         kept = {id(report) for report in self.strategies.deliver(snapshot.undelivered)}  # a strategy reads the book
         for report, message_id in zip(snapshot.undelivered, snapshot.undelivered_ids, strict=True):
             if id(report) not in kept:

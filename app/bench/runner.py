@@ -57,6 +57,8 @@ class BenchPlan:
     settings_file: Path = REPO_ROOT / "fixgw.toml"
     venue_sessions_file: Path = REPO_ROOT / "venue.cfg"
     work_dir: Path | None = None
+    nats_fsync: bool = True
+    """The services systems: their nats-server fsyncs every write before its PubAck (``sync_interval: always``)."""
     scrape_every_s: float = 0.0
     """Scrape the gateway's ``GET /metrics`` this often during the measured runs, from a process of its own as
     Prometheus would (``app.bench.scraper``); 0: no scraping."""
@@ -251,6 +253,10 @@ class Bench:
             if name == "baseline":
                 cfg = self._client_sessions(work, port, only_acceptor=True)
                 started.append(Process("baseline", [sys.executable, "-m", "fixgw.baseline", str(cfg)], work))
+            elif name.startswith("services"):
+                from app.bench.services import start_services  # nats-server, fixgw serve core and edge
+
+                started.extend(start_services(self, name, work, port))
             else:
                 started.extend(self._gateway(name, work, port))
             yield started[-1]
@@ -265,11 +271,7 @@ class Bench:
         settings = self._settings(work, internal=name == "internal")
         sessions = self._client_sessions(work, port, only_acceptor=name == "internal", venue_port=venue_port)
         if name != "internal":  # the venue simulator behind the gateway's FIX session
-            venue_cfg = work / "venue.cfg"
-            venue = SessionsFile.load(self.plan.venue_sessions_file).relocated(work / "venue")
-            venue_cfg.write_text(venue.with_port("acceptor", venue_port).dumps())
-            venue_settings = self._venue_settings(work, settings)
-            processes.append(Process("venue", _fixgw("venue", "-c", str(venue_cfg), "-s", str(venue_settings)), work))
+            processes.append(self._venue(work, settings, venue_port))
         gateway = Process("gateway", _fixgw("run", "-c", str(sessions), "-s", str(settings)), work)
         processes.append(gateway)
         try:
@@ -279,6 +281,14 @@ class Bench:
                 process.stop()
             raise
         return processes
+
+    def _venue(self, work: Path, settings: Path, venue_port: int) -> Process:
+        """Start the venue simulator on ``venue_port``."""
+        venue_cfg = work / "venue.cfg"
+        venue = SessionsFile.load(self.plan.venue_sessions_file).relocated(work / "venue")
+        venue_cfg.write_text(venue.with_port("acceptor", venue_port).dumps())
+        venue_settings = self._venue_settings(work, settings)
+        return Process("venue", _fixgw("venue", "-c", str(venue_cfg), "-s", str(venue_settings)), work)
 
     def _wait_ready(self, processes: list[Process], work: Path, timeout: float = 60.0) -> None:
         """Wait until the gateway's admin API says every venue session is logged on."""

@@ -69,8 +69,10 @@ def _create_engine(parsed: URL, *, is_file: bool, read_only: bool) -> Engine:
     if is_file:  # SQLite opens a file read-only only in its URI form (mode=ro): a write fails instead of happening
         uri = parsed.set(database="file:" + quote(str(parsed.database)))
         return create_engine(uri.update_query_dict({"mode": "ro", "uri": "true"}))
-    if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, connect_args={"options": "-c default_transaction_read_only=on"})
+    if parsed.get_backend_name() == "postgresql":  # added to the URL's own options (a search_path, say), not instead
+        own = str(parsed.query.get("options") or "")
+        options = " ".join(filter(None, (own, "-c default_transaction_read_only=on")))
+        return create_engine(parsed.difference_update_query(["options"]), connect_args={"options": options})
     return create_engine(parsed)  # an in-memory SQLite database: nothing to protect
 
 

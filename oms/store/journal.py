@@ -35,6 +35,7 @@ from domain.latency import hops, now_ns
 from domain.reports import ClientReport
 from oms.store import quarantine
 from oms.store.health import CommitHealth
+from oms.store.relay import Outbox, Relay
 from oms.store.sent import report_rows, sent_row
 from oms.store.writer import BatchWriter, Checkpointer
 
@@ -78,6 +79,8 @@ class Entry(msgspec.Struct):
     """The key of an owed answer given now: deleted with the answer (in the same ``atomic`` group)."""
     report_row: Row | None = None
     """The JSON row of ``report`` as last written (its ``id`` links the text it is sent as)."""
+    state: Row | None = None
+    """A ``journal_state`` row (name, value) written with the batch, e.g. the stream sequence a consumer applied."""
 
 
 class Journal:
@@ -89,12 +92,16 @@ class Journal:
         deliver: Deliver,
         clock: Clock,
         on_quarantine: Callable[[Unrecorded], None] | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         """``deliver`` sends the reports of a committed batch, in their order (the client sessions' engine), and
         says what text each went out as (recorded with the next commit: ``oms.store.sent``); ``on_quarantine`` is
-        told of every unit the book refused (the OMS answers its sender)."""
+        told of every unit the book refused (the OMS answers its sender); ``outbox``, when given, relays the reports
+        instead of ``deliver`` (the services deployment: the messages table's report rows are the outbox, and
+        ``delivered_through`` the relay's position; no sent text is recorded, the edge sends them)."""
         self._engine = engine
         self._deliver = deliver
+        self._relay = None if outbox is None else Relay(outbox, self._relayed)
         self._clock = clock
         self._on_quarantine = on_quarantine
         self._queue: queue.SimpleQueue[Entry | object] = queue.SimpleQueue()
@@ -117,7 +124,9 @@ class Journal:
     # -- the order path's side -------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the writer thread (and, on SQLite, the checkpointer)."""
+        """Start the writer thread (and, on SQLite, the checkpointer; with an outbox, its relay)."""
+        if self._relay is not None:
+            self._relay.start()
         self._thread.start()
         if self._checkpointer is not None:
             self._checkpointer.start()
@@ -138,6 +147,11 @@ class Journal:
         self._put(
             Entry(order, execution, position, audit, report, appended_ns=now_ns() if report else 0, owe=owe, owed=owed)
         )
+
+    def set_state(self, name: str, value: int) -> None:
+        """Write ``journal_state`` ``name`` = ``value`` with the transaction of what is appended around it (inside
+        ``atomic``: the same one)."""
+        self._put(Entry(state={"name": name, "value": value}))
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` on the writer thread once everything appended before it is committed."""
@@ -242,6 +256,10 @@ class Journal:
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout)
+        if self._relay is not None:  # after the writer: what it committed last is relayed too, then recorded so
+            self._relay.stop(timeout)
+            self._write_marker()  # a clean stop leaves nothing to relay again at the next start
+            self._writer.close()
         if self._checkpointer is not None:
             self._checkpointer.stop(timeout)
 
@@ -298,7 +316,10 @@ class Journal:
                     reports = []
                     self._run_safely(entry.action)
         self._deliver_safely(reports)
-        self._writer.deliveries_done()  # recorded with the next batch, or after _MARKER_IDLE_S idle
+        if self._relay is not None:  # delivered once relayed: the relay moves the marker (_relayed)
+            self._relay.put([], [], self._writer.last_id)
+        else:
+            self._writer.deliveries_done()  # recorded with the next batch, or after _MARKER_IDLE_S idle
         with self._progress:
             self._committed += sum(len(unit) for unit in units)
             self._progress.notify_all()
@@ -382,6 +403,10 @@ class Journal:
         if not entries:
             return
         reports: list[ClientReport] = [entry.report for entry in entries]  # type: ignore[misc]
+        if self._relay is not None:
+            ids = [entry.report_row["id"] for entry in entries]  # type: ignore[index]
+            self._relay.put(reports, ids, 0)
+            return
         sent_ns = self._clock.now_ns()
         try:
             texts = self._deliver(reports)  # in one call: the engine takes them with one release of the GIL
@@ -395,6 +420,10 @@ class Journal:
             return
         if texts:  # after the sends: what each went out as, for the audit trail
             self._writer.sent(report_rows([entry.report_row for entry in entries], texts, sent_ns))
+
+    def _relayed(self, row_id: int) -> None:
+        """On the relay's thread: every outbound row up to ``row_id`` has been handed on."""
+        self._writer.relayed_through(row_id)
 
 
 class _Group:

@@ -267,3 +267,10 @@ def owed_answers(engine: Engine) -> list[AnswerAgain]:
     with engine.connect() as conn:
         rows = conn.execute(select(pending_lookups).order_by(pending_lookups.c.ts_ns, pending_lookups.c.key)).all()
     return [AnswerAgain(key=r.key, command=msgspec.json.decode(r.command, type=_OWED_KINDS[r.kind])) for r in rows]
+
+
+def journal_value(engine: Engine, name: str) -> int:
+    """The ``journal_state`` counter ``name`` (0 when never written), e.g. a consumer's applied stream sequence."""
+    with engine.connect() as conn:
+        value = conn.execute(select(journal_state.c.value).where(journal_state.c.name == name)).scalar()
+    return int(value or 0)

@@ -72,7 +72,10 @@ class BatchWriter:
         audit: list[Row] = []
         owe: list[Row] = []
         owed: list[Row] = []
+        state: dict[str, Row] = {}
         for entry in batch:
+            if entry.state is not None:  # e.g. a consumer's applied stream sequence: the latest wins
+                state[entry.state["name"]] = entry.state
             if entry.owe is not None:
                 owe.append(entry.owe)
             if entry.owed is not None:
@@ -95,6 +98,8 @@ class BatchWriter:
         with self._transaction() as cursor:
             if marker != self._marker_written:
                 self._bulk["marker"].run(cursor, [{"name": DELIVERED, "value": marker}])
+            if state:
+                self._bulk["marker"].run(cursor, list(state.values()))
             self._bulk["orders"].run(cursor, list(latest_orders.values()))
             self._bulk["executions"].run(cursor, fills)
             self._bulk["positions"].run(cursor, list(latest_positions.values()))
@@ -108,6 +113,16 @@ class BatchWriter:
     def deliveries_done(self) -> None:
         """Everything committed so far has been handed to its session."""
         self.delivered_through = self._last_id
+
+    @property
+    def last_id(self) -> int:
+        """The id of the last ``messages`` row committed."""
+        return self._last_id
+
+    def relayed_through(self, row_id: int) -> None:
+        """Every outbound row up to ``row_id`` has been handed on (the outbox relay's thread; recorded with the next
+        transaction, or by the idle marker)."""
+        self.delivered_through = max(self.delivered_through, row_id)
 
     def sent(self, rows: list[Row]) -> None:
         """Write these rows of messages as sent with the next transaction (any thread may call it)."""

@@ -64,7 +64,8 @@ def test_bench_refuses_an_unknown_system_in_one_line() -> None:
     done = _bench("--system", "moon")
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "fixgw: error: unknown --system 'moon'; one of baseline, external, internal, strategy, strategy-internal"
+        "fixgw: error: unknown --system 'moon'; one of baseline, external, internal, services, services-internal, "
+        "strategy, strategy-internal"
     )
 
 
@@ -88,3 +89,18 @@ def test_bench_when_scraping_then_metrics_read_during_the_runs_and_each_scrape_t
     assert scrapes["bytes"] > 10_000  # every family, the hop histograms included
     assert 0 < scrapes["server_cpu_ms"]["p50"] <= scrapes["server_wall_ms"]["max"]
     assert internal["rejected"] == 0
+
+
+def test_bench_when_services_system_then_every_order_answered_and_the_seams_timed(tmp_path: Path) -> None:
+    done = _bench(
+        "--system", "services-internal", "--orders", "100", "--latency-orders", "20", "--runs", "1", "--warmup", "20",
+        "--work-dir", str(tmp_path / "work"), "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    [services] = json.loads(done.stdout)["systems"]
+    assert services["system"] == "services-internal"
+    assert services["rejected"] == 0 and services["session_rejects"] == 0, services.get("reject_texts")
+    assert services["ack_latency_us"]["samples"] == 20
+    hops = services["hops"]["hops"]
+    assert hops["edge to core"]["count"] == 100 + 20  # every measured order crossed the command seam
+    assert hops["relay"]["count"] > 0

@@ -1,0 +1,61 @@
+"""``fixgw demo --services``: the demo's six orders through the services deployment — a nats-server of its own,
+the core and the edge (in this process, each with its own NATS connection, talking only through JetStream), the
+venue simulator and the scripted client — then the same book of record the monolith's demo prints.
+
+The demo's second part (the client's market data, 35=V) is the monolith's only: the edge does not serve market
+data yet (README, "Services deployment")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from app.demo import STEPS, DemoFailed, _run_step, prepare
+from app.display import orders_table
+from app.fixclient import ScriptedClient, client_sessions
+from app.services.core import CoreService
+from app.services.edge import EdgeService
+from app.services.nats_server import NatsServer
+from app.services.settings import DeploymentConfig, NatsConfig
+from app.venue import VenueServer
+from oms.store import repository
+
+
+def run_services_demo(
+    console: Console, work: Path, client_port: int | None = None, venue_port: int | None = None
+) -> None:
+    """Run the scripted flow over the services; raise DemoFailed when an order does not end as expected."""
+    config, gateway_sessions, venue_sessions = prepare(work, client_port, venue_port)
+    server = NatsServer(work / "nats")
+    server.start()
+    config = config.model_copy(
+        update={"deployment": DeploymentConfig(mode="services"), "nats": NatsConfig(url=server.url)}
+    )
+    venue = VenueServer(config.simulator, venue_sessions)
+    core: CoreService | None = None
+    edge: EdgeService | None = None
+    client = ScriptedClient(client_sessions(gateway_sessions, "CLIENT1", work / "client"))
+    try:
+        venue.start()
+        core = CoreService(config, gateway_sessions)
+        core.start()
+        if not core.gateway.venues.app.wait_for_logon(timeout=10):
+            raise DemoFailed("the core could not log on to the venue simulator")
+        edge = EdgeService(config, gateway_sessions)
+        edge.start()
+        client.start()
+        console.print(f"[bold]venue simulator, core, edge ({server.url}) and client are logged on[/bold]")
+        for step in STEPS:
+            _run_step(console, client, step)
+        core.gateway.journal.flush()
+        console.print(orders_table(repository.load_orders(core.gateway.db)))
+        console.print(f"services: {core.stats()}; edge: JetStream duplicates {edge.link.duplicates}")
+    finally:
+        client.stop()
+        if edge is not None:
+            edge.stop()
+        if core is not None:
+            core.stop()
+        venue.stop()
+        server.stop()

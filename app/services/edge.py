@@ -1,0 +1,231 @@
+"""``fixgw serve edge``: the client FIX sessions. It decodes what clients send into the same commands the monolith
+posts, sends them over JetStream to the core, and sends clients the reports the core relays back.
+
+Theory of operation. The client sessions' handler is the monolith's ``ClientHandler``, unchanged: it posts to
+``OMS_EXECUTE`` on a bus, inside the unit of work its ``FixApplication`` opens per received message. Here that
+bus's only endpoint collects the commands, and the unit of work (``CommandOutbox.unit``) publishes what one
+message made, with the message's audit record, as one ``CommandBatch`` on ``fixgw.cmd.<part>`` — synchronously,
+under the bus lock, so the stream holds them in the order the sessions received them.
+
+- The Nats-Msg-Id is ``<session>:<MsgSeqNum>:<SendingTime>`` (OrigSendingTime 122 on a PossDup resend, which is
+  the original's SendingTime): a client's resend of a message the stream already holds is dropped by JetStream;
+  after a sequence reset the same MsgSeqNum has another SendingTime, so it is a new message.
+- At start each session's expected MsgSeqNum is rewound to just after the last one whose record the core has
+  *committed* in the book (PostgreSQL, not the stream): the client resends the rest, the stream or the core's
+  applied sequence drops what already went through.
+- A publish JetStream does not ack within ``[nats] publish_timeout_s`` is refused to the client at once, 35=j
+  380=4, as the monolith refuses an order while its book cannot commit.
+- Reports are sent in stream order and acked (a batch's last) once handed to the session (quickfix stores them
+  with their MsgSeqNum). At start the consumer is re-created at its ack floor: reports that may have gone out
+  before a crash are sent again with PossResend (97=Y), as the monolith does after its own crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import msgspec
+
+from app.config import GatewayConfig
+from domain.bus import MessageBus
+from domain.channels import OMS_EXECUTE, OmsCommand
+from domain.clock import Clock, LiveClock
+from domain.ids import Account, SessionKey
+from fixgw.client import ClientHandler
+from fixgw.codec import outbound
+from fixgw.errors import ConfigError
+from fixgw.session.connector import Connector
+from fixgw.session.settings import SessionsFile
+from oms.store import repository
+from oms.store.database import BookDb, connect, current_revision, head_revision
+from transport.envelope import CommandBatch, Inbound, decode_reports, encode_commands
+from transport.nats import ConsumerSpec, Delivery, NatsLink, TransportUnavailable
+from transport.subjects import EDGE_CONSUMER, PARTITION, REPORTS, STREAMS, command_subject
+
+log = logging.getLogger("fixgw.services.edge")
+
+_APPLICATION_NOT_AVAILABLE = 4
+"""BusinessRejectReason (380)."""
+
+
+class CommandOutbox:
+    """The edge's unit of work: what one received message made goes to the core as one stream message."""
+
+    def __init__(self, link: NatsLink, subject: str, timeout_s: float, on_refused: Callable[[Inbound], None]) -> None:
+        """``subject``: the core partition's command subject; ``timeout_s``: how long a publish may wait;
+        ``on_refused``: answers a received message JetStream did not take."""
+        self._on_refused = on_refused
+        self._link = link
+        self._subject = subject
+        self._timeout_s = timeout_s
+        self._commands: list[OmsCommand] = []
+        self._inbound: Inbound | None = None
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def unit(self) -> Iterator[None]:
+        """Collect what is posted inside; publish it when the outermost block ends (the bus lock is held)."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if not self._depth:
+                self._publish()
+
+    def add(self, command: OmsCommand) -> None:
+        """``OMS_EXECUTE``'s handler at the edge."""
+        self._commands.append(command)
+
+    def record(self, session: str, seq: int, msg_type: str, cl_ord_id: str | None, body: str, received_ns: int) -> None:
+        """The received message's audit record (``FixApplication``'s ``record``): it travels with its commands."""
+        self._inbound = Inbound(session, seq, msg_type, cl_ord_id, body, received_ns)
+
+    def _publish(self) -> None:
+        commands, inbound = self._commands, self._inbound
+        self._commands, self._inbound = [], None
+        if not commands and inbound is None:
+            return
+        payload = encode_commands(CommandBatch(commands=commands, inbound=inbound))
+        try:
+            self._link.publish(self._subject, payload, message_id(inbound), self._timeout_s)
+        except TransportUnavailable as exc:
+            log.error("command not sent to the core (%s): %s", exc, inbound or commands)
+            if inbound is not None:
+                self._on_refused(inbound)
+
+
+def _open_book(url: str, timeout: float = 60.0) -> BookDb:
+    """The book, read-only, once the core has created and migrated it (the edge never writes it)."""
+    head, deadline = head_revision(), time.monotonic() + timeout
+    while True:
+        at = None
+        try:
+            book = connect(url, read_only=True)
+        except ConfigError:  # e.g. a SQLite file the core has not created yet
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if (at := current_revision(book)) == head:
+                return book
+            book.dispose()
+        if time.monotonic() > deadline:
+            raise ConfigError(f"the book of record is at migration {at}, not {head}: start fixgw serve core first")
+        time.sleep(0.1)
+
+
+def message_id(inbound: Inbound | None) -> str | None:
+    """The Nats-Msg-Id of a received message: session, MsgSeqNum and its first SendingTime (see the module)."""
+    if inbound is None:
+        return None
+    body = inbound.body
+    start = body.find("|122=")  # OrigSendingTime: a PossDup resend's original SendingTime
+    if start < 0:
+        start = body.find("|52=")
+    sent = body[start + 1 : body.find("|", start + 1)].partition("=")[2] if start >= 0 else ""
+    return f"{inbound.session}:{inbound.seq}:{sent}"
+
+
+class EdgeService:
+    """The client acceptor sessions, their commands to JetStream and their reports from it."""
+
+    def __init__(
+        self, config: GatewayConfig, sessions: SessionsFile, clock: Clock | None = None, partition: str = PARTITION
+    ) -> None:
+        """Connect to ``[nats] url``; build the client sessions of ``sessions`` (its initiators are the core's), each
+        resuming after the last MsgSeqNum the book of record has committed."""
+        self.clock = clock or LiveClock()
+        self.link = NatsLink(config.nats.url, "edge")
+        self.link.ensure_streams(STREAMS)
+        self.outbox = CommandOutbox(
+            self.link, command_subject(partition), config.nats.publish_timeout_s, on_refused=self._refuse
+        )
+        self.bus = MessageBus(unit=self.outbox.unit)
+        self.bus.register(OMS_EXECUTE, self.outbox.add)
+        self.clients = ClientHandler(
+            self.bus,
+            self.clock,
+            {comp: Account(c.effective_default_account) for comp, c in config.clients.items()},
+            cancel_on_disconnect=frozenset(c for c, cfg in config.clients.items() if cfg.cancel_on_disconnect),
+            record=self._record,
+            unit_of_work=self.bus.entered,
+        )
+        work_dir: Path = sessions.base_dir / "var" / "edge"
+        self.acceptor = Connector(self.clients.app, sessions.only("acceptor"), "acceptor", work_dir)
+        self.consumer = ConsumerSpec(stream=REPORTS.name, subject="fixgw.report.>", durable=EDGE_CONSUMER)
+        self._resend_through = 0
+        self._delivered_id = 0
+        """The highest report row id sent to a client by this run (one core writes them, in increasing order)."""
+        self.duplicates_dropped = 0
+        self._resume(config.database_url())
+
+    def _resume(self, url: str) -> None:
+        book = _open_book(url)
+        try:
+            since = self.acceptor.stores_created()
+            committed = {s: q for s, at in since.items() if (q := repository.last_inbound_seq(book, s, at)) is not None}
+        finally:
+            book.dispose()
+        for session, (before, after) in self.acceptor.resume(committed).items():
+            log.warning(
+                "%s: resuming at MsgSeqNum %d (store expected %d): uncommitted messages are resent",
+                session,
+                after,
+                before,
+            )
+
+    def start(self) -> None:
+        """Take the reports from where the last run's acks stopped, then accept clients."""
+        floor = self.link.consumer_floor(self.consumer)
+        ack_floor, self._resend_through = floor if floor is not None else (0, 0)
+        self.link.consume(self.consumer, ack_floor + 1, self._deliver)
+        self.acceptor.start()
+
+    def stop(self) -> None:
+        """Stop accepting clients, then stop taking reports."""
+        self.acceptor.stop()
+        self.link.close()
+
+    def _record(
+        self, session: str, seq: int, msg_type: str, cl_ord_id: str | None, body: str, received_ns: int
+    ) -> None:
+        self.outbox.record(session, seq, msg_type, cl_ord_id, body, received_ns)
+
+    def _refuse(self, inbound: Inbound) -> None:
+        """Answer a message JetStream did not take: 35=j 380=4 (on its session's thread, as ``FixApplication``
+        answers)."""
+        reject = outbound.business_reject(
+            inbound.seq,
+            inbound.msg_type,
+            _APPLICATION_NOT_AVAILABLE,
+            "order path unavailable (the core cannot be reached); not applied, send it again later",
+            inbound.cl_ord_id,
+        )
+        self.clients.app.send(SessionKey(inbound.session), reject)
+
+    def _deliver(self, batch: list[Delivery]) -> None:
+        """On the link's worker thread: send the reports in order, then ack them."""
+        reports = []
+        dropped = 0
+        for delivery in batch:
+            try:
+                rows = decode_reports(delivery.data)
+            except msgspec.DecodeError as exc:
+                log.error("report at stream sequence %d is not one (%s); skipped", delivery.stream_seq, exc)
+                continue
+            again = delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1
+            for row_id, report in rows:
+                if row_id <= self._delivered_id:  # relayed again by a restarted core: this edge sent it already
+                    dropped += 1
+                    continue
+                self._delivered_id = row_id
+                reports.append(msgspec.structs.replace(report, poss_resend=True) if again else report)
+        self.clients.send_reports(reports)
+        if dropped:
+            self.duplicates_dropped += dropped
+            log.info("edge: dropped %d report(s) already delivered (%d in all)", dropped, self.duplicates_dropped)
+        batch[-1].ack()  # AckPolicy.ALL: every report of the batch

@@ -1,0 +1,31 @@
+"""``[deployment]`` and ``[nats]`` in fixgw.toml: one process (the default) or services over NATS JetStream."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class DeploymentConfig(BaseModel):
+    """How fixgw runs: ``monolith`` (``fixgw run``, one process, the lowest latency) or ``services``
+    (``fixgw serve edge|core``, the same engines split over NATS JetStream, sharing one PostgreSQL book)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    mode: Literal["monolith", "services"] = "monolith"
+
+
+class NatsConfig(BaseModel):
+    """The NATS server (JetStream enabled) the services talk through."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    url: str = "nats://127.0.0.1:4222"
+    publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    """How long the edge waits for JetStream to take a client's message before refusing it (35=j 380=4)."""
+
+    @field_validator("url")
+    @classmethod
+    def _nats_url(cls, url: str) -> str:
+        if not url.startswith(("nats://", "tls://")) or url.endswith("://"):
+            raise ValueError(f'give a NATS URL, e.g. "nats://127.0.0.1:4222"; got {url!r}')
+        return url
