@@ -12,6 +12,12 @@ The orders are the load generator's: pairs at a price with no resting liquidity,
 that fills it, so every order is acknowledged and filled. The run ends when everything is committed.
 
     .venv/bin/python bench/inprocess_bench.py [--orders 20000] [--runs 5] [--profile FILE] [--adaptive]
+    .venv/bin/python bench/inprocess_bench.py --window-1 [--orders 2000]
+
+``--window-1`` sends one order at a time and waits for its commit (``Journal.flush``) before the next, as
+``fixgw bench``'s latency phase does, with each report encoded and its FIX text recorded as sent; it prints the
+journal's own hops (``journal write``: one batch's transaction; ``book commit``: a report queued → committed),
+p50/p90 over the last three quarters of the orders: the quick loop for the journal's write path.
 
 ``--adaptive`` routes MSFT adaptively (README "Adaptive routing") between the internal venue and a second one,
 POOL2, that never trades: the mids feed, the live TCA engine and the router's adaptive step all run on every order.
@@ -39,6 +45,7 @@ from app.config import REPO_ROOT, load_config
 from app.gateway import Gateway
 from domain.channels import VENUE_SCORES
 from domain.ids import Symbol, VenueId
+from domain.latency import hops
 from domain.reports import ClientReport, ExecutionReport
 from domain.tca import VenueScore
 from fixgw.client import ClientHandler
@@ -141,13 +148,46 @@ def run_once(gateway: Gateway, run: int, count: int, profile: cProfile.Profile |
     }
 
 
+def encode_texts(reports: list[ClientReport]) -> list[str | None]:
+    """Encode as for sending and return each report's text: the journal records it as sent (``oms.store.sent``)."""
+    return [
+        (outbound.execution_report(r) if isinstance(r, ExecutionReport) else outbound.order_cancel_reject(r)).toString()  # type: ignore[arg-type]
+        for r in reports
+    ]
+
+
+def window_1(count: int) -> None:
+    """One order at a time, each waited for; print the journal's hops."""
+    with tempfile.TemporaryDirectory() as tmp:
+        gateway = build(Path(tmp))
+        gateway.journal._deliver = encode_texts
+        gateway.journal.start()
+        app = gateway.clients.app
+        session_id = quickfix.SessionID("FIX.4.4", "FIXGW", "CLIENT1")
+        for i, message in enumerate(orders(0, count)):
+            if i == count // 4:  # the first quarter warms up
+                hops.reset()
+            app._from_app(message=message, session_id=session_id)
+            assert gateway.journal.flush(10)
+        summary = hops.summary()
+        gateway.journal.stop()
+        gateway.db.dispose()
+    print(f"$ bench/inprocess_bench.py --window-1 --orders {count}   (load {os.getloadavg()[0]:.2f})")
+    for hop in ("journal write", "book commit"):
+        print(f"{hop:14s} p50 {summary[hop]['p50']:7.1f} us   p90 {summary[hop]['p90']:7.1f} us")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the order path (main thread) here")
     parser.add_argument("--adaptive", action="store_true", help="route MSFT adaptively (see the module's doc)")
+    parser.add_argument("--window-1", action="store_true", help="one order at a time: the journal's hops")
     args = parser.parse_args()
+    if args.window_1:
+        window_1(args.orders)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         gateway = build(Path(tmp), args.adaptive)
         gateway.journal._deliver = encode_only  # type: ignore[assignment]

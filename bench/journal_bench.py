@@ -107,7 +107,7 @@ def entry(i: int) -> tuple[dict, dict, ExecutionReport, dict]:
 def run(url: str, fills: int) -> tuple[float, int]:
     engine = open_database(url)
     delivered = []
-    journal = Journal(engine, deliver=delivered.append, clock=LiveClock())
+    journal = Journal(engine, deliver=delivered.extend, clock=LiveClock())
     entries = [entry(i) for i in range(1, fills + 1)]
     journal.start()
     start = time.perf_counter()

@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import Engine, Table
 from sqlalchemy.sql import ClauseElement
 
+from oms.store.schema import Money, money_text
+
 Row = dict[str, Any]
 Processor = Callable[[Any], Any] | None
 _MAX_ROWS = 256
@@ -43,9 +45,9 @@ class _Compiled:
         self.sql = str(compiled)
         self.positional = bool(compiled.positional)
         names = list(compiled.positiontup or []) if self.positional else list(compiled.binds)
-        self.columns: list[tuple[str, Processor]] = [
-            (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
-        ]
+        self.columns: list[tuple[str, Processor]] = [(name, _processor(table, name, dialect)) for name in names]
+        self.parameters = _row_maker(self.columns, self.positional)
+        """``rows`` → the driver's parameters, one tuple (or dict) per row."""
         found = _VALUES.findall(self.sql) if dialect.name == "sqlite" and self.positional else []
         self._row_marks = found[0] if len(found) == 1 else None
         """The ``(?, ?, …)`` of one row, when the statement can take many rows in one VALUES clause."""
@@ -72,12 +74,6 @@ class _Compiled:
             self._multi[rows] = sql
         return sql
 
-    def parameters(self, rows: Sequence[Row]) -> list[Any]:
-        columns = self.columns
-        if self.positional:
-            return [tuple(_value(row[name], p) for name, p in columns) for row in rows]
-        return [{name: _value(row[name], p) for name, p in columns} for row in rows]
-
 
 class BulkStatement:
     """One insert or upsert, ready to run for many rows on a DBAPI cursor."""
@@ -101,5 +97,28 @@ class BulkStatement:
             compiled.run(cursor, group)
 
 
-def _value(value: Any, processor: Processor) -> Any:
-    return value if processor is None or value is None else processor(value)
+def _processor(table: Table, name: str, dialect: Any) -> Processor:
+    """The column's bind processor; Money on SQLite is ``money_text`` itself (what its processor calls, through
+    two frames of SQLAlchemy's per value)."""
+    column_type = table.c[name].type
+    if isinstance(column_type, Money) and dialect.name == "sqlite":
+        return money_text
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _row_maker(columns: list[tuple[str, Processor]], positional: bool) -> Callable[[Sequence[Row]], list[Any]]:
+    """Generate ``rows → [parameters of each row]`` for these columns: one tuple (or dict) display per row, a
+    processor applied inline where the column has one and the value is not None (as SQLAlchemy does)."""
+    namespace: dict[str, Any] = {}
+    values = []
+    for i, (name, processor) in enumerate(columns):
+        item = f"row[{name!r}]"
+        if processor is not None:
+            namespace[f"p{i}"] = processor
+            item = f"(None if (v{i} := {item}) is None else p{i}(v{i}))"
+        values.append(item if positional else f"{name!r}: {item}")
+    display = f"({', '.join(values)},)" if positional else f"{{{', '.join(values)}}}"
+    source = f"def make(rows):\n    return [{display} for row in rows]\n"
+    # The source holds only the schema's column names, as repr() literals: nothing from outside is executed.
+    exec(compile(source, f"<bulk row maker {len(columns)} columns>", "exec"), namespace)
+    return namespace["make"]  # type: ignore[no-any-return]

@@ -23,6 +23,11 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from domain.bounds import ID_LENGTH, MONEY_PRECISION, MONEY_SCALE, NAME_LENGTH
 
 
+def money_text(value: Decimal) -> str:
+    """A Decimal as SQLite stores it: its exact digits, never an exponent (``oms.store.bulk`` calls it directly)."""
+    return format(value, "f")
+
+
 class Money(TypeDecorator[Decimal]):
     """An exact Decimal: NUMERIC on PostgreSQL, text on SQLite (whose NUMERIC is a float)."""
 
@@ -39,7 +44,7 @@ class Money(TypeDecorator[Decimal]):
         """Store text on SQLite, the Decimal elsewhere."""
         if value is None or dialect.name != "sqlite":
             return value
-        return format(value, "f")
+        return money_text(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         """Always read back a Decimal, without trailing zeros beyond what was stored."""

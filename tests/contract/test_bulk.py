@@ -84,3 +84,19 @@ def test_bulk_when_database_opened_twice_then_same_statement_text_reused(tmp_pat
         assert sorted(compiled._multi) == [8, 64, 128]  # a few statement texts per table, whatever the batch
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize("value", [Decimal("1E+2"), Decimal("-0.000001"), Decimal("123.4500"), Decimal("1E-8"), None])
+def test_bulk_parameters_when_money_given_then_same_as_sqlalchemy_binds(engine: Engine, value: Decimal) -> None:  # noqa: F811
+    statement = BulkStatement(engine, positions, positions.insert())
+    row = _position("A", 1) | {"mark": value}
+    _run(engine, statement, [row])
+
+    compiled = next(iter(statement._compiled.values()))
+    column = positions.c.mark.type
+    processor = column.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+    (made,) = compiled.parameters([row])
+    got = made[[name for name, _ in compiled.columns].index("mark")] if compiled.positional else made["mark"]
+    assert got == (value if processor is None or value is None else processor(value))
+    with engine.connect() as conn:
+        assert conn.execute(select(positions.c.mark)).scalar_one() == value
