@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -28,9 +26,8 @@ from app import (
     venue_cli,
 )
 from app.config import REPO_ROOT, load_config
-from app.runtime import tune_gc
+from app.runtime import configure_logging, settings_for, tune_gc, wait_for_signal
 from fixgw.errors import ConfigError, GatewayError
-from fixgw.session.redaction import RedactingFilter
 from fixgw.session.settings import SessionsFile
 
 cli = typer.Typer(
@@ -54,27 +51,6 @@ RunSettingsOption = Annotated[
 DEFAULT_SETTINGS = REPO_ROOT / "fixgw.toml"
 
 
-def _logging(level: int) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactingFilter())  # no FIX password (554) ever reaches the console
-
-
-def _settings_for(config: Path, settings: Path | None) -> Path:
-    """The settings file given, else a fixgw.toml beside the session file, else the repository's."""
-    if settings is not None:
-        return settings
-    beside = config.resolve().parent / "fixgw.toml"
-    return beside if beside.is_file() else DEFAULT_SETTINGS
-
-
-def _wait_for_signal() -> None:
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
-
-
 @cli.command()
 def run(
     config: ConfigOption = REPO_ROOT / "sessions.cfg",
@@ -83,17 +59,17 @@ def run(
     """Run the gateway: accept clients, check risk, route to venues, keep the book. Ctrl-C stops it."""
     from app.gateway import Gateway
 
-    path = _settings_for(config, settings)
+    path = settings_for(config, settings)
     gateway_config = load_config(path)
     if gateway_config.deployment.mode == "services":
         raise ConfigError(f'{path}: deployment.mode is "services": run fixgw serve core and fixgw serve edge')
-    _logging(logging.INFO)
+    configure_logging(logging.INFO)
     gateway = Gateway(gateway_config, SessionsFile.load(config))
     tune_gc()  # a process of its own: its heap as at start is frozen (app.runtime)
     gateway.start()
     console.print(f"gateway running ({config}); book: {gateway.config.database_url()}; Ctrl-C to stop")
     try:
-        _wait_for_signal()
+        wait_for_signal()
     finally:
         gateway.stop()
 
@@ -114,7 +90,7 @@ def venue(
     """Run the venue simulator: a FIX acceptor in front of a seeded matching engine. Ctrl-C stops it."""
     from app.venue import VenueServer
 
-    _logging(logging.INFO)
+    configure_logging(logging.INFO)
     loaded = load_config(settings)
     simulator = loaded.simulator
     server = VenueServer(
@@ -128,7 +104,7 @@ def venue(
     behaving = f"; behaviour {server.simulator.behaviour.settings.as_dict()}" if simulator.behaviour else ""
     console.print(f"venue simulator running ({config}){flowing}{behaving}; Ctrl-C to stop")
     try:
-        _wait_for_signal()
+        wait_for_signal()
     finally:
         server.stop()
 
@@ -163,7 +139,7 @@ def demo(
     from app.services.demo import run_services_demo
     from app.strategy_demo import run_strategy_demo
 
-    _logging(logging.WARNING)
+    configure_logging(logging.WARNING)
     try:
         if services:
             run_services_demo(console, work_dir, client_port, venue_port)

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from app.config import REPO_ROOT, GatewayConfig, load_config
+from app.runtime import configure_logging, settings_for, wait_for_signal
 from fixgw.errors import ConfigError
 from fixgw.session.settings import SessionsFile
 
@@ -55,13 +56,11 @@ def serve(
     Needs [deployment] mode = "services" and [nats] url in the settings. Start the core first (it declares the
     streams too, so either order works), then the edge; Ctrl-C stops it.
     """
-    from app.cli import _logging, _settings_for, _wait_for_signal
-
-    path = _settings_for(config, settings)
+    path = settings_for(config, settings)
     gateway_config = load_config(path)
     if gateway_config.deployment.mode != "services":
         raise ConfigError(f'{path}: fixgw serve needs deployment.mode = "services" (it is "monolith": use fixgw run)')
-    _logging(logging.INFO)
+    configure_logging(logging.INFO)
     if role is Role.ALL:
         _serve_all(config, path, gateway_config, spawn_nats)
         return
@@ -70,7 +69,7 @@ def serve(
     service.start()
     console.print(f"{role} running ({config}); NATS {gateway_config.nats.url}; book {gateway_config.database_url()}")
     try:
-        _wait_for_signal()
+        wait_for_signal()
     finally:
         service.stop()
 
