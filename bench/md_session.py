@@ -28,8 +28,9 @@ import tomli_w
 from app.admin import AdminClient
 from app.bench.loadgen import LoadGenerator, OrderFlow
 from app.bench.report import latency_us
-from app.bench.runner import Process, free_port
+from app.bench.runner import Process
 from app.config import REPO_ROOT
+from app.ports import free_port
 from fixgw.errors import ConfigError
 from fixgw.session.settings import SessionsFile
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ import tomli_w
 from app.admin import AdminClient
 from app.bench.loadgen import LoadGenerator, LoadResult, OrderFlow
 from app.config import REPO_ROOT
+from app.ports import free_port
 from fixgw.errors import ConfigError, GatewayError
 from fixgw.session.settings import SessionsFile
 
@@ -117,13 +117,6 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _fixgw(*args: str) -> list[str]:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import tomli_w
 
-from app.bench.runner import Bench, BenchFailed, Process, _fixgw, free_port
+from app.bench.runner import Bench, BenchFailed, Process, _fixgw
+from app.ports import free_port
 from app.services.nats_server import NatsServer, server_binary
 
 SERVICES_SYSTEMS = ("services", "services-internal")

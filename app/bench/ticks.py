@@ -25,7 +25,8 @@ from typing import Any
 import tomli_w
 
 from app.admin import AdminClient
-from app.bench.runner import Bench, BenchFailed, BenchPlan, Process, free_port
+from app.bench.runner import Bench, BenchFailed, BenchPlan, Process
+from app.ports import free_port
 
 STRATEGY_SYSTEMS = ("strategy", "strategy-internal")
 STRATEGY = "MM1"

