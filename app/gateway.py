@@ -10,6 +10,7 @@ of a NewOrderSingle through what is wired here is in the README ("How an order f
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import msgspec
 
@@ -66,10 +67,18 @@ class Gateway:
     """The whole order path in one process."""
 
     def __init__(
-        self, config: GatewayConfig, sessions: SessionsFile, clock: Clock | None = None, *, outbox: Outbox | None = None
+        self,
+        config: GatewayConfig,
+        sessions: SessionsFile,
+        clock: Clock | None = None,
+        *,
+        outbox: Outbox | None = None,
+        remote_venues: Mapping[VenueId, Venue] | None = None,
     ) -> None:
         """``outbox``: where committed client reports go instead of the client sessions (the services deployment's
-        core relays them to the edge: ``app.services.core``); a strategy's still go to it."""
+        core relays them to the edge: ``app.services.core``); a strategy's still go to it. ``remote_venues``: venues
+        reached another way than a session of this process (the services deployment's venue services)."""
+        self._remote_venues = dict(remote_venues or {})
         self.clock = clock or LiveClock()
         self.config = config
         self.db: BookDb = open_database(config.database_url())
@@ -307,7 +316,9 @@ class Gateway:
         venues: dict[VenueId, Venue] = {}
         for name, v in self.config.venues.items():
             venue_id = VenueId(name)
-            if v.session is None:
+            if venue_id in self._remote_venues:
+                venues[venue_id] = self._remote_venues[venue_id]
+            elif v.session is None:
                 venues[venue_id] = self.internal.build(venue_id, snapshot)
             else:
                 session = SessionKey(v.session)

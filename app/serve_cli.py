@@ -22,6 +22,7 @@ from fixgw.session.settings import SessionsFile
 if TYPE_CHECKING:
     from app.services.core import CoreService
     from app.services.edge import EdgeService
+    from app.services.venue import VenueService
 
 console = Console(width=None if sys.stdout.isatty() else 180)
 
@@ -31,6 +32,7 @@ class Role(StrEnum):
 
     EDGE = "edge"
     CORE = "core"
+    VENUE = "venue"
     ALL = "all"
 
 
@@ -39,7 +41,8 @@ def serve(
         Role,
         typer.Argument(
             help="edge: the client FIX sessions; core: OMS, risk, routing and the venue "
-            "sessions (the book's single writer); all: both, as child processes."
+            "sessions (the book's single writer); venue: one venue's session ([deployment] venues); all: each of "
+            "them, as child processes."
         ),
     ],
     config: Annotated[Path, typer.Option("--config", "-c", help="QuickFIX session file.")] = REPO_ROOT / "sessions.cfg",
@@ -50,6 +53,9 @@ def serve(
             "--spawn-nats", help="all: start a nats-server of our own on [nats] url's port (store in var/nats)."
         ),
     ] = False,
+    venue: Annotated[
+        str | None, typer.Option("--venue", help="venue: which one of [deployment] venues (default: the only one).")
+    ] = None,
 ) -> None:
     """Run one service of the services deployment over NATS JetStream and the shared book of record.
 
@@ -65,7 +71,7 @@ def serve(
         _serve_all(config, path, gateway_config, spawn_nats)
         return
     sessions = SessionsFile.load(config)
-    service = _build(role, gateway_config, sessions)
+    service = _build(role, gateway_config, sessions, venue)
     service.start()
     console.print(f"{role} running ({config}); NATS {gateway_config.nats.url}; book {gateway_config.database_url()}")
     try:
@@ -74,15 +80,21 @@ def serve(
         service.stop()
 
 
-def _build(role: Role, config: GatewayConfig, sessions: SessionsFile) -> CoreService | EdgeService:
+def _build(
+    role: Role, config: GatewayConfig, sessions: SessionsFile, venue: str | None
+) -> CoreService | EdgeService | VenueService:
     from app.services.core import CoreService
     from app.services.edge import EdgeService
+    from app.services.venue import VenueService
 
+    if role is Role.VENUE:
+        return VenueService(config, sessions, venue)
     return CoreService(config, sessions) if role is Role.CORE else EdgeService(config, sessions)
 
 
 def _serve_all(config: Path, settings: Path, gateway_config: GatewayConfig, spawn_nats: bool) -> None:
-    """The core and the edge as child processes (and a nats-server of our own with --spawn-nats)."""
+    """The core, the edge and the venue services as child processes (and a nats-server of our own with
+    --spawn-nats)."""
     from app.services.nats_server import NatsServer
 
     server = None
@@ -92,7 +104,9 @@ def _serve_all(config: Path, settings: Path, gateway_config: GatewayConfig, spaw
         server.start()
     children = []
     try:
-        for role in (Role.CORE, Role.EDGE):
+        roles: list[tuple[Role, list[str]]] = [(Role.CORE, []), (Role.EDGE, [])]
+        roles += [(Role.VENUE, ["--venue", name]) for name in gateway_config.deployment.venues]
+        for role, extra in roles:
             command = [
                 sys.executable,
                 "-c",
@@ -103,11 +117,16 @@ def _serve_all(config: Path, settings: Path, gateway_config: GatewayConfig, spaw
                 str(config),
                 "-s",
                 str(settings),
+                *extra,
             ]
             # A session of its own: a Ctrl-C reaches this process only, which stops the edge, then the core, then
             # the nats-server, in that order (the core relays what it commits while stopping).
             children.append(subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True))
-        console.print(f"services running: core pid {children[0].pid}, edge pid {children[1].pid}; Ctrl-C to stop")
+        pids = ", ".join(
+            f"{role} {' '.join(extra[1:])} pid {child.pid}"
+            for (role, extra), child in zip(roles, children, strict=True)
+        )
+        console.print(f"services running: {pids}; Ctrl-C to stop")
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

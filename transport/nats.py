@@ -226,6 +226,19 @@ class NatsLink:
             except _TRANSIENT:
                 await asyncio.sleep(_RETRY_S)
 
+    def last_message(self, stream: str, subject: str) -> bytes | None:
+        """The payload of the last message ``stream`` holds on ``subject``, or None when it holds none."""
+        return self._call(self._last(stream, subject), 60.0)
+
+    async def _last(self, stream: str, subject: str) -> bytes | None:
+        while True:
+            try:
+                return bytes((await self._js.get_last_msg(stream, subject)).data or b"")
+            except nats.js.errors.NotFoundError:
+                return None
+            except _TRANSIENT:
+                await asyncio.sleep(_RETRY_S)
+
     def consume(self, spec: ConsumerSpec, start_seq: int, handler: Callable[[list[Delivery]], None]) -> None:
         """Re-create ``spec``'s consumer to deliver from stream sequence ``start_seq`` on, then hand every batch to
         ``handler`` (on a worker thread, one batch at a time) until ``stop``."""

@@ -28,6 +28,7 @@ import msgspec
 
 from app.config import GatewayConfig
 from app.gateway import Gateway
+from app.services.venue_link import CoreVenues
 from domain.channels import OMS_EXECUTE, OmsCommand
 from domain.commands import SubmitOrder
 from domain.ids import client_comp_id
@@ -55,7 +56,10 @@ class CoreService:
         self._writer_lock = WriterLock(self._lock_db, core_consumer(partition))  # the partition's single writer
         self.link = NatsLink(config.nats.url, f"core-{partition}")
         self.link.ensure_streams(STREAMS)
-        self.gateway = Gateway(config, sessions.only("initiator"), outbox=self._relay)
+        self.venues = CoreVenues(config, self.link, partition)  # venues whose session a venue service holds
+        _, own = sessions.only("initiator").split(self.venues.sessions)
+        self.gateway = Gateway(config, own, outbox=self._relay, remote_venues=self.venues.remotes)
+        self.venues.attach(self.gateway)
         self.consumer = ConsumerSpec(
             stream=CMD.name, subject=command_subject(partition), durable=core_consumer(partition)
         )
@@ -70,11 +74,13 @@ class CoreService:
         self.gateway.start()
         log.info("core %s: taking commands from stream sequence %d", self.partition, self.applied + 1)
         self.link.consume(self.consumer, self.applied + 1, self._apply)
+        self.venues.start(self.gateway)
 
     def stop(self) -> None:
         """Stop taking commands, stop the gateway (which commits and relays what is queued), then disconnect."""
         self.link.stop_consuming()
         self.gateway.stop()
+        self.venues.stop()
         self.link.close()
         self._writer_lock.release()
         self._lock_db.dispose()
@@ -86,7 +92,7 @@ class CoreService:
             "redeliveries_dropped": self.redeliveries_dropped,
             "jetstream_duplicates": self.link.duplicates,
             "undecodable": self.refused,
-        }
+        } | self.venues.stats()
 
     def _apply(self, batch: list[Delivery]) -> None:
         """On the link's worker thread: apply each command batch as one received message, in stream order."""

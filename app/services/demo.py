@@ -1,6 +1,7 @@
 """``fixgw demo --services``: the demo's six orders through the services deployment — a nats-server of its own,
-the core and the edge (in this process, each with its own NATS connection, talking only through JetStream), the
-venue simulator and the scripted client — then the same book of record the monolith's demo prints.
+the core, the edge and a venue service for each FIX venue (in this process, each with its own NATS connection,
+talking only through JetStream), the venue simulator and the scripted client — then the same book of record the
+monolith's demo prints.
 
 The demo's second part (the client's market data, 35=V) is the monolith's only: the edge does not serve market
 data yet (README, "Services deployment")."""
@@ -18,6 +19,7 @@ from app.services.core import CoreService
 from app.services.edge import EdgeService
 from app.services.nats_server import NatsServer
 from app.services.settings import DeploymentConfig, NatsConfig
+from app.services.venue import VenueService
 from app.venue import VenueServer
 from oms.store import repository
 
@@ -30,22 +32,33 @@ def run_services_demo(
     server = NatsServer(work / "nats")
     server.start()
     config = config.model_copy(
-        update={"deployment": DeploymentConfig(mode="services"), "nats": NatsConfig(url=server.url)}
+        update={
+            "deployment": DeploymentConfig(
+                mode="services", venues=tuple(name for name, v in config.venues.items() if v.session)
+            ),
+            "nats": NatsConfig(url=server.url),
+        }
     )
     venue = VenueServer(config.simulator, venue_sessions)
     core: CoreService | None = None
     edge: EdgeService | None = None
+    venues: list[VenueService] = []
     client = ScriptedClient(client_sessions(gateway_sessions, "CLIENT1", work / "client"))
     try:
         venue.start()
         core = CoreService(config, gateway_sessions)
         core.start()
-        if not core.gateway.venues.app.wait_for_logon(timeout=10):
-            raise DemoFailed("the core could not log on to the venue simulator")
+        for name in config.deployment.venues:
+            venues.append(VenueService(config, gateway_sessions, name))
+            venues[-1].start()
+        if not all(v.app.wait_for_logon(timeout=10) for v in venues):
+            raise DemoFailed("a venue service could not log on to the venue simulator")
         edge = EdgeService(config, gateway_sessions)
         edge.start()
         client.start()
-        console.print(f"[bold]venue simulator, core, edge ({server.url}) and client are logged on[/bold]")
+        console.print(
+            f"[bold]venue simulator, venue service(s), core, edge ({server.url}) and client are logged on[/bold]"
+        )
         for step in STEPS:
             _run_step(console, client, step)
         core.gateway.journal.flush()
@@ -55,6 +68,8 @@ def run_services_demo(
         client.stop()
         if edge is not None:
             edge.stop()
+        for service in venues:
+            service.stop()
         if core is not None:
             core.stop()
         venue.stop()

@@ -13,6 +13,9 @@ class DeploymentConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     mode: Literal["monolith", "services"] = "monolith"
+    venues: tuple[str, ...] = ()
+    """The FIX venues whose session runs in a venue service of its own (``fixgw serve venue --venue NAME``): the
+    core sends them requests over JetStream and opens no session to them. The others' sessions stay in the core."""
 
 
 class NatsConfig(BaseModel):

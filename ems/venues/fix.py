@@ -119,20 +119,21 @@ class FixVenue:
 
     def _lost(self, order_id: OrderId, venue_cl_ord_id: ClOrdId) -> None:
         """A send due after the commit found the session gone: the order is refused, or the request rejected."""
+        self._bus.post(OMS_PROCESS, self.refusal(order_id, venue_cl_ord_id))
+
+    def refusal(self, order_id: OrderId, venue_cl_ord_id: ClOrdId) -> OrderDenied | CancelRejected:
+        """What the OMS is told of a booked order or request that could not be sent (the session is down)."""
         now = self._clock.now_ns()
-        event: OrderDenied | CancelRejected
         if str(venue_cl_ord_id) == str(order_id):  # the order itself never reached the venue
-            event = OrderDenied(order_id=order_id, reason=OrdRejReason.EXCHANGE_CLOSED, text=self._down(), ts_ns=now)
-        else:
-            event = CancelRejected(
-                venue=None,
-                venue_cl_ord_id=venue_cl_ord_id,
-                order_id=order_id,
-                reason=CxlRejReason.BROKER_OPTION,
-                text=self._down(),
-                ts_ns=now,
-            )
-        self._bus.post(OMS_PROCESS, event)
+            return OrderDenied(order_id=order_id, reason=OrdRejReason.EXCHANGE_CLOSED, text=self._down(), ts_ns=now)
+        return CancelRejected(
+            venue=None,
+            venue_cl_ord_id=venue_cl_ord_id,
+            order_id=order_id,
+            reason=CxlRejReason.BROKER_OPTION,
+            text=self._down(),
+            ts_ns=now,
+        )
 
     def _down(self) -> str:
         return f"venue {self.venue_id} is not connected (session {self._session} is not logged on)"

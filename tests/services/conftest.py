@@ -3,6 +3,7 @@ synced), a PostgreSQL schema of its own, and `fixgw serve core` / `fixgw serve e
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -52,24 +53,28 @@ class ServiceProcess:
         return self.proc is not None and self.proc.poll() is None
 
 
-def services_settings(work: Path, url: str, nats_url: str) -> None:
-    """fixgw.toml for the services: the shipped one on ``url``, free admin and metrics ports, services mode."""
+def services_settings(work: Path, url: str, nats_url: str, venues: tuple[str, ...] = ()) -> None:
+    """fixgw.toml for the services: the shipped one on ``url``, free admin and metrics ports, services mode;
+    ``venues``: those whose session a venue service holds."""
     text = (ROOT / "fixgw.toml").read_text().replace('url = "sqlite:///var/fixgw.db"', f'url = "{url}"')
     assert url in text
     text = text.replace('listen = "127.0.0.1:9881"', 'listen = "127.0.0.1:0"')
     text += f'\n[admin]\nlisten = "127.0.0.1:0"\ntoken_file = "{work / "admin.token"}"\n'
-    text += f'\n[deployment]\nmode = "services"\n\n[nats]\nurl = "{nats_url}"\npublish_timeout_s = 30\n'
+    text += f'\n[deployment]\nmode = "services"\nvenues = {json.dumps(list(venues))}\n'
+    text += f'\n[nats]\nurl = "{nats_url}"\npublish_timeout_s = 30\n'
     (work / "fixgw.toml").write_text(text)
 
 
 def duplicates_dropped(work: Path) -> dict[str, int]:
     """What the services logged as dropped duplicates, by who dropped them (JetStream at a publish, the book)."""
-    counts = {"jetstream": 0, "book": 0, "edge": 0}
+    counts = {"jetstream": 0, "book": 0, "edge": 0, "book-venue": 0, "venue": 0}
     for log in work.glob("*.out"):
         text = log.read_text(errors="replace")
         counts["jetstream"] += sum(int(n) for n in re.findall(r"JetStream dropped (\d+) duplicate", text))
         counts["book"] += sum(int(n) for n in re.findall(r"dropped (\d+) redelivered command", text))
         counts["edge"] += sum(int(n) for n in re.findall(r"dropped (\d+) report\(s\) already delivered", text))
+        counts["book-venue"] += sum(int(n) for n in re.findall(r"dropped (\d+) redelivered venue message", text))
+        counts["venue"] += sum(int(n) for n in re.findall(r"dropped (\d+) request\(s\) already sent", text))
     return counts
 
 

@@ -1,0 +1,272 @@
+"""``fixgw serve venue --venue NAME``: one venue's FIX initiator session as a service of its own.
+
+Theory of operation (README, "Services deployment": venue services). The service holds no book: the core is the one
+writer of that. It moves messages between the venue's session and two JetStream subjects (``transport.venues``)
+and keeps one number of its own on disk.
+
+- **venue → core.** Each application message the venue sends (35=8, 35=9) is decoded as the monolith decodes it
+  and published to ``fixgw.vin.<venue>.fix`` on the session's thread, inside ``fromApp``: quickfix advances the
+  session's expected MsgSeqNum only once ``fromApp`` returns, so a message is acknowledged to the venue only after
+  JetStream's PubAck. A publish JetStream does not take within ``[nats] publish_timeout_s`` ends the process
+  (``fromApp`` must not return: the message would count as received). At start the expected MsgSeqNum is rewound
+  to just after the last message the subject holds from this session's sequence, so whatever a SIGKILL cut off is
+  resent by the venue (PossDup), and JetStream drops what it holds (Nats-Msg-Id ``<venue>:8:<ExecID>``).
+- **core → venue.** Requests are fetched from ``fixgw.vout.<venue>`` in stream order once the session is logged
+  on. Before a batch is handed to the session, its last stream sequence is written to ``sent-through`` and synced:
+  a request is handed to the session at most once however often JetStream delivers it. A crash between that write
+  and the send loses the request; the core reconciles at this service's next logon (35=H for every order in
+  flight), and the OMS sends again what the venue says it never received. A request that finds the session down is
+  refused back to the core as the monolith refuses it (``FixVenue.refusal``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+from app.config import GatewayConfig
+from domain.bus import MessageBus
+from domain.clock import LiveClock
+from domain.errors import VenueUnavailable
+from domain.events import CancelRejected, OrderDenied
+from domain.ids import SessionKey, VenueId
+from domain.latency import hops
+from ems.venues.fix import FixVenue
+from fixgw.codec.fields import QfFields
+from fixgw.codec.inbound import decode_cancel_reject, decode_execution_report
+from fixgw.errors import ConfigError, UnsupportedMessageType
+from fixgw.session.application import FixApplication
+from fixgw.session.connector import Connector
+from fixgw.session.settings import SessionsFile
+from transport.envelope import Inbound
+from transport.nats import ConsumerSpec, Delivery, NatsLink, TransportUnavailable
+from transport.venues import (
+    VENUE_IN,
+    VENUE_OUT,
+    VENUE_STREAMS,
+    Sent,
+    VenueFix,
+    VenueIn,
+    VenueSaid,
+    decode_in,
+    decode_out,
+    encode_in,
+    fix_subject,
+    out_subject,
+    service_subject,
+    tag_report,
+    venue_consumer,
+)
+
+log = logging.getLogger("fixgw.services.venue")
+
+_NOT_TAKEN = 75
+"""Exit status when JetStream did not take a venue message (EX_TEMPFAIL): the restart rewinds and the venue resends."""
+
+
+class SentThrough:
+    """The last stream sequence handed to the session, synced to disk before the hand-over."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.value = int.from_bytes(os.pread(self._fd, 8, 0) or b"\0", "big")
+
+    def advance(self, seq: int) -> None:
+        """Record ``seq`` (8 bytes in place: one sector, written whole) and sync it."""
+        os.pwrite(self._fd, seq.to_bytes(8, "big"), 0)
+        os.fsync(self._fd)
+        self.value = seq
+
+    def close(self) -> None:
+        """Close the file."""
+        os.close(self._fd)
+
+
+def service_venue(config: GatewayConfig, name: str | None) -> str:
+    """The venue ``fixgw serve venue`` runs: ``name``, or the one of ``[deployment] venues``; refuse what is not
+    a FIX venue listed there."""
+    listed = config.deployment.venues
+    if name is None:
+        if len(listed) != 1:
+            raise ConfigError(f"give --venue NAME: [deployment] venues lists {list(listed) or 'none'}")
+        name = listed[0]
+    if name not in listed:
+        raise ConfigError(f"venue {name!r} is not in [deployment] venues {list(listed)}: the core holds its session")
+    venue = config.venues.get(name)
+    if venue is None or venue.session is None:
+        raise ConfigError(f"[deployment] venues: {name!r} is not a FIX venue under [venues]")
+    return name
+
+
+class VenueService:
+    """One venue's initiator session between FIXGW_VENUE_OUT and FIXGW_VENUE_IN."""
+
+    def __init__(self, config: GatewayConfig, sessions: SessionsFile, venue: str | None = None) -> None:
+        """Connect to ``[nats] url``, build the venue's session (its store under ``var/venue-<NAME>``) and rewind its
+        inbound MsgSeqNum to what JetStream holds."""
+        self.venue = service_venue(config, venue)
+        session = config.venues[self.venue].session
+        assert session is not None
+        self.session = SessionKey(session)
+        self._timeout_s = config.nats.publish_timeout_s
+        self.link = NatsLink(config.nats.url, f"venue-{self.venue}")
+        self.link.ensure_streams(VENUE_STREAMS)
+        self.clock = LiveClock()
+        self.app = FixApplication(self, f"venue-{self.venue}", record=self._record, unit_of_work=self._unit)
+        picked, _ = sessions.only("initiator").split({self.session})
+        if not picked.sessions:
+            raise ConfigError(f"{session} (venue {self.venue}) is not an initiator session of the sessions file")
+        work_dir = sessions.base_dir / "var" / f"venue-{self.venue}"
+        self.connector = Connector(self.app, picked, "initiator", work_dir)
+        self.fix = FixVenue(
+            VenueId(self.venue), self.session, self.app, self.clock, MessageBus(), record_sent=self._sent
+        )
+        self.sent_through = SentThrough(work_dir / "sent-through")
+        self.consumer = ConsumerSpec(
+            stream=VENUE_OUT.name, subject=out_subject(self.venue), durable=venue_consumer(self.venue)
+        )
+        self._pending: VenueFix | None = None
+        self._event: tuple[object, str] | None = None
+        self._texts: list[Sent] = []
+        self._store_created = 0
+        self._consuming = threading.Event()
+        self.requests_dropped = 0
+        """Requests JetStream delivered again that this service had handed to the session already."""
+        self._resume()
+
+    def _resume(self) -> None:
+        last = self.link.last_message(VENUE_IN.name, fix_subject(self.venue))
+        self._store_created = created = self.connector.stores_created().get(self.session, 0)
+        if last is None or (fix := decode_in(last).fix) is None or fix.store_created_ns != created:
+            return  # nothing published from this sequence of the session
+        for session, (before, after) in self.connector.resume({self.session: fix.inbound.seq}).items():
+            log.warning(
+                "%s: resuming at MsgSeqNum %d (store expected %d): the venue resends the rest", session, after, before
+            )
+
+    def start(self) -> None:
+        """Connect to the venue; requests are taken from JetStream once it is logged on."""
+        self.connector.start()
+
+    def stop(self) -> None:
+        """Stop taking requests, log out, disconnect from NATS."""
+        self.link.stop_consuming()
+        self.connector.stop()
+        self.link.close()
+        self.sent_through.close()
+
+    # -- the session (SessionHandler) ------------------------------------------------------------------
+
+    def on_logon(self, session: SessionKey) -> None:
+        """Tell the core (it reconciles the orders in flight here), then take requests if not yet."""
+        self._store_created = self.connector.stores_created().get(self.session, 0)  # a logon may begin a sequence
+        self._publish(service_subject(self.venue), VenueIn(said=VenueSaid(venue=self.venue, logged_on=True)), None)
+        if not self._consuming.is_set():
+            self._consuming.set()
+            ack_floor = (self.link.consumer_floor(self.consumer) or (0, 0))[0]
+            start = max(ack_floor, self.sent_through.value) + 1
+            log.info("venue %s: taking requests from stream sequence %d", self.venue, start)
+            self.link.consume(self.consumer, start, self._hand_on)
+
+    def on_logout(self, session: SessionKey) -> None:
+        """Requests that come while the session is down are refused back to the core (``_hand_on``)."""
+
+    def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
+        """Decode an ExecutionReport or an OrderCancelReject; the unit of work publishes it with its record."""
+        venue = VenueId(self.venue)
+        if msg_type == "8":
+            hops.end((venue, fields.get(11)), "venue round trip")
+            self._event = (decode_execution_report(fields, venue, self.clock), f"{venue}:8:{fields.get(17)}")
+        elif msg_type == "9":
+            sent = fields.header(122) or fields.header(52)
+            self._event = (decode_cancel_reject(fields, venue, self.clock), f"{venue}:9:{fields.seq_num()}:{sent}")
+        else:
+            raise UnsupportedMessageType(msg_type)
+
+    @contextlib.contextmanager
+    def _unit(self) -> Iterator[None]:
+        self._pending, self._event = None, None
+        yield
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            msg_id = self._event[1] if self._event is not None else None
+            if msg_id is None:
+                inbound = pending.inbound
+                msg_id = f"{self.venue}:{inbound.msg_type}:{inbound.seq}:{inbound.received_ns}"
+            self._publish(fix_subject(self.venue), VenueIn(fix=pending), msg_id)
+
+    def _record(
+        self, session: str, seq: int, msg_type: str, cl_ord_id: str | None, body: str, received_ns: int
+    ) -> None:
+        event = self._event[0] if self._event is not None else None
+        self._pending = VenueFix(
+            report=tag_report(event) if event is not None and not isinstance(event, CancelRejected) else None,  # type: ignore[arg-type]
+            cancel_reject=event if isinstance(event, CancelRejected) else None,
+            inbound=Inbound(session, seq, msg_type, cl_ord_id, body, received_ns),
+            store_created_ns=self._store_created,
+        )
+
+    def _publish(self, subject: str, message: VenueIn, msg_id: str | None) -> None:
+        try:
+            self.link.publish(subject, encode_in(message), msg_id, self._timeout_s)
+        except TransportUnavailable:
+            # Returning would let quickfix count the message as received: end instead, and resume before it.
+            log.critical("venue %s: JetStream did not take %s within %gs; exiting", self.venue, msg_id, self._timeout_s)
+            logging.shutdown()
+            os._exit(_NOT_TAKEN)
+
+    # -- requests from the core --------------------------------------------------------------------
+
+    def _hand_on(self, batch: list[Delivery]) -> None:
+        """On the link's worker thread: each request not handed on before goes to the session, once."""
+        fresh = [d for d in batch if d.stream_seq > self.sent_through.value]
+        if fresh:
+            self.sent_through.advance(fresh[-1].stream_seq)  # before the sends: at most once
+            denied: list[OrderDenied] = []
+            rejects: list[CancelRejected] = []
+            for delivery in fresh:
+                refusal = self._send(delivery)
+                if isinstance(refusal, OrderDenied):
+                    denied.append(refusal)
+                elif refusal is not None:
+                    rejects.append(refusal)
+            texts, self._texts = self._texts, []
+            said = VenueSaid(venue=self.venue, denied=denied, cancel_rejects=rejects, sent=texts)
+            self._publish(service_subject(self.venue), VenueIn(said=said), f"{self.venue}:svc:{fresh[-1].stream_seq}")
+        if dropped := len(batch) - len(fresh):
+            self.requests_dropped += dropped
+            log.info(
+                "venue %s: dropped %d request(s) already sent (%d in all)", self.venue, dropped, self.requests_dropped
+            )
+        batch[-1].ack()
+
+    def _send(self, delivery: Delivery) -> OrderDenied | CancelRejected | None:
+        try:
+            out = decode_out(delivery.data)
+        except msgspec.DecodeError as exc:
+            log.error(
+                "venue %s: stream sequence %d is not a request (%s); skipped", self.venue, delivery.stream_seq, exc
+            )
+            return None
+        request = out.cancel or out.replace or out.query
+        try:
+            if out.order is not None and out.venue_cl_ord_id is not None:
+                self.fix.submit(out.order, out.venue_cl_ord_id)
+            elif request is not None:
+                self.fix.request(request)
+        except VenueUnavailable:
+            if out.order is not None and out.venue_cl_ord_id is not None:
+                return self.fix.refusal(out.order.order_id, out.venue_cl_ord_id)
+            if request is not None and out.query is None:  # a status request is asked again at the next logon
+                return self.fix.refusal(request.order_id, request.venue_cl_ord_id)
+        return None
+
+    def _sent(self, session: SessionKey, text: str, sent_ns: int, order_id: str) -> None:
+        self._texts.append(Sent(str(session), text, sent_ns, str(order_id)))

@@ -1,0 +1,246 @@
+"""The core's side of a venue that runs as a service (``[deployment] venues``): its requests out over FIXGW_VENUE_OUT
+and what the venue sent in from FIXGW_VENUE_IN (``transport.venues``).
+
+Theory of operation (README, "Services deployment": venue services).
+
+- **out**: ``RemoteVenue`` is the EMS's ``Venue`` for such a venue. As ``FixVenue`` it writes ahead: a request is
+  handed to ``VenueSender`` once the commit that books it is done (the journal's ``after_commit``), and the sender's
+  thread publishes what has queued in order, waiting for the PubAcks and retrying with the same Nats-Msg-Ids. It
+  never refuses: whether the venue's session is up is known where the session is, and the venue service refuses
+  there what finds it down (back as ``OrderDenied`` / ``CancelRejected``). A request committed but not yet
+  published when the core dies is asked about at the next start: the core reconciles every service venue then, as
+  the monolith does at a venue logon, and the OMS sends again what the venue never received.
+- **in**: ``VenueInbox.apply`` applies each FIXGW_VENUE_IN message as the monolith applies a message from the
+  venue's session: under the bus lock, in one unit of work with the received message's audit row and the stream
+  sequence now applied (``journal_state`` ``core-<part>-venues``). A message at or below the applied sequence is a
+  redelivery and is dropped; an ExecID the book has (``Book.first_sighting``, and the executions' unique key on
+  venue + ExecID) is not booked twice, whatever the stream held.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import secrets
+import threading
+
+import msgspec
+
+from app.config import GatewayConfig
+from app.gateway import Gateway
+from domain.bus import MessageBus
+from domain.channels import OMS_EXECUTE, OMS_PROCESS
+from domain.commands import CancelAtVenue, QueryAtVenue, ReconcileVenue, ReplaceAtVenue, SubmitOrder, VenueRequest
+from domain.ids import ClOrdId, SessionKey, VenueId
+from ems.venues.base import Venue
+from ems.venues.fix import Defer
+from fixgw.errors import ConfigError
+from oms.store import repository
+from oms.store.journal import Journal
+from transport.nats import ConsumerSpec, Delivery, NatsLink
+from transport.venues import (
+    VENUE_IN,
+    VENUE_IN_ALL,
+    VENUE_STREAMS,
+    VenueOut,
+    core_venues_consumer,
+    decode_in,
+    encode_out,
+    out_subject,
+    untag_report,
+)
+
+log = logging.getLogger("fixgw.services.venues")
+
+_STOP = object()
+_RETRY_S = 0.5
+
+
+class VenueSender:
+    """Publishes the core's committed venue requests in order, off the journal's thread."""
+
+    def __init__(self, link: NatsLink) -> None:
+        self._link = link
+        self._defer: Defer | None = None
+        self._run = secrets.token_hex(4)  # with the counter: one Nats-Msg-Id per decision to send, in this process
+        self._count = itertools.count(1)
+        self._queue: queue.SimpleQueue[tuple[str, VenueOut, str] | object] = queue.SimpleQueue()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="venue-sender", daemon=True)
+
+    def bind(self, defer: Defer) -> None:
+        """Hand requests on after ``defer``'s commit (the journal's ``after_commit``), then start publishing."""
+        self._defer = defer
+        self._thread.start()
+
+    def put(self, venue: VenueId, out: VenueOut, msg_type: str, venue_cl_ord_id: ClOrdId) -> None:
+        """Queue ``out`` for ``venue`` behind the commit being built (call under the bus lock)."""
+        assert self._defer is not None, "VenueSender.bind first"
+        item = (str(venue), out, f"{venue}:{msg_type}:{venue_cl_ord_id}:{self._run}.{next(self._count)}")
+        self._defer(lambda: self._queue.put(item))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Publish what is queued (giving up after ``timeout``), then stop."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+            self._stopping.set()
+            self._thread.join(1.0)
+
+    def _loop(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            while True:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = _STOP in items
+            batch = [i for i in items if isinstance(i, tuple)]
+            messages = [(out_subject(venue), encode_out(out), msg_id) for venue, out, msg_id in batch]
+            while messages:
+                try:
+                    self._link.publish_all(messages)
+                    break
+                except Exception:
+                    log.exception("publishing %d venue request(s) failed; retrying", len(messages))
+                    if self._stopping.wait(_RETRY_S):
+                        return  # stopping: the next start reconciles what was not published
+            if stop:
+                return
+
+
+class RemoteVenue:
+    """The EMS's ``Venue`` for a venue whose session a venue service holds."""
+
+    def __init__(self, venue_id: VenueId, sender: VenueSender) -> None:
+        self.venue_id = venue_id
+        self._sender = sender
+
+    def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> None:
+        """Send a NewOrderSingle once the commit that books it is done."""
+        self._sender.put(self.venue_id, VenueOut(order=order, venue_cl_ord_id=venue_cl_ord_id), "D", venue_cl_ord_id)
+
+    def request(self, request: VenueRequest) -> None:
+        """Send a cancel, replace or status request once the commit that books it is done."""
+        if isinstance(request, ReplaceAtVenue):
+            out, msg_type = VenueOut(replace=request), "G"
+        elif isinstance(request, CancelAtVenue):
+            out, msg_type = VenueOut(cancel=request), "F"
+        else:
+            assert isinstance(request, QueryAtVenue)
+            out, msg_type = VenueOut(query=request), "H"
+        self._sender.put(self.venue_id, out, msg_type, request.venue_cl_ord_id)
+
+
+class VenueInbox:
+    """Applies FIXGW_VENUE_IN in stream order, each message once."""
+
+    def __init__(self, bus: MessageBus, journal: Journal, name: str, applied: int) -> None:
+        """``name``: the applied sequence's name in ``journal_state``; ``applied``: its committed value."""
+        self._bus = bus
+        self._journal = journal
+        self._name = name
+        self.applied = applied
+        self.redeliveries_dropped = 0
+        self.refused = 0
+
+    def apply(self, batch: list[Delivery]) -> None:
+        """On the link's worker thread: apply each message as one received from the venue, then ack the batch."""
+        dropped = 0
+        for delivery in batch:
+            if delivery.stream_seq <= self.applied:
+                dropped += 1
+                continue
+            with self._bus.entered():
+                self._apply_one(delivery)
+                self._journal.set_state(self._name, delivery.stream_seq)
+            self.applied = delivery.stream_seq
+        self._journal.after_commit(batch[-1].ack)
+        if dropped:
+            self.redeliveries_dropped += dropped
+            log.info(
+                "core: dropped %d redelivered venue message(s) already applied (%d in all)",
+                dropped,
+                self.redeliveries_dropped,
+            )
+
+    def _apply_one(self, delivery: Delivery) -> None:
+        try:
+            message = decode_in(delivery.data)
+            report = message.fix.report if message.fix is not None else None
+            event = untag_report(report) if report is not None else None
+        except msgspec.DecodeError as exc:  # nothing to apply; the sequence still moves past it
+            self.refused += 1
+            log.error(
+                "%s: stream sequence %d is not a venue message (%s); skipped", self._name, delivery.stream_seq, exc
+            )
+            return
+        bus = self._bus
+        if (fix := message.fix) is not None:
+            if event is not None:
+                bus.send(OMS_PROCESS, event)
+            if fix.cancel_reject is not None:
+                bus.send(OMS_PROCESS, fix.cancel_reject)
+            self._journal.record_inbound(*msgspec.structs.astuple(fix.inbound))
+        if (said := message.said) is not None:
+            for denied in said.denied:
+                bus.send(OMS_PROCESS, denied)
+            for rejected in said.cancel_rejects:
+                bus.send(OMS_PROCESS, rejected)
+            for sent in said.sent:
+                self._journal.record_sent(sent.session, sent.text, sent.sent_ns, order_id=sent.order_id)
+            if said.logged_on and said.venue:
+                bus.send(OMS_EXECUTE, ReconcileVenue(venue=VenueId(said.venue)))
+
+
+class CoreVenues:
+    """The core's venue services: which venues they are, their ``RemoteVenue``s, the sender and the inbox."""
+
+    def __init__(self, config: GatewayConfig, link: NatsLink, partition: str) -> None:
+        """Declare the venue streams when ``[deployment] venues`` names any; refuse a name that is not a FIX venue."""
+        self.names = tuple(VenueId(name) for name in config.deployment.venues)
+        for name in self.names:
+            if (venue := config.venues.get(name)) is None or venue.session is None:
+                raise ConfigError(f"[deployment] venues: {name!r} is not a FIX venue under [venues]")
+        self.sessions = {SessionKey(s) for name in self.names if (s := config.venues[name].session) is not None}
+        """Their sessions: the venue services', not the core's."""
+        self._link = link
+        self._sender = VenueSender(link)
+        self.remotes: dict[VenueId, Venue] = {name: RemoteVenue(name, self._sender) for name in self.names}
+        self.consumer = ConsumerSpec(
+            stream=VENUE_IN.name, subject=VENUE_IN_ALL, durable=core_venues_consumer(partition)
+        )
+        self.inbox: VenueInbox | None = None
+        if self.names:
+            link.ensure_streams(VENUE_STREAMS)
+
+    def attach(self, gateway: Gateway) -> None:
+        """Send after ``gateway``'s commits, apply to its book."""
+        if not self.names:
+            return
+        self._sender.bind(gateway.journal.after_commit)
+        name = self.consumer.durable
+        self.inbox = VenueInbox(gateway.bus, gateway.journal, name, repository.journal_value(gateway.db, name))
+
+    def start(self, gateway: Gateway) -> None:
+        """Reconcile each venue (a restart may have kept a request from it), then take what the venues sent from
+        the one after the last applied."""
+        if self.inbox is None:
+            return
+        for venue in self.names:
+            gateway.bus.post(OMS_EXECUTE, ReconcileVenue(venue=venue))
+        log.info("core: taking venue messages from stream sequence %d", self.inbox.applied + 1)
+        self._link.consume(self.consumer, self.inbox.applied + 1, self.inbox.apply)
+
+    def stop(self) -> None:
+        """Publish the requests the gateway's last commits queued (call after the gateway stopped)."""
+        self._sender.stop()
+
+    def stats(self) -> dict[str, int]:
+        """The venue seam's counters."""
+        inbox = self.inbox
+        if inbox is None:
+            return {}
+        return {"venues_applied_seq": inbox.applied, "venue_redeliveries_dropped": inbox.redeliveries_dropped}

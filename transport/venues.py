@@ -1,0 +1,156 @@
+"""The venue services' streams, subjects, message ids and envelopes (``fixgw serve venue``), named once.
+
+- ``fixgw.vout.<venue>`` (stream FIXGW_VENUE_OUT), core → venue service: one request for the venue (a new order
+  under its venue ClOrdID, a cancel, a replace or a status request), published after the commit that books it.
+  Nats-Msg-Id ``<venue>:<35>:<venue ClOrdID>:<incarnation>.<n>``: one per decision of the core to send (a publish
+  retried after a lost PubAck is dropped by JetStream; the OMS's re-send after a reconcile is a new decision).
+  The venue service hands each stream sequence to its session at most once (``VenueService``: its sent-through
+  sequence is on disk before the send).
+- ``fixgw.vin.<venue>.fix`` (stream FIXGW_VENUE_IN), venue service → core: what the venue sent (35=8, 35=9), as
+  the event the monolith decodes, with the received message's audit record and the session's MsgSeqNum.
+  Nats-Msg-Id ``<venue>:8:<ExecID>`` for an ExecutionReport (the key the book's executions are unique on:
+  ``uq_executions_venue_exec_id``), ``<venue>:9:<MsgSeqNum>:<first SendingTime>`` for an OrderCancelReject (it has
+  no id of its own; a PossDup resend keeps both). The last one on the subject is where the venue service's
+  inbound MsgSeqNum resumes after a restart.
+- ``fixgw.vin.<venue>.svc`` (same stream), venue service → core: what the service itself says — its session
+  logged on (the core reconciles the orders in flight there), a request it refused because the session was down,
+  the text of the requests it sent (the book's audit trail). Nats-Msg-Id ``<venue>:svc:<stream sequence>`` for
+  what one batch of requests made.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, get_args
+
+import msgspec
+
+from domain.commands import CancelAtVenue, QueryAtVenue, ReplaceAtVenue, SubmitOrder
+from domain.events import CancelRejected, OrderDenied, VenueReport
+from domain.ids import ClOrdId
+from transport.envelope import Inbound
+from transport.subjects import StreamSpec
+
+VENUE_OUT: Final = StreamSpec(name="FIXGW_VENUE_OUT", subjects=("fixgw.vout.>",))
+VENUE_IN: Final = StreamSpec(name="FIXGW_VENUE_IN", subjects=("fixgw.vin.>",))
+VENUE_STREAMS: Final = (VENUE_OUT, VENUE_IN)
+VENUE_IN_ALL: Final = "fixgw.vin.>"
+
+
+def out_subject(venue: str) -> str:
+    """Where the core sends requests for ``venue``."""
+    return f"fixgw.vout.{venue}"
+
+
+def fix_subject(venue: str) -> str:
+    """Where ``venue``'s service publishes what the venue sent."""
+    return f"fixgw.vin.{venue}.fix"
+
+
+def service_subject(venue: str) -> str:
+    """Where ``venue``'s service publishes what it says itself."""
+    return f"fixgw.vin.{venue}.svc"
+
+
+def venue_consumer(venue: str) -> str:
+    """The durable consumer of ``venue``'s service on FIXGW_VENUE_OUT."""
+    return f"venue-{venue}"
+
+
+def core_venues_consumer(partition: str) -> str:
+    """The durable consumer of the core of ``partition`` on FIXGW_VENUE_IN (and its offset in ``journal_state``)."""
+    return f"core-{partition}-venues"
+
+
+class VenueOut(msgspec.Struct, frozen=True, kw_only=True):
+    """One request for a venue: exactly one of ``order`` (with its venue ClOrdID) or ``request``."""
+
+    order: SubmitOrder | None = None
+    venue_cl_ord_id: ClOrdId | None = None
+    cancel: CancelAtVenue | None = None
+    replace: ReplaceAtVenue | None = None
+    query: QueryAtVenue | None = None
+
+
+class Sent(msgspec.Struct, frozen=True, array_like=True):
+    """A request's text as the venue session sent it (``Journal.record_sent``'s arguments)."""
+
+    session: str
+    text: str
+    sent_ns: int
+    order_id: str
+
+
+class Tagged(msgspec.Struct, frozen=True, array_like=True):
+    """A ``VenueReport`` with its type's name (msgspec decodes a union of structs only by a tag)."""
+
+    kind: str
+    body: msgspec.Raw
+
+
+class VenueFix(msgspec.Struct, frozen=True, kw_only=True):
+    """What one message from the venue made: its event (None when it makes none) and its audit record."""
+
+    report: Tagged | None = None
+    cancel_reject: CancelRejected | None = None
+    inbound: Inbound
+    store_created_ns: int
+    """When the session's store began this sequence: a MsgSeqNum of another sequence is no place to resume."""
+
+
+class VenueSaid(msgspec.Struct, frozen=True, kw_only=True):
+    """What the venue service says itself: logged on, requests refused, requests sent."""
+
+    venue: str
+    logged_on: bool = False
+    denied: list[OrderDenied] = []
+    cancel_rejects: list[CancelRejected] = []
+    sent: list[Sent] = []
+
+
+class VenueIn(msgspec.Struct, frozen=True, kw_only=True):
+    """A FIXGW_VENUE_IN message: one of the two."""
+
+    fix: VenueFix | None = None
+    said: VenueSaid | None = None
+
+
+_encoder = msgspec.msgpack.Encoder(decimal_format="string")
+_out_decoder = msgspec.msgpack.Decoder(VenueOut)
+_in_decoder = msgspec.msgpack.Decoder(VenueIn)
+
+
+def encode_out(out: VenueOut) -> bytes:
+    """Encode a request for FIXGW_VENUE_OUT."""
+    return _encoder.encode(out)
+
+
+def decode_out(data: bytes) -> VenueOut:
+    """Decode a FIXGW_VENUE_OUT message (``msgspec.DecodeError`` when it is not one)."""
+    return _out_decoder.decode(data)
+
+
+_REPORTS: Final[dict[str, type[Any]]] = {t.__name__: t for t in get_args(VenueReport)}
+
+
+def tag_report(report: VenueReport) -> Tagged:
+    """``report`` ready for ``VenueFix.report``."""
+    return Tagged(type(report).__name__, msgspec.Raw(_encoder.encode(report)))
+
+
+def untag_report(tagged: Tagged) -> VenueReport:
+    """The ``VenueReport`` of ``VenueFix.report`` (``msgspec.DecodeError`` for an unknown kind)."""
+    kind = _REPORTS.get(tagged.kind)
+    if kind is None:
+        raise msgspec.DecodeError(f"unknown venue report kind {tagged.kind!r}")
+    report: VenueReport = msgspec.msgpack.decode(tagged.body, type=kind)
+    return report
+
+
+def encode_in(message: VenueIn) -> bytes:
+    """Encode a FIXGW_VENUE_IN message."""
+    return _encoder.encode(message)
+
+
+def decode_in(data: bytes) -> VenueIn:
+    """Decode a FIXGW_VENUE_IN message (``msgspec.DecodeError`` when it is not one)."""
+    return _in_decoder.decode(data)
