@@ -73,7 +73,8 @@ def serve(
     sessions = SessionsFile.load(config)
     service = _build(role, gateway_config, sessions, venue)
     service.start()
-    console.print(f"{role} running ({config}); NATS {gateway_config.nats.url}; book {gateway_config.database_url()}")
+    book = "" if role is Role.VENUE else f"; book {gateway_config.database_url()}"  # a venue service holds none
+    console.print(f"{role} running ({config}); NATS {gateway_config.nats.url}{book}")
     try:
         wait_for_signal()
     finally:
@@ -123,7 +124,7 @@ def _serve_all(config: Path, settings: Path, gateway_config: GatewayConfig, spaw
             # the nats-server, in that order (the core relays what it commits while stopping).
             children.append(subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True))
         pids = ", ".join(
-            f"{role} {' '.join(extra[1:])} pid {child.pid}"
+            f"{' '.join([role, *extra[1:]])} pid {child.pid}"
             for (role, extra), child in zip(roles, children, strict=True)
         )
         console.print(f"services running: {pids}; Ctrl-C to stop")
