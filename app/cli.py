@@ -62,7 +62,7 @@ def run(
     path = settings_for(config, settings)
     gateway_config = load_config(path)
     if gateway_config.deployment.mode == "services":
-        raise ConfigError(f'{path}: deployment.mode is "services": run fixgw serve core and fixgw serve edge')
+        raise ConfigError(f'{path}: deployment.mode is "services": run fixgw serve core, edge and venue')
     configure_logging(logging.INFO)
     gateway = Gateway(gateway_config, SessionsFile.load(config))
     tune_gc()  # a process of its own: its heap as at start is frozen (app.runtime)
@@ -129,8 +129,8 @@ def demo(
         bool,
         typer.Option(
             "--services",
-            help="Instead: the same orders through the services deployment (a nats-server of its own, the core and "
-            "the edge over JetStream); the same book.",
+            help="Instead: the same orders through the services deployment (a nats-server of its own, the core, "
+            "the edge and a venue service over JetStream); the same book.",
         ),
     ] = False,
 ) -> None:

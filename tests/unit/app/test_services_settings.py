@@ -70,7 +70,7 @@ def test_message_id_when_no_received_message_then_none() -> None:
 @pytest.mark.parametrize(
     ("args", "mode", "said"),
     [
-        (["run"], "services", 'deployment.mode is "services": run fixgw serve core and fixgw serve edge'),
+        (["run"], "services", 'deployment.mode is "services": run fixgw serve core, edge and venue'),
         (["serve", "core"], "monolith", 'fixgw serve needs deployment.mode = "services"'),
     ],
 )
