@@ -28,7 +28,7 @@ from domain.commands import CancelAtVenue, QueryAtVenue, ReplaceAtVenue, SubmitO
 from domain.events import CancelRejected, OrderDenied, VenueReport
 from domain.ids import ClOrdId
 from transport.envelope import Inbound
-from transport.subjects import StreamSpec
+from transport.subjects import PARTITION, StreamSpec
 
 VENUE_OUT: Final = StreamSpec(name="FIXGW_VENUE_OUT", subjects=("fixgw.vout.>",))
 VENUE_IN: Final = StreamSpec(name="FIXGW_VENUE_IN", subjects=("fixgw.vin.>",))
@@ -61,8 +61,27 @@ def core_venues_consumer(partition: str) -> str:
     return f"core-{partition}-venues"
 
 
+def at_venue(cl_ord_id: str, partition: str) -> ClOrdId:
+    """The ClOrdID the venue sees for the core of ``partition``. Several core partitions share one venue service and
+    number their OrderIDs each on its own, so another partition's ClOrdIDs go out with ``<partition>-`` before them;
+    partition 0's go out as the core made them (a one-core deployment sends what the monolith sends)."""
+    return ClOrdId(cl_ord_id if partition == PARTITION else f"{partition}-{cl_ord_id}")
+
+
+def from_venue(cl_ord_id: str) -> tuple[str, ClOrdId]:
+    """The partition and the core's ClOrdID of a ClOrdID the venue reports (``at_venue`` undone; the core's own are
+    ``O<n>`` or ``O<n>.<k>``: never digits and a dash first)."""
+    head, dash, rest = cl_ord_id.partition("-")
+    if dash and head.isdigit():
+        return head, ClOrdId(rest)
+    return PARTITION, ClOrdId(cl_ord_id)
+
+
 class VenueOut(msgspec.Struct, frozen=True, kw_only=True):
-    """One request for a venue: exactly one of ``order`` (with its venue ClOrdID) or ``request``."""
+    """One request for a venue from the core of ``partition``: exactly one of ``order`` (with its venue ClOrdID),
+    ``cancel``, ``replace``, ``query``."""
+
+    partition: str = PARTITION
 
     order: SubmitOrder | None = None
     venue_cl_ord_id: ClOrdId | None = None
@@ -94,6 +113,8 @@ class VenueFix(msgspec.Struct, frozen=True, kw_only=True):
     cancel_reject: CancelRejected | None = None
     inbound: Inbound
     store_created_ns: int
+    partition: str = PARTITION
+    """The core partition whose order it is about (from its ClOrdID: ``from_venue``); the others skip it."""
     """When the session's store began this sequence: a MsgSeqNum of another sequence is no place to resume."""
 
 
@@ -101,6 +122,8 @@ class VenueSaid(msgspec.Struct, frozen=True, kw_only=True):
     """What the venue service says itself: logged on, requests refused, requests sent."""
 
     venue: str
+    partition: str | None = None
+    """The core partition it is for (None: every one, e.g. a logon)."""
     logged_on: bool = False
     denied: list[OrderDenied] = []
     cancel_rejects: list[CancelRejected] = []

@@ -35,7 +35,7 @@ from app.config import GatewayConfig
 from domain.bus import MessageBus
 from domain.clock import LiveClock
 from domain.errors import VenueUnavailable
-from domain.events import CancelRejected, OrderDenied
+from domain.events import CancelRejected, OrderDenied, VenueReport
 from domain.ids import SessionKey, VenueId
 from domain.latency import hops
 from ems.venues.fix import FixVenue
@@ -47,6 +47,7 @@ from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
 from transport.envelope import Inbound
 from transport.nats import ConsumerSpec, Delivery, NatsLink, TransportUnavailable
+from transport.subjects import PARTITION
 from transport.venues import (
     VENUE_IN,
     VENUE_OUT,
@@ -55,10 +56,12 @@ from transport.venues import (
     VenueFix,
     VenueIn,
     VenueSaid,
+    at_venue,
     decode_in,
     decode_out,
     encode_in,
     fix_subject,
+    from_venue,
     out_subject,
     service_subject,
     tag_report,
@@ -138,8 +141,10 @@ class VenueService:
             stream=VENUE_OUT.name, subject=out_subject(self.venue), durable=venue_consumer(self.venue)
         )
         self._pending: VenueFix | None = None
-        self._event: tuple[object, str] | None = None
-        self._texts: list[Sent] = []
+        self._event: tuple[VenueReport | CancelRejected | None, str] | None = None
+        self._said: dict[str, VenueSaid] = {}
+        """What each core partition is told of the batch being handed on (its lists filled in place)."""
+        self._partition = PARTITION
         self._store_created = 0
         self._consuming = threading.Event()
         self.requests_dropped = 0
@@ -211,11 +216,15 @@ class VenueService:
         self, session: str, seq: int, msg_type: str, cl_ord_id: str | None, body: str, received_ns: int
     ) -> None:
         event = self._event[0] if self._event is not None else None
+        partition, cl_ord_id = from_venue(cl_ord_id) if cl_ord_id is not None else (PARTITION, None)
+        if event is not None and event.venue_cl_ord_id is not None:  # the core's own ClOrdID (``at_venue`` undone)
+            event = msgspec.structs.replace(event, venue_cl_ord_id=from_venue(event.venue_cl_ord_id)[1])
         self._pending = VenueFix(
-            report=tag_report(event) if event is not None and not isinstance(event, CancelRejected) else None,  # type: ignore[arg-type]
+            report=tag_report(event) if event is not None and not isinstance(event, CancelRejected) else None,
             cancel_reject=event if isinstance(event, CancelRejected) else None,
             inbound=Inbound(session, seq, msg_type, cl_ord_id, body, received_ns),
             store_created_ns=self._store_created,
+            partition=partition,
         )
 
     def _publish(self, subject: str, message: VenueIn, msg_id: str | None) -> None:
@@ -234,17 +243,12 @@ class VenueService:
         fresh = [d for d in batch if d.stream_seq > self.sent_through.value]
         if fresh:
             self.sent_through.advance(fresh[-1].stream_seq)  # before the sends: at most once
-            denied: list[OrderDenied] = []
-            rejects: list[CancelRejected] = []
             for delivery in fresh:
-                refusal = self._send(delivery)
-                if isinstance(refusal, OrderDenied):
-                    denied.append(refusal)
-                elif refusal is not None:
-                    rejects.append(refusal)
-            texts, self._texts = self._texts, []
-            said = VenueSaid(venue=self.venue, denied=denied, cancel_rejects=rejects, sent=texts)
-            self._publish(service_subject(self.venue), VenueIn(said=said), f"{self.venue}:svc:{fresh[-1].stream_seq}")
+                self._send(delivery)
+            said, self._said = self._said, {}
+            for partition, told in said.items():  # what each core partition is told of its own requests
+                msg_id = f"{self.venue}:svc:{fresh[-1].stream_seq}:{partition}"
+                self._publish(service_subject(self.venue), VenueIn(said=told), msg_id)
         if dropped := len(batch) - len(fresh):
             self.requests_dropped += dropped
             log.info(
@@ -252,26 +256,39 @@ class VenueService:
             )
         batch[-1].ack()
 
-    def _send(self, delivery: Delivery) -> OrderDenied | CancelRejected | None:
+    def _send(self, delivery: Delivery) -> None:
         try:
             out = decode_out(delivery.data)
         except msgspec.DecodeError as exc:
             log.error(
                 "venue %s: stream sequence %d is not a request (%s); skipped", self.venue, delivery.stream_seq, exc
             )
-            return None
+            return
+        self._partition = partition = out.partition
         request = out.cancel or out.replace or out.query
         try:
             if out.order is not None and out.venue_cl_ord_id is not None:
-                self.fix.submit(out.order, out.venue_cl_ord_id)
+                self.fix.submit(out.order, at_venue(out.venue_cl_ord_id, partition))
             elif request is not None:
-                self.fix.request(request)
-        except VenueUnavailable:
+                ids = {"venue_cl_ord_id": at_venue(request.venue_cl_ord_id, partition)}
+                ids["venue_orig_cl_ord_id"] = at_venue(request.venue_orig_cl_ord_id, partition)
+                self.fix.request(msgspec.structs.replace(request, **ids))
+        except VenueUnavailable:  # refused to the core with its own ids
+            refusal: OrderDenied | CancelRejected | None = None
             if out.order is not None and out.venue_cl_ord_id is not None:
-                return self.fix.refusal(out.order.order_id, out.venue_cl_ord_id)
-            if request is not None and out.query is None:  # a status request is asked again at the next logon
-                return self.fix.refusal(request.order_id, request.venue_cl_ord_id)
-        return None
+                refusal = self.fix.refusal(out.order.order_id, out.venue_cl_ord_id)
+            elif request is not None and out.query is None:  # a status request is asked again at the next logon
+                refusal = self.fix.refusal(request.order_id, request.venue_cl_ord_id)
+            told = self._told(partition)
+            if isinstance(refusal, OrderDenied):
+                told.denied.append(refusal)
+            elif refusal is not None:
+                told.cancel_rejects.append(refusal)
+
+    def _told(self, partition: str) -> VenueSaid:
+        if (told := self._said.get(partition)) is None:
+            told = self._said[partition] = VenueSaid(venue=self.venue, partition=partition)
+        return told
 
     def _sent(self, session: SessionKey, text: str, sent_ns: int, order_id: str) -> None:
-        self._texts.append(Sent(str(session), text, sent_ns, str(order_id)))
+        self._told(self._partition).sent.append(Sent(str(session), text, sent_ns, str(order_id)))

@@ -114,31 +114,38 @@ class VenueSender:
 class RemoteVenue:
     """The EMS's ``Venue`` for a venue whose session a venue service holds."""
 
-    def __init__(self, venue_id: VenueId, sender: VenueSender) -> None:
+    def __init__(self, venue_id: VenueId, sender: VenueSender, partition: str) -> None:
+        """``partition``: the core's, which every request carries (the venue service keeps partitions' ClOrdIDs
+        apart at the venue, and the reports' owners: ``transport.venues.at_venue``)."""
         self.venue_id = venue_id
         self._sender = sender
+        self._partition = partition
 
     def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> None:
         """Send a NewOrderSingle once the commit that books it is done."""
-        self._sender.put(self.venue_id, VenueOut(order=order, venue_cl_ord_id=venue_cl_ord_id), "D", venue_cl_ord_id)
+        out = VenueOut(partition=self._partition, order=order, venue_cl_ord_id=venue_cl_ord_id)
+        self._sender.put(self.venue_id, out, "D", venue_cl_ord_id)
 
     def request(self, request: VenueRequest) -> None:
         """Send a cancel, replace or status request once the commit that books it is done."""
+        part = self._partition
         if isinstance(request, ReplaceAtVenue):
-            out, msg_type = VenueOut(replace=request), "G"
+            out, msg_type = VenueOut(partition=part, replace=request), "G"
         elif isinstance(request, CancelAtVenue):
-            out, msg_type = VenueOut(cancel=request), "F"
+            out, msg_type = VenueOut(partition=part, cancel=request), "F"
         else:
             assert isinstance(request, QueryAtVenue)
-            out, msg_type = VenueOut(query=request), "H"
+            out, msg_type = VenueOut(partition=part, query=request), "H"
         self._sender.put(self.venue_id, out, msg_type, request.venue_cl_ord_id)
 
 
 class VenueInbox:
-    """Applies FIXGW_VENUE_IN in stream order, each message once."""
+    """Applies FIXGW_VENUE_IN in stream order, each message once: those about the orders of its partition (every
+    core partition reads the whole stream; a message for another only moves the applied sequence)."""
 
-    def __init__(self, bus: MessageBus, journal: Journal, name: str, applied: int) -> None:
+    def __init__(self, bus: MessageBus, journal: Journal, name: str, applied: int, partition: str) -> None:
         """``name``: the applied sequence's name in ``journal_state``; ``applied``: its committed value."""
+        self._partition = partition
         self._bus = bus
         self._journal = journal
         self._name = name
@@ -178,13 +185,13 @@ class VenueInbox:
             )
             return
         bus = self._bus
-        if (fix := message.fix) is not None:
+        if (fix := message.fix) is not None and fix.partition == self._partition:
             if event is not None:
                 bus.send(OMS_PROCESS, event)
             if fix.cancel_reject is not None:
                 bus.send(OMS_PROCESS, fix.cancel_reject)
             self._journal.record_inbound(*msgspec.structs.astuple(fix.inbound))
-        if (said := message.said) is not None:
+        if (said := message.said) is not None and said.partition in (None, self._partition):
             for denied in said.denied:
                 bus.send(OMS_PROCESS, denied)
             for rejected in said.cancel_rejects:
@@ -208,7 +215,8 @@ class CoreVenues:
         """Their sessions: the venue services', not the core's."""
         self._link = link
         self._sender = VenueSender(link)
-        self.remotes: dict[VenueId, Venue] = {name: RemoteVenue(name, self._sender) for name in self.names}
+        self.partition = partition
+        self.remotes: dict[VenueId, Venue] = {name: RemoteVenue(name, self._sender, partition) for name in self.names}
         self.consumer = ConsumerSpec(
             stream=VENUE_IN.name, subject=VENUE_IN_ALL, durable=core_venues_consumer(partition)
         )
@@ -222,7 +230,8 @@ class CoreVenues:
             return
         self._sender.bind(gateway.journal.after_commit)
         name = self.consumer.durable
-        self.inbox = VenueInbox(gateway.bus, gateway.journal, name, repository.journal_value(gateway.db, name))
+        applied = repository.journal_value(gateway.db, name)
+        self.inbox = VenueInbox(gateway.bus, gateway.journal, name, applied, self.partition)
 
     def start(self, gateway: Gateway) -> None:
         """Reconcile each venue (a restart may have kept a request from it), then take what the venues sent from

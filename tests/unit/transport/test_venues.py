@@ -21,10 +21,12 @@ from transport.venues import (
     VenueIn,
     VenueOut,
     VenueSaid,
+    at_venue,
     decode_in,
     decode_out,
     encode_in,
     encode_out,
+    from_venue,
     tag_report,
     untag_report,
 )
@@ -110,3 +112,22 @@ def test_sent_through_when_advanced_then_a_reopen_reads_it(tmp_path: Path) -> No
     assert start == 0
     assert again.value == 123_456
     again.close()
+
+
+@pytest.mark.parametrize(
+    ("ours", "partition", "at_the_venue"),
+    [("O12", "0", "O12"), ("O12.3", "0", "O12.3"), ("O12", "1", "1-O12"), ("O12.3", "17", "17-O12.3")],
+)
+def test_at_venue_when_partition_given_then_from_venue_gives_it_back(
+    ours: str, partition: str, at_the_venue: str
+) -> None:
+    # Act
+    sent = at_venue(ours, partition)
+
+    # Assert
+    assert sent == at_the_venue
+    assert from_venue(sent) == (partition, ours)
+
+
+def test_from_venue_when_not_a_partition_prefix_then_partition_zero() -> None:
+    assert from_venue("MC-X1") == ("0", "MC-X1")
