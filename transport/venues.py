@@ -15,7 +15,11 @@
 - ``fixgw.vin.<venue>.svc`` (same stream), venue service → core: what the service itself says — its session
   logged on (the core reconciles the orders in flight there), a request it refused because the session was down,
   the text of the requests it sent (the book's audit trail). Nats-Msg-Id ``<venue>:svc:<stream sequence>`` for
-  what one batch of requests made.
+  what one batch of requests made (``:<partition>`` after it: one message per core partition told).
+
+Several core partitions share a venue service: each request carries its partition, the venue sees another
+partition's ClOrdIDs with ``<partition>-`` before them (``at_venue``), and what comes back carries the partition
+it is about (``from_venue``); every core reads the whole FIXGW_VENUE_IN and applies its own.
 """
 
 from __future__ import annotations
