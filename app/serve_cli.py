@@ -50,6 +50,12 @@ def serve(
             "--spawn-nats", help="all: start a nats-server of our own on [nats] url's port (store in var/nats)."
         ),
     ] = False,
+    partition: Annotated[
+        int, typer.Option("--partition", "-p", help="core: the partition it writes (0 .. [deployment] partitions - 1).")
+    ] = 0,
+    name: Annotated[
+        str, typer.Option("--name", help="edge: its name (its report consumer's); one per edge process.")
+    ] = "edge",
 ) -> None:
     """Run one service of the services deployment over NATS JetStream and the shared book of record.
 
@@ -65,7 +71,7 @@ def serve(
         _serve_all(config, path, gateway_config, spawn_nats)
         return
     sessions = SessionsFile.load(config)
-    service = _build(role, gateway_config, sessions)
+    service = _build(role, gateway_config, sessions, str(partition), name)
     service.start()
     console.print(f"{role} running ({config}); NATS {gateway_config.nats.url}; book {gateway_config.database_url()}")
     try:
@@ -74,15 +80,19 @@ def serve(
         service.stop()
 
 
-def _build(role: Role, config: GatewayConfig, sessions: SessionsFile) -> CoreService | EdgeService:
+def _build(
+    role: Role, config: GatewayConfig, sessions: SessionsFile, partition: str, name: str
+) -> CoreService | EdgeService:
     from app.services.core import CoreService
     from app.services.edge import EdgeService
 
-    return CoreService(config, sessions) if role is Role.CORE else EdgeService(config, sessions)
+    if role is Role.CORE:
+        return CoreService(config, sessions, partition)
+    return EdgeService(config, sessions, name=name)
 
 
 def _serve_all(config: Path, settings: Path, gateway_config: GatewayConfig, spawn_nats: bool) -> None:
-    """The core and the edge as child processes (and a nats-server of our own with --spawn-nats)."""
+    """A core per partition and the edge as child processes (and a nats-server of our own with --spawn-nats)."""
     from app.services.nats_server import NatsServer
 
     server = None
@@ -92,7 +102,8 @@ def _serve_all(config: Path, settings: Path, gateway_config: GatewayConfig, spaw
         server.start()
     children = []
     try:
-        for role in (Role.CORE, Role.EDGE):
+        roles = [(Role.CORE, ["-p", str(p)]) for p in range(gateway_config.deployment.partitions)]
+        for role, extra in [*roles, (Role.EDGE, [])]:
             command = [
                 sys.executable,
                 "-c",
@@ -103,11 +114,13 @@ def _serve_all(config: Path, settings: Path, gateway_config: GatewayConfig, spaw
                 str(config),
                 "-s",
                 str(settings),
+                *extra,
             ]
             # A session of its own: a Ctrl-C reaches this process only, which stops the edge, then the core, then
             # the nats-server, in that order (the core relays what it commits while stopping).
             children.append(subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True))
-        console.print(f"services running: core pid {children[0].pid}, edge pid {children[1].pid}; Ctrl-C to stop")
+        pids = ", ".join(str(child.pid) for child in children)
+        console.print(f"services running: cores and edge pids {pids}; Ctrl-C to stop")
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

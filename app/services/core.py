@@ -13,8 +13,9 @@ seams change:
   redelivery: it is dropped and counted. After a crash the consumer is re-created at the sequence after the one
   committed, so a command is applied once however often JetStream delivers it.
 - **out**: the reports the journal commits (their JSON rows in ``messages`` are the outbox) are relayed after the
-  commit, one stream message per client and commit, to ``fixgw.report.<CompID>`` with their row ids (Nats-Msg-Id
-  ``rpt:<first id>-<last id>``), and only once JetStream has acked them does ``delivered_through`` move past them.
+  commit, one stream message per client and commit, to ``fixgw.report.<CompID>.<part>`` with their row ids
+  (Nats-Msg-Id ``rpt:<part>:<first id>-<last id>``), and only once JetStream has acked them does
+  ``delivered_through`` move past them.
   A restart relays again what was committed after it, with PossResend: JetStream drops a message it already holds,
   and the edge drops any report whose row id it has delivered (ids only grow: one writer).
 """
@@ -28,6 +29,7 @@ import msgspec
 
 from app.config import GatewayConfig
 from app.gateway import Gateway
+from app.services.partitions import partition_config
 from domain.channels import OMS_EXECUTE, OmsCommand
 from domain.commands import SubmitOrder
 from domain.ids import client_comp_id
@@ -51,6 +53,7 @@ class CoreService:
         """Connect to ``[nats] url``, declare the streams, build the gateway on the venue sessions of ``sessions``
         (its client acceptor sessions are the edge's)."""
         self.partition = partition
+        config = partition_config(config, partition)  # the partition's own book
         self._lock_db = connect(config.database_url())
         self._writer_lock = WriterLock(self._lock_db, core_consumer(partition))  # the partition's single writer
         self.link = NatsLink(config.nats.url, f"core-{partition}")
@@ -145,7 +148,11 @@ class CoreService:
         started = now_ns()
         self.link.publish_all(
             [
-                (report_subject(client), encode_reports(rows), f"rpt:{rows[0][0]}-{rows[-1][0]}")
+                (
+                    report_subject(client, self.partition),
+                    encode_reports(rows),
+                    f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}",  # row ids are per partition's book
+                )
                 for client, rows in by_client.items()
             ]
         )
