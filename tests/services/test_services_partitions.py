@@ -122,7 +122,9 @@ def test_services_when_two_partitions_and_two_edges_then_booked_once_in_its_part
                 clients[comp].send_fields("F", [*fields, (60, format_utc_timestamp(time.time_ns()))])
                 sent[cancel] = (comp, account)
         cancelled = {
-            cl: clients[comp].wait_for(lambda m, cl=cl: m.get(11) == cl and m.get(35) in ("8", "9"), TIMEOUT)
+            cl: clients[comp].wait_for(
+                lambda m, cl=cl: m.get(11) == cl and (m.get(35) == "9" or m.get(39) == "4"), TIMEOUT
+            )
             for cl, (comp, _) in sent.items()
             if cl.endswith("-cxl")
         }

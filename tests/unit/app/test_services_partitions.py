@@ -73,9 +73,10 @@ def test_settings_when_partitions_then_each_its_own_book(tmp_path: Path) -> None
     ],
 )
 def test_settings_when_partitions_do_not_fit_then_refused(tmp_path: Path, extra: str, url: str, said: str) -> None:
-    with pytest.raises(ConfigError, match=said.replace("{", r"\{").replace("}", r"\}")):
+    with pytest.raises(ConfigError) as refused:
         config = load_config(_settings(tmp_path, '\n[deployment]\nmode = "services"\n' + extra, url))
         book_url(config, "0")
+    assert said in str(refused.value)
 
 
 def test_router_when_cancel_or_query_then_the_partition_its_order_went_to() -> None:
