@@ -100,6 +100,7 @@ class NatsLink:
         self._quiet = False
         self._tasks: list[concurrent.futures.Future[None]] = []
         self._inboxes: set[asyncio.Queue[Msg | None]] = set()
+        self._sends: set[asyncio.Future[None]] = set()
         self._nc: Any = self._call(self._connect(connect_timeout), connect_timeout + 5)
         self._js: Any = self._nc.jetstream(timeout=5.0)
 
@@ -207,6 +208,28 @@ class NatsLink:
             if ack.duplicate:
                 self._duplicates(1, subject)
             return
+
+    def send(self, subject: str, payload: bytes) -> None:
+        """Publish on plain NATS, not waiting (at most once: no store, no PubAck; a lost one is not retried)."""
+        self._loop.call_soon_threadsafe(self._send_soon, subject, payload)
+
+    def _send_soon(self, subject: str, payload: bytes) -> None:
+        task = asyncio.ensure_future(_swallow(self._nc.publish(subject, payload)))
+        self._sends.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._sends.discard)
+
+    def listen(self, subjects: Sequence[str], handler: Callable[[str, bytes], None]) -> None:
+        """Hand each plain NATS message on ``subjects`` to ``handler(subject, data)`` on a worker thread."""
+        loop = self._loop
+
+        async def handle(msg: Msg) -> None:
+            try:
+                await loop.run_in_executor(self._workers, handler, msg.subject, msg.data)
+            except Exception:  # the message is lost, as plain NATS may lose it: its reliable copy follows
+                log.exception("nats %s: handler of %s failed", self.name, msg.subject)
+
+        for subject in subjects:
+            self._call(self._nc.subscribe(subject, cb=handle, pending_msgs_limit=0, pending_bytes_limit=0), 10.0)
 
     def _duplicates(self, count: int, subject: str) -> None:
         if count:  # rare (a resend after a restart): worth a line each time, and the tests count these lines
@@ -428,5 +451,9 @@ def _consumer_seq(msg: Msg) -> int:
 
 
 async def _quiet_ack(msg: Msg) -> None:
+    await _swallow(msg.ack())
+
+
+async def _swallow(call: Coroutine[Any, Any, None]) -> None:
     with contextlib.suppress(Exception):
-        await msg.ack()
+        await call

@@ -40,6 +40,7 @@ from oms.store import repository
 from oms.store.database import connect
 from oms.store.writer_lock import WriterLock
 from transport.envelope import decode_commands, encode_reports
+from transport.fastpath import encode_fast, fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink
 from transport.subjects import CMD, PARTITION, STREAMS, command_subject, core_consumer, report_subject
 
@@ -67,6 +68,8 @@ class CoreService:
         self.redeliveries_dropped = 0
         """Commands JetStream delivered again that the book had already applied (the book's dedup)."""
         self.refused = 0
+        self._last_row: dict[str, int] = {}
+        """Per client, the last report row this run relayed (the fast path's ``prev``)."""
 
     def start(self) -> None:
         """Start the gateway (venue sessions first), then take commands from the one after the last applied."""
@@ -141,19 +144,19 @@ class CoreService:
                 hops.stop()
 
     def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
-        """On the journal's writer thread, after the commit: hand the reports to JetStream and wait for its acks."""
+        """On the relay's thread, after the commit: send the reports on the fast path, hand them to JetStream and wait
+        for its acks."""
         by_client: dict[str, list[tuple[int, ClientReport]]] = {}
         for report, row_id in zip(reports, ids, strict=True):  # a dict keeps the first-seen order of clients
             by_client.setdefault(client_comp_id(report.session), []).append((row_id, report))
         started = now_ns()
-        self.link.publish_all(
-            [
-                (
-                    report_subject(client, self.partition),
-                    encode_reports(rows),
-                    f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}",  # row ids are per partition's book
-                )
-                for client, rows in by_client.items()
-            ]
-        )
+        reliable = []
+        for client, rows in by_client.items():
+            payload = encode_reports(rows)
+            # at once over plain NATS (transport.fastpath), then stored by JetStream: the copy delivery rests on
+            self.link.send(fast_subject(client, self.partition), encode_fast(self._last_row.get(client, -1), payload))
+            self._last_row[client] = rows[-1][0]
+            msg_id = f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}"  # row ids are per partition's book
+            reliable.append((report_subject(client, self.partition), payload, msg_id))
+        self.link.publish_all(reliable)
         hops.record("relay", now_ns() - started)

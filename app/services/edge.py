@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from fixgw.codec import outbound
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
 from transport.envelope import CommandBatch, Inbound, decode_reports, encode_commands
+from transport.fastpath import client_and_partition, decode_fast, fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink, TransportUnavailable
 from transport.subjects import EDGE_CONSUMER, REPORTS, STREAMS, command_subject, edge_consumer, reports_of
 
@@ -152,10 +154,15 @@ class EdgeService:
             also=tuple(reports_of(c) for c in clients[1:]),
             durable=edge_consumer(name),
         )
+        self._fast_subjects = [fast_subject(c, "*") for c in clients]
         self._resend_through = 0
-        self._delivered_id: dict[str, int] = {}
-        """Per partition, the highest report row id sent to a client by this run (one core writes a partition's
-        book, in increasing order)."""
+        self._sending = threading.Lock()
+        """Held while reports are sent: the JetStream and the fast path's in one order."""
+        self._last_row: dict[tuple[str, str], int] = {}
+        """Per (client, partition), the last report row sent by this run (one core writes a partition's book, in
+        increasing order)."""
+        self._sent_fast: set[tuple[tuple[str, str], int]] = set()
+        """Rows sent from the fast path whose JetStream copy has not come yet."""
         self.duplicates_dropped = 0
         self._resume(config)
 
@@ -175,6 +182,7 @@ class EdgeService:
         floor = self.link.consumer_floor(self.consumer)
         ack_floor, self._resend_through = floor if floor is not None else (0, 0)
         self.link.consume(self.consumer, ack_floor + 1, self._deliver)
+        self.link.listen(self._fast_subjects, self._deliver_fast)
         self.acceptor.start()
 
     def stop(self) -> None:
@@ -200,26 +208,48 @@ class EdgeService:
         self.clients.app.send(SessionKey(inbound.session), reject)
 
     def _deliver(self, batch: list[Delivery]) -> None:
-        """On the link's worker thread: send the reports in order, then ack them."""
+        """On the link's worker thread: send the reports in order (but those the fast path sent), then ack them."""
         reports = []
         dropped = 0
-        delivered = self._delivered_id
-        for delivery in batch:
-            partition = delivery.subject.rsplit(".", 1)[-1]
-            try:
-                rows = decode_reports(delivery.data)
-            except msgspec.DecodeError as exc:
-                log.error("report at stream sequence %d is not one (%s); skipped", delivery.stream_seq, exc)
-                continue
-            again = delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1
-            for row_id, report in rows:
-                if row_id <= delivered.get(partition, 0):  # relayed again by a restarted core: this edge sent it
-                    dropped += 1
+        with self._sending:
+            for delivery in batch:
+                try:
+                    rows = decode_reports(delivery.data)
+                except msgspec.DecodeError as exc:
+                    log.error("report at stream sequence %d is not one (%s); skipped", delivery.stream_seq, exc)
                     continue
-                delivered[partition] = row_id
-                reports.append(msgspec.structs.replace(report, poss_resend=True) if again else report)
-        self.clients.send_reports(reports)
+                key = client_and_partition(delivery.subject)
+                again = delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1
+                for row_id, report in rows:
+                    if (key, row_id) in self._sent_fast:  # its fast copy went first
+                        self._sent_fast.discard((key, row_id))
+                        continue
+                    if row_id <= self._last_row.get(key, 0):  # relayed again by a restarted core: sent already
+                        dropped += 1
+                        continue
+                    self._last_row[key] = row_id
+                    reports.append(msgspec.structs.replace(report, poss_resend=True) if again else report)
+            self.clients.send_reports(reports)
         if dropped:
             self.duplicates_dropped += dropped
             log.info("edge: dropped %d report(s) already delivered (%d in all)", dropped, self.duplicates_dropped)
         batch[-1].ack()  # AckPolicy.ALL: every report of the batch
+
+    def _deliver_fast(self, subject: str, data: bytes) -> None:
+        """On the link's worker thread: send the fast copy of reports if nothing before them is missing
+        (``transport.fastpath``); else leave them to their JetStream copy."""
+        key = client_and_partition(subject)
+        with self._sending:
+            try:
+                fast = decode_fast(data)
+                last = self._last_row.get(key)
+                if last is None or fast.prev != last:
+                    return
+                rows = [(row_id, report) for row_id, report in decode_reports(fast.reports) if row_id > last]
+            except msgspec.DecodeError as exc:
+                log.error("fast reports on %s are not reports (%s); their JetStream copy will do", subject, exc)
+                return
+            if rows:
+                self._last_row[key] = rows[-1][0]
+                self._sent_fast.update((key, row_id) for row_id, _ in rows)
+                self.clients.send_reports([report for _, report in rows])
