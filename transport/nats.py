@@ -81,6 +81,9 @@ class ConsumerSpec(msgspec.Struct, frozen=True, kw_only=True):
     batch: int = 256
     also: tuple[str, ...] = ()
     """More subjects it delivers (an edge's: each of its clients' reports)."""
+    inline: bool = False
+    """Run the handler on the link's own loop thread (one thread hop fewer; the loop waits for it: only for a
+    handler that never waits on this link)."""
 
 
 class NatsLink:
@@ -218,13 +221,17 @@ class NatsLink:
         self._sends.add(task)  # the loop keeps only a weak reference to a task
         task.add_done_callback(self._sends.discard)
 
-    def listen(self, subjects: Sequence[str], handler: Callable[[str, bytes], None]) -> None:
-        """Hand each plain NATS message on ``subjects`` to ``handler(subject, data)`` on a worker thread."""
+    def listen(self, subjects: Sequence[str], handler: Callable[[str, bytes], None], *, inline: bool = False) -> None:
+        """Hand each plain NATS message on ``subjects`` to ``handler(subject, data)`` on a worker thread (on the loop's
+        with ``inline``: see ``ConsumerSpec.inline``)."""
         loop = self._loop
 
         async def handle(msg: Msg) -> None:
             try:
-                await loop.run_in_executor(self._workers, handler, msg.subject, msg.data)
+                if inline:
+                    handler(msg.subject, msg.data)
+                else:
+                    await loop.run_in_executor(self._workers, handler, msg.subject, msg.data)
             except Exception:  # the message is lost, as plain NATS may lose it: its reliable copy follows
                 log.exception("nats %s: handler of %s failed", self.name, msg.subject)
 
@@ -260,7 +267,7 @@ class NatsLink:
 
     def consume(self, spec: ConsumerSpec, start_seq: int, handler: Callable[[list[Delivery]], None]) -> None:
         """Re-create ``spec``'s consumer to deliver from stream sequence ``start_seq`` on, then hand every batch to
-        ``handler`` (on a worker thread, one batch at a time) until ``stop``."""
+        ``handler`` (on a worker thread, or the loop's with ``spec.inline``; one batch at a time) until ``stop``."""
         future = asyncio.run_coroutine_threadsafe(self._consume(spec, start_seq, handler), self._loop)
         self._tasks.append(future)
 
@@ -311,7 +318,10 @@ class NatsLink:
                 deliveries.append(self._delivery(message))
             if deliveries:
                 try:
-                    await loop.run_in_executor(self._workers, handler, deliveries)
+                    if spec.inline:
+                        handler(deliveries)
+                    else:
+                        await loop.run_in_executor(self._workers, handler, deliveries)
                 except Exception:
                     # A consumer that stopped would stop the order path without a sound: the process ends instead,
                     # and its restart re-creates the consumer where what it applied ends.

@@ -60,8 +60,10 @@ class CoreService:
         self.link = NatsLink(config.nats.url, f"core-{partition}")
         self.link.ensure_streams(STREAMS)
         self.gateway = Gateway(config, sessions.only("initiator"), outbox=self._relay)
+        # inline: applying a batch only queues the journal's work (the relay publishes from its own thread), so the
+        # loop thread can run it and save the hop to a worker thread.
         self.consumer = ConsumerSpec(
-            stream=CMD.name, subject=command_subject(partition), durable=core_consumer(partition)
+            stream=CMD.name, subject=command_subject(partition), durable=core_consumer(partition), inline=True
         )
         self.applied = repository.journal_value(self.gateway.db, self.consumer.durable)
         """The last stream sequence whose effects are committed (read at start, then as applied)."""

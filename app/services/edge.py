@@ -182,7 +182,8 @@ class EdgeService:
         floor = self.link.consumer_floor(self.consumer)
         ack_floor, self._resend_through = floor if floor is not None else (0, 0)
         self.link.consume(self.consumer, ack_floor + 1, self._deliver)
-        self.link.listen(self._fast_subjects, self._deliver_fast)
+        # inline: sending a few reports to their sessions is shorter than the hop to a worker thread
+        self.link.listen(self._fast_subjects, self._deliver_fast, inline=True)
         self.acceptor.start()
 
     def stop(self) -> None:
