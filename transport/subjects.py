@@ -3,9 +3,10 @@
 - ``fixgw.cmd.<part>`` (stream FIXGW_CMD), edge → core: what one received client message made
   (``transport.envelope.CommandBatch``). Nats-Msg-Id ``<session>:<MsgSeqNum>:<first SendingTime>``; applied
   once by the core's applied stream sequence, committed with the book change (``journal_state`` ``core-<part>``).
-- ``fixgw.report.<CompID>.<part>`` (stream FIXGW_REPORTS), core → edge: a commit's reports for one client, each with the
-  id of its JSON row in ``messages`` (the outbox). Nats-Msg-Id ``rpt:<first id>-<last id>``; the edge drops a report
-  whose id it has delivered, and sends a redelivered one with PossResend (97=Y).
+- ``fixgw.report.<CompID>.<part>`` (stream FIXGW_REPORTS), core → edge: a commit's reports for one client, each
+  with the id of its JSON row in ``messages`` (the outbox). Nats-Msg-Id ``rpt:<part>:<first id>-<last id>``; the
+  edge drops a report whose id it has delivered, and sends a redelivered one with PossResend (97=Y). Their fast
+  copy: ``transport.fastpath``.
 
 Both streams keep their messages on file for a day (``limits`` retention): JetStream is a transport and a replay
 buffer, not the record, so a consumer's position of record is kept by whoever applies (the core's in PostgreSQL,
@@ -23,7 +24,7 @@ DUPLICATE_WINDOW_S: Final = 600.0
 """JetStream drops a publish whose Nats-Msg-Id it saw within this window (10 min): a resend after a restart."""
 MAX_AGE_S: Final = 86_400.0
 PARTITION: Final = "0"
-"""The one core partition of this first slice (see the README, "Services deployment": partitions)."""
+"""The first core partition, the only one unless ``[deployment] partitions`` says more (``app.services.partitions``)."""
 _TOKEN = re.compile(r"[^A-Za-z0-9_-]")
 
 
