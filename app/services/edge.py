@@ -38,12 +38,13 @@ from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, OmsCommand
 from domain.clock import Clock, LiveClock
 from domain.ids import Account, SessionKey, client_comp_id
+from domain.reports import ClientReport
 from fixgw.client import ClientHandler
 from fixgw.codec import outbound
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
 from transport.envelope import CommandBatch, Inbound, decode_reports, encode_commands
-from transport.fastpath import client_and_partition, decode_fast, fast_subject
+from transport.fastpath import ReportOrder, client_and_partition, decode_fast, fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink, TransportUnavailable
 from transport.subjects import EDGE_CONSUMER, REPORTS, STREAMS, command_subject, edge_consumer, reports_of
 
@@ -158,11 +159,7 @@ class EdgeService:
         self._resend_through = 0
         self._sending = threading.Lock()
         """Held while reports are sent: the JetStream and the fast path's in one order."""
-        self._last_row: dict[tuple[str, str], int] = {}
-        """Per (client, partition), the last report row sent by this run (one core writes a partition's book, in
-        increasing order)."""
-        self._sent_fast: set[tuple[tuple[str, str], int]] = set()
-        """Rows sent from the fast path whose JetStream copy has not come yet."""
+        self._order: ReportOrder[ClientReport] = ReportOrder()
         self.duplicates_dropped = 0
         self._resume(config)
 
@@ -210,7 +207,7 @@ class EdgeService:
 
     def _deliver(self, batch: list[Delivery]) -> None:
         """On the link's worker thread: send the reports in order (but those the fast path sent), then ack them."""
-        reports = []
+        reports: list[ClientReport] = []
         dropped = 0
         with self._sending:
             for delivery in batch:
@@ -219,17 +216,11 @@ class EdgeService:
                 except msgspec.DecodeError as exc:
                     log.error("report at stream sequence %d is not one (%s); skipped", delivery.stream_seq, exc)
                     continue
-                key = client_and_partition(delivery.subject)
-                again = delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1
-                for row_id, report in rows:
-                    if (key, row_id) in self._sent_fast:  # its fast copy went first
-                        self._sent_fast.discard((key, row_id))
-                        continue
-                    if row_id <= self._last_row.get(key, 0):  # relayed again by a restarted core: sent already
-                        dropped += 1
-                        continue
-                    self._last_row[key] = row_id
-                    reports.append(msgspec.structs.replace(report, poss_resend=True) if again else report)
+                send, again = self._order.reliable(client_and_partition(delivery.subject), rows)
+                dropped += again  # relayed again by a restarted core, or delivered again: sent already
+                if delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1:
+                    send = [msgspec.structs.replace(report, poss_resend=True) for report in send]
+                reports += send
             self.clients.send_reports(reports)
         if dropped:
             self.duplicates_dropped += dropped
@@ -237,20 +228,14 @@ class EdgeService:
         batch[-1].ack()  # AckPolicy.ALL: every report of the batch
 
     def _deliver_fast(self, subject: str, data: bytes) -> None:
-        """On the link's worker thread: send the fast copy of reports if nothing before them is missing
+        """On the link's loop thread: send the fast copy of reports if nothing before them is missing
         (``transport.fastpath``); else leave them to their JetStream copy."""
-        key = client_and_partition(subject)
         with self._sending:
             try:
                 fast = decode_fast(data)
-                last = self._last_row.get(key)
-                if last is None or fast.prev != last:
-                    return
-                rows = [(row_id, report) for row_id, report in decode_reports(fast.reports) if row_id > last]
+                send = self._order.fast(client_and_partition(subject), fast.prev, decode_reports(fast.reports))
             except msgspec.DecodeError as exc:
                 log.error("fast reports on %s are not reports (%s); their JetStream copy will do", subject, exc)
                 return
-            if rows:
-                self._last_row[key] = rows[-1][0]
-                self._sent_fast.update((key, row_id) for row_id, _ in rows)
-                self.clients.send_reports([report for _, report in rows])
+            if send:
+                self.clients.send_reports(send)
