@@ -56,6 +56,12 @@ def serve(
     venue: Annotated[
         str | None, typer.Option("--venue", help="venue: which one of [deployment] venues (default: the only one).")
     ] = None,
+    partition: Annotated[
+        int, typer.Option("--partition", "-p", help="core: the partition it writes (0 .. [deployment] partitions - 1).")
+    ] = 0,
+    name: Annotated[
+        str, typer.Option("--name", help="edge: its name (its report consumer's); one per edge process.")
+    ] = "edge",
 ) -> None:
     """Run one service of the services deployment over NATS JetStream and the shared book of record.
 
@@ -71,7 +77,7 @@ def serve(
         _serve_all(config, path, gateway_config, spawn_nats)
         return
     sessions = SessionsFile.load(config)
-    service = _build(role, gateway_config, sessions, venue)
+    service = _build(role, gateway_config, sessions, str(partition), name, venue)
     service.start()
     book = "" if role is Role.VENUE else f"; book {gateway_config.database_url()}"  # a venue service holds none
     console.print(f"{role} running ({config}); NATS {gateway_config.nats.url}{book}")
@@ -82,7 +88,7 @@ def serve(
 
 
 def _build(
-    role: Role, config: GatewayConfig, sessions: SessionsFile, venue: str | None
+    role: Role, config: GatewayConfig, sessions: SessionsFile, partition: str, name: str, venue: str | None
 ) -> CoreService | EdgeService | VenueService:
     from app.services.core import CoreService
     from app.services.edge import EdgeService
@@ -90,12 +96,14 @@ def _build(
 
     if role is Role.VENUE:
         return VenueService(config, sessions, venue)
-    return CoreService(config, sessions) if role is Role.CORE else EdgeService(config, sessions)
+    if role is Role.CORE:
+        return CoreService(config, sessions, partition)
+    return EdgeService(config, sessions, name=name)
 
 
 def _serve_all(config: Path, settings: Path, gateway_config: GatewayConfig, spawn_nats: bool) -> None:
-    """The core, the edge and the venue services as child processes (and a nats-server of our own with
-    --spawn-nats)."""
+    """A core per partition, the edge and a venue service per [deployment] venues as child processes (and a
+    nats-server of our own with --spawn-nats)."""
     from app.services.nats_server import NatsServer
 
     server = None
@@ -105,8 +113,10 @@ def _serve_all(config: Path, settings: Path, gateway_config: GatewayConfig, spaw
         server.start()
     children = []
     try:
-        roles: list[tuple[Role, list[str]]] = [(Role.CORE, []), (Role.EDGE, [])]
+        partitions = range(gateway_config.deployment.partitions)
+        roles: list[tuple[Role, list[str]]] = [(Role.CORE, ["-p", str(p)]) for p in partitions]
         roles += [(Role.VENUE, ["--venue", name]) for name in gateway_config.deployment.venues]
+        roles.append((Role.EDGE, []))
         for role, extra in roles:
             command = [
                 sys.executable,

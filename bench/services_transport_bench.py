@@ -71,6 +71,42 @@ def measure(sync_always: bool, count: int) -> dict[str, float]:
     }
 
 
+def round_trip(sync_always: bool, count: int, inline: bool) -> dict[str, float]:
+    """p50/p99 in µs of the services' seams at window 1 without the gateway: an "edge" link publishes a command and
+    waits for its PubAck (as the edge does), a "core" link's push consumer hands it on (inline: on its loop thread)
+    and sends an answer on plain NATS at once (the reports' fast path), the edge's listener gets it."""
+    with tempfile.TemporaryDirectory() as work:
+        server = NatsServer(Path(work), sync_always=sync_always)
+        server.start()
+        edge, core = NatsLink(server.url, "edge"), NatsLink(server.url, "core")
+        try:
+            edge.ensure_streams(STREAMS)
+            answered = threading.Event()
+
+            def apply(batch: list[Delivery]) -> None:
+                for delivery in batch:
+                    core.send("fixgw.fastreport.bench.0", delivery.data)
+                batch[-1].ack()
+
+            core.consume(
+                ConsumerSpec(stream="FIXGW_CMD", subject=command_subject(), durable="rt", inline=inline), 1, apply
+            )
+            edge.listen(["fixgw.fastreport.bench.0"], lambda subject, data: answered.set(), inline=inline)
+            took = []
+            for i in range(count):
+                answered.clear()
+                started = time.perf_counter_ns()
+                edge.publish(command_subject(), str(i).encode(), f"rt{i}")
+                answered.wait(5)
+                took.append((time.perf_counter_ns() - started) / 1000)
+                time.sleep(0.001)  # window 1: the next order after the answer
+        finally:
+            edge.close()
+            core.close()
+            server.stop()
+    return {"round_trip_p50": statistics.median(took), "round_trip_p99": _pct(took, 0.99)}
+
+
 def main() -> None:
     """Print both measurements for both sync settings."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -81,6 +117,10 @@ def main() -> None:
         figures = measure(sync_always, args.count)
         label = "sync_interval: always" if sync_always else "default sync"
         print(f"{label:22} " + "  ".join(f"{k} {v:8.0f}" for k, v in figures.items()))
+        for inline in (True, False):
+            figures = round_trip(sync_always, args.count // 4, inline)
+            where = "handlers on the loop" if inline else "handlers on a worker"
+            print(f"{label:22} {where:22} " + "  ".join(f"{k} {v:8.0f}" for k, v in figures.items()))
 
 
 if __name__ == "__main__":

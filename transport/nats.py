@@ -7,11 +7,13 @@ Theory of operation. quickfix calls us on its threads and the journal commits on
 - ``publish`` waits for the PubAck and retries with the same Nats-Msg-Id until its deadline: while the server is
   away (restarting) the publish is not lost, and a retry of one that did land is dropped by JetStream as a
   duplicate (``PubAck.duplicate``, counted in ``duplicates``).
-- ``consume`` re-creates a durable pull consumer at the stream sequence its caller says it has applied, then
-  fetches batches in stream order and hands each to the caller's handler on the link's worker thread; the handler
-  acks the batch's last message (``Delivery.ack``, which acks all before it) once what it did is durable on its
-  side. Re-creating at start means a restart never
-  waits out an ack timeout to see a message again, and never sees messages out of their order.
+- ``consume`` re-creates a durable push consumer at the stream sequence its caller says it has applied: the server
+  sends each message as soon as it has stored it (a pull consumer's fetch costs a no-wait probe and a request
+  first). What arrived while the last batch was being handled is the next batch, handed in stream order to the
+  caller's handler on the link's worker thread; the handler acks the batch's last message (``Delivery.ack``, which
+  acks all before it) once what it did is durable on its side. A jump in the consumer sequence (a delivery lost)
+  or a reconnection re-creates the consumer after the last message handed on, so nothing is skipped; re-creating
+  at start means a restart never waits out an ack timeout to see a message again, nor sees messages out of order.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ log = logging.getLogger("fixgw.transport")
 T = TypeVar("T")
 _RETRY_S = 0.2
 _FETCH_S = 1.0
+_MAX_IN_FLIGHT = 20_000
 _TRANSIENT = (
     nats.errors.TimeoutError,
     nats.errors.NoRespondersError,
@@ -58,9 +61,10 @@ class TransportUnavailable(Exception):
 
 
 class Delivery(msgspec.Struct, frozen=True, kw_only=True):
-    """One message fetched from a stream."""
+    """One message delivered from a stream."""
 
     data: bytes
+    subject: str
     stream_seq: int
     num_delivered: int
     ack: Callable[[], None]
@@ -69,12 +73,17 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ConsumerSpec(msgspec.Struct, frozen=True, kw_only=True):
-    """A durable pull consumer of one subject of a stream."""
+    """A durable consumer of one subject of a stream; ``batch``: the most messages handed on at once."""
 
     stream: str
     subject: str
     durable: str
     batch: int = 256
+    also: tuple[str, ...] = ()
+    """More subjects it delivers (an edge's: each of its clients' reports)."""
+    inline: bool = False
+    """Run the handler on the link's own loop thread (one thread hop fewer; the loop waits for it: only for a
+    handler that never waits on this link)."""
 
 
 class NatsLink:
@@ -93,6 +102,8 @@ class NatsLink:
         self._stopping = threading.Event()
         self._quiet = False
         self._tasks: list[concurrent.futures.Future[None]] = []
+        self._inboxes: set[asyncio.Queue[Msg | None]] = set()
+        self._sends: set[asyncio.Future[None]] = set()
         self._nc: Any = self._call(self._connect(connect_timeout), connect_timeout + 5)
         self._js: Any = self._nc.jetstream(timeout=5.0)
 
@@ -132,6 +143,8 @@ class NatsLink:
     async def _on_reconnected(self) -> None:
         self._quiet = False
         log.info("nats %s: reconnected", self.name)
+        for inbox in self._inboxes:  # deliveries may have been lost with the connection: re-create the consumers
+            inbox.put_nowait(None)
 
     def ensure_streams(self, specs: Sequence[StreamSpec], timeout: float = 30.0) -> None:
         """Create each stream (file storage, a day's messages, the duplicate window), or update it to these."""
@@ -199,6 +212,32 @@ class NatsLink:
                 self._duplicates(1, subject)
             return
 
+    def send(self, subject: str, payload: bytes) -> None:
+        """Publish on plain NATS, not waiting (at most once: no store, no PubAck; a lost one is not retried)."""
+        self._loop.call_soon_threadsafe(self._send_soon, subject, payload)
+
+    def _send_soon(self, subject: str, payload: bytes) -> None:
+        task = asyncio.ensure_future(_swallow(self._nc.publish(subject, payload)))
+        self._sends.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._sends.discard)
+
+    def listen(self, subjects: Sequence[str], handler: Callable[[str, bytes], None], *, inline: bool = False) -> None:
+        """Hand each plain NATS message on ``subjects`` to ``handler(subject, data)`` on a worker thread (on the loop's
+        with ``inline``: see ``ConsumerSpec.inline``)."""
+        loop = self._loop
+
+        async def handle(msg: Msg) -> None:
+            try:
+                if inline:
+                    handler(msg.subject, msg.data)
+                else:
+                    await loop.run_in_executor(self._workers, handler, msg.subject, msg.data)
+            except Exception:  # the message is lost, as plain NATS may lose it: its reliable copy follows
+                log.exception("nats %s: handler of %s failed", self.name, msg.subject)
+
+        for subject in subjects:
+            self._call(self._nc.subscribe(subject, cb=handle, pending_msgs_limit=0, pending_bytes_limit=0), 10.0)
+
     def _duplicates(self, count: int, subject: str) -> None:
         if count:  # rare (a resend after a restart): worth a line each time, and the tests count these lines
             self.duplicates += count
@@ -241,52 +280,107 @@ class NatsLink:
 
     def consume(self, spec: ConsumerSpec, start_seq: int, handler: Callable[[list[Delivery]], None]) -> None:
         """Re-create ``spec``'s consumer to deliver from stream sequence ``start_seq`` on, then hand every batch to
-        ``handler`` (on a worker thread, one batch at a time) until ``stop``."""
+        ``handler`` (on a worker thread, or the loop's with ``spec.inline``; one batch at a time) until ``stop``."""
         future = asyncio.run_coroutine_threadsafe(self._consume(spec, start_seq, handler), self._loop)
         self._tasks.append(future)
 
     async def _consume(self, spec: ConsumerSpec, start_seq: int, handler: Callable[[list[Delivery]], None]) -> None:
-        subscription = await self._subscribe(spec, start_seq)
         loop = asyncio.get_running_loop()
+        next_seq = max(start_seq, 1)
+        while not self._stopping.is_set():
+            # A queue per subscription: what an old one still delivers is dropped with it (the new consumer starts
+            # after the last message handed on, and delivers the rest again).
+            inbox: asyncio.Queue[Msg | None] = asyncio.Queue()
+            self._inboxes.add(inbox)
+            try:
+                subscription = await self._subscribe(spec, next_seq, inbox)
+                try:
+                    next_seq = await self._deliver(spec, inbox, handler, loop, next_seq)
+                finally:
+                    with contextlib.suppress(Exception):
+                        await subscription.unsubscribe()
+            finally:
+                self._inboxes.discard(inbox)
+
+    async def _deliver(
+        self,
+        spec: ConsumerSpec,
+        inbox: asyncio.Queue[Msg | None],
+        handler: Callable[[list[Delivery]], None],
+        loop: asyncio.AbstractEventLoop,
+        next_seq: int,
+    ) -> int:
+        """Hand what the push consumer delivers to ``handler`` in batches (what arrived while the last one was being
+        handled); return the stream sequence to re-create it at when a delivery went missing or the connection was
+        lost (``None`` in the inbox)."""
+        expected = 1  # the consumer sequence of the next delivery: a jump is a delivery lost on the way
         while not self._stopping.is_set():
             try:
-                messages = await subscription.fetch(spec.batch, timeout=_FETCH_S)
-            except (TimeoutError, nats.errors.TimeoutError):
+                first = await asyncio.wait_for(inbox.get(), _FETCH_S)
+            except TimeoutError:
                 continue
-            except (*_TRANSIENT, nats.js.errors.APIError) as exc:
-                log.warning("nats %s: fetch from %s failed (%r); retrying", self.name, spec.durable, exc)
-                await asyncio.sleep(_RETRY_S)
-                continue
-            deliveries = [self._delivery(m) for m in messages]
-            if not deliveries:  # a fetch can end with status messages only
-                continue
-            try:
-                await loop.run_in_executor(self._workers, handler, deliveries)
-            except Exception:
-                # A consumer that stopped would stop the order path without a sound: the process ends instead, and
-                # its restart re-creates the consumer where what it applied ends.
-                log.critical("nats %s: handler of %s failed; exiting", self.name, spec.durable, exc_info=True)
-                logging.shutdown()
-                os._exit(70)
+            messages = [first]
+            while len(messages) < spec.batch and not inbox.empty():
+                messages.append(inbox.get_nowait())
+            deliveries, reset = [], False
+            for message in messages:
+                if message is None or _consumer_seq(message) != expected:
+                    reset = True
+                    break
+                expected += 1
+                deliveries.append(self._delivery(message))
+            if deliveries:
+                try:
+                    if spec.inline:
+                        handler(deliveries)
+                    else:
+                        await loop.run_in_executor(self._workers, handler, deliveries)
+                except Exception:
+                    # A consumer that stopped would stop the order path without a sound: the process ends instead,
+                    # and its restart re-creates the consumer where what it applied ends.
+                    log.critical("nats %s: handler of %s failed; exiting", self.name, spec.durable, exc_info=True)
+                    logging.shutdown()
+                    os._exit(70)
+                next_seq = deliveries[-1].stream_seq + 1
+            if reset:
+                log.info("nats %s: %s re-created at stream sequence %d", self.name, spec.durable, next_seq)
+                return next_seq
+        return next_seq
 
-    async def _subscribe(self, spec: ConsumerSpec, start_seq: int) -> Any:
+    async def _subscribe(self, spec: ConsumerSpec, start_seq: int, inbox: asyncio.Queue[Msg | None]) -> Any:
+        """A durable push consumer from ``start_seq``: the server sends each message as soon as it has stored it
+        (no pull request to wait for: one hop fewer than a fetch), into ``inbox``."""
         config = api.ConsumerConfig(
             durable_name=spec.durable,
             deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
-            opt_start_seq=max(start_seq, 1),
+            opt_start_seq=start_seq,
             # An ack covers every message before it: the ack of a later batch repairs one lost while the server was
             # away (it restarted, or its consumer state had not reached the disk), and nothing waits out ack_wait.
             ack_policy=api.AckPolicy.ALL,
             ack_wait=60.0,
-            max_ack_pending=-1,
-            filter_subject=spec.subject,
+            # Bounds what is in flight, hence this client's buffer: nothing is dropped as a slow consumer.
+            max_ack_pending=_MAX_IN_FLIGHT,
+            filter_subject=None if spec.also else spec.subject,
+            filter_subjects=[spec.subject, *spec.also] if spec.also else None,
         )
+
+        async def put(message: Msg) -> None:
+            inbox.put_nowait(message)
+
         while True:
             try:
                 with contextlib.suppress(nats.js.errors.NotFoundError):
                     await self._js.delete_consumer(spec.stream, spec.durable)
-                await self._js.add_consumer(spec.stream, config)
-                return await self._js.pull_subscribe_bind(spec.durable, spec.stream)
+                config.deliver_subject = self._nc.new_inbox()
+                subscription = await self._nc.subscribe(
+                    config.deliver_subject, cb=put, pending_msgs_limit=0, pending_bytes_limit=0
+                )
+                try:
+                    await self._js.add_consumer(spec.stream, config)
+                except BaseException:
+                    await subscription.unsubscribe()
+                    raise
+                return subscription
             except _TRANSIENT:
                 await asyncio.sleep(_RETRY_S)
 
@@ -297,7 +391,33 @@ class NatsLink:
         def ack() -> None:
             loop.call_soon_threadsafe(lambda: asyncio.ensure_future(_quiet_ack(msg)))
 
-        return Delivery(data=msg.data, stream_seq=meta.sequence.stream, num_delivered=meta.num_delivered, ack=ack)
+        return Delivery(
+            data=msg.data,
+            subject=msg.subject,
+            stream_seq=meta.sequence.stream,
+            num_delivered=meta.num_delivered,
+            ack=ack,
+        )
+
+    def scan(self, stream: str, subject: str, from_seq: int, timeout: float = 30.0) -> list[tuple[int, bytes]]:
+        """Every message of ``subject`` in ``stream`` from stream sequence ``from_seq`` on: (sequence, data)."""
+        return self._call(self._scan(stream, subject, from_seq, timeout), timeout + 5)
+
+    async def _scan(self, stream: str, subject: str, from_seq: int, timeout: float) -> list[tuple[int, bytes]]:
+        found: list[tuple[int, bytes]] = []
+        seq, deadline = max(from_seq, 1), time.monotonic() + timeout
+        while True:
+            try:
+                raw = await self._js.get_msg(stream, seq, subject=subject, next=True)
+            except nats.js.errors.NotFoundError:
+                return found
+            except _TRANSIENT:
+                if time.monotonic() > deadline:
+                    raise TransportUnavailable(f"cannot read {stream} at {self.url}") from None
+                await asyncio.sleep(_RETRY_S)
+                continue
+            found.append((int(raw.seq), raw.data or b""))
+            seq = int(raw.seq) + 1
 
     def pending(self, spec: ConsumerSpec) -> int:
         """Messages of ``spec``'s subject not yet delivered, plus delivered and not acknowledged (its lag)."""
@@ -346,6 +466,17 @@ async def _cancel_others() -> None:
     await asyncio.gather(*others, return_exceptions=True)
 
 
+def _consumer_seq(msg: Msg) -> int:
+    try:
+        return int(msg.metadata.sequence.consumer)
+    except (nats.errors.NotJSMessageError, ValueError, AttributeError):  # a status: re-create the consumer
+        return -1
+
+
 async def _quiet_ack(msg: Msg) -> None:
+    await _swallow(msg.ack())
+
+
+async def _swallow(call: Coroutine[Any, Any, None]) -> None:
     with contextlib.suppress(Exception):
-        await msg.ack()
+        await call

@@ -13,8 +13,9 @@ seams change:
   redelivery: it is dropped and counted. After a crash the consumer is re-created at the sequence after the one
   committed, so a command is applied once however often JetStream delivers it.
 - **out**: the reports the journal commits (their JSON rows in ``messages`` are the outbox) are relayed after the
-  commit, one stream message per client and commit, to ``fixgw.report.<CompID>`` with their row ids (Nats-Msg-Id
-  ``rpt:<first id>-<last id>``), and only once JetStream has acked them does ``delivered_through`` move past them.
+  commit, one stream message per client and commit, to ``fixgw.report.<CompID>.<part>`` with their row ids
+  (Nats-Msg-Id ``rpt:<part>:<first id>-<last id>``), and only once JetStream has acked them does
+  ``delivered_through`` move past them.
   A restart relays again what was committed after it, with PossResend: JetStream drops a message it already holds,
   and the edge drops any report whose row id it has delivered (ids only grow: one writer).
 """
@@ -28,6 +29,7 @@ import msgspec
 
 from app.config import GatewayConfig
 from app.gateway import Gateway
+from app.services.partitions import partition_config
 from app.services.venue_link import CoreVenues
 from domain.channels import OMS_EXECUTE, OmsCommand
 from domain.commands import SubmitOrder
@@ -39,6 +41,7 @@ from oms.store import repository
 from oms.store.database import connect
 from oms.store.writer_lock import WriterLock
 from transport.envelope import decode_commands, encode_reports
+from transport.fastpath import encode_fast, fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink
 from transport.subjects import CMD, PARTITION, STREAMS, command_subject, core_consumer, report_subject
 
@@ -52,6 +55,7 @@ class CoreService:
         """Connect to ``[nats] url``, declare the streams, build the gateway on the venue sessions of ``sessions``
         (its client acceptor sessions are the edge's)."""
         self.partition = partition
+        config = partition_config(config, partition)  # the partition's own book
         self._lock_db = connect(config.database_url())
         self._writer_lock = WriterLock(self._lock_db, core_consumer(partition))  # the partition's single writer
         self.link = NatsLink(config.nats.url, f"core-{partition}")
@@ -60,14 +64,18 @@ class CoreService:
         _, own = sessions.only("initiator").split(self.venues.sessions)
         self.gateway = Gateway(config, own, outbox=self._relay, remote_venues=self.venues.remotes)
         self.venues.attach(self.gateway)
+        # inline: applying a batch only queues the journal's work (the relay publishes from its own thread), so the
+        # loop thread can run it and save the hop to a worker thread.
         self.consumer = ConsumerSpec(
-            stream=CMD.name, subject=command_subject(partition), durable=core_consumer(partition)
+            stream=CMD.name, subject=command_subject(partition), durable=core_consumer(partition), inline=True
         )
         self.applied = repository.journal_value(self.gateway.db, self.consumer.durable)
         """The last stream sequence whose effects are committed (read at start, then as applied)."""
         self.redeliveries_dropped = 0
         """Commands JetStream delivered again that the book had already applied (the book's dedup)."""
         self.refused = 0
+        self._last_row: dict[str, int] = {}
+        """Per client, the last report row this run relayed (the fast path's ``prev``)."""
 
     def start(self) -> None:
         """Start the gateway (venue sessions first), then take commands from the one after the last applied."""
@@ -144,15 +152,19 @@ class CoreService:
                 hops.stop()
 
     def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
-        """On the journal's writer thread, after the commit: hand the reports to JetStream and wait for its acks."""
+        """On the relay's thread, after the commit: send the reports on the fast path, hand them to JetStream and wait
+        for its acks."""
         by_client: dict[str, list[tuple[int, ClientReport]]] = {}
         for report, row_id in zip(reports, ids, strict=True):  # a dict keeps the first-seen order of clients
             by_client.setdefault(client_comp_id(report.session), []).append((row_id, report))
         started = now_ns()
-        self.link.publish_all(
-            [
-                (report_subject(client), encode_reports(rows), f"rpt:{rows[0][0]}-{rows[-1][0]}")
-                for client, rows in by_client.items()
-            ]
-        )
+        reliable = []
+        for client, rows in by_client.items():
+            payload = encode_reports(rows)
+            # at once over plain NATS (transport.fastpath), then stored by JetStream: the copy delivery rests on
+            self.link.send(fast_subject(client, self.partition), encode_fast(self._last_row.get(client, -1), payload))
+            self._last_row[client] = rows[-1][0]
+            msg_id = f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}"  # row ids are per partition's book
+            reliable.append((report_subject(client, self.partition), payload, msg_id))
+        self.link.publish_all(reliable)
         hops.record("relay", now_ns() - started)

@@ -24,27 +24,29 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import msgspec
 
 from app.config import GatewayConfig
+from app.services.partitions import Partitioner
+from app.services.resume import resume_points
+from app.services.routing import CommandRouter
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, OmsCommand
 from domain.clock import Clock, LiveClock
-from domain.ids import Account, SessionKey
+from domain.ids import Account, SessionKey, client_comp_id
+from domain.reports import ClientReport
 from fixgw.client import ClientHandler
 from fixgw.codec import outbound
-from fixgw.errors import ConfigError
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
-from oms.store import repository
-from oms.store.database import BookDb, connect, current_revision, head_revision
 from transport.envelope import CommandBatch, Inbound, decode_reports, encode_commands
+from transport.fastpath import ReportOrder, client_and_partition, decode_fast, fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink, TransportUnavailable
-from transport.subjects import EDGE_CONSUMER, PARTITION, REPORTS, STREAMS, command_subject
+from transport.subjects import EDGE_CONSUMER, REPORTS, STREAMS, command_subject, edge_consumer, reports_of
 
 log = logging.getLogger("fixgw.services.edge")
 
@@ -55,12 +57,14 @@ _APPLICATION_NOT_AVAILABLE = 4
 class CommandOutbox:
     """The edge's unit of work: what one received message made goes to the core as one stream message."""
 
-    def __init__(self, link: NatsLink, subject: str, timeout_s: float, on_refused: Callable[[Inbound], None]) -> None:
-        """``subject``: the core partition's command subject; ``timeout_s``: how long a publish may wait;
-        ``on_refused``: answers a received message JetStream did not take."""
+    def __init__(
+        self, link: NatsLink, router: CommandRouter, timeout_s: float, on_refused: Callable[[Inbound], None]
+    ) -> None:
+        """``router``: which core partition(s) a message's commands go to; ``timeout_s``: how long a publish may
+        wait; ``on_refused``: answers a received message JetStream did not take."""
         self._on_refused = on_refused
         self._link = link
-        self._subject = subject
+        self._router = router
         self._timeout_s = timeout_s
         self._commands: list[OmsCommand] = []
         self._inbound: Inbound | None = None
@@ -90,32 +94,18 @@ class CommandOutbox:
         self._commands, self._inbound = [], None
         if not commands and inbound is None:
             return
-        payload = encode_commands(CommandBatch(commands=commands, inbound=inbound))
+        first, *others = self._router.route(commands, inbound.session if inbound is not None else None)
         try:
-            self._link.publish(self._subject, payload, message_id(inbound), self._timeout_s)
+            payload = encode_commands(CommandBatch(commands=commands, inbound=inbound))
+            self._link.publish(command_subject(first), payload, message_id(inbound), self._timeout_s)
+            if others:  # a command about every partition's orders; the message's record goes to the first only
+                payload = encode_commands(CommandBatch(commands=commands, inbound=None))
+                for partition in others:
+                    self._link.publish(command_subject(partition), payload, None, self._timeout_s)
         except TransportUnavailable as exc:
             log.error("command not sent to the core (%s): %s", exc, inbound or commands)
             if inbound is not None:
                 self._on_refused(inbound)
-
-
-def _open_book(url: str, timeout: float = 60.0) -> BookDb:
-    """The book, read-only, once the core has created and migrated it (the edge never writes it)."""
-    head, deadline = head_revision(), time.monotonic() + timeout
-    while True:
-        at = None
-        try:
-            book = connect(url, read_only=True)
-        except ConfigError:  # e.g. a SQLite file the core has not created yet
-            if time.monotonic() > deadline:
-                raise
-        else:
-            if (at := current_revision(book)) == head:
-                return book
-            book.dispose()
-        if time.monotonic() > deadline:
-            raise ConfigError(f"the book of record is at migration {at}, not {head}: start fixgw serve core first")
-        time.sleep(0.1)
 
 
 def message_id(inbound: Inbound | None) -> str | None:
@@ -134,16 +124,18 @@ class EdgeService:
     """The client acceptor sessions, their commands to JetStream and their reports from it."""
 
     def __init__(
-        self, config: GatewayConfig, sessions: SessionsFile, clock: Clock | None = None, partition: str = PARTITION
+        self, config: GatewayConfig, sessions: SessionsFile, clock: Clock | None = None, name: str = EDGE_CONSUMER
     ) -> None:
         """Connect to ``[nats] url``; build the client sessions of ``sessions`` (its initiators are the core's), each
-        resuming after the last MsgSeqNum the book of record has committed."""
+        resuming after the last MsgSeqNum the book of record has committed. ``name``: this edge's, one per edge
+        process (its report consumer)."""
         self.clock = clock or LiveClock()
-        self.link = NatsLink(config.nats.url, "edge")
+        self.link = NatsLink(config.nats.url, name)
         self.link.ensure_streams(STREAMS)
-        self.outbox = CommandOutbox(
-            self.link, command_subject(partition), config.nats.publish_timeout_s, on_refused=self._refuse
-        )
+        self.partitions = Partitioner.of(config)
+        defaults = {comp: c.effective_default_account for comp, c in config.clients.items()}
+        router = CommandRouter(self.partitions, defaults)
+        self.outbox = CommandOutbox(self.link, router, config.nats.publish_timeout_s, on_refused=self._refuse)
         self.bus = MessageBus(unit=self.outbox.unit)
         self.bus.register(OMS_EXECUTE, self.outbox.add)
         self.clients = ClientHandler(
@@ -156,20 +148,24 @@ class EdgeService:
         )
         work_dir: Path = sessions.base_dir / "var" / "edge"
         self.acceptor = Connector(self.clients.app, sessions.only("acceptor"), "acceptor", work_dir)
-        self.consumer = ConsumerSpec(stream=REPORTS.name, subject="fixgw.report.>", durable=EDGE_CONSUMER)
+        clients = sorted({client_comp_id(c.key) for c in sessions.only("acceptor").configs()}) or ["_"]
+        self.consumer = ConsumerSpec(
+            stream=REPORTS.name,
+            subject=reports_of(clients[0]),
+            also=tuple(reports_of(c) for c in clients[1:]),
+            durable=edge_consumer(name),
+        )
+        self._fast_subjects = [fast_subject(c, "*") for c in clients]
         self._resend_through = 0
-        self._delivered_id = 0
-        """The highest report row id sent to a client by this run (one core writes them, in increasing order)."""
+        self._sending = threading.Lock()
+        """Held while reports are sent: the JetStream and the fast path's in one order."""
+        self._order: ReportOrder[ClientReport] = ReportOrder()
         self.duplicates_dropped = 0
-        self._resume(config.database_url())
+        self._resume(config)
 
-    def _resume(self, url: str) -> None:
-        book = _open_book(url)
-        try:
-            since = self.acceptor.stores_created()
-            committed = {s: q for s, at in since.items() if (q := repository.last_inbound_seq(book, s, at)) is not None}
-        finally:
-            book.dispose()
+    def _resume(self, config: GatewayConfig) -> None:
+        since = self.acceptor.stores_created()
+        committed = resume_points(self.link, config, self.partitions, since)
         for session, (before, after) in self.acceptor.resume(committed).items():
             log.warning(
                 "%s: resuming at MsgSeqNum %d (store expected %d): uncommitted messages are resent",
@@ -183,6 +179,8 @@ class EdgeService:
         floor = self.link.consumer_floor(self.consumer)
         ack_floor, self._resend_through = floor if floor is not None else (0, 0)
         self.link.consume(self.consumer, ack_floor + 1, self._deliver)
+        # inline: sending a few reports to their sessions is shorter than the hop to a worker thread
+        self.link.listen(self._fast_subjects, self._deliver_fast, inline=True)
         self.acceptor.start()
 
     def stop(self) -> None:
@@ -208,24 +206,36 @@ class EdgeService:
         self.clients.app.send(SessionKey(inbound.session), reject)
 
     def _deliver(self, batch: list[Delivery]) -> None:
-        """On the link's worker thread: send the reports in order, then ack them."""
-        reports = []
+        """On the link's worker thread: send the reports in order (but those the fast path sent), then ack them."""
+        reports: list[ClientReport] = []
         dropped = 0
-        for delivery in batch:
-            try:
-                rows = decode_reports(delivery.data)
-            except msgspec.DecodeError as exc:
-                log.error("report at stream sequence %d is not one (%s); skipped", delivery.stream_seq, exc)
-                continue
-            again = delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1
-            for row_id, report in rows:
-                if row_id <= self._delivered_id:  # relayed again by a restarted core: this edge sent it already
-                    dropped += 1
+        with self._sending:
+            for delivery in batch:
+                try:
+                    rows = decode_reports(delivery.data)
+                except msgspec.DecodeError as exc:
+                    log.error("report at stream sequence %d is not one (%s); skipped", delivery.stream_seq, exc)
                     continue
-                self._delivered_id = row_id
-                reports.append(msgspec.structs.replace(report, poss_resend=True) if again else report)
-        self.clients.send_reports(reports)
+                send, again = self._order.reliable(client_and_partition(delivery.subject), rows)
+                dropped += again  # relayed again by a restarted core, or delivered again: sent already
+                if delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1:
+                    send = [msgspec.structs.replace(report, poss_resend=True) for report in send]
+                reports += send
+            self.clients.send_reports(reports)
         if dropped:
             self.duplicates_dropped += dropped
             log.info("edge: dropped %d report(s) already delivered (%d in all)", dropped, self.duplicates_dropped)
         batch[-1].ack()  # AckPolicy.ALL: every report of the batch
+
+    def _deliver_fast(self, subject: str, data: bytes) -> None:
+        """On the link's loop thread: send the fast copy of reports if nothing before them is missing
+        (``transport.fastpath``); else leave them to their JetStream copy."""
+        with self._sending:
+            try:
+                fast = decode_fast(data)
+                send = self._order.fast(client_and_partition(subject), fast.prev, decode_reports(fast.reports))
+            except msgspec.DecodeError as exc:
+                log.error("fast reports on %s are not reports (%s); their JetStream copy will do", subject, exc)
+                return
+            if send:
+                self.clients.send_reports(send)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class DeploymentConfig(BaseModel):
@@ -13,9 +13,21 @@ class DeploymentConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     mode: Literal["monolith", "services"] = "monolith"
+    partitions: int = Field(default=1, ge=1, le=256)
+    """Core partitions, by account: each its own book (``[database] url`` with ``{partition}`` in it when more than
+    one), its own command subject and one writer (``fixgw serve core --partition N``)."""
+    accounts: dict[str, int] = {}
+    """Account -> partition, where it is not the stable hash of the account (``app.services.partitions``)."""
     venues: tuple[str, ...] = ()
     """The FIX venues whose session runs in a venue service of its own (``fixgw serve venue --venue NAME``): the
     core sends them requests over JetStream and opens no session to them. The others' sessions stay in the core."""
+
+    @model_validator(mode="after")
+    def _accounts_in_range(self) -> DeploymentConfig:
+        wrong = {a: p for a, p in self.accounts.items() if not 0 <= p < self.partitions}
+        if wrong:
+            raise ValueError(f"deployment.accounts: partitions must be 0..{self.partitions - 1}; got {wrong}")
+        return self
 
 
 class NatsConfig(BaseModel):

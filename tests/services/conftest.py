@@ -24,15 +24,16 @@ pytestmark = pytest.mark.integration
 class ServiceProcess:
     """One ``fixgw serve ROLE`` process; its output appended to ``<role>.out`` in the work directory."""
 
-    def __init__(self, work: Path, role: str) -> None:
+    def __init__(self, work: Path, role: str, args: tuple[str, ...] = ()) -> None:
         self.work = work
         self.role = role
+        self.args = args
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = work / f"{role}.out"
 
     def start(self) -> None:
         cmd = [sys.executable, "-c", "from app.cli import main; main()", "serve", self.role]
-        cmd += ["--config", str(self.work / "sessions.cfg"), "--settings", str(self.work / "fixgw.toml")]
+        cmd += ["--config", str(self.work / "sessions.cfg"), "--settings", str(self.work / "fixgw.toml"), *self.args]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=log)
 

@@ -12,7 +12,7 @@ from domain.ids import ClOrdId, SessionKey
 from domain.reports import BusinessReject, ExecutionReport
 from tests.factories import execution_report, new_order
 from transport.envelope import CommandBatch, Inbound, decode_commands, decode_reports, encode_commands, encode_reports
-from transport.subjects import command_subject, report_subject
+from transport.subjects import command_subject, report_subject, reports_of
 
 SESSION = SessionKey("FIX.4.4:FIXGW->CLIENT1")
 
@@ -75,8 +75,9 @@ def test_decode_when_kind_is_unknown_then_decode_error_names_it() -> None:
 
 
 def test_subjects_when_comp_id_has_subject_wildcards_then_one_token() -> None:
-    assert report_subject("CLIENT1") == "fixgw.report.CLIENT1"
-    assert report_subject("A.B*C>") == "fixgw.report.A_B_C_"
+    assert report_subject("CLIENT1") == "fixgw.report.CLIENT1.0"
+    assert report_subject("A.B*C>", "3") == "fixgw.report.A_B_C_.3"
+    assert reports_of("CLIENT1") == "fixgw.report.CLIENT1.*"
     assert command_subject() == "fixgw.cmd.0"
 
 
