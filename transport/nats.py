@@ -278,6 +278,17 @@ class NatsLink:
             except _TRANSIENT:
                 await asyncio.sleep(_RETRY_S)
 
+    def stream_created(self, stream: str) -> str:
+        """When ``stream`` was created: its identity (one deleted and made again starts its sequences again)."""
+        return self._call(self._created(stream), 60.0)
+
+    async def _created(self, stream: str) -> str:
+        while True:
+            try:
+                return str((await self._js.stream_info(stream)).created)
+            except _TRANSIENT:
+                await asyncio.sleep(_RETRY_S)
+
     def consume(self, spec: ConsumerSpec, start_seq: int, handler: Callable[[list[Delivery]], None]) -> None:
         """Re-create ``spec``'s consumer to deliver from stream sequence ``start_seq`` on, then hand every batch to
         ``handler`` (on a worker thread, or the loop's with ``spec.inline``; one batch at a time) until ``stop``."""

@@ -100,18 +100,33 @@ def test_untag_report_when_kind_unknown_then_decode_error() -> None:
 def test_sent_through_when_advanced_then_a_reopen_reads_it(tmp_path: Path) -> None:
     # Arrange
     path = tmp_path / "venue" / "sent-through"
-    first = SentThrough(path)
+    first = SentThrough(path, "2026-12-03T10:00:00Z")
     start = first.value
 
     # Act
     first.advance(123_456)
     first.close()
-    again = SentThrough(path)
+    again = SentThrough(path, "2026-12-03T10:00:00Z")
 
     # Assert
     assert start == 0
     assert again.value == 123_456
     again.close()
+
+
+def test_sent_through_when_stream_made_again_then_starts_afresh(tmp_path: Path) -> None:
+    # Arrange
+    path = tmp_path / "sent-through"
+    old = SentThrough(path, "2026-12-03T10:00:00Z")
+    old.advance(500)
+    old.close()
+
+    # Act
+    new = SentThrough(path, "2026-12-03T11:00:00Z")
+
+    # Assert
+    assert new.value == 0
+    new.close()
 
 
 @pytest.mark.parametrize(
