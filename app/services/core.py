@@ -59,7 +59,10 @@ class CoreService:
         self._writer_lock = WriterLock(self._lock_db, core_consumer(partition))  # the partition's single writer
         self.link = NatsLink(config.nats.url, f"core-{partition}")
         self.link.ensure_streams(STREAMS)
+        self._last_row: dict[str, int] = {}
+        """Per client, the last report row this run sent on the fast path (the fast path's ``prev``)."""
         self.gateway = Gateway(config, sessions.only("initiator"), outbox=self._relay)
+        self.gateway.journal.relay_early(self._send_fast)
         # inline: applying a batch only queues the journal's work (the relay publishes from its own thread), so the
         # loop thread can run it and save the hop to a worker thread.
         self.consumer = ConsumerSpec(
@@ -70,8 +73,6 @@ class CoreService:
         self.redeliveries_dropped = 0
         """Commands JetStream delivered again that the book had already applied (the book's dedup)."""
         self.refused = 0
-        self._last_row: dict[str, int] = {}
-        """Per client, the last report row this run relayed (the fast path's ``prev``)."""
 
     def start(self) -> None:
         """Start the gateway (venue sessions first), then take commands from the one after the last applied."""
@@ -146,19 +147,32 @@ class CoreService:
                 hops.stop()
 
     def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
-        """On the relay's thread, after the commit: send the reports on the fast path, hand them to JetStream and wait
-        for its acks."""
-        by_client: dict[str, list[tuple[int, ClientReport]]] = {}
-        for report, row_id in zip(reports, ids, strict=True):  # a dict keeps the first-seen order of clients
-            by_client.setdefault(client_comp_id(report.session), []).append((row_id, report))
+        """On the relay's thread, after the commit: hand the reports to JetStream and wait for its acks."""
         started = now_ns()
-        reliable = []
-        for client, rows in by_client.items():
-            payload = encode_reports(rows)
-            # at once over plain NATS (transport.fastpath), then stored by JetStream: the copy delivery rests on
-            self.link.send(fast_subject(client, self.partition), encode_fast(self._last_row.get(client, -1), payload))
-            self._last_row[client] = rows[-1][0]
-            msg_id = f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}"  # row ids are per partition's book
-            reliable.append((report_subject(client, self.partition), payload, msg_id))
-        self.link.publish_all(reliable)
+        self.link.publish_all(
+            [
+                (
+                    report_subject(client, self.partition),
+                    encode_reports(rows),
+                    f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}",  # row ids are per partition's book
+                )
+                for client, rows in _by_client(reports, ids).items()
+            ]
+        )
         hops.record("relay", now_ns() - started)
+
+    def _send_fast(self, reports: list[ClientReport], ids: list[int]) -> None:
+        """On the journal's writer thread, right after the commit: the reports' fast copy over plain NATS
+        (``transport.fastpath``), each client's after the row this run sent it before."""
+        for client, rows in _by_client(reports, ids).items():
+            prev = self._last_row.get(client, -1)
+            self._last_row[client] = rows[-1][0]
+            self.link.send(fast_subject(client, self.partition), encode_fast(prev, encode_reports(rows)))
+
+
+def _by_client(reports: list[ClientReport], ids: list[int]) -> dict[str, list[tuple[int, ClientReport]]]:
+    """Reports with their row ids, per client CompID, each in order (a dict keeps the first-seen order)."""
+    by_client: dict[str, list[tuple[int, ClientReport]]] = {}
+    for report, row_id in zip(reports, ids, strict=True):
+        by_client.setdefault(client_comp_id(report.session), []).append((row_id, report))
+    return by_client
