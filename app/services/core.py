@@ -6,7 +6,7 @@ Theory of operation (the README's "Services deployment" has the whole argument).
 holds its partition's writer lock (``oms.store.writer_lock``: a second core of the partition is refused). Two
 seams change:
 
-- **in**: a batch of ``CommandBatch`` messages fetched from ``fixgw.cmd.<part>`` is applied in stream order, each
+- **in**: a batch of ``CommandBatch`` messages pushed from ``fixgw.cmd.<part>`` is applied in stream order, each
   as the monolith applies one received FIX message — under the bus lock, in one unit of work (the journal's
   transaction): the commands go to ``OMS_EXECUTE``, the received message's audit row is recorded, and so is the
   stream sequence now applied (``journal_state`` ``core-<part>``). A message at or below the applied sequence is a
@@ -17,7 +17,9 @@ seams change:
   (Nats-Msg-Id ``rpt:<part>:<first id>-<last id>``), and only once JetStream has acked them does
   ``delivered_through`` move past them.
   A restart relays again what was committed after it, with PossResend: JetStream drops a message it already holds,
-  and the edge drops any report whose row id it has delivered (ids only grow: one writer).
+  and the edge drops any report whose row id it has delivered (ids only grow: one writer). Right after the commit,
+  on the journal's thread, the same reports also go to the edge over plain NATS (``transport.fastpath``): the
+  client hears at once, and the JetStream copy is what delivery rests on.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ class CoreService:
             with gateway.bus.entered():
                 if commands is not None:
                     if (inbound := commands.inbound) is not None and inbound.msg_type == "D":
-                        # the edge's decode and publish, JetStream, and this fetch: both clocks are this host's
+                        # the edge's decode and publish, JetStream, and the push here: both clocks are this host's
                         hops.record("edge to core", time.time_ns() - inbound.received_ns)
                     for command in commands.commands:
                         self._execute(command)
