@@ -169,7 +169,7 @@ class EdgeService:
 
     def _resume(self, config: GatewayConfig) -> None:
         since = self.acceptor.stores_created()
-        committed = resume_points(self.link, config, self.partitions, since)
+        committed = resume_points(config, self.partitions, since)
         for session, (before, after) in self.acceptor.resume(committed).items():
             log.warning(
                 "%s: resuming at MsgSeqNum %d (store expected %d): uncommitted messages are resent",
