@@ -410,26 +410,6 @@ class NatsLink:
             ack=ack,
         )
 
-    def scan(self, stream: str, subject: str, from_seq: int, timeout: float = 30.0) -> list[tuple[int, bytes]]:
-        """Every message of ``subject`` in ``stream`` from stream sequence ``from_seq`` on: (sequence, data)."""
-        return self._call(self._scan(stream, subject, from_seq, timeout), timeout + 5)
-
-    async def _scan(self, stream: str, subject: str, from_seq: int, timeout: float) -> list[tuple[int, bytes]]:
-        found: list[tuple[int, bytes]] = []
-        seq, deadline = max(from_seq, 1), time.monotonic() + timeout
-        while True:
-            try:
-                raw = await self._js.get_msg(stream, seq, subject=subject, next=True)
-            except nats.js.errors.NotFoundError:
-                return found
-            except _TRANSIENT:
-                if time.monotonic() > deadline:
-                    raise TransportUnavailable(f"cannot read {stream} at {self.url}") from None
-                await asyncio.sleep(_RETRY_S)
-                continue
-            found.append((int(raw.seq), raw.data or b""))
-            seq = int(raw.seq) + 1
-
     def pending(self, spec: ConsumerSpec) -> int:
         """Messages of ``spec``'s subject not yet delivered, plus delivered and not acknowledged (its lag)."""
 

@@ -6,7 +6,7 @@ Theory of operation (the README's "Services deployment" has the whole argument).
 holds its partition's writer lock (``oms.store.writer_lock``: a second core of the partition is refused). Two
 seams change:
 
-- **in**: a batch of ``CommandBatch`` messages fetched from ``fixgw.cmd.<part>`` is applied in stream order, each
+- **in**: a batch of ``CommandBatch`` messages pushed from ``fixgw.cmd.<part>`` is applied in stream order, each
   as the monolith applies one received FIX message — under the bus lock, in one unit of work (the journal's
   transaction): the commands go to ``OMS_EXECUTE``, the received message's audit row is recorded, and so is the
   stream sequence now applied (``journal_state`` ``core-<part>``). A message at or below the applied sequence is a
@@ -17,7 +17,9 @@ seams change:
   (Nats-Msg-Id ``rpt:<part>:<first id>-<last id>``), and only once JetStream has acked them does
   ``delivered_through`` move past them.
   A restart relays again what was committed after it, with PossResend: JetStream drops a message it already holds,
-  and the edge drops any report whose row id it has delivered (ids only grow: one writer).
+  and the edge drops any report whose row id it has delivered (ids only grow: one writer). Right after the commit,
+  on the journal's thread, the same reports also go to the edge over plain NATS (``transport.fastpath``): the
+  client hears at once, and the JetStream copy is what delivery rests on.
 """
 
 from __future__ import annotations
@@ -60,9 +62,12 @@ class CoreService:
         self._writer_lock = WriterLock(self._lock_db, core_consumer(partition))  # the partition's single writer
         self.link = NatsLink(config.nats.url, f"core-{partition}")
         self.link.ensure_streams(STREAMS)
+        self._last_row: dict[str, int] = {}
+        """Per client, the last report row this run sent on the fast path (the fast path's ``prev``)."""
         self.venues = CoreVenues(config, self.link, partition)  # venues whose session a venue service holds
         _, own = sessions.only("initiator").split(self.venues.sessions)
         self.gateway = Gateway(config, own, outbox=self._relay, remote_venues=self.venues.remotes)
+        self.gateway.journal.relay_early(self._send_fast)
         self.venues.attach(self.gateway)
         # inline: applying a batch only queues the journal's work (the relay publishes from its own thread), so the
         # loop thread can run it and save the hop to a worker thread.
@@ -74,8 +79,6 @@ class CoreService:
         self.redeliveries_dropped = 0
         """Commands JetStream delivered again that the book had already applied (the book's dedup)."""
         self.refused = 0
-        self._last_row: dict[str, int] = {}
-        """Per client, the last report row this run relayed (the fast path's ``prev``)."""
 
     def start(self) -> None:
         """Start the gateway (venue sessions first), then take commands from the one after the last applied."""
@@ -121,7 +124,7 @@ class CoreService:
             with gateway.bus.entered():
                 if commands is not None:
                     if (inbound := commands.inbound) is not None and inbound.msg_type == "D":
-                        # the edge's decode and publish, JetStream, and this fetch: both clocks are this host's
+                        # the edge's decode and publish, JetStream, and the push here: both clocks are this host's
                         hops.record("edge to core", time.time_ns() - inbound.received_ns)
                     for command in commands.commands:
                         self._execute(command)
@@ -152,19 +155,32 @@ class CoreService:
                 hops.stop()
 
     def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
-        """On the relay's thread, after the commit: send the reports on the fast path, hand them to JetStream and wait
-        for its acks."""
-        by_client: dict[str, list[tuple[int, ClientReport]]] = {}
-        for report, row_id in zip(reports, ids, strict=True):  # a dict keeps the first-seen order of clients
-            by_client.setdefault(client_comp_id(report.session), []).append((row_id, report))
+        """On the relay's thread, after the commit: hand the reports to JetStream and wait for its acks."""
         started = now_ns()
-        reliable = []
-        for client, rows in by_client.items():
-            payload = encode_reports(rows)
-            # at once over plain NATS (transport.fastpath), then stored by JetStream: the copy delivery rests on
-            self.link.send(fast_subject(client, self.partition), encode_fast(self._last_row.get(client, -1), payload))
-            self._last_row[client] = rows[-1][0]
-            msg_id = f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}"  # row ids are per partition's book
-            reliable.append((report_subject(client, self.partition), payload, msg_id))
-        self.link.publish_all(reliable)
+        self.link.publish_all(
+            [
+                (
+                    report_subject(client, self.partition),
+                    encode_reports(rows),
+                    f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}",  # row ids are per partition's book
+                )
+                for client, rows in _by_client(reports, ids).items()
+            ]
+        )
         hops.record("relay", now_ns() - started)
+
+    def _send_fast(self, reports: list[ClientReport], ids: list[int]) -> None:
+        """On the journal's writer thread, right after the commit: the reports' fast copy over plain NATS
+        (``transport.fastpath``), each client's after the row this run sent it before."""
+        for client, rows in _by_client(reports, ids).items():
+            prev = self._last_row.get(client, -1)
+            self._last_row[client] = rows[-1][0]
+            self.link.send(fast_subject(client, self.partition), encode_fast(prev, encode_reports(rows)))
+
+
+def _by_client(reports: list[ClientReport], ids: list[int]) -> dict[str, list[tuple[int, ClientReport]]]:
+    """Reports with their row ids, per client CompID, each in order (a dict keeps the first-seen order)."""
+    by_client: dict[str, list[tuple[int, ClientReport]]] = {}
+    for report, row_id in zip(reports, ids, strict=True):
+        by_client.setdefault(client_comp_id(report.session), []).append((row_id, report))
+    return by_client

@@ -17,7 +17,11 @@ under the bus lock, so the stream holds them in the order the sessions received 
   380=4, as the monolith refuses an order while its book cannot commit.
 - Reports are sent in stream order and acked (a batch's last) once handed to the session (quickfix stores them
   with their MsgSeqNum). At start the consumer is re-created at its ack floor: reports that may have gone out
-  before a crash are sent again with PossResend (97=Y), as the monolith does after its own crash.
+  before a crash are sent again with PossResend (97=Y), as the monolith does after its own crash. Their fast copy
+  (``transport.fastpath``) usually comes first and is sent when nothing before it is missing; the stream's copy
+  of a report sent that way is skipped (``ReportOrder``).
+- Each edge serves its own clients (``--name``: its report consumer, filtered to them) and sends each message's
+  commands to its account's partition (``app.services.routing``).
 """
 
 from __future__ import annotations
@@ -165,7 +169,7 @@ class EdgeService:
 
     def _resume(self, config: GatewayConfig) -> None:
         since = self.acceptor.stores_created()
-        committed = resume_points(self.link, config, self.partitions, since)
+        committed = resume_points(config, self.partitions, since)
         for session, (before, after) in self.acceptor.resume(committed).items():
             log.warning(
                 "%s: resuming at MsgSeqNum %d (store expected %d): uncommitted messages are resent",

@@ -1,26 +1,19 @@
 """Where each of the edge's client sessions resumes at start: just after the last message whose effect is durable.
 
-Theory of operation. With one core partition the book applies a session's messages in the order received, so the
-last MsgSeqNum it committed is the resume point. With several, a session's messages go to different partitions,
-each applying its own in order but at its own pace: partition 1 may have committed MsgSeqNum 12 while partition 0
-has not yet applied 11, still waiting in its stream. So the resume point of a session is
-
-- just before the first of its messages some partition has not applied yet (they are in JetStream, after that
-  partition's committed stream sequence: read from the stream, ``NatsLink.scan``), when there is one;
-- else the last MsgSeqNum any partition committed (PostgreSQL: each partition's book).
-
-The client resends from there (PossDup); what is already in the stream is dropped by JetStream (the same
-Nats-Msg-Id), and what a partition applied is dropped by its book. The committed positions are read from the books,
-never from JetStream's consumer state.
+Theory of operation. The edge publishes a session's messages one at a time, in the order received, each taken by
+JetStream (its PubAck, the write synced) before the next is read. So every message up to the last one any core
+partition has committed is in JetStream: committed in its partition's book, or waiting in its partition's stream
+(a partition whose core is down or behind applies it when it comes back). The resume point is therefore the
+highest MsgSeqNum committed in any partition's book (PostgreSQL, never JetStream's consumer state). The client
+resends everything after it (PossDup): what the stream already holds is dropped by JetStream (the same
+Nats-Msg-Id), what it never got goes through and is applied once. This rests on JetStream keeping what it
+acknowledged, as the README's "Does the command stream need its fsync?" argues.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Mapping
-
-import msgspec
 
 from app.config import GatewayConfig
 from app.services.partitions import Partitioner, book_url
@@ -28,11 +21,6 @@ from domain.ids import SessionKey
 from fixgw.errors import ConfigError
 from oms.store import repository
 from oms.store.database import BookDb, connect, current_revision, head_revision
-from transport.envelope import decode_commands
-from transport.nats import NatsLink
-from transport.subjects import CMD, command_subject, core_consumer
-
-log = logging.getLogger("fixgw.services.edge")
 
 
 def open_book(url: str, timeout: float = 60.0) -> BookDb:
@@ -55,31 +43,16 @@ def open_book(url: str, timeout: float = 60.0) -> BookDb:
 
 
 def resume_points(
-    link: NatsLink, config: GatewayConfig, partitions: Partitioner, since: Mapping[SessionKey, int]
+    config: GatewayConfig, partitions: Partitioner, since: Mapping[SessionKey, int]
 ) -> dict[SessionKey, int]:
     """Per session (``since``: its message store's creation time), the MsgSeqNum to resume after."""
     committed: dict[SessionKey, int] = {}
-    unapplied: dict[SessionKey, int] = {}
     for partition in partitions.names:
         book = open_book(book_url(config, partition))
         try:
             for session, at in since.items():
                 if (seq := repository.last_inbound_seq(book, session, at)) is not None:
                     committed[session] = max(committed.get(session, 0), seq)
-            applied = repository.journal_value(book, core_consumer(partition))
         finally:
             book.dispose()
-        if partitions.count == 1:
-            continue  # one partition applies in the order received: what it committed is the resume point
-        for stream_seq, data in link.scan(CMD.name, command_subject(partition), applied + 1):
-            try:
-                inbound = decode_commands(data).inbound
-            except msgspec.DecodeError:
-                log.error("command at stream sequence %d of partition %s is not one", stream_seq, partition)
-                continue
-            if inbound is None:
-                continue
-            session = SessionKey(inbound.session)
-            if session in since and inbound.received_ns >= since[session]:
-                unapplied[session] = min(unapplied.get(session, inbound.seq), inbound.seq)
-    return committed | {session: seq - 1 for session, seq in unapplied.items()}
+    return committed

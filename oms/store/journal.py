@@ -153,6 +153,12 @@ class Journal:
         ``atomic``: the same one)."""
         self._put(Entry(state={"name": name, "value": value}))
 
+    def relay_early(self, early: Outbox) -> None:
+        """With an outbox: also give each committed batch's reports to ``early`` on the writer thread, at once (the
+        services' fast path; ``Relay.early``)."""
+        if self._relay is not None:
+            self._relay.early = early
+
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` on the writer thread once everything appended before it is committed."""
         self._put(Entry(action=action))

@@ -36,6 +36,9 @@ class Relay:
         self._queue: queue.SimpleQueue[tuple[list[ClientReport], list[int], int] | object] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+        self.early: Outbox | None = None
+        """Also given each committed batch's reports on the journal's thread, before they are queued: a fast path
+        that must not block (its failures are logged, not retried: the relay's own hand-on is what counts)."""
 
     def start(self) -> None:
         """Relay in the background."""
@@ -43,6 +46,11 @@ class Relay:
 
     def put(self, reports: list[ClientReport], ids: list[int], through: int) -> None:
         """Queue a committed batch's reports (maybe none), and the last row id the batch committed."""
+        if reports and self.early is not None:
+            try:
+                self.early(reports, ids)
+            except Exception:
+                log.exception("fast path of %d report(s) failed; they are relayed as usual", len(reports))
         self._queue.put((reports, ids, through))
 
     def stop(self, timeout: float = 10.0) -> None:

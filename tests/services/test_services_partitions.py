@@ -163,3 +163,61 @@ def test_services_when_two_partitions_and_two_edges_then_booked_once_in_its_part
             client.stop()
         for service in [*edges, *cores]:
             service.stop()
+
+
+@pytest.mark.timeout(240)
+def test_services_when_partition_core_dies_edge_restarts_and_partition_moves_then_waiting_orders_booked_once(
+    tmp_path: Path, nats_server: NatsServer, partition_schemas: str
+) -> None:
+    # Arrange: both partitions' cores and one edge with CLIENT1, who trades ACCT1 (partition 0) and ACCT2 (1)
+    _settings(tmp_path, partition_schemas, nats_server.url)
+    sessions = _acceptor("CLIENT1", tmp_path / "edge-CLIENT1")
+    no_sessions = SessionsFile(sessions.defaults, [], tmp_path)
+    core0, core1 = (_service(tmp_path, f"core{p}", "core", no_sessions, "--partition", str(p)) for p in (0, 1))
+    edge = _service(tmp_path, "edgeA", "edge", sessions, "--name", "A")
+    moved = _service(tmp_path, "core1-moved", "core", no_sessions, "--partition", "1")
+    client = ScriptedClient(client_sessions(sessions, "CLIENT1", tmp_path / "client"))
+    client.queue_when_down = True  # what is sent while the edge is down goes after the next logon
+    for service in (core0, core1, edge):
+        service.start()
+
+    def order(cl_ord_id: str, account: str) -> None:
+        client.send_order(cl_ord_id, "MSFT", Side.BUY, Decimal(10), Decimal("100.05"), account=account)
+
+    def filled(cl_ord_id: str) -> None:
+        client.wait_for(lambda m: m.get(11) == cl_ord_id and m.get(39) == "2", TIMEOUT)
+
+    try:
+        client.start(timeout=TIMEOUT)
+        order("B1", "ACCT2")
+        order("A1", "ACCT1")
+        filled("B1")
+        filled("A1")
+
+        # Act: partition 1's core dies; its orders wait in its stream while partition 0's are booked; the edge is
+        # killed and restarted; partition 1 moves to another process, which takes its lock and resumes
+        core1.kill()
+        for i in (2, 3):
+            order(f"B{i}", "ACCT2")
+            order(f"A{i}", "ACCT1")
+        filled("A2")
+        filled("A3")
+        edge.kill()
+        edge.start()
+        order("B4", "ACCT2")
+        moved.start()
+        for cl_ord_id in ("B2", "B3", "B4"):
+            filled(cl_ord_id)
+
+        # Assert: each order booked once, in its account's partition
+        for part, expected in ((0, ["A1", "A2", "A3"]), (1, ["B1", "B2", "B3", "B4"])):
+            book = connect(partition_schemas.replace("{partition}", str(part)), read_only=True)
+            try:
+                assert sorted(str(r["cl_ord_id"]) for r in repository.load_orders(book)) == expected
+            finally:
+                book.dispose()
+        assert "taking commands from stream sequence" in moved.log_path.read_text()
+    finally:
+        client.stop()
+        for service in (edge, moved, core1, core0):
+            service.stop()
