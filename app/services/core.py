@@ -92,30 +92,31 @@ class CoreService:
         """On the link's worker thread: apply each command batch as one received message, in stream order."""
         gateway, name = self.gateway, self.consumer.durable
         dropped = 0
-        for delivery in batch:
-            if delivery.stream_seq <= self.applied:
-                dropped += 1
-                continue
-            try:
-                commands = decode_commands(delivery.data)
-            except msgspec.DecodeError as exc:  # nothing to apply; the sequence still moves past it
-                self.refused += 1
-                log.error(
-                    "core %s: stream sequence %d is not a command batch (%s); skipped", name, delivery.stream_seq, exc
-                )
-                commands = None
-            with gateway.bus.entered():
-                if commands is not None:
-                    if (inbound := commands.inbound) is not None and inbound.msg_type == "D":
-                        # the edge's decode and publish, JetStream, and this fetch: both clocks are this host's
-                        hops.record("edge to core", time.time_ns() - inbound.received_ns)
-                    for command in commands.commands:
-                        self._execute(command)
-                    if (inbound := commands.inbound) is not None:
-                        gateway.journal.record_inbound(*msgspec.structs.astuple(inbound))
-                gateway.journal.set_state(name, delivery.stream_seq)
-            self.applied = delivery.stream_seq
-        gateway.journal.after_commit(batch[-1].ack)  # AckPolicy.ALL: every message of the batch
+        with gateway.journal.committing():  # the fetched batch commits together, on this thread if idle
+            for delivery in batch:
+                if delivery.stream_seq <= self.applied:
+                    dropped += 1
+                    continue
+                try:
+                    commands = decode_commands(delivery.data)
+                except msgspec.DecodeError as exc:  # nothing to apply; the sequence still moves past it
+                    self.refused += 1
+                    log.error(
+                        "core %s: stream sequence %d is not a command batch (%s); skipped", name, delivery.stream_seq, exc
+                    )
+                    commands = None
+                with gateway.bus.entered():
+                    if commands is not None:
+                        if (inbound := commands.inbound) is not None and inbound.msg_type == "D":
+                            # the edge's decode and publish, JetStream, and this fetch: both clocks are this host's
+                            hops.record("edge to core", time.time_ns() - inbound.received_ns)
+                        for command in commands.commands:
+                            self._execute(command)
+                        if (inbound := commands.inbound) is not None:
+                            gateway.journal.record_inbound(*msgspec.structs.astuple(inbound))
+                    gateway.journal.set_state(name, delivery.stream_seq)
+                self.applied = delivery.stream_seq
+            gateway.journal.after_commit(batch[-1].ack)  # AckPolicy.ALL: every message of the batch
         if dropped:
             self.redeliveries_dropped += dropped
             log.info(
