@@ -306,8 +306,7 @@ class Journal:
         if not (self._running and self._health.ok and not self._handed_over and self._writer.connected):
             queue.wake()  # the first commit opens the connection, and a failing database is retried: the writer's
             return
-        if not queue.turn.acquire(blocking=False):
-            queue.wake()  # the writer (or another leader) is committing: it takes these next, with what else waits
+        if not queue.claim():  # under load (or probing for it): the writer takes these with what else waits
             return
         try:
             items, stop = queue.take(_MAX_BATCH)

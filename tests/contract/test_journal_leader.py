@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 from domain.clock import TestClock
 from domain.reports import ClientReport
 from oms.store import repository
+from oms.store.commit_queue import LEAD_AFTER, PROBE_EVERY
 from oms.store.database import open_database
 from oms.store.journal import Journal
 from tests.contract.test_book_store import order_row
@@ -194,3 +195,32 @@ def test_leader_when_journal_stopped_then_nobody_leads_and_the_stop_commits_what
                 journal.append(order=order_row("O1"), report=report("O1"))
     assert deliveries.orders == ["O0", "O1"]
     assert [r["order_id"] for r in repository.load_orders(engine)] == ["O0", "O1"]
+
+
+def test_leader_when_a_unit_followed_then_the_thread_hands_over_until_the_writer_is_found_idle_in_a_row(
+    engine: Engine,
+) -> None:
+    deliveries = Deliveries()
+    with started(engine, deliveries) as journal:
+        with writer_busy(journal):
+            with journal.committing():  # a follower: units come faster than commits
+                journal.append(order=order_row("O1"), report=report("O1"))
+        assert journal.flush()
+        for n in range(2, 2 + LEAD_AFTER):
+            with journal.committing():  # the writer is idle, but the thread saw load: it hands over until...
+                journal.append(order=order_row(f"O{n}"), report=report(f"O{n}"))
+            assert journal.flush()
+        # ... LEAD_AFTER units in a row found the writer idle: the last of them was led.
+        assert deliveries.threads[1:] == ["journal-writer"] * LEAD_AFTER + [threading.current_thread().name]
+
+
+def test_leader_when_leading_then_one_unit_in_probe_every_goes_to_the_writer(engine: Engine) -> None:
+    deliveries = Deliveries()
+    with started(engine, deliveries) as journal:
+        for n in range(1, 2 * PROBE_EVERY + 1):
+            with journal.committing():
+                journal.append(order=order_row(f"O{n}"), report=report(f"O{n}"))
+            assert journal.flush()  # the probe found nothing behind it: the thread keeps leading
+        by_writer = [n for n, thread in enumerate(deliveries.threads) if thread == "journal-writer"]
+        assert by_writer == [0, PROBE_EVERY, 2 * PROBE_EVERY]  # O0 (before any section), then each probe
+        assert [r["order_id"] for r in repository.load_orders(engine)] == [f"O{n}" for n in range(2 * PROBE_EVERY + 1)]
