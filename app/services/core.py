@@ -102,7 +102,10 @@ class CoreService:
                 except msgspec.DecodeError as exc:  # nothing to apply; the sequence still moves past it
                     self.refused += 1
                     log.error(
-                        "core %s: stream sequence %d is not a command batch (%s); skipped", name, delivery.stream_seq, exc
+                        "core %s: stream sequence %d is not a command batch (%s); skipped",
+                        name,
+                        delivery.stream_seq,
+                        exc,
                     )
                     commands = None
                 with gateway.bus.entered():

@@ -59,7 +59,7 @@ class CommitQueue:
         self._items.append(item)
         local = self._local
         if getattr(local, "depth", 0):
-            local.queued = True
+            local.queued += 1
         else:
             self._work.notify()
 
@@ -112,7 +112,9 @@ class CommitQueue:
         """At the end of this thread's section: True when it leads now (it then holds the turn); else the writer was
         woken and commits the units."""
         local = self._local
-        if not self.turn.acquire(blocking=False):  # a follower: units come faster than commits
+        # A follower: units come faster than commits. The writer committing, or woken and not yet committing (units
+        # other than this section's are waiting: on a busy machine the wake-up itself can take milliseconds).
+        if len(self._items) > local.queued or not self.turn.acquire(blocking=False):
             local.following, local.idle = True, 0
             self.wake()
             return False
@@ -137,14 +139,17 @@ class CommitQueue:
 
     def _enter(self) -> None:
         local = self._local
-        local.depth = getattr(local, "depth", 0) + 1
+        depth = getattr(local, "depth", 0)
+        if not depth:
+            local.queued = 0
+        local.depth = depth + 1
 
     def _exit(self) -> None:
         local = self._local
         local.depth -= 1
-        if local.depth == 0 and getattr(local, "queued", False):
-            local.queued = False
+        if local.depth == 0 and local.queued:
             self._lead()
+            local.queued = 0
 
 
 class _Section:

@@ -101,13 +101,13 @@ def test_follower_when_writer_busy_then_units_wait_and_the_writer_commits_them_i
         assert set(deliveries.threads[1:]) == {"journal-writer"}
 
 
-def test_leader_when_units_queued_before_its_own_then_its_commit_includes_them_first(engine: Engine) -> None:
+def test_leader_when_other_units_wait_then_it_follows_and_they_commit_first_in_one_batch(engine: Engine) -> None:
     deliveries = Deliveries()
     with started(engine, deliveries) as journal:
         queued, done = threading.Event(), threading.Event()
 
         def other_thread() -> None:
-            with journal.committing():  # queued, not woken: this thread will lead at the end of its section
+            with journal.committing():  # queued, nobody woken: this thread would lead at the end of its section
                 journal.append(order=order_row("O1"), report=report("O1"))
                 queued.set()
                 done.wait(30)
@@ -115,10 +115,13 @@ def test_leader_when_units_queued_before_its_own_then_its_commit_includes_them_f
         other = threading.Thread(target=other_thread, name="other")
         other.start()
         assert queued.wait(30)
-        with journal.committing():
+        batches = journal.batches
+        with journal.committing():  # a unit waits before this one: units come faster than commits
             journal.append(order=order_row("O2"), report=report("O2"))
-        assert deliveries.orders == ["O0", "O1", "O2"]  # O1 was queued first: committed first, in the same batch
-        assert deliveries.threads[1:] == [threading.current_thread().name] * 2
+        assert journal.flush()
+        assert deliveries.orders == ["O0", "O1", "O2"]  # queue order, in one transaction, by the writer
+        assert deliveries.threads[1:] == ["journal-writer"] * 2
+        assert journal.batches == batches + 1
         done.set()
         other.join(30)
         assert journal.flush()
@@ -189,10 +192,8 @@ def test_leader_when_database_cannot_commit_then_it_hands_over_and_the_writer_co
 
 def test_leader_when_journal_stopped_then_nobody_leads_and_the_stop_commits_what_was_queued(engine: Engine) -> None:
     deliveries = Deliveries()
-    with started(engine, deliveries) as journal:
-        with writer_busy(journal):
-            with journal.committing():
-                journal.append(order=order_row("O1"), report=report("O1"))
+    with started(engine, deliveries) as journal, writer_busy(journal), journal.committing():
+        journal.append(order=order_row("O1"), report=report("O1"))
     assert deliveries.orders == ["O0", "O1"]
     assert [r["order_id"] for r in repository.load_orders(engine)] == ["O0", "O1"]
 
@@ -202,9 +203,8 @@ def test_leader_when_a_unit_followed_then_the_thread_hands_over_until_the_writer
 ) -> None:
     deliveries = Deliveries()
     with started(engine, deliveries) as journal:
-        with writer_busy(journal):
-            with journal.committing():  # a follower: units come faster than commits
-                journal.append(order=order_row("O1"), report=report("O1"))
+        with writer_busy(journal), journal.committing():  # a follower: units come faster than commits
+            journal.append(order=order_row("O1"), report=report("O1"))
         assert journal.flush()
         for n in range(2, 2 + LEAD_AFTER):
             with journal.committing():  # the writer is idle, but the thread saw load: it hands over until...
