@@ -7,6 +7,11 @@ entries' reports to ``deliver``. So a client never hears of an order or a fill t
 is committed first), and one commit (one fsync at most) serves every message that arrived meanwhile: under
 load the batch grows and the cost per message falls.
 
+When nothing is waiting, the thread that appended commits its unit itself at the end of its ``committing`` block
+(the bus's entry into the domain), with no hand-off to the writer: leader/follower group commit, in
+``oms.store.commit_queue``. Either way commits take units from the head of one queue under one turn, so they
+happen in the order units were queued; a leader that fails hands its units back to the writer, which retries.
+
 Received messages are recorded with ``record_inbound`` *after* their processing has appended its entries,
 so the row of message N never commits before what N caused: the highest committed MsgSeqNum of a session is
 a safe point to resume that session from after a crash.
@@ -27,7 +32,6 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-import msgspec
 from sqlalchemy import Engine
 
 from domain.clock import Clock
@@ -36,6 +40,7 @@ from domain.latency import hops, now_ns
 from domain.reports import ClientReport
 from oms.store import quarantine
 from oms.store.commit_queue import CommitQueue
+from oms.store.entry import Entry, Row, Unit, unit_of, units_of
 from oms.store.health import CommitHealth
 from oms.store.relay import Outbox, Relay
 from oms.store.sent import report_rows, sent_row
@@ -43,8 +48,6 @@ from oms.store.writer import BatchWriter, Checkpointer
 
 log = logging.getLogger("fixgw.oms.journal")
 
-Row = dict[str, Any]
-Unit = list["Entry"]
 Deliver = Callable[[list[ClientReport]], Sequence[str | None] | None]
 """Hand committed reports to their sessions, in order; return the FIX text each went out as (None: not sent), or
 None to record none."""
@@ -58,30 +61,6 @@ _MARKER_IDLE_S = 0.05
 """How long the writer waits, idle, before recording deliveries in a transaction of their own. Not at once: at
 window 1 that second commit after every batch kept the writer busy when the next order arrived. A crash in
 between only makes a restart send those reports again with PossResend=Y."""
-
-
-class Entry(msgspec.Struct):
-    """One change of the book and what depends on it."""
-
-    order: Row | None = None
-    execution: Row | None = None
-    position: Row | None = None
-    audit: Row | None = None
-    report: ClientReport | None = None
-    action: Callable[[], None] | None = None
-    """Something to do once the batch is committed (e.g. send an order to a venue: write-ahead)."""
-    group: list[Entry] | None = None
-    """Entries that commit in the same transaction (``Journal.atomic``); this entry holds nothing else."""
-    appended_ns: int = 0
-    """When a report was queued (domain.latency clock): its wait for the commit is the "book commit" hop."""
-    owe: Row | None = None
-    """An answer now owed (a ``pending_lookups`` row): committed with the request's receipt."""
-    owed: str | None = None
-    """The key of an owed answer given now: deleted with the answer (in the same ``atomic`` group)."""
-    report_row: Row | None = None
-    """The JSON row of ``report`` as last written (its ``id`` links the text it is sent as)."""
-    state: Row | None = None
-    """A ``journal_state`` row (name, value) written with the batch, e.g. the stream sequence a consumer applied."""
 
 
 class Journal:
@@ -288,7 +267,7 @@ class Journal:
             with queue.turn:
                 items, stop = queue.take(_MAX_BATCH)
                 if items:
-                    self._commit_and_deliver(_units(items))
+                    self._commit_and_deliver(units_of(items))
                 elif stop:
                     self._write_marker()  # a clean stop leaves nothing to send again at the next start
                     self._writer.close()
@@ -314,14 +293,14 @@ class Journal:
                 return
             started = now_ns()
             try:
-                self._writer.write([entry for item in items for entry in _unit(item)], leader=True)
+                self._writer.write([entry for item in items for entry in unit_of(item)], leader=True)
             except Exception:  # noqa: BLE001 - the writer retries, classifies and, if need be, quarantines
                 self._handed_over = True
                 queue.put_back(items)
                 return
             self.batches += 1
             self._health.committed()
-            units = _units(items)
+            units = units_of(items)
             self._deliver_committed(units, started, sum(len(unit) for unit in units))
         finally:
             queue.turn.release()
@@ -474,11 +453,3 @@ class _Group:
 
     def __exit__(self, *_: object) -> None:
         self._journal._close_group()  # also after an error: what was applied in memory must be committed
-
-
-def _unit(item: Entry) -> list[Entry]:
-    return [item] if item.group is None else item.group
-
-
-def _units(items: list[Entry]) -> list[Unit]:
-    return [_unit(item) for item in items]
