@@ -4,7 +4,6 @@ with the rest; commits keep the order units were queued in; a leader that cannot
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -19,6 +18,7 @@ from oms.store import repository
 from oms.store.commit_queue import LEAD_AFTER, PROBE_EVERY
 from oms.store.database import open_database
 from oms.store.journal import Journal
+from tests.contract.conftest import sqlite_locked
 from tests.contract.test_book_store import order_row
 from tests.contract.test_journal_poison import report, wait_until
 
@@ -137,17 +137,6 @@ def test_leader_when_writer_busy_then_a_plain_append_before_it_still_commits_fir
                 journal.append(order=order_row("O2"), report=report("O2"))
         assert journal.flush()
         assert deliveries.orders == ["O0", "O1", "O2"]
-
-
-@contextmanager
-def sqlite_locked(path: Path) -> Iterator[None]:
-    locker = sqlite3.connect(path, isolation_level=None)
-    locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock: every commit fails "locked"
-    try:
-        yield
-    finally:
-        locker.execute("ROLLBACK")
-        locker.close()
 
 
 @contextmanager
