@@ -33,7 +33,7 @@ from typing import Any
 
 LEAD_AFTER = 3
 """Units in a row that find the writer idle before a thread that saw load leads again."""
-PROBE_EVERY = 16
+PROBE_EVERY = 64
 """A leading thread hands one unit in this many to the writer, to find out whether units are waiting behind it."""
 STOP = object()
 """Queued by ``stop``: the writer commits what is before it, then ends; nobody takes anything after it."""

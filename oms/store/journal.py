@@ -238,7 +238,8 @@ class Journal:
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything appended so far is committed and delivered; False on timeout."""
         target = self._appended
-        self._queue.wake()  # a unit this thread queued in a section it is still in: the writer takes it
+        if self._queue.pending():  # a unit this thread queued in a section it is still in: the writer takes it
+            self._queue.wake()  # (only then: a wake-up for nothing costs the order path a thread switch)
         with self._progress:
             return self._progress.wait_for(lambda: self._committed >= target, timeout)
 
@@ -274,6 +275,8 @@ class Journal:
                     return
                 elif self._marker_due():
                     self._write_marker()
+            if items:  # once the turn is free: whoever waited for these then finds nobody committing
+                self._progressed(items)
 
     def _marker_due(self) -> bool:
         return self._writer.marker_behind and time.monotonic() - self._last_commit >= _MARKER_IDLE_S
@@ -300,21 +303,20 @@ class Journal:
                 return
             self.batches += 1
             self._health.committed()
-            units = units_of(items)
-            self._deliver_committed(units, started, sum(len(unit) for unit in units))
+            self._deliver_committed(units_of(items), started)
         finally:
             queue.turn.release()
+        self._progressed(items)
         if stop or queue.pending():  # more than one batch was waiting, or a stop: the writer takes the rest
             queue.wake()
 
     def _commit_and_deliver(self, units: list[Unit]) -> None:
         # A report may only go out after its change is durable: retry rather than drop or send early.
         started = now_ns()
-        self._deliver_committed(self._commit(units), started, sum(len(unit) for unit in units))
+        self._deliver_committed(self._commit(units), started)
 
-    def _deliver_committed(self, committed: list[Unit], started: int, entries: int) -> None:
-        """Run the committed units' actions and hand their reports on, in their order (the caller holds the turn);
-        ``entries``: how many were taken from the queue (committed, or quarantined)."""
+    def _deliver_committed(self, committed: list[Unit], started: int) -> None:
+        """Run the committed units' actions and hand their reports on, in their order (the caller holds the turn)."""
         done = now_ns()
         self._last_commit = time.monotonic()
         hops.record("journal write", done - started)
@@ -333,8 +335,11 @@ class Journal:
             self._relay.put([], [], self._writer.last_id)
         else:
             self._writer.deliveries_done()  # recorded with the next batch, or after _MARKER_IDLE_S idle
+
+    def _progressed(self, items: list[Entry]) -> None:
+        """These items, taken from the queue, are done: committed and delivered, or quarantined."""
         with self._progress:
-            self._committed += entries
+            self._committed += sum(len(unit_of(item)) for item in items)
             self._progress.notify_all()
 
     def _commit(self, units: list[Unit]) -> list[Unit]:
