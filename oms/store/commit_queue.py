@@ -14,14 +14,15 @@ lock, so no other thread waits for the domain while a leader commits). A unit qu
 nobody; one queued outside any section wakes the writer at once, as before.
 
 When a thread leads (``claim``): one FIX thread and one received message at a time, committing inline makes the
-next message wait in the socket, so under load every commit would hold one message (at window 100: 0.5x the orders/s
-of the hand-off, and twice the CPU per order: a SQLite commit writes its pages whatever it holds). What tells load
-apart is whether work is waiting, which only the socket knows; the journal sees its effect instead: a unit that
-finds the turn taken (a *follower*) means units come faster than commits. So a thread that finds the turn taken
-stops leading and hands every unit to the writer (pipelined: the thread handles the next message while the writer
+next message wait in the socket, so under load every commit would hold one message (at window 100, measured: 0.5x
+the orders/s of the hand-off and 1.6x the CPU per order: a SQLite commit writes its pages whatever it holds). What
+tells load apart is whether work is waiting, which only the socket knows; the journal sees its effect instead: a
+unit that finds the turn taken, or others' units waiting, means units come faster than commits. Such a thread stops
+leading and hands every unit to the writer (pipelined: the thread handles the next message while the writer
 commits, and what closes meanwhile follows into the next batch) until ``LEAD_AFTER`` units in a row find the writer
 idle. A leading thread hands one unit in ``PROBE_EVERY`` to the writer anyway: under load the next one then finds
 the turn taken. No clock and no threshold in time: the cost at window 1 is one wake-up in ``PROBE_EVERY`` units.
+(Gap timing was tried first: the time between a thread's sections is about the same at window 1 and window 100.)
 """
 
 from __future__ import annotations
