@@ -90,7 +90,7 @@ class Gateway:
             on_quarantine=self._unrecorded,
             outbox=None if outbox is None else self._relay,
         )
-        self.bus = MessageBus(unit=self.journal.atomic)
+        self.bus = MessageBus(unit=self.journal.atomic, around=self.journal.committing)
         work_dir = sessions.base_dir / "var" / "gateway"
         self.market = GatewayMarketData(
             config,

@@ -58,9 +58,16 @@ class Topic(Generic[M]):
 class MessageBus:
     """Route commands to one handler per endpoint and events to every subscriber of a topic, one at a time."""
 
-    def __init__(self, unit: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext) -> None:
-        """``unit``: what entering the domain is wrapped in, under the lock (the journal's ``atomic``)."""
+    def __init__(
+        self,
+        unit: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
+        around: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
+    ) -> None:
+        """``unit``: what entering the domain is wrapped in, under the lock (the journal's ``atomic``); ``around``:
+        what it is wrapped in outside the lock (the journal's ``committing``: the caller commits the unit once it
+        has let go of the domain, when nobody else is committing)."""
         self._unit = unit
+        self._around = around
         self._endpoints: dict[Endpoint[Any], Callable[[Any], None]] = {}
         self._subscribers: dict[Topic[Any], list[Callable[[Any], None]]] = {}
         self._queue: deque[tuple[Callable[[Any], None], object]] = deque()
@@ -88,7 +95,7 @@ class MessageBus:
     def entered(self) -> Iterator[None]:
         """Hold the domain for a caller that needs an answer at once (the admin API): the lock and one unit of
         work, as ``post`` takes them."""
-        with self.lock, self._unit():
+        with self._around(), self.lock, self._unit():
             yield
 
     def send(self, endpoint: Endpoint[M], message: M) -> None:

@@ -18,6 +18,8 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from domain.errors import ConfigError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite write waits for a lock another connection holds before it fails (the journal retries)."""
 BookDb = Engine
 """The book of record's database, as the rest of the code holds it: an opaque handle to pass back to ``oms.store``
 (only ``oms.store`` imports SQLAlchemy)."""
@@ -117,5 +119,5 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, read_only: bool) -> 
     if not read_only:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()

@@ -7,6 +7,11 @@ entries' reports to ``deliver``. So a client never hears of an order or a fill t
 is committed first), and one commit (one fsync at most) serves every message that arrived meanwhile: under
 load the batch grows and the cost per message falls.
 
+When nothing is waiting, the thread that appended commits its unit itself at the end of its ``committing`` block
+(the bus's entry into the domain), with no hand-off to the writer: leader/follower group commit, in
+``oms.store.commit_queue``. Either way commits take units from the head of one queue under one turn, so they
+happen in the order units were queued; a leader that fails hands its units back to the writer, which retries.
+
 Received messages are recorded with ``record_inbound`` *after* their processing has appended its entries,
 so the row of message N never commits before what N caused: the highest committed MsgSeqNum of a session is
 a safe point to resume that session from after a crash.
@@ -21,12 +26,12 @@ halving the batch, set aside in the quarantine table, and the OMS is told (``on_
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
-import msgspec
 from sqlalchemy import Engine
 
 from domain.clock import Clock
@@ -34,6 +39,8 @@ from domain.commands import Unrecorded
 from domain.latency import hops, now_ns
 from domain.reports import ClientReport
 from oms.store import quarantine
+from oms.store.commit_queue import CommitQueue
+from oms.store.entry import Entry, Row, Unit, unit_of, units_of
 from oms.store.health import CommitHealth
 from oms.store.relay import Outbox, Relay
 from oms.store.sent import report_rows, sent_row
@@ -41,12 +48,9 @@ from oms.store.writer import BatchWriter, Checkpointer
 
 log = logging.getLogger("fixgw.oms.journal")
 
-Row = dict[str, Any]
-Unit = list["Entry"]
 Deliver = Callable[[list[ClientReport]], Sequence[str | None] | None]
 """Hand committed reports to their sessions, in order; return the FIX text each went out as (None: not sent), or
 None to record none."""
-_STOP = object()
 _MAX_BATCH = 2000
 _MAX_DEPTH = 50_000
 """Entries waiting beyond which new orders are refused: the queue never grows without end while SQL is slow."""
@@ -57,30 +61,6 @@ _MARKER_IDLE_S = 0.05
 """How long the writer waits, idle, before recording deliveries in a transaction of their own. Not at once: at
 window 1 that second commit after every batch kept the writer busy when the next order arrived. A crash in
 between only makes a restart send those reports again with PossResend=Y."""
-
-
-class Entry(msgspec.Struct):
-    """One change of the book and what depends on it."""
-
-    order: Row | None = None
-    execution: Row | None = None
-    position: Row | None = None
-    audit: Row | None = None
-    report: ClientReport | None = None
-    action: Callable[[], None] | None = None
-    """Something to do once the batch is committed (e.g. send an order to a venue: write-ahead)."""
-    group: list[Entry] | None = None
-    """Entries that commit in the same transaction (``Journal.atomic``); this entry holds nothing else."""
-    appended_ns: int = 0
-    """When a report was queued (domain.latency clock): its wait for the commit is the "book commit" hop."""
-    owe: Row | None = None
-    """An answer now owed (a ``pending_lookups`` row): committed with the request's receipt."""
-    owed: str | None = None
-    """The key of an owed answer given now: deleted with the answer (in the same ``atomic`` group)."""
-    report_row: Row | None = None
-    """The JSON row of ``report`` as last written (its ``id`` links the text it is sent as)."""
-    state: Row | None = None
-    """A ``journal_state`` row (name, value) written with the batch, e.g. the stream sequence a consumer applied."""
 
 
 class Journal:
@@ -104,10 +84,14 @@ class Journal:
         self._relay = None if outbox is None else Relay(outbox, self._relayed)
         self._clock = clock
         self._on_quarantine = on_quarantine
-        self._queue: queue.SimpleQueue[Entry | object] = queue.SimpleQueue()
+        self._queue = CommitQueue(self._lead)
         self._appended = 0
         self._committed = 0
-        self._lock = threading.Lock()
+        self._lock = self._queue.lock
+        self._running = False
+        self._handed_over = False
+        """A leader could not commit: the writer retries, and nobody leads until it has committed."""
+        self._last_commit = time.monotonic()
         self._progress = threading.Condition()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
@@ -128,6 +112,7 @@ class Journal:
         if self._relay is not None:
             self._relay.start()
         self._thread.start()
+        self._running = True
         if self._checkpointer is not None:
             self._checkpointer.start()
 
@@ -250,17 +235,26 @@ class Journal:
             self._appended += 1
             self._queue.put(entry)
 
+    def committing(self) -> AbstractContextManager[None]:
+        """A block at whose end this thread commits what it queued in it, when nobody is committing then (leader/
+        follower: ``oms.store.commit_queue``); else the writer does, with whatever else is waiting. The bus wraps
+        every entry into the domain in one, outside its lock."""
+        return self._queue.section()
+
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything appended so far is committed and delivered; False on timeout."""
         target = self._appended
+        if self._queue.pending():  # a unit this thread queued in a section it is still in: the writer takes it
+            self._queue.wake()  # (only then: a wake-up for nothing costs the order path a thread switch)
         with self._progress:
             return self._progress.wait_for(lambda: self._committed >= target, timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Commit what is queued, then stop the writer."""
         self._stopping.set()  # a retry waiting out its backoff gives up: what is queued is lost only in memory
+        self._running = False  # nobody leads any more: what is queued before the stop is the writer's
         if self._thread.is_alive():
-            self._queue.put(_STOP)
+            self._queue.stop()
             self._thread.join(timeout)
         if self._relay is not None:  # after the writer: what it committed last is relayed too, then recorded so
             self._relay.stop(timeout)
@@ -272,44 +266,65 @@ class Journal:
     # -- the writer thread -------------------------------------------------------------------------
 
     def _run(self) -> None:
-        writer = self._writer
+        queue = self._queue
         while True:
-            try:  # idle for a moment with deliveries not yet recorded: record them (one small transaction)
-                first = self._queue.get(timeout=_MARKER_IDLE_S if writer.marker_behind else None)
-            except queue.Empty:
-                self._write_marker()
+            # Idle for a moment with deliveries not yet recorded: record them (one small transaction).
+            if not queue.wait(_MARKER_IDLE_S) and not self._marker_due():
                 continue
-            units, stop = self._drain(first)
-            if units:
-                self._commit_and_deliver(units)
-            if stop:
-                self._write_marker()  # a clean stop leaves nothing to send again at the next start
-                writer.close()
-                return
+            with queue.turn:
+                items, stop = queue.take(_MAX_BATCH)
+                if items:
+                    self._commit_and_deliver(units_of(items))
+                elif stop:
+                    self._write_marker()  # a clean stop leaves nothing to send again at the next start
+                    self._writer.close()
+                    return
+                elif self._marker_due():
+                    self._write_marker()
+            if items:  # once the turn is free: whoever waited for these then finds nobody committing
+                self._progressed(items)
 
-    def _drain(self, first: object) -> tuple[list[Unit], bool]:
-        units: list[Unit] = []
-        size = 0
-        item = first
-        while True:
-            if item is _STOP:
-                return units, True
-            group = item.group  # type: ignore[attr-defined]
-            unit = [item] if group is None else group
-            units.append(unit)  # type: ignore[arg-type]
-            size += len(unit)
-            if size >= _MAX_BATCH:
-                return units, False
+    def _marker_due(self) -> bool:
+        return self._writer.marker_behind and time.monotonic() - self._last_commit >= _MARKER_IDLE_S
+
+    def _lead(self) -> None:
+        """At the end of a section that queued units: commit them on this thread if nobody is committing (and the
+        database was taking writes), else leave them to the writer."""
+        queue = self._queue
+        if not (self._running and self._health.ok and not self._handed_over and self._writer.connected):
+            queue.wake()  # the first commit opens the connection, and a failing database is retried: the writer's
+            return
+        if not queue.claim():  # under load (or probing for it): the writer takes these with what else waits
+            return
+        try:
+            items, stop = queue.take(_MAX_BATCH)
+            if not items:
+                return
+            started = now_ns()
             try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return units, False
+                self._writer.write([entry for item in items for entry in unit_of(item)], leader=True)
+            except Exception:  # noqa: BLE001 - the writer retries, classifies and, if need be, quarantines
+                self._handed_over = True
+                queue.put_back(items)
+                return
+            self.batches += 1
+            self._health.committed()
+            self._deliver_committed(units_of(items), started)
+        finally:
+            queue.turn.release()
+        self._progressed(items)
+        if stop or queue.pending():  # more than one batch was waiting, or a stop: the writer takes the rest
+            queue.wake()
 
     def _commit_and_deliver(self, units: list[Unit]) -> None:
         # A report may only go out after its change is durable: retry rather than drop or send early.
         started = now_ns()
-        committed = self._commit(units)
+        self._deliver_committed(self._commit(units), started)
+
+    def _deliver_committed(self, committed: list[Unit], started: int) -> None:
+        """Run the committed units' actions and hand their reports on, in their order (the caller holds the turn)."""
         done = now_ns()
+        self._last_commit = time.monotonic()
         hops.record("journal write", done - started)
         reports: list[Entry] = []
         for unit in committed:
@@ -326,8 +341,11 @@ class Journal:
             self._relay.put([], [], self._writer.last_id)
         else:
             self._writer.deliveries_done()  # recorded with the next batch, or after _MARKER_IDLE_S idle
+
+    def _progressed(self, items: list[Entry]) -> None:
+        """These items, taken from the queue, are done: committed and delivered, or quarantined."""
         with self._progress:
-            self._committed += sum(len(unit) for unit in units)
+            self._committed += sum(len(unit_of(item)) for item in items)
             self._progress.notify_all()
 
     def _commit(self, units: list[Unit]) -> list[Unit]:
@@ -347,6 +365,7 @@ class Journal:
                 return self._isolate(units, exc)
             self.batches += 1
             self._health.committed()
+            self._handed_over = False
             return units
 
     def _isolate(self, units: list[Unit], exc: Exception) -> list[Unit]:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from domain.clock import Clock
 from domain.reports import ClientReport
 from oms.store.bulk import BulkStatement
+from oms.store.database import BUSY_TIMEOUT_MS
 from oms.store.schema import executions, journal_state, messages, orders, pending_lookups, positions
 
 log = logging.getLogger("fixgw.oms.journal")
@@ -59,13 +60,23 @@ class BatchWriter:
             ),
         }
         self._raw: Any = None
+        self._leader_timeout = False
+        """Whether the connection's busy_timeout is a leader's (none) rather than the writer's."""
         """The writer thread's own DBAPI connection (see oms.store.bulk), opened on first use."""
         self._sent: list[Row] = []
         """Rows of messages as sent, not written yet (``oms.store.sent``): written with the next transaction."""
         self._sent_lock = threading.Lock()
 
-    def write(self, batch: list[Any]) -> None:
-        """Write every entry's rows in one transaction (the last snapshot of an order or position wins)."""
+    @property
+    def connected(self) -> bool:
+        """Whether the connection is open (a leader never opens one: connecting may wait on a database that is down)."""
+        return self._raw is not None
+
+    def write(self, batch: list[Any], *, leader: bool = False) -> None:
+        """Write every entry's rows in one transaction (the last snapshot of an order or position wins).
+
+        ``leader``: on a thread that must not wait for the database (``oms.store.commit_queue``): on SQLite a lock
+        held by another process fails at once instead of after ``busy_timeout``, and the writer thread retries."""
         latest_orders: dict[str, Row] = {}
         latest_positions: dict[tuple[str, str], Row] = {}
         fills: list[Row] = []
@@ -95,7 +106,7 @@ class BatchWriter:
         audit += sent  # the same table and statement as the batch's audit rows: no pages of their own
         last_id = self._numbered(audit)
         marker = self.delivered_through
-        with self._transaction() as cursor:
+        with self._transaction(leader) as cursor:
             if marker != self._marker_written:
                 self._bulk["marker"].run(cursor, [{"name": DELIVERED, "value": marker}])
             if state:
@@ -173,16 +184,20 @@ class BatchWriter:
             self._raw = None
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
+    def _transaction(self, leader: bool = False) -> Iterator[Any]:
         """A transaction on the writer's own connection; on any error it is rolled back and the connection
         dropped (the next transaction opens a new one: after a database restart the old one is dead)."""
         if self._raw is None:
             self._raw = self._engine.raw_connection()
+            self._leader_timeout = False
             if self.sqlite:  # checkpoints are the Checkpointer's
                 self._raw.cursor().execute("PRAGMA wal_autocheckpoint=0")
         raw = self._raw
         try:
             cursor = raw.cursor()
+            if self.sqlite and leader != self._leader_timeout:  # outside the transaction: a PRAGMA of the connection
+                cursor.execute(f"PRAGMA busy_timeout={0 if leader else BUSY_TIMEOUT_MS}")
+                self._leader_timeout = leader
             yield cursor
             cursor.close()
             raw.commit()

@@ -7,8 +7,10 @@ PostgreSQL tests run in a schema of their own, dropped afterwards. Without a ser
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'book.db'}"
     else:
         yield from postgres_schema_url()
+
+
+@contextmanager
+def sqlite_locked(path: Path) -> Iterator[None]:
+    """Another process holds the write lock: every commit fails "database is locked" (after busy_timeout)."""
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()

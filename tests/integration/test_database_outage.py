@@ -10,7 +10,6 @@ stays up: the test works in a database of its own.
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 import uuid
@@ -26,23 +25,11 @@ from sqlalchemy.exc import OperationalError
 from app.admin import AdminClient
 from domain.enums import Side
 from oms.store import repository
-from tests.contract.conftest import POSTGRES
+from tests.contract.conftest import POSTGRES, sqlite_locked
 from tests.integration.conftest import System, make_config, start_system, stop_system
 
 pytestmark = pytest.mark.integration
 Outage = Callable[[], AbstractContextManager[None]]
-
-
-@contextmanager
-def sqlite_locked(path: Path) -> Iterator[None]:
-    """Another process holds the write lock: every commit fails "database is locked" (after busy_timeout)."""
-    locker = sqlite3.connect(path, isolation_level=None)
-    locker.execute("BEGIN EXCLUSIVE")
-    try:
-        yield
-    finally:
-        locker.execute("ROLLBACK")
-        locker.close()
 
 
 @contextmanager
