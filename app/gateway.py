@@ -9,6 +9,7 @@ of a NewOrderSingle through what is wired here is in the README ("How an order f
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping
 
@@ -90,7 +91,9 @@ class Gateway:
             on_quarantine=self._unrecorded,
             outbox=None if outbox is None else self._relay,
         )
-        self.bus = MessageBus(unit=self.journal.atomic, around=self.journal.committing)
+        # [database] commit = "leader": the receiving thread commits its own change when the writer is idle
+        around = self.journal.committing if config.database.commit == "leader" else contextlib.nullcontext
+        self.bus = MessageBus(unit=self.journal.atomic, around=around)
         work_dir = sessions.base_dir / "var" / "gateway"
         self.market = GatewayMarketData(
             config,
