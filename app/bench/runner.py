@@ -309,7 +309,7 @@ class Bench:
 
     def _settings(self, work: Path, *, internal: bool) -> Path:
         data = json.loads(json.dumps(self._base_settings))  # a deep copy
-        data["database"] = {"url": f"sqlite:///{work / 'book.db'}"}
+        data["database"] = {**data.get("database", {}), "url": f"sqlite:///{work / 'book.db'}"}  # keep its commit
         data["admin"] = {"listen": "127.0.0.1:0", "token_file": str(work / "admin.token")}
         # no Prometheus endpoint under load unless asked (--scrape-every)
         data["metrics"] = {"listen": f"127.0.0.1:{self.metrics_port}" if self.plan.scrape_every_s else ""}
