@@ -102,6 +102,8 @@ class Journal:
         self._group: list[Entry] | None = None
         self._group_depth = 0
         self.batches = 0
+        self.led = 0
+        """Batches a receiving thread committed itself (``[database] commit = "leader"``), of ``batches``."""
         """How many transactions have been committed (for benchmarks)."""
         self._health = CommitHealth(clock, quarantine.count(engine))
 
@@ -308,6 +310,7 @@ class Journal:
                 queue.put_back(items)
                 return
             self.batches += 1
+            self.led += 1
             self._health.committed()
             self._deliver_committed(units_of(items), started)
         finally:

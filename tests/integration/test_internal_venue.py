@@ -94,6 +94,19 @@ def test_internal_venue_when_symbol_routed_there_then_filled_in_process_and_othe
     assert system.venue.simulator.order(member, internal["order_id"]) is None
 
 
+def test_internal_venue_when_receiving_thread_leads_the_commit_then_the_same_reports_and_rows(tmp_path: Path) -> None:
+    """``[database] commit = "leader"``: the FIX thread commits its own change when the writer is idle; clients and
+    the book see exactly what the writer thread's commits give them."""
+    config = pool_config(tmp_path)
+    config = config.model_copy(update={"database": config.database.model_copy(update={"commit": "leader"})})
+    running = start_system(tmp_path, config)
+    try:
+        test_internal_venue_when_symbol_routed_there_then_filled_in_process_and_others_go_to_simulator(running)
+        assert running.gateway.journal.led > 0  # the leader path really committed
+    finally:
+        stop_system(running)
+
+
 def test_internal_venue_when_account_routed_there_then_its_orders_cross_each_other_and_positions_net(
     system: System,
 ) -> None:
