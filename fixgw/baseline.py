@@ -59,7 +59,7 @@ class FillEverything(quickfix.Application):  # type: ignore[misc]
     def fixgw_from_app_batch(self, batch: list[tuple[quickfix.Message, quickfix.SessionID]]) -> None:
         reports: list[object] = []
         try:
-            for message, session_id in batch:
+            for message, _session_id in batch:
                 if message.getHeader().getField(35) == "D":
                     reports.extend(self._reports(message))
             if reports:

@@ -8,6 +8,9 @@ message type is left to quickfix (it raises ``quickfix.UnsupportedMessageType``)
 (35=j 380=3) is the standard one, with DefaultApplVerID (1137) on FIXT. An unexpected error is logged with its
 traceback and answered with 35=j 380=4 (Application not available); the session stays up.
 
+Batches: our patched binding hands us the application messages of one socket read in one call (patches/README.md,
+11), after the engine has validated and counted them all: its 35=j 380=3 for an unsupported type is ours to send.
+
 Logons: our patched quickfix gives a Logon to ``fromAdmin`` before it acts on it (patches/README.md). There the
 ``Authenticator`` checks Username (553) / Password (554); ``quickfix.RejectLogon`` is the only exception that
 ever leaves ``fromAdmin``, and quickfix then drops the connection without changing any stored state.
