@@ -140,7 +140,8 @@ FROM_APP_GUARD = """  /* fixgw: an application that declares fixgw_batch_from_ap
   if (fixgw_batch_from_app.load(std::memory_order_relaxed) == 1) {
     fixgw_defer_from_app(this, arg0, arg1);
     return;
-  }"""  # noqa: E501 - the C++ text is what the patch holds
+  }
+"""  # noqa: E501 - the C++ text is what the patch holds
 BATCH = """
 /* fixgw (patches/README.md, 11): the application messages of one socket read, kept (copied) on the reading thread
    until its FIX::ReadBatch ends, then handed to each application's fixgw_from_app_batch(list of (Message,
