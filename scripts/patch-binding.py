@@ -138,15 +138,49 @@ FROM_APP_GUARD = """  /* fixgw: an application that declares fixgw_batch_from_ap
     SWIG_PYTHON_THREAD_END_BLOCK;
   }
   if (fixgw_batch_from_app.load(std::memory_order_relaxed) == 1) {
-    fixgw_defer_from_app(this, arg0, arg1);
+    if (fixgw_deferred.empty() && FIX::ReadBatch::handNow()) {
+      fixgw_hand_from_app(this, arg0, arg1);  /* the read's only message: now, without a copy */
+    } else {
+      fixgw_defer_from_app(this, arg0, arg1);
+    }
     return;
   }
 """  # noqa: E501 - the C++ text is what the patch holds
 BATCH = """
 /* fixgw (patches/README.md, 11): the application messages of one socket read, kept (copied) on the reading thread
    until its FIX::ReadBatch ends, then handed to each application's fixgw_from_app_batch(list of (Message,
-   SessionID)) with one acquisition of the GIL. Outside a batch a message is handed over at once, alone. */
+   SessionID)) with one acquisition of the GIL. A read's only message (and one outside a read loop) is handed over
+   at once, alone and not copied, as fromApp is: valid during the call only. */
 namespace {
+void fixgw_call_batch(SwigDirector_Application *app, PyObject *batch) {
+  PyObject *self = app->swig_get_self();
+  PyObject *result = (self && batch) ? PyObject_CallMethod(self, "fixgw_from_app_batch", "O", batch) : NULL;
+  if (!result) {
+    /* Not Py_Exit as a failed fromApp does: the application's method answers its own errors (rejects included);
+       whatever escapes it is printed and the engine carries on. */
+    PyErr_Print();
+  }
+  Py_XDECREF(result);
+  Py_XDECREF(batch);
+}
+
+void fixgw_hand_from_app(SwigDirector_Application *app, const FIX::Message &message, const FIX::SessionID &session) {
+  SWIG_PYTHON_THREAD_BEGIN_BLOCK;
+  PyObject *wrapped = SWIG_NewPointerObj(SWIG_as_voidptr(&message), SWIGTYPE_p_FIX__Message, 0);
+  PyObject *id = SWIG_NewPointerObj(SWIG_as_voidptr(&session), SWIGTYPE_p_FIX__SessionID, 0);
+  PyObject *pair = (wrapped && id) ? PyTuple_Pack(2, wrapped, id) : NULL;
+  Py_XDECREF(wrapped);
+  Py_XDECREF(id);
+  PyObject *batch = pair ? PyList_New(1) : NULL;
+  if (batch) {
+    PyList_SET_ITEM(batch, 0, pair);  /* steals the reference */
+  } else {
+    Py_XDECREF(pair);
+  }
+  fixgw_call_batch(app, batch);
+  SWIG_PYTHON_THREAD_END_BLOCK;
+}
+
 struct FixgwDeferred {
   SwigDirector_Application *app;
   std::unique_ptr<FIX::Message> message;
@@ -183,15 +217,7 @@ void fixgw_flush_from_app(void *) {
       Py_XDECREF(pair);
     }
     Py_XDECREF(session);
-    PyObject *self = app->swig_get_self();
-    PyObject *result = (self && batch) ? PyObject_CallMethod(self, "fixgw_from_app_batch", "O", batch) : NULL;
-    if (!result) {
-      /* Not Py_Exit as a failed fromApp does: the application's method answers its own errors (rejects included);
-         whatever escapes it is printed and the engine carries on. */
-      PyErr_Print();
-    }
-    Py_XDECREF(result);
-    Py_XDECREF(batch);
+    fixgw_call_batch(app, batch);
     i = j;
   }
   SWIG_PYTHON_THREAD_END_BLOCK;
@@ -200,7 +226,7 @@ void fixgw_flush_from_app(void *) {
 void fixgw_defer_from_app(SwigDirector_Application *app, const FIX::Message &message, const FIX::SessionID &session) {
   fixgw_deferred.push_back(FixgwDeferred{app, std::unique_ptr<FIX::Message>(new FIX::Message(message)), session});
   if (fixgw_deferred.size() == 1 && !FIX::ReadBatch::defer(&fixgw_flush_from_app, NULL)) {
-    fixgw_flush_from_app(NULL);
+    fixgw_flush_from_app(NULL);  /* not reached: handNow() holds outside a batch */
   }
 }
 }  // namespace
