@@ -29,14 +29,16 @@ import quickfix
 from app.bench.wire import Encoder, Framer
 from app.config import REPO_ROOT
 from app.ports import free_port
+from fixgw.baseline import FillEverything
 from fixgw.session.threadstate import pin
 
 _TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 _ORDER = b"11=%d\x0155=MSFT\x0154=1\x0160=20261203-12:00:00.000\x0138=100\x0140=2\x0144=100.00\x01"
 
 
-class _Counting(quickfix.Application):  # type: ignore[misc]
+class _Counting(FillEverything):  # the baseline's do-nothing callbacks; only its fills are replaced by counting
     fixgw_batch_from_app = False
+    pin = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,27 +46,10 @@ class _Counting(quickfix.Application):  # type: ignore[misc]
         self.engine_tid = 0
         self.changed = threading.Condition()
 
-    def onCreate(self, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
-        pass
-
-    pin = False
-
     def onLogon(self, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
         if self.pin:
             pin()
         self.engine_tid = threading.get_native_id()  # the acceptor's socket thread: it makes every upcall
-
-    def onLogout(self, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
-        pass
-
-    def toAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
-        pass
-
-    def fromAdmin(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
-        pass
-
-    def toApp(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
-        pass
 
     def fromApp(self, message: quickfix.Message, sessionID: quickfix.SessionID) -> None:  # noqa: N802, N803
         message.getHeader().getField(35)
