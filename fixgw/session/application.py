@@ -8,6 +8,9 @@ message type is left to quickfix (it raises ``quickfix.UnsupportedMessageType``)
 (35=j 380=3) is the standard one, with DefaultApplVerID (1137) on FIXT. An unexpected error is logged with its
 traceback and answered with 35=j 380=4 (Application not available); the session stays up.
 
+Batches: our patched binding hands us the application messages of one socket read in one call (patches/README.md,
+11), after the engine has validated and counted them all: its 35=j 380=3 for an unsupported type is ours to send.
+
 Logons: our patched quickfix gives a Logon to ``fromAdmin`` before it acts on it (patches/README.md). There the
 ``Authenticator`` checks Username (553) / Password (554); ``quickfix.RejectLogon`` is the only exception that
 ever leaves ``fromAdmin``, and quickfix then drops the connection without changing any stored state.
@@ -37,6 +40,8 @@ from fixgw.session.threadstate import pin
 
 log = logging.getLogger("fixgw.session")
 
+_SESSION_REJECT_INVALID_MSGTYPE = 11
+_BUSINESS_REJECT_UNSUPPORTED_MESSAGE_TYPE = 3
 _BUSINESS_REJECT_APPLICATION_NOT_AVAILABLE = 4
 
 
@@ -59,6 +64,11 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
     fixgw_to_app = False
     """Our patched binding skips ``toApp`` for outgoing application messages (patches/README.md, 9): we change
     nothing there, and the upcall made every send wait for the GIL inside the engine."""
+
+    fixgw_batch_from_app = True
+    """Our patched binding hands us the application messages of one socket read in one call,
+    ``fixgw_from_app_batch``, with one acquisition of the GIL instead of one ``fromApp`` upcall each (patches/README.md,
+    11). The engine has then already counted them (their MsgSeqNum): rejects we raise are sent by us."""
 
     def __init__(
         self,
@@ -133,6 +143,17 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
             return
         if unsupported:
             raise quickfix.UnsupportedMessageType()
+
+    def fixgw_from_app_batch(self, batch: list[tuple[quickfix.Message, quickfix.SessionID]]) -> None:
+        """The application messages of one socket read, in order (patches/README.md, 11): as ``fromApp`` each, except
+        that the engine can no longer answer an unsupported type for us, so we send its BusinessMessageReject."""
+        pin()
+        for message, session_id in batch:
+            try:
+                if self._from_app(message=message, session_id=session_id):
+                    self._reply(session_id, _unsupported(message, session_id))
+            except BaseException:
+                log.exception("%s: failed to handle message from %s", self.name, session_id.toString())
 
     # -- our side --------------------------------------------------------------------------------
 
@@ -355,6 +376,22 @@ class FixApplication(quickfix.Application):  # type: ignore[misc]
         """Block until ``session`` is logged out; False on timeout."""
         with self._changed:
             return self._changed.wait_for(lambda: session not in self._logged_on, timeout)
+
+
+def _unsupported(message: quickfix.Message, session_id: quickfix.SessionID) -> quickfix.Message:
+    """The BusinessMessageReject (35=j 380=3) quickfix sends for ``UnsupportedMessageType`` raised in ``fromApp``
+    (``Session::generateBusinessReject``): same fields, same text; for a MsgType that is not printable ASCII, its
+    Reject 373=11 without RefMsgType (372), as our patched engine does (patches/README.md, 10)."""
+    fields = QfFields(message)
+    msg_type = fields.msg_type()
+    if not msg_type or not all("!" <= c <= "~" for c in msg_type):
+        return outbound.session_reject(_seq_num(fields), None, None, _SESSION_REJECT_INVALID_MSGTYPE, "Invalid MsgType")
+    reject = outbound.business_reject(
+        _seq_num(fields), msg_type, _BUSINESS_REJECT_UNSUPPORTED_MESSAGE_TYPE, "Unsupported Message Type"
+    )
+    if session_id.isFIXT() and (session := quickfix.Session.lookupSession(session_id)) is not None:
+        reject.setField(1137, session.getSenderDefaultApplVerID())
+    return reject
 
 
 def _seq_num(fields: QfFields) -> int:

@@ -1,4 +1,5 @@
-"""Our additions to the quickfix binding over a real session (patches/README.md, 9): batch send, no toApp upcall."""
+"""Our additions to the quickfix binding over a real session (patches/README.md, 9 and 11): batch send, no toApp
+upcall, the application messages of one socket read handed over in one call."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from app.fixclient import ScriptedClient, client_sessions
 from domain.enums import Side
 from domain.ids import SessionKey
 from fixgw.codec import outbound
+from fixgw.codec.fields import QfFields
 from fixgw.session.application import FixApplication
 from tests.integration.conftest import System
+from tests.integration.rawfix import RawSession, encode, field, now
 
 
 class CountingClient(ScriptedClient):
@@ -79,3 +82,32 @@ def test_to_app_when_application_declares_it_then_upcall_made_or_skipped(system:
         assert (calls > 0) is to_app  # with the upcall, at least our order (and any resend of it) went through it
     finally:
         client.stop()
+
+
+def test_from_app_batch_when_messages_arrive_in_one_write_then_one_call_in_order(system: System) -> None:
+    system.client.stop()  # a raw connection takes over CLIENT1's session: the test decides how the bytes are written
+    app = system.gateway.clients.app
+    batches: list[list[str]] = []
+    handle = app.fixgw_from_app_batch
+
+    def recording(batch: list[tuple[quickfix.Message, quickfix.SessionID]]) -> None:
+        batches.append([QfFields(message).msg_type() + (QfFields(message).get(11) or "") for message, _ in batch])
+        handle(batch)
+
+    app.fixgw_from_app_batch = recording  # type: ignore[method-assign] # the binding looks it up at each call
+    raw = RawSession(system.client_port)
+    try:
+        raw.logon()
+        terms = [(55, "MSFT"), (54, "1"), (38, "1"), (40, "2"), (44, "100.05"), (60, now())]
+        news = encode("B", 2, [(148, "hello"), (33, "1"), (58, "line")])  # unsupported: its 35=j is now ours to send
+        raw.send(news + b"".join(encode("D", 3 + n, [(11, f"BATCH{n}"), *terms]) for n in range(4)))
+
+        reject = raw.wait_for(lambda m: field(m, 35) == "j", "the BusinessMessageReject of the News")
+        for n in range(4):
+            raw.wait_for(lambda m, n=n: field(m, 11) == f"BATCH{n}" and field(m, 150) == "0", f"the ack of {n}")
+    finally:
+        raw.close()
+        app.fixgw_from_app_batch = handle  # type: ignore[method-assign]
+
+    assert (field(reject, 372), field(reject, 380), field(reject, 45)) == ("B", "3", "2")
+    assert batches == [["B", "DBATCH0", "DBATCH1", "DBATCH2", "DBATCH3"]]  # five messages, one read, one call

@@ -58,3 +58,15 @@ def test_logon_and_logout_when_handler_raises_then_nothing_escapes(caplog: pytes
 
     assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 2
     assert not app.is_logged_on(SessionKey("FIX.4.4:A->B"))
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), IncorrectTagValue(54, "bad side")])
+def test_from_app_batch_when_handler_raises_then_each_message_handled_and_nothing_escapes(
+    error: BaseException, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = FixApplication(Exploding(error), "t")
+
+    with caplog.at_level(logging.WARNING, logger="fixgw.session"):
+        app.fixgw_from_app_batch([(message(), SESSION_ID), (message(), SESSION_ID)])
+
+    assert len(caplog.records) >= 2  # one per message: the first one's failure did not stop the second
