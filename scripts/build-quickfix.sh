@@ -6,7 +6,7 @@
 # thousands of field classes (swig/swig#3561) and costs ~75 us per typed getField. The patch
 # in patches/ removes that one call, fixes a crash on acceptor stop, authenticates a Logon before it can reset
 # anything, redacts passwords in every QuickFIX log, and turns on QuickFIX's TLS support (patches/README.md).
-# Why cached: compiling takes ~7-11 minutes on 2 cores, so
+# Why cached: compiling takes ~7-17 minutes on 2 cores (16 with other work running), so
 # the wheel is kept outside the clone, keyed by the patch's hash, and reused by every setup.
 set -euo pipefail
 
@@ -31,7 +31,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "building patched quickfix $version wheel (about 6-11 minutes, once per machine)..." >&2
+echo "building patched quickfix $version wheel (about 7-17 minutes, once per machine)..." >&2
 "$python" -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "setuptools==80.9.0" "wheel==0.45.1" >&2
 "$work/venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
