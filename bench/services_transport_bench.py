@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from app.services.nats_server import NatsServer
+from transport.fastpath import fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink
 from transport.subjects import STREAMS, StreamSpec, command_subject
 
@@ -82,22 +83,24 @@ def round_trip(sync_always: bool, count: int, inline: bool) -> dict[str, float]:
         try:
             edge.ensure_streams(STREAMS)
             answered = threading.Event()
+            reports = fast_subject("bench", "0")
 
             def apply(batch: list[Delivery]) -> None:
                 for delivery in batch:
-                    core.send("fixgw.fastreport.bench.0", delivery.data)
+                    core.send(reports, delivery.data)
                 batch[-1].ack()
 
             core.consume(
                 ConsumerSpec(stream="FIXGW_CMD", subject=command_subject(), durable="rt", inline=inline), 1, apply
             )
-            edge.listen(["fixgw.fastreport.bench.0"], lambda subject, data: answered.set(), inline=inline)
+            edge.listen([reports], lambda subject, data: answered.set(), inline=inline)
             took = []
             for i in range(count):
                 answered.clear()
                 started = time.perf_counter_ns()
                 edge.publish(command_subject(), str(i).encode(), f"rt{i}")
-                answered.wait(5)
+                if not answered.wait(5):
+                    raise RuntimeError(f"round trip {i}: no answer within 5 s")
                 took.append((time.perf_counter_ns() - started) / 1000)
                 time.sleep(0.001)  # window 1: the next order after the answer
         finally:

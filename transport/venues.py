@@ -37,7 +37,7 @@ from transport.subjects import PARTITION, StreamSpec
 VENUE_OUT: Final = StreamSpec(name="FIXGW_VENUE_OUT", subjects=("fixgw.vout.>",))
 VENUE_IN: Final = StreamSpec(name="FIXGW_VENUE_IN", subjects=("fixgw.vin.>",))
 VENUE_STREAMS: Final = (VENUE_OUT, VENUE_IN)
-VENUE_IN_ALL: Final = "fixgw.vin.>"
+VENUE_IN_ALL: Final = VENUE_IN.subjects[0]
 
 
 def out_subject(venue: str) -> str:
@@ -117,9 +117,9 @@ class VenueFix(msgspec.Struct, frozen=True, kw_only=True):
     cancel_reject: CancelRejected | None = None
     inbound: Inbound
     store_created_ns: int
+    """When the session's store began this sequence: a MsgSeqNum of another sequence is no place to resume."""
     partition: str = PARTITION
     """The core partition whose order it is about (from its ClOrdID: ``from_venue``); the others skip it."""
-    """When the session's store began this sequence: a MsgSeqNum of another sequence is no place to resume."""
 
 
 class VenueSaid(msgspec.Struct, frozen=True, kw_only=True):

@@ -32,6 +32,7 @@ from app.gateway import Gateway
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, OMS_PROCESS
 from domain.commands import CancelAtVenue, QueryAtVenue, ReconcileVenue, ReplaceAtVenue, SubmitOrder, VenueRequest
+from domain.events import VenueReport
 from domain.ids import ClOrdId, SessionKey, VenueId
 from ems.venues.base import Venue
 from ems.venues.fix import Defer
@@ -43,6 +44,7 @@ from transport.venues import (
     VENUE_IN,
     VENUE_IN_ALL,
     VENUE_STREAMS,
+    VenueIn,
     VenueOut,
     core_venues_consumer,
     decode_in,
@@ -160,8 +162,10 @@ class VenueInbox:
             if delivery.stream_seq <= self.applied:
                 dropped += 1
                 continue
+            message = self._decode(delivery)  # outside the bus lock: the order path waits for it
             with self._bus.entered():
-                self._apply_one(delivery)
+                if message is not None:
+                    self._apply_one(*message)
                 self._journal.set_state(self._name, delivery.stream_seq)
             self.applied = delivery.stream_seq
         self._journal.after_commit(batch[-1].ack)
@@ -173,17 +177,19 @@ class VenueInbox:
                 self.redeliveries_dropped,
             )
 
-    def _apply_one(self, delivery: Delivery) -> None:
+    def _decode(self, delivery: Delivery) -> tuple[VenueIn, VenueReport | None] | None:
         try:
             message = decode_in(delivery.data)
             report = message.fix.report if message.fix is not None else None
-            event = untag_report(report) if report is not None else None
+            return message, (untag_report(report) if report is not None else None)
         except msgspec.DecodeError as exc:  # nothing to apply; the sequence still moves past it
             self.refused += 1
             log.error(
                 "%s: stream sequence %d is not a venue message (%s); skipped", self._name, delivery.stream_seq, exc
             )
-            return
+            return None
+
+    def _apply_one(self, message: VenueIn, event: VenueReport | None) -> None:
         bus = self._bus
         if (fix := message.fix) is not None and fix.partition == self._partition:
             if event is not None:
@@ -198,7 +204,7 @@ class VenueInbox:
                 bus.send(OMS_PROCESS, rejected)
             for sent in said.sent:
                 self._journal.record_sent(sent.session, sent.text, sent.sent_ns, order_id=sent.order_id)
-            if said.logged_on and said.venue:
+            if said.logged_on:
                 bus.send(OMS_EXECUTE, ReconcileVenue(venue=VenueId(said.venue)))
 
 
@@ -252,4 +258,8 @@ class CoreVenues:
         inbox = self.inbox
         if inbox is None:
             return {}
-        return {"venues_applied_seq": inbox.applied, "venue_redeliveries_dropped": inbox.redeliveries_dropped}
+        return {
+            "venues_applied_seq": inbox.applied,
+            "venue_redeliveries_dropped": inbox.redeliveries_dropped,
+            "venue_undecodable": inbox.refused,
+        }

@@ -98,8 +98,9 @@ class CommitQueue:
         with self.lock:
             self._work.notify()
 
-    def wait(self, timeout: float) -> bool:
-        """The writer: wait until a unit is queued for it (or ``timeout``); whether anything is queued."""
+    def wait(self, timeout: float | None) -> bool:
+        """The writer: wait until a unit is queued for it (or ``timeout``, None: no limit); whether anything is
+        queued."""
         with self.lock:
             if not self._items:
                 self._work.wait(timeout)
@@ -108,6 +109,11 @@ class CommitQueue:
     def pending(self) -> bool:
         """Whether units are queued (no lock: a hint)."""
         return bool(self._items)
+
+    def holding(self) -> bool:
+        """Whether this thread queued units in a section it is still in (they wait for its end)."""
+        local = self._local
+        return bool(getattr(local, "depth", 0) and local.queued)
 
     def claim(self) -> bool:
         """At the end of this thread's section: True when it leads now (it then holds the turn); else the writer was

@@ -102,9 +102,9 @@ class Journal:
         self._group: list[Entry] | None = None
         self._group_depth = 0
         self.batches = 0
+        """How many transactions have been committed (for benchmarks)."""
         self.led = 0
         """Batches a receiving thread committed itself (``[database] commit = "leader"``), of ``batches``."""
-        """How many transactions have been committed (for benchmarks)."""
         self._health = CommitHealth(clock, quarantine.count(engine))
 
     # -- the order path's side -------------------------------------------------------------------
@@ -246,7 +246,7 @@ class Journal:
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything appended so far is committed and delivered; False on timeout."""
         target = self._appended
-        if self._queue.pending():  # a unit this thread queued in a section it is still in: the writer takes it
+        if self._queue.holding():  # a unit this thread queued in a section it is still in: the writer takes it
             self._queue.wake()  # (only then: a wake-up for nothing costs the order path a thread switch)
         with self._progress:
             return self._progress.wait_for(lambda: self._committed >= target, timeout)
@@ -270,8 +270,10 @@ class Journal:
     def _run(self) -> None:
         queue = self._queue
         while True:
-            # Idle for a moment with deliveries not yet recorded: record them (one small transaction).
-            if not queue.wait(_MARKER_IDLE_S) and not self._marker_due():
+            # Idle for a moment with deliveries not yet recorded: record them (one small transaction). A leader's
+            # commit leaves the marker behind without waking the writer, so once leaders commit the writer polls.
+            idle = _MARKER_IDLE_S if self.led or self._writer.marker_behind else None
+            if not queue.wait(idle) and not self._marker_due():
                 continue
             with queue.turn:
                 items, stop = queue.take(_MAX_BATCH)
@@ -309,9 +311,8 @@ class Journal:
                 self._handed_over = True
                 queue.put_back(items)
                 return
-            self.batches += 1
             self.led += 1
-            self._health.committed()
+            self._committed_ok()
             self._deliver_committed(units_of(items), started)
         finally:
             queue.turn.release()
@@ -366,10 +367,14 @@ class Journal:
                     failures += 1
                     continue
                 return self._isolate(units, exc)
-            self.batches += 1
-            self._health.committed()
-            self._handed_over = False
+            self._committed_ok()
             return units
+
+    def _committed_ok(self) -> None:
+        """A batch is committed, by the writer or a leader: count it; the book is healthy and leaders may lead."""
+        self.batches += 1
+        self._health.committed()
+        self._handed_over = False
 
     def _isolate(self, units: list[Unit], exc: Exception) -> list[Unit]:
         """The database refuses this batch: commit each half on its own, down to the unit it refuses."""

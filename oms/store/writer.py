@@ -60,9 +60,9 @@ class BatchWriter:
             ),
         }
         self._raw: Any = None
+        """The writer thread's own DBAPI connection (see oms.store.bulk), opened on first use."""
         self._leader_timeout = False
         """Whether the connection's busy_timeout is a leader's (none) rather than the writer's."""
-        """The writer thread's own DBAPI connection (see oms.store.bulk), opened on first use."""
         self._sent: list[Row] = []
         """Rows of messages as sent, not written yet (``oms.store.sent``): written with the next transaction."""
         self._sent_lock = threading.Lock()

@@ -24,6 +24,7 @@ from oms.store import repository
 from oms.store.database import connect
 from tests.conftest import ROOT
 from tests.contract.conftest import POSTGRES
+from tests.integration.test_risk_controls import wait_until
 from tests.services.conftest import ServiceProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -141,9 +142,7 @@ def test_services_when_two_partitions_and_two_edges_then_booked_once_in_its_part
             book = connect(partition_schemas.replace("{partition}", str(part)), read_only=True)
             try:
                 expected = sum(1 for cl, (_, a) in sent.items() if PINNED[a] == part and not cl.endswith("-cxl"))
-                deadline = time.monotonic() + TIMEOUT
-                while len(repository.load_orders(book)) < expected and time.monotonic() < deadline:
-                    time.sleep(0.05)
+                assert wait_until(lambda: len(repository.load_orders(book)) >= expected, TIMEOUT)  # noqa: B023
                 booked[part] = repository.load_orders(book)
             finally:
                 book.dispose()

@@ -22,6 +22,7 @@ from oms.store import repository
 from oms.store.database import connect
 from tests.conftest import ROOT
 from tests.integration.conftest import make_config, make_sessions
+from tests.integration.test_risk_controls import wait_until
 from tests.services.conftest import ServiceProcess
 from tests.services.test_services_partitions import partition_schemas  # noqa: F401  (the fixture)
 
@@ -103,9 +104,7 @@ def test_services_when_two_partitions_share_a_venue_service_then_each_books_its_
         for part, account in ((0, "ACCT1"), (1, "ACCT2")):
             book = connect(partition_schemas.replace("{partition}", str(part)), read_only=True)
             try:
-                deadline = time.monotonic() + TIMEOUT
-                while len(repository.load_executions(book)) < 2 and time.monotonic() < deadline:
-                    time.sleep(0.05)
+                assert wait_until(lambda: len(repository.load_executions(book)) >= 2, TIMEOUT)  # noqa: B023
                 fills = repository.load_executions(book)
                 orders = {str(r["cl_ord_id"]): r["status"] for r in repository.load_orders(book)}
             finally:
