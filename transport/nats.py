@@ -105,6 +105,8 @@ class NatsLink:
         self._inboxes: set[asyncio.Queue[Msg | None]] = set()
         self._sends: set[asyncio.Future[None]] = set()
         self._nc: Any = self._call(self._connect(connect_timeout), connect_timeout + 5)
+        self.up_since = time.monotonic()
+        """When the connection was last made (``time.monotonic``): plain subjects' silence counts from then."""
         self._js: Any = self._nc.jetstream(timeout=5.0)
 
     # -- setup ---------------------------------------------------------------------------------------
@@ -142,6 +144,7 @@ class NatsLink:
 
     async def _on_reconnected(self) -> None:
         self._quiet = False
+        self.up_since = time.monotonic()
         log.info("nats %s: reconnected", self.name)
         for inbox in self._inboxes:  # deliveries may have been lost with the connection: re-create the consumers
             inbox.put_nowait(None)

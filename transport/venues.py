@@ -16,6 +16,9 @@
   logged on (the core reconciles the orders in flight there), a request it refused because the session was down,
   the text of the requests it sent (the book's audit trail). Nats-Msg-Id ``<venue>:svc:<stream sequence>`` for
   what one batch of requests made (``:<partition>`` after it: one message per core partition told).
+- ``fixgw.vlive.<venue>`` (plain NATS, no stream), venue service → cores: a heartbeat every ``LIVE_EVERY_S`` and at
+  each logon and logout, saying whether the venue's session is logged on (``VenueLive``). Loss is harmless: the next
+  one follows. A core refuses new requests for a venue whose service it has not heard from in ``SILENT_AFTER_S``.
 
 Several core partitions share a venue service: each request carries its partition, the venue sees another
 partition's ClOrdIDs with ``<partition>-`` before them (``at_venue``), and what comes back carries the partition
@@ -38,6 +41,11 @@ VENUE_OUT: Final = StreamSpec(name="FIXGW_VENUE_OUT", subjects=("fixgw.vout.>",)
 VENUE_IN: Final = StreamSpec(name="FIXGW_VENUE_IN", subjects=("fixgw.vin.>",))
 VENUE_STREAMS: Final = (VENUE_OUT, VENUE_IN)
 VENUE_IN_ALL: Final = VENUE_IN.subjects[0]
+VENUE_LIVE_ALL: Final = "fixgw.vlive.*"
+LIVE_EVERY_S: Final = 1.0
+"""How often a venue service says it is alive."""
+SILENT_AFTER_S: Final = 3.0
+"""A venue service not heard from for this long counts as down (three heartbeats missed)."""
 
 
 def out_subject(venue: str) -> str:
@@ -53,6 +61,11 @@ def fix_subject(venue: str) -> str:
 def service_subject(venue: str) -> str:
     """Where ``venue``'s service publishes what it says itself."""
     return f"fixgw.vin.{venue}.svc"
+
+
+def live_subject(venue: str) -> str:
+    """Where ``venue``'s service says it is alive."""
+    return f"fixgw.vlive.{venue}"
 
 
 def venue_consumer(venue: str) -> str:
@@ -141,7 +154,15 @@ class VenueIn(msgspec.Struct, frozen=True, kw_only=True):
     said: VenueSaid | None = None
 
 
+class VenueLive(msgspec.Struct, frozen=True, array_like=True):
+    """A venue service's heartbeat (``live_subject``)."""
+
+    venue: str
+    logged_on: bool
+
+
 _encoder = msgspec.msgpack.Encoder(decimal_format="string")
+_live_decoder = msgspec.msgpack.Decoder(VenueLive)
 _out_decoder = msgspec.msgpack.Decoder(VenueOut)
 _in_decoder = msgspec.msgpack.Decoder(VenueIn)
 
@@ -181,3 +202,13 @@ def encode_in(message: VenueIn) -> bytes:
 def decode_in(data: bytes) -> VenueIn:
     """Decode a FIXGW_VENUE_IN message (``msgspec.DecodeError`` when it is not one)."""
     return _in_decoder.decode(data)
+
+
+def encode_live(live: VenueLive) -> bytes:
+    """Encode a heartbeat."""
+    return _encoder.encode(live)
+
+
+def decode_live(data: bytes) -> VenueLive:
+    """Decode a heartbeat (``msgspec.DecodeError`` when it is not one)."""
+    return _live_decoder.decode(data)

@@ -49,19 +49,23 @@ from transport.envelope import Inbound
 from transport.nats import ConsumerSpec, Delivery, NatsLink, TransportUnavailable
 from transport.subjects import PARTITION
 from transport.venues import (
+    LIVE_EVERY_S,
     VENUE_IN,
     VENUE_OUT,
     VENUE_STREAMS,
     Sent,
     VenueFix,
     VenueIn,
+    VenueLive,
     VenueSaid,
     at_venue,
     decode_in,
     decode_out,
     encode_in,
+    encode_live,
     fix_subject,
     from_venue,
+    live_subject,
     out_subject,
     service_subject,
     tag_report,
@@ -157,6 +161,8 @@ class VenueService:
         self._partition = PARTITION
         self._store_created = 0
         self._consuming = threading.Event()
+        self._stopping = threading.Event()
+        self._beat = threading.Thread(target=self._beat_loop, name=f"venue-{self.venue}-live", daemon=True)
         self.requests_dropped = 0
         """Requests JetStream delivered again that this service had handed to the session already."""
         self._resume()
@@ -172,11 +178,13 @@ class VenueService:
             )
 
     def start(self) -> None:
-        """Connect to the venue; requests are taken from JetStream once it is logged on."""
+        """Connect to the venue; requests are taken from JetStream once it is logged on. Say it is alive from now."""
+        self._beat.start()
         self.connector.start()
 
     def stop(self) -> None:
         """Stop taking requests, log out, disconnect from NATS."""
+        self._stopping.set()
         self.link.stop_consuming()
         self.connector.stop()
         self.link.close()
@@ -187,6 +195,7 @@ class VenueService:
     def on_logon(self, session: SessionKey) -> None:
         """Tell the core (it reconciles the orders in flight here), then take requests if not yet."""
         self._store_created = self.connector.stores_created().get(self.session, 0)  # a logon may begin a sequence
+        self._live(logged_on=True)
         self._publish(service_subject(self.venue), VenueIn(said=VenueSaid(venue=self.venue, logged_on=True)), None)
         if not self._consuming.is_set():
             self._consuming.set()
@@ -196,7 +205,20 @@ class VenueService:
             self.link.consume(self.consumer, start, self._hand_on)
 
     def on_logout(self, session: SessionKey) -> None:
-        """Requests that come while the session is down are refused back to the core (``_hand_on``)."""
+        """Requests that come while the session is down are refused back to the core (``_hand_on``); the cores
+        refuse new ones themselves once told (``VenueWatch``)."""
+        self._live(logged_on=False)
+
+    def _beat_loop(self) -> None:
+        while True:
+            self._live(self.app.is_logged_on(self.session))
+            if self._stopping.wait(LIVE_EVERY_S):
+                return
+
+    def _live(self, logged_on: bool) -> None:
+        """Tell the cores this service is alive and whether its session is logged on (plain NATS: a lost one is
+        followed by the next)."""
+        self.link.send(live_subject(self.venue), encode_live(VenueLive(self.venue, logged_on)))
 
     def on_message(self, session: SessionKey, msg_type: str, fields: QfFields) -> None:
         """Decode an ExecutionReport or an OrderCancelReject; the unit of work publishes it with its record."""

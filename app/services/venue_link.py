@@ -6,8 +6,9 @@ Theory of operation (README, "Services deployment": venue services).
 - **out**: ``RemoteVenue`` is the EMS's ``Venue`` for such a venue. As ``FixVenue`` it writes ahead: a request is
   handed to ``VenueSender`` once the commit that books it is done (the journal's ``after_commit``), and the sender's
   thread publishes what has queued in order, waiting for the PubAcks and retrying with the same Nats-Msg-Ids. It
-  never refuses: whether the venue's session is up is known where the session is, and the venue service refuses
-  there what finds it down (back as ``OrderDenied`` / ``CancelRejected``). A request committed but not yet
+  refuses a new order, cancel or replace at once while the venue service is silent or says its session is down
+  (``VenueWatch``, from the services' heartbeats); whatever reaches the service and finds the session down after
+  all is refused there (back as ``OrderDenied`` / ``CancelRejected``). A request committed but not yet
   published when the core dies is asked about at the next start: the core reconciles every service venue then, as
   the monolith does at a venue logon, and the OMS sends again what the venue never received.
 - **in**: ``VenueInbox.apply`` applies each FIXGW_VENUE_IN message as the monolith applies a message from the
@@ -29,9 +30,11 @@ import msgspec
 
 from app.config import GatewayConfig
 from app.gateway import Gateway
+from app.services.venue_watch import VenueWatch
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, OMS_PROCESS
 from domain.commands import CancelAtVenue, QueryAtVenue, ReconcileVenue, ReplaceAtVenue, SubmitOrder, VenueRequest
+from domain.errors import VenueUnavailable
 from domain.events import VenueReport
 from domain.ids import ClOrdId, SessionKey, VenueId
 from ems.venues.base import Venue
@@ -43,6 +46,7 @@ from transport.nats import ConsumerSpec, Delivery, NatsLink
 from transport.venues import (
     VENUE_IN,
     VENUE_IN_ALL,
+    VENUE_LIVE_ALL,
     VENUE_STREAMS,
     VenueIn,
     VenueOut,
@@ -116,20 +120,27 @@ class VenueSender:
 class RemoteVenue:
     """The EMS's ``Venue`` for a venue whose session a venue service holds."""
 
-    def __init__(self, venue_id: VenueId, sender: VenueSender, partition: str) -> None:
+    def __init__(self, venue_id: VenueId, sender: VenueSender, partition: str, watch: VenueWatch) -> None:
         """``partition``: the core's, which every request carries (the venue service keeps partitions' ClOrdIDs
-        apart at the venue, and the reports' owners: ``transport.venues.at_venue``)."""
+        apart at the venue, and the reports' owners: ``transport.venues.at_venue``); ``watch``: whether the venue's
+        service is up."""
         self.venue_id = venue_id
         self._sender = sender
         self._partition = partition
+        self._watch = watch
 
     def submit(self, order: SubmitOrder, venue_cl_ord_id: ClOrdId) -> None:
-        """Send a NewOrderSingle once the commit that books it is done."""
+        """Send a NewOrderSingle once the commit that books it is done; refuse it at once while the venue service
+        is down or its session logged out, as ``FixVenue`` refuses while the session is down."""
+        self._check()
         out = VenueOut(partition=self._partition, order=order, venue_cl_ord_id=venue_cl_ord_id)
         self._sender.put(self.venue_id, out, "D", venue_cl_ord_id)
 
     def request(self, request: VenueRequest) -> None:
-        """Send a cancel, replace or status request once the commit that books it is done."""
+        """Send a cancel, replace or status request once the commit that books it is done (a status request also
+        while the service is down: its answer is what a reconcile waits for, and the next logon asks again)."""
+        if not isinstance(request, QueryAtVenue):
+            self._check()
         part = self._partition
         if isinstance(request, ReplaceAtVenue):
             out, msg_type = VenueOut(partition=part, replace=request), "G"
@@ -139,6 +150,10 @@ class RemoteVenue:
             assert isinstance(request, QueryAtVenue)
             out, msg_type = VenueOut(partition=part, query=request), "H"
         self._sender.put(self.venue_id, out, msg_type, request.venue_cl_ord_id)
+
+    def _check(self) -> None:
+        if (why := self._watch.down(self.venue_id)) is not None:
+            raise VenueUnavailable(why)
 
 
 class VenueInbox:
@@ -222,13 +237,17 @@ class CoreVenues:
         self._link = link
         self._sender = VenueSender(link)
         self.partition = partition
-        self.remotes: dict[VenueId, Venue] = {name: RemoteVenue(name, self._sender, partition) for name in self.names}
+        self.watch = VenueWatch(self.names, lambda: link.up_since)
+        self.remotes: dict[VenueId, Venue] = {
+            name: RemoteVenue(name, self._sender, partition, self.watch) for name in self.names
+        }
         self.consumer = ConsumerSpec(
             stream=VENUE_IN.name, subject=VENUE_IN_ALL, durable=core_venues_consumer(partition)
         )
         self.inbox: VenueInbox | None = None
         if self.names:
             link.ensure_streams(VENUE_STREAMS)
+            link.listen([VENUE_LIVE_ALL], self.watch.heard, inline=True)
 
     def attach(self, gateway: Gateway) -> None:
         """Send after ``gateway``'s commits, apply to its book."""
@@ -262,4 +281,4 @@ class CoreVenues:
             "venues_applied_seq": inbox.applied,
             "venue_redeliveries_dropped": inbox.redeliveries_dropped,
             "venue_undecodable": inbox.refused,
-        }
+        } | self.watch.stats()

@@ -1,10 +1,12 @@
 """`fixgw serve venue` as a real process between `fixgw serve core` and the venue simulator: orders reach the venue
-and their fills the book; a venue whose session is down refuses; a venue service whose JetStream lost what it had
-published rewinds its inbound MsgSeqNum and the venue resends it."""
+and their fills the book; a venue whose session is down refuses; a venue service that is not running has the core
+refuse at once; a venue service whose JetStream lost what it had published rewinds its inbound MsgSeqNum and the
+venue resends it."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +25,8 @@ from oms.store.database import connect
 from tests.integration.conftest import make_config, make_sessions
 from tests.integration.test_risk_controls import wait_until
 from tests.services.conftest import ServiceProcess, services_settings
-from transport.venues import VENUE_IN, fix_subject
+from transport.nats import NatsLink
+from transport.venues import SILENT_AFTER_S, VENUE_IN, decode_live, fix_subject, live_subject
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 TIMEOUT = 60.0
@@ -140,6 +143,52 @@ def test_venue_service_when_venue_session_down_then_order_refused_to_the_client(
     # Assert
     assert refused[39] == "8"
     assert "not connected" in refused.get(58, "")
+
+
+class Heartbeats:
+    """The venue service's heartbeats as any core hears them."""
+
+    def __init__(self, url: str) -> None:
+        self.last = 0.0
+        self.logged_on = False
+        self._link = NatsLink(url, "test-heartbeats")
+        self._link.listen([live_subject(VENUE)], self._heard, inline=True)
+
+    def _heard(self, subject: str, data: bytes) -> None:
+        self.last, self.logged_on = time.monotonic(), decode_live(data).logged_on
+
+    def silent_for(self) -> float:
+        return time.monotonic() - self.last
+
+    def close(self) -> None:
+        self._link.close()
+
+
+@pytest.mark.timeout(240)
+def test_venue_service_when_not_running_then_core_refuses_at_once_and_takes_orders_after_restart(
+    system: System, nats_server: NatsServer
+) -> None:
+    # Arrange: the service killed, and silent for longer than a core waits for its heartbeat
+    live = Heartbeats(nats_server.url)
+    try:
+        assert wait_until(lambda: live.logged_on, TIMEOUT)
+        assert system.fill("UP", 100)[39] == "2"
+        system.service.kill()
+        assert wait_until(lambda: live.silent_for() > SILENT_AFTER_S + 0.5, TIMEOUT)
+
+        # Act
+        refused = system.fill("GONE", 100)
+        system.service.start()
+        assert system.venue.simulator.app.wait_for_logon([system.venue_session], TIMEOUT)
+        assert wait_until(lambda: live.logged_on and live.silent_for() < SILENT_AFTER_S, TIMEOUT)
+        back = system.fill("BACK", 100)
+    finally:
+        live.close()
+
+    # Assert: refused with the reason rather than left waiting for the service; sent again once it is back
+    assert refused[39] == "8" and refused[150] == "8"
+    assert "venue service VENUE is not running (silent for" in refused.get(58, ""), refused
+    assert back[39] == "2"
 
 
 @pytest.mark.timeout(240)
