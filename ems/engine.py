@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from domain.bus import MessageBus
 from domain.channels import EMS_EXECUTE, OMS_PROCESS, VENUE_SCORES
 from domain.clock import Clock
@@ -26,6 +28,11 @@ class EmsEngine:
         bus.register(EMS_EXECUTE, self.execute)
         if router.adaptive is not None:
             bus.subscribe(VENUE_SCORES, router.on_score)
+
+    @property
+    def venues(self) -> Mapping[VenueId, Venue]:
+        """The venues it routes to, by id."""
+        return self._venues
 
     def execute(self, command: SubmitOrder | VenueRequest) -> None:
         """Route and send a new order, or send a request about an order to the venue it is at."""

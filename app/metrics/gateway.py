@@ -17,7 +17,7 @@ from app.metrics.routing import RoutingMetrics
 from app.metrics.server import MetricsServer
 from app.metrics.sessions import SessionMetrics
 from app.metrics.venues import InternalVenueMetrics
-from domain.ids import SessionKey, client_comp_id, strategy_session
+from domain.ids import client_comp_id, strategy_session
 from domain.latency import hops, ticks
 
 if TYPE_CHECKING:
@@ -69,11 +69,9 @@ def gateway_collectors(gateway: Gateway) -> list[Collector]:
 
 
 def venues_up(gateway: Gateway) -> dict[str, bool]:
-    """Whether each configured venue can take orders: a FIX venue while its session is logged on."""
-    return {
-        name: gateway.venues.app.is_logged_on(SessionKey(v.session)) if v.session else True
-        for name, v in gateway.config.venues.items()
-    }
+    """Whether each configured venue can take orders: a FIX venue while its session is logged on, one in a venue
+    service while that is heard from and logged on."""
+    return {str(name): venue.available() for name, venue in gateway.ems.venues.items()}
 
 
 def configured_accounts(config: GatewayConfig) -> set[str]:

@@ -151,6 +151,10 @@ class RemoteVenue:
             out, msg_type = VenueOut(partition=part, query=request), "H"
         self._sender.put(self.venue_id, out, msg_type, request.venue_cl_ord_id)
 
+    def available(self) -> bool:
+        """Whether its venue service is heard from and logged on (``VenueWatch``)."""
+        return self._watch.down(self.venue_id) is None
+
     def _check(self) -> None:
         if (why := self._watch.down(self.venue_id)) is not None:
             raise VenueUnavailable(why)

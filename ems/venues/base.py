@@ -18,3 +18,7 @@ class Venue(Protocol):
     def request(self, request: VenueRequest) -> None:
         """Send a cancel, replace or status request; raise ``VenueUnavailable`` when it cannot be sent now."""
         ...
+
+    def available(self) -> bool:
+        """Whether it takes requests now (``fixgw_venue_up``): a FIX venue while its session is logged on."""
+        ...

@@ -66,6 +66,10 @@ class FixVenue:
         )
         self._send(message, order.order_id, venue_cl_ord_id, round_trip=True)
 
+    def available(self) -> bool:
+        """Whether the session is logged on."""
+        return self._app.is_logged_on(self._session)
+
     def request(self, request: VenueRequest) -> None:
         """Send a cancel (35=F), replace (35=G) or status request (35=H)."""
         now = self._clock.now_ns()

@@ -107,6 +107,10 @@ class InternalVenue:
         """Match a new order under ``venue_cl_ord_id``; its events follow. Never refused here."""
         self._handle(msgspec.structs.replace(order, session=self._member, cl_ord_id=venue_cl_ord_id))
 
+    def available(self) -> bool:
+        """Always: it runs inside the gateway."""
+        return True
+
     def request(self, request: VenueRequest) -> None:
         """Execute a cancel, replace or status request; its events follow. Never refused here."""
         self._handle(self._command(request))

@@ -6,6 +6,7 @@ venue resends it."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -23,6 +24,7 @@ from domain.ids import SessionKey
 from oms.store import repository
 from oms.store.database import connect
 from tests.integration.conftest import make_config, make_sessions
+from tests.integration.test_metrics import sample, scrape
 from tests.integration.test_risk_controls import wait_until
 from tests.services.conftest import ServiceProcess, services_settings
 from transport.nats import NatsLink
@@ -164,6 +166,13 @@ class Heartbeats:
         self._link.close()
 
 
+def venue_up(system: System) -> float:
+    """The core's ``fixgw_venue_up`` of the venue (its metrics URL from its log)."""
+    found = re.search(r"metrics: (http://\S+/metrics)", system.core.log_path.read_text())
+    assert found is not None, "the core logs its metrics URL"
+    return sample(scrape(found.group(1)), "fixgw_venue_up", venue=VENUE)
+
+
 @pytest.mark.timeout(240)
 def test_venue_service_when_not_running_then_core_refuses_at_once_and_takes_orders_after_restart(
     system: System, nats_server: NatsServer
@@ -173,8 +182,10 @@ def test_venue_service_when_not_running_then_core_refuses_at_once_and_takes_orde
     try:
         assert wait_until(lambda: live.logged_on, TIMEOUT)
         assert system.fill("UP", 100)[39] == "2"
+        up_before = venue_up(system)
         system.service.kill()
         assert wait_until(lambda: live.silent_for() > SILENT_AFTER_S + 0.5, TIMEOUT)
+        up_silent = venue_up(system)
 
         # Act
         refused = system.fill("GONE", 100)
@@ -182,6 +193,7 @@ def test_venue_service_when_not_running_then_core_refuses_at_once_and_takes_orde
         assert system.venue.simulator.app.wait_for_logon([system.venue_session], TIMEOUT)
         assert wait_until(lambda: live.logged_on and live.silent_for() < SILENT_AFTER_S, TIMEOUT)
         back = system.fill("BACK", 100)
+        up_after = venue_up(system)
     finally:
         live.close()
 
@@ -189,6 +201,7 @@ def test_venue_service_when_not_running_then_core_refuses_at_once_and_takes_orde
     assert refused[39] == "8" and refused[150] == "8"
     assert "venue service VENUE is not running (silent for" in refused.get(58, ""), refused
     assert back[39] == "2"
+    assert (up_before, up_silent, up_after) == (1, 0, 1)  # the core's metrics say so too
 
 
 @pytest.mark.timeout(240)
