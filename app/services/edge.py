@@ -36,7 +36,7 @@ import msgspec
 
 from app.config import GatewayConfig
 from app.services.partitions import Partitioner
-from app.services.resume import resume_points
+from app.services.resume import resume_points, routed_orders
 from app.services.routing import CommandRouter
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, OmsCommand
@@ -139,6 +139,9 @@ class EdgeService:
         self.partitions = Partitioner.of(config)
         defaults = {comp: c.effective_default_account for comp, c in config.clients.items()}
         router = CommandRouter(self.partitions, defaults)
+        if self.partitions.count > 1:  # a cancel after a restart follows its order (``CommandRouter.learn``)
+            acceptors = [c.key for c in sessions.only("acceptor").configs()]
+            router.learn(routed_orders(config, self.partitions, acceptors))
         self.outbox = CommandOutbox(self.link, router, config.nats.publish_timeout_s, on_refused=self._refuse)
         self.bus = MessageBus(unit=self.outbox.unit)
         self.bus.register(OMS_EXECUTE, self.outbox.add)

@@ -13,7 +13,7 @@ acknowledged, as the README's "Does the command stream need its fsync?" argues.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 
 from app.config import GatewayConfig
 from app.services.partitions import Partitioner, book_url
@@ -47,12 +47,30 @@ def resume_points(
 ) -> dict[SessionKey, int]:
     """Per session (``since``: its message store's creation time), the MsgSeqNum to resume after."""
     committed: dict[SessionKey, int] = {}
+    for _, book in _books(config, partitions):
+        for session, at in since.items():
+            if (seq := repository.last_inbound_seq(book, session, at)) is not None:
+                committed[session] = max(committed.get(session, 0), seq)
+    return committed
+
+
+def routed_orders(
+    config: GatewayConfig, partitions: Partitioner, sessions: Collection[str]
+) -> dict[tuple[str, str], str]:
+    """(session, ClOrdID) -> partition of every live order of ``sessions`` in the books: where the edge sent it
+    before it restarted, so that a cancel naming it still goes there (``CommandRouter.learn``)."""
+    return {
+        order: partition
+        for partition, book in _books(config, partitions)
+        for order in repository.live_orders(book, sessions)
+    }
+
+
+def _books(config: GatewayConfig, partitions: Partitioner) -> Iterator[tuple[str, BookDb]]:
+    """Each partition's book in turn, read-only, disposed of once the caller moves on."""
     for partition in partitions.names:
         book = open_book(book_url(config, partition))
         try:
-            for session, at in since.items():
-                if (seq := repository.last_inbound_seq(book, session, at)) is not None:
-                    committed[session] = max(committed.get(session, 0), seq)
+            yield partition, book
         finally:
             book.dispose()
-    return committed

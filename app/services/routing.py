@@ -7,15 +7,16 @@ no order goes to the partition of the session's default account: a mass cancel (
 partition; the README's limits), a message refused at the edge (its audit record). A cancel-on-disconnect is about
 every order of a client, wherever it is: it goes to every partition.
 
-The memory of ClOrdIDs is this edge run's: after a restart, a cancel of an order routed before it (and not
-resent since) goes to the session's default account's partition, which answers "unknown order" if it is not
-there (the README's limits). Each client session is on one edge, so the edge that routed an order is the one that
-sees its cancels.
+The memory of ClOrdIDs starts, at the edge's start, with the live orders of its sessions in every partition's book
+(``learn``): a cancel after an edge restart still finds an order routed before it. An order the edge published
+before a restart that its core has not booked yet is not in it (its cancel goes to the session's default account's
+partition, which answers "unknown order" unless it is there: the README's limits). Each client session is on one
+edge, so the edge that routed an order is the one that sees its cancels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from app.services.partitions import Partitioner
 from domain.channels import OmsCommand
@@ -54,6 +55,10 @@ class CommandRouter:
                 return self._partition.names
             session = getattr(command, "session", None) or session
         return (self._default(session),)
+
+    def learn(self, routed: Mapping[tuple[str, str], str]) -> None:
+        """Where orders were routed before this run (``app.services.resume.routed_orders``: the books' live orders)."""
+        self._orders.update(routed)
 
     def _remember(self, session: str, cl_ord_id: str, partition: str) -> str:
         self._orders[session, cl_ord_id] = partition

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import msgspec
@@ -140,6 +141,16 @@ def last_inbound_seq(engine: Engine, session: str, since_ns: int) -> int | None:
     with engine.connect() as conn:
         value = conn.execute(query).scalar_one()
     return None if value is None else int(value)
+
+
+def live_orders(engine: Engine, sessions: Collection[str]) -> list[tuple[str, str]]:
+    """(session, ClOrdID) of every order of ``sessions`` that is not done (the ClOrdID a cancel names it by)."""
+    done = [status.value for status in OrdStatus if status.is_terminal]
+    query = select(orders.c.session, orders.c.cl_ord_id).where(
+        orders.c.session.in_(list(sessions)), orders.c.status.not_in(done)
+    )
+    with engine.connect() as conn:
+        return [(str(session), str(cl_ord_id)) for session, cl_ord_id in conn.execute(query)]
 
 
 def begin_incarnation(engine: Engine) -> int:

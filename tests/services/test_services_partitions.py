@@ -220,3 +220,37 @@ def test_services_when_partition_core_dies_edge_restarts_and_partition_moves_the
         client.stop()
         for service in (edge, moved, core1, core0):
             service.stop()
+
+
+@pytest.mark.timeout(240)
+def test_services_when_edge_restarts_then_cancel_finds_order_resting_in_another_partition(
+    tmp_path: Path, nats_server: NatsServer, partition_schemas: str
+) -> None:
+    # Arrange: CLIENT1 (default account ACCT1: partition 0) rests an order on ACCT2 (partition 1); its edge restarts
+    _settings(tmp_path, partition_schemas, nats_server.url)
+    sessions = _acceptor("CLIENT1", tmp_path / "edge-CLIENT1")
+    no_sessions = SessionsFile(sessions.defaults, [], tmp_path)
+    cores = [_service(tmp_path, f"core{p}", "core", no_sessions, "--partition", str(p)) for p in (0, 1)]
+    edge = _service(tmp_path, "edgeA", "edge", sessions, "--name", "A")
+    client = ScriptedClient(client_sessions(sessions, "CLIENT1", tmp_path / "client"))
+    client.queue_when_down = True  # the cancel goes after the logon to the restarted edge
+    for service in (*cores, edge):
+        service.start()
+    try:
+        client.start(timeout=TIMEOUT)
+        client.send_order("REST", "MSFT", Side.BUY, Decimal(10), Decimal("99.00"), account="ACCT2")
+        client.wait_for(lambda m: m.get(11) == "REST" and m.get(39) == "0", TIMEOUT)
+        edge.kill()
+        edge.start()
+
+        # Act: the cancel names the order by ClOrdID only (no account to route it by)
+        fields = [(41, "REST"), (11, "CXL"), (55, "MSFT"), (54, "1"), (60, format_utc_timestamp(time.time_ns()))]
+        client.send_fields("F", fields)
+        answer = client.wait_for(lambda m: m.get(11) == "CXL" and (m.get(35) == "9" or m.get(39) == "4"), TIMEOUT)
+    finally:
+        client.stop()
+        for service in (edge, *cores):
+            service.stop()
+
+    # Assert: the restarted edge sent it to the order's partition (else partition 0 answers 35=9 unknown order)
+    assert (answer[35], answer[39]) == ("8", "4"), answer

@@ -102,6 +102,13 @@ def test_router_when_cancel_or_query_then_the_partition_its_order_went_to() -> N
     assert router.route([_cancel("C2", "R1")], S1) == ("1",)
 
 
+def test_router_when_learned_from_the_books_then_a_cancel_follows_an_order_routed_before_the_restart() -> None:
+    router = CommandRouter(Partitioner(2, {"ACCT1": 0, "ACCT2": 1}), {"CLIENT1": "ACCT1"})
+    router.learn({(S1, "N1"): "1"})
+    assert router.route([_cancel("C1", "N1")], S1) == ("1",)
+    assert router.route([_cancel("C2", "OTHER")], S1) == ("0",)  # not learned: the default account's partition
+
+
 def test_router_when_order_unknown_or_no_order_then_the_sessions_default_account() -> None:
     router = CommandRouter(Partitioner(2, {"ACCT1": 0, "ACCT2": 1}), {"CLIENT1": "ACCT2"})
     assert router.route([_cancel("C1", "NEVER")], S1) == ("1",)
