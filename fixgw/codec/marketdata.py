@@ -16,10 +16,8 @@ other than 0/1/2, a negative MarketDepth (264), an MDEntryType (269) other than 
 
 from __future__ import annotations
 
-import functools
 import re
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import quickfix
 
@@ -38,6 +36,16 @@ from domain.marketdata import (
     SubscriptionRequestType,
 )
 from fixgw.codec.fields import MessageSource
+from fixgw.codec.md_text import (
+    SOH,
+    check_count,
+    decimal_value,
+    group_start,
+    grouped,
+    integer,
+    optional_integer,
+    required,
+)
 from fixgw.codec.outbound import format_decimal
 from fixgw.codec.values import checked_identifier, identifier, optional_identifier, safe_text, shown
 from fixgw.errors import (
@@ -47,10 +55,6 @@ from fixgw.errors import (
     MarketDataRequestRefused,
     RequiredTagMissing,
 )
-
-SOH = "\x01"
-DICTIONARY = Path(__file__).resolve().parents[2] / "specs" / "FIX44.xml"
-"""The dictionary whose group layout the encoders follow (the venue's and the gateway's sessions use it)."""
 
 _ENTRY_TYPES: dict[str, MDEntryType] = {t.value: t for t in MDEntryType}
 _ACTIONS: dict[str, MDUpdateAction] = {a.value: a for a in MDUpdateAction}
@@ -66,8 +70,8 @@ def decode_market_data_request(message: MessageSource, session: SessionKey, cloc
     """Decode a MarketDataRequest (35=V); raise ``FixReject`` for bad FIX, ``MarketDataRequestRefused`` for a
     request that is well-formed but not served."""
     md_req_id = identifier(message, 262, ID_LENGTH)
-    raw_type = _required(message, 263)
-    depth = _integer(_required(message, 264), 264)
+    raw_type = required(message, 263)
+    depth = integer(required(message, 264), 264)
     entry_types, symbols = _request_groups(message.raw)
     subscription = _SUBSCRIPTIONS.get(raw_type)
     if subscription is None:
@@ -105,8 +109,8 @@ def _request_groups(raw: str) -> tuple[list[str], list[str]]:
             symbols.append(value)
         elif tag in ("267", "146"):
             counts[tag] = value
-    _check_count(counts.get("267"), 267, len(entry_types), 269)
-    _check_count(counts.get("146"), 146, len(symbols), 55)
+    check_count(counts.get("267"), 267, len(entry_types), 269)
+    check_count(counts.get("146"), 146, len(symbols), 55)
     return entry_types, symbols
 
 
@@ -119,7 +123,7 @@ def market_data_request(request: MarketDataRequest) -> quickfix.Message:
     parts += [f"269={t.value}{SOH}" for t in request.entry_types]
     parts.append(f"146={len(request.symbols)}{SOH}")
     parts += [f"55={s}{SOH}" for s in request.symbols]
-    return _grouped("V", "".join(parts))
+    return grouped("V", "".join(parts))
 
 
 # -- MarketDataSnapshotFullRefresh (35=W) ----------------------------------------------------------------------
@@ -136,14 +140,14 @@ def snapshot_full_refresh(snapshot: BookSnapshot) -> quickfix.Message:
         f"269={e.entry_type.value}{SOH}270={format_decimal(e.price)}{SOH}271={format_decimal(e.size)}{SOH}"
         for e in snapshot.entries
     ]
-    return _grouped("W", "".join(parts))
+    return grouped("W", "".join(parts))
 
 
 def decode_snapshot_full_refresh(message: MessageSource, venue: VenueId, clock: Clock) -> BookSnapshot:
     """Decode a MarketDataSnapshotFullRefresh (35=W); entries of types other than bid, offer and trade are left
     out (a venue may add statistics we did not ask for)."""
     raw = message.raw
-    start = _group_start(raw, "268")
+    start = group_start(raw, "268")
     entries: list[MDEntry] = []
     count = 0
     entry_type: str | None = None
@@ -163,14 +167,14 @@ def decode_snapshot_full_refresh(message: MessageSource, venue: VenueId, clock: 
             break
     if entry_type is not None:
         _add_snapshot_entry(entries, entry_type, price, size)
-    _check_count(message.get(268), 268, count, 269)
+    check_count(message.get(268), 268, count, 269)
     md_req_id = optional_identifier(message, 262, ID_LENGTH)
     return BookSnapshot(
         venue=venue,
         md_req_id=md_req_id,
         symbol=Symbol(identifier(message, 55, NAME_LENGTH)),
         entries=tuple(entries),
-        rpt_seq=_optional_integer(message.get(83), 83),
+        rpt_seq=optional_integer(message.get(83), 83),
         ts_ns=clock.now_ns(),
     )
 
@@ -178,7 +182,7 @@ def decode_snapshot_full_refresh(message: MessageSource, venue: VenueId, clock: 
 def _add_snapshot_entry(entries: list[MDEntry], entry_type: str, price: str | None, size: str | None) -> None:
     kind = _ENTRY_TYPES.get(entry_type)
     if kind is not None:
-        entries.append(MDEntry(entry_type=kind, price=_decimal(price, 270), size=_decimal(size, 271)))
+        entries.append(MDEntry(entry_type=kind, price=decimal_value(price, 270), size=decimal_value(size, 271)))
 
 
 # -- MarketDataIncrementalRefresh (35=X) -----------------------------------------------------------------------
@@ -196,7 +200,7 @@ def incremental_refresh(increment: BookIncrement) -> quickfix.Message:
             f"279={action}{SOH}269={e.entry_type.value}{SOH}{symbol}270={format_decimal(e.price)}{SOH}"
             f"271={format_decimal(e.size)}{SOH}{seq}"
         )
-    return _grouped("X", "".join(parts))
+    return grouped("X", "".join(parts))
 
 
 def decode_incremental_refresh(message: MessageSource, venue: VenueId, clock: Clock) -> BookIncrement:
@@ -208,8 +212,8 @@ def decode_incremental_refresh(message: MessageSource, venue: VenueId, clock: Cl
     at fault. An entry of a type other than bid, offer or trade is left out; a delete may omit its size (0).
     """
     raw = message.raw
-    start = _group_start(raw, "268")
-    count = _integer(_required(message, 268), 268)
+    start = group_start(raw, "268")
+    count = integer(required(message, 268), 268)
     entries = _common_entries(raw, start, count)
     if entries is None:
         entries = _any_entries(raw, start, count)
@@ -276,7 +280,7 @@ def _any_entries(raw: str, start: int, count: int) -> list[MDEntry]:
             break
     if action is not None:
         _add_increment_entry(entries, action, entry_type, symbol, price, size, seq)
-    _check_count(str(count), 268, found, 279)
+    check_count(str(count), 268, found, 279)
     return entries
 
 
@@ -323,7 +327,7 @@ def _bad_number(price: str, size: str | None, seq: str | None) -> FixReject:
     for tag, raw in ((270, price), (271, size)):
         if raw is not None:
             try:
-                _decimal(raw, tag)
+                decimal_value(raw, tag)
             except FixReject as exc:
                 return exc
     return IncorrectDataFormat(83, f"RptSeq (83) value {shown(seq or '')} is not an integer")
@@ -335,12 +339,12 @@ def _bad_number(price: str, size: str | None, seq: str | None) -> FixReject:
 def market_data_request_reject(reject: MarketDataReject) -> quickfix.Message:
     """Encode a MarketDataRequestReject (35=Y) with MDReqRejReason (281) and a Text (58) naming the problem."""
     text = safe_text(reject.text) or ""
-    return _grouped("Y", f"262={reject.md_req_id}{SOH}281={reject.reason.value}{SOH}58={text}{SOH}")
+    return grouped("Y", f"262={reject.md_req_id}{SOH}281={reject.reason.value}{SOH}58={text}{SOH}")
 
 
 def decode_market_data_request_reject(message: MessageSource, session: SessionKey) -> MarketDataReject:
     """Decode a MarketDataRequestReject (35=Y); a reason outside those we model is refused naming tag 281."""
-    raw_reason = _required(message, 281)
+    raw_reason = required(message, 281)
     reason = _REASONS.get(raw_reason)
     if reason is None:
         raise IncorrectTagValue(281, f"MDReqRejReason (281) value {shown(raw_reason)} is not supported")
@@ -350,70 +354,3 @@ def decode_market_data_request_reject(message: MessageSource, session: SessionKe
         reason=reason,
         text=safe_text(message.get(58)) or "",
     )
-
-
-# -- helpers ---------------------------------------------------------------------------------------------------
-
-
-@functools.cache
-def _dictionary() -> quickfix.DataDictionary:
-    return quickfix.DataDictionary(str(DICTIONARY))
-
-
-def _grouped(msg_type: str, body: str) -> quickfix.Message:
-    """One quickfix message from body text, its repeating groups kept as groups (parsed against the dictionary,
-    not validated: the receiving session does that).
-
-    The CheckSum (10) placeholder ends the text because quickfix keeps a group entry only when a field outside the
-    group follows it; the session writes the real BodyLength (9) and CheckSum when it sends.
-    """
-    return quickfix.Message(f"35={msg_type}{SOH}{body}10=000{SOH}", _dictionary(), False)
-
-
-def _required(message: MessageSource, tag: int) -> str:
-    value = message.get(tag)
-    if value is None or value == "":
-        raise RequiredTagMissing(tag)
-    return value
-
-
-def _group_start(raw: str, count_tag: str) -> int:
-    """Where the fields after the group's count field begin; a message without the count field is refused."""
-    at = raw.find(f"{SOH}{count_tag}=")
-    if at < 0:
-        raise RequiredTagMissing(int(count_tag))
-    return raw.index(SOH, at + 1) + 1
-
-
-def _check_count(raw: str | None, tag: int, found: int, first_tag: int) -> None:
-    """A group's count field against the entries found (quickfix checks it too; log replay does not)."""
-    if raw is None:
-        raise RequiredTagMissing(tag)
-    number = _integer(raw, tag)
-    if number != found:
-        raise IncorrectTagValue(tag, f"Tag {tag} says {number} entries, found {found}")
-    if number == 0 and tag in (267, 146):
-        raise RequiredTagMissing(first_tag, f"Tag {tag}: a MarketDataRequest needs at least one {first_tag}")
-
-
-def _integer(raw: str, tag: int) -> int:
-    text = raw[1:] if raw.startswith("-") else raw
-    if not text.isdigit() or not text.isascii():
-        raise IncorrectDataFormat(tag, f"Tag {tag} value {shown(raw)} is not an integer")
-    return int(raw)
-
-
-def _optional_integer(raw: str | None, tag: int) -> int | None:
-    return None if raw is None or raw == "" else _integer(raw, tag)
-
-
-def _decimal(raw: str | None, tag: int) -> Decimal:
-    if raw is None:
-        raise RequiredTagMissing(tag)
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        raise IncorrectDataFormat(tag, f"Tag {tag} value {shown(raw)} is not a number")
-    return value

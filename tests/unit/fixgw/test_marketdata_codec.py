@@ -26,6 +26,7 @@ from domain.marketdata import (
 )
 from fixgw.codec import marketdata
 from fixgw.codec.fields import QfFields, SfFields
+from fixgw.codec.md_text import dictionary
 from fixgw.errors import IncorrectDataFormat, IncorrectTagValue, MarketDataRequestRefused, RequiredTagMissing
 
 SESSION = SessionKey("FIX.4.4:VENUEMD->FIXGW")
@@ -45,7 +46,7 @@ def _wire(message: quickfix.Message) -> QfFields:
     header = message.getHeader()
     for tag, value in ((8, "FIX.4.4"), (49, "VENUEMD"), (56, "FIXGW"), (34, "2"), (52, "20260101-00:00:00.000")):
         header.setField(tag, value)
-    return QfFields(quickfix.Message(message.toString(), marketdata._dictionary(), True))
+    return QfFields(quickfix.Message(message.toString(), dictionary(), True))
 
 
 def sf(*pairs: tuple[int, str]) -> SfFields:
