@@ -293,6 +293,9 @@ class GatewayConfig(_Strict):
         if unknown:
             raise ConfigError(f"routing names venue(s) {sorted(unknown)} not defined under [venues]")
         self._check_adaptive()
+        for name in self.deployment.venues:  # a venue service holds one FIX session (``fixgw serve venue``)
+            if (venue := self.venues.get(name)) is None or venue.session is None:
+                raise ConfigError(f"[deployment] venues: {name!r} is not a FIX venue under [venues]")
         for comp, client in self.clients.items():
             if client.market_data is not None and (missing := set(client.market_data) - set(self.instruments)):
                 raise ConfigError(f"clients.{comp}.market_data names unknown instrument(s) {sorted(missing)}")

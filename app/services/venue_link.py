@@ -39,7 +39,6 @@ from domain.events import VenueReport
 from domain.ids import ClOrdId, SessionKey, VenueId
 from ems.venues.base import Venue
 from ems.venues.fix import Defer
-from fixgw.errors import ConfigError
 from oms.store import repository
 from oms.store.journal import Journal
 from transport.nats import ConsumerSpec, Delivery, NatsLink
@@ -231,11 +230,8 @@ class CoreVenues:
     """The core's venue services: which venues they are, their ``RemoteVenue``s, the sender and the inbox."""
 
     def __init__(self, config: GatewayConfig, link: NatsLink, partition: str) -> None:
-        """Declare the venue streams when ``[deployment] venues`` names any; refuse a name that is not a FIX venue."""
+        """Declare the venue streams when ``[deployment] venues`` names any (FIX venues: ``GatewayConfig.check``)."""
         self.names = tuple(VenueId(name) for name in config.deployment.venues)
-        for name in self.names:
-            if (venue := config.venues.get(name)) is None or venue.session is None:
-                raise ConfigError(f"[deployment] venues: {name!r} is not a FIX venue under [venues]")
         self.sessions = {SessionKey(s) for name in self.names if (s := config.venues[name].session) is not None}
         """Their sessions: the venue services', not the core's."""
         self._link = link
