@@ -8,6 +8,7 @@ data yet (README, "Services deployment")."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -21,6 +22,7 @@ from app.services.nats_server import NatsServer
 from app.services.settings import DeploymentConfig, NatsConfig
 from app.services.venue import VenueService
 from app.venue import VenueServer
+from domain.ids import VenueId
 from oms.store import repository
 
 
@@ -53,6 +55,8 @@ def run_services_demo(
             venues[-1].start()
         if not all(v.app.wait_for_logon(timeout=10) for v in venues):
             raise DemoFailed("a venue service could not log on to the venue simulator")
+        if not _heard(core, config.deployment.venues, timeout=10):
+            raise DemoFailed("the core did not hear from the venue service(s) (fixgw.vlive)")
         edge = EdgeService(config, gateway_sessions)
         edge.start()
         client.start()
@@ -74,3 +78,13 @@ def run_services_demo(
             core.stop()
         venue.stop()
         server.stop()
+
+
+def _heard(core: CoreService, names: tuple[str, ...], timeout: float) -> bool:
+    """Whether the core takes orders for every venue service within ``timeout`` (their logon heartbeats came)."""
+    deadline = time.monotonic() + timeout
+    while not all(core.gateway.ems.venues[VenueId(name)].available() for name in names):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

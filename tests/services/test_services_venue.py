@@ -191,7 +191,7 @@ def test_venue_service_when_not_running_then_core_refuses_at_once_and_takes_orde
         refused = system.fill("GONE", 100)
         system.service.start()
         assert system.venue.simulator.app.wait_for_logon([system.venue_session], TIMEOUT)
-        assert wait_until(lambda: live.logged_on and live.silent_for() < SILENT_AFTER_S, TIMEOUT)
+        assert wait_until(lambda: venue_up(system) == 1, TIMEOUT)  # the core heard the service is back
         back = system.fill("BACK", 100)
         up_after = venue_up(system)
     finally:
@@ -202,6 +202,7 @@ def test_venue_service_when_not_running_then_core_refuses_at_once_and_takes_orde
     assert "venue service VENUE is not running (silent for" in refused.get(58, ""), refused
     assert back[39] == "2"
     assert (up_before, up_silent, up_after) == (1, 0, 1)  # the core's metrics say so too
+    assert live.logged_on and live.silent_for() < SILENT_AFTER_S  # because the restarted service's heartbeats came
 
 
 @pytest.mark.timeout(240)
@@ -218,6 +219,7 @@ def test_venue_service_when_jetstream_lost_its_last_report_then_rewinds_and_venu
     # Act
     system.service.start()
     assert system.venue.simulator.app.wait_for_logon([system.venue_session], TIMEOUT)
+    assert wait_until(lambda: venue_up(system) == 1, TIMEOUT)  # the core heard the service is back (VenueWatch)
     after = system.fill("R2", 100)
 
     # Assert: the service resumed before the lost message, and nothing was booked twice (the venue's resend is
