@@ -5,12 +5,12 @@ writer of that. It moves messages between the venue's session and two JetStream 
 and keeps one number of its own on disk.
 
 - **venue → core.** Each application message the venue sends (35=8, 35=9) is decoded as the monolith decodes it
-  and published to ``fixgw.vin.<venue>.fix`` on the session's thread, inside ``fromApp``: quickfix advances the
-  session's expected MsgSeqNum only once ``fromApp`` returns, so a message is acknowledged to the venue only after
-  JetStream's PubAck. A publish JetStream does not take within ``[nats] publish_timeout_s`` ends the process
-  (``fromApp`` must not return: the message would count as received). At start the expected MsgSeqNum is rewound
-  to just after the last message the subject holds from this session's sequence, so whatever a SIGKILL cut off is
-  resent by the venue (PossDup), and JetStream drops what it holds (Nats-Msg-Id ``<venue>:8:<ExecID>``).
+  and published to ``fixgw.vin.<venue>.fix`` on the session's thread, its PubAck awaited before the next message.
+  The engine counts a message (the expected MsgSeqNum) before Python sees it (binding hunk 11), so the guarantee
+  is the rewind: at start the expected MsgSeqNum is set to just after the last message the subject holds from this
+  session's sequence, and whatever a SIGKILL cut off is resent by the venue (PossDup); JetStream drops what it
+  holds (Nats-Msg-Id ``<venue>:8:<ExecID>``). A publish that fails for any reason ends the process: going on,
+  the next message's publish would move the rewind point past the one lost.
 - **core → venue.** Requests are fetched from ``fixgw.vout.<venue>`` in stream order once the session is logged
   on. Before a batch is handed to the session, its last stream sequence is written to ``sent-through`` (as durable
   as the session's store: ``SentThrough``): a request is handed to the session at most once however often
@@ -259,9 +259,11 @@ class VenueService:
     def _publish(self, subject: str, message: VenueIn, msg_id: str | None) -> None:
         try:
             self.link.publish(subject, encode_in(message), msg_id, self._timeout_s)
-        except TransportUnavailable:
-            # Returning would let quickfix count the message as received: end instead, and resume before it.
-            log.critical("venue %s: JetStream did not take %s within %gs; exiting", self.venue, msg_id, self._timeout_s)
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the message is not in the stream
+            # Going on would publish later messages and move the restart's rewind point past this one: end instead,
+            # and resume before it.
+            why = "did not take it in time" if isinstance(exc, TransportUnavailable) else repr(exc)
+            log.critical("venue %s: JetStream has not got %s (%s); exiting", self.venue, msg_id, why)
             logging.shutdown()
             os._exit(_NOT_TAKEN)
 
