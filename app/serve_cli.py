@@ -62,6 +62,10 @@ def serve(
     name: Annotated[
         str, typer.Option("--name", help="edge: its name (its report consumer's); one per edge process.")
     ] = "edge",
+    metrics: Annotated[
+        str | None,
+        typer.Option("--metrics", help="venue: serve GET /metrics on HOST:PORT (its session, requests, publishes)."),
+    ] = None,
 ) -> None:
     """Run one service of the services deployment over NATS JetStream and the shared book of record.
 
@@ -77,7 +81,7 @@ def serve(
         _serve_all(config, path, gateway_config, spawn_nats)
         return
     sessions = SessionsFile.load(config)
-    service = _build(role, gateway_config, sessions, str(partition), name, venue)
+    service = _build(role, gateway_config, sessions, str(partition), name, venue, metrics)
     service.start()
     book = "" if role is Role.VENUE else f"; book {gateway_config.database_url()}"  # a venue service holds none
     console.print(f"{role} running ({config}); NATS {gateway_config.nats.url}{book}")
@@ -88,14 +92,20 @@ def serve(
 
 
 def _build(
-    role: Role, config: GatewayConfig, sessions: SessionsFile, partition: str, name: str, venue: str | None
+    role: Role,
+    config: GatewayConfig,
+    sessions: SessionsFile,
+    partition: str,
+    name: str,
+    venue: str | None,
+    metrics: str | None,
 ) -> CoreService | EdgeService | VenueService:
     from app.services.core import CoreService
     from app.services.edge import EdgeService
     from app.services.venue import VenueService
 
     if role is Role.VENUE:
-        return VenueService(config, sessions, venue)
+        return VenueService(config, sessions, venue, metrics)
     if role is Role.CORE:
         return CoreService(config, sessions, partition)
     return EdgeService(config, sessions, name=name)

@@ -32,6 +32,7 @@ from pathlib import Path
 import msgspec
 
 from app.config import GatewayConfig
+from app.metrics.venue_service import venue_service_metrics
 from domain.bus import MessageBus
 from domain.clock import LiveClock
 from domain.errors import VenueUnavailable
@@ -127,9 +128,11 @@ def service_venue(config: GatewayConfig, name: str | None) -> str:
 class VenueService:
     """One venue's initiator session between FIXGW_VENUE_OUT and FIXGW_VENUE_IN."""
 
-    def __init__(self, config: GatewayConfig, sessions: SessionsFile, venue: str | None = None) -> None:
+    def __init__(
+        self, config: GatewayConfig, sessions: SessionsFile, venue: str | None = None, metrics: str | None = None
+    ) -> None:
         """Connect to ``[nats] url``, build the venue's session (its store under ``var/venue-<NAME>``) and rewind its
-        inbound MsgSeqNum to what JetStream holds."""
+        inbound MsgSeqNum to what JetStream holds; ``metrics``: host:port of its ``GET /metrics`` (None: none)."""
         self.venue = service_venue(config, venue)
         session = config.venues[self.venue].session
         assert session is not None
@@ -162,6 +165,9 @@ class VenueService:
         self._beat = threading.Thread(target=self._beat_loop, name=f"venue-{self.venue}-live", daemon=True)
         self.requests_dropped = 0
         """Requests JetStream delivered again that this service had handed to the session already."""
+        self.requests_sent = self.requests_refused = 0
+        self.published_fix = self.published_svc = 0
+        self.metrics = venue_service_metrics(self, metrics) if metrics else None
         self._resume()
 
     def _resume(self) -> None:
@@ -177,11 +183,15 @@ class VenueService:
     def start(self) -> None:
         """Connect to the venue; requests are taken from JetStream once it is logged on. Say it is alive from now."""
         self._beat.start()
+        if self.metrics is not None:
+            self.metrics.start()
         self.connector.start()
 
     def stop(self) -> None:
         """Stop taking requests, log out, disconnect from NATS."""
         self._stopping.set()
+        if self.metrics is not None:
+            self.metrics.stop()
         self.link.stop_consuming()
         self.connector.stop()
         self.link.close()
@@ -194,6 +204,7 @@ class VenueService:
         self._store_created = self.connector.stores_created().get(self.session, 0)  # a logon may begin a sequence
         self._live(logged_on=True)
         self._publish(service_subject(self.venue), VenueIn(said=VenueSaid(venue=self.venue, logged_on=True)), None)
+        self.published_svc += 1
         if not self._consuming.is_set():
             self._consuming.set()
             ack_floor = (self.link.consumer_floor(self.consumer) or (0, 0))[0]
@@ -240,6 +251,7 @@ class VenueService:
                 inbound = pending.inbound
                 msg_id = f"{self.venue}:{inbound.msg_type}:{inbound.seq}:{inbound.received_ns}"
             self._publish(fix_subject(self.venue), VenueIn(fix=pending), msg_id)
+            self.published_fix += 1
 
     def _record(
         self, session: str, seq: int, msg_type: str, cl_ord_id: str | None, body: str, received_ns: int
@@ -280,6 +292,7 @@ class VenueService:
             for partition, told in said.items():  # what each core partition is told of its own requests
                 msg_id = f"{self.venue}:svc:{fresh[-1].stream_seq}:{partition}"
                 self._publish(service_subject(self.venue), VenueIn(said=told), msg_id)
+                self.published_svc += 1
         if dropped := len(batch) - len(fresh):
             self.requests_dropped += dropped
             log.info(
@@ -304,7 +317,9 @@ class VenueService:
                 ids = {"venue_cl_ord_id": at_venue(request.venue_cl_ord_id, partition)}
                 ids["venue_orig_cl_ord_id"] = at_venue(request.venue_orig_cl_ord_id, partition)
                 self.fix.request(msgspec.structs.replace(request, **ids))
+            self.requests_sent += 1
         except VenueUnavailable:  # refused to the core with its own ids
+            self.requests_refused += 1
             refusal: OrderDenied | CancelRejected | None = None
             if out.order is not None and out.venue_cl_ord_id is not None:
                 refusal = self.fix.refusal(out.order.order_id, out.venue_cl_ord_id)

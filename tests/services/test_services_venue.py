@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nats
 import pytest
+from prometheus_client.metrics_core import Metric
 
 from app.config import SimulatorConfig
 from app.fixclient import ScriptedClient, client_sessions
@@ -42,10 +43,14 @@ class System:
         gateway_sessions, venue_sessions, _ = make_sessions(work)
         (work / "sessions.cfg").write_text(gateway_sessions.dumps())
         services_settings(work, pg_url, nats_url, venues=(VENUE,))
-        symbols = make_config(work).simulator.symbols
+        config = make_config(work)
+        symbols = config.simulator.symbols
+        self.service_session = str(config.venues[VENUE].session)
+        """The venue service's side of the venue session."""
         self.venue = VenueServer(SimulatorConfig(depth=5, level_qty=Decimal(400), symbols=symbols), venue_sessions)
         self.client = ScriptedClient(client_sessions(gateway_sessions, "CLIENT1", work / "client"))
-        self.core, self.service, self.edge = (ServiceProcess(work, r) for r in ("core", "venue", "edge"))
+        self.core, self.edge = ServiceProcess(work, "core"), ServiceProcess(work, "edge")
+        self.service = ServiceProcess(work, "venue", ("--metrics", "127.0.0.1:0"))
         self.pg_url = pg_url
 
     @property
@@ -131,6 +136,13 @@ def test_venue_service_when_orders_fill_then_fills_booked_and_sent_text_audited(
     executions = _wait_for_executions(system, 3)
     assert len(executions) == 3 and {v for v, _ in executions} == {VENUE}
     assert wait_until(lambda: len(_venue_requests_sent(system)) == 3, TIMEOUT), _venue_requests_sent(system)
+    # the venue service's own endpoint (--metrics): its session, the three orders handed on, their reports published
+    service = metrics_of(system.service)
+    assert sample(service, "fixgw_session_logged_on", role="venue", session=system.service_session) == 1
+    assert sample(service, "fixgw_venue_service_requests_total", venue=VENUE, outcome="sent") == 3
+    assert sample(service, "fixgw_venue_service_requests_total", venue=VENUE, outcome="refused") == 0
+    assert sample(service, "fixgw_venue_service_published_total", venue=VENUE, kind="fix") >= 6  # 150=0 and 150=F each
+    assert sample(service, "fixgw_venue_service_sent_through", venue=VENUE) >= 3
 
 
 @pytest.mark.timeout(180)
@@ -166,11 +178,16 @@ class Heartbeats:
         self._link.close()
 
 
+def metrics_of(process: ServiceProcess) -> dict[str, Metric]:
+    """A scrape of the process's ``GET /metrics`` (the last URL its log names: a restart logs a new one)."""
+    found = re.findall(r"metrics: (http://\S+/metrics)", process.log_path.read_text())
+    assert found, f"{process.role} logs its metrics URL"
+    return scrape(found[-1])
+
+
 def venue_up(system: System) -> float:
-    """The core's ``fixgw_venue_up`` of the venue (its metrics URL from its log)."""
-    found = re.search(r"metrics: (http://\S+/metrics)", system.core.log_path.read_text())
-    assert found is not None, "the core logs its metrics URL"
-    return sample(scrape(found.group(1)), "fixgw_venue_up", venue=VENUE)
+    """The core's ``fixgw_venue_up`` of the venue."""
+    return sample(metrics_of(system.core), "fixgw_venue_up", venue=VENUE)
 
 
 @pytest.mark.timeout(240)
