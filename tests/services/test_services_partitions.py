@@ -164,19 +164,27 @@ def test_services_when_two_partitions_and_two_edges_then_booked_once_in_its_part
             service.stop()
 
 
+def _one_client(tmp_path: Path, url: str, nats_url: str) -> tuple[list[ServiceProcess], ServiceProcess, ScriptedClient]:
+    """Partitions 0 and 1's cores, edge A with CLIENT1's session, and CLIENT1, whose messages sent while the edge
+    is down go after the next logon."""
+    _settings(tmp_path, url, nats_url)
+    sessions = _acceptor("CLIENT1", tmp_path / "edge-CLIENT1")
+    no_sessions = SessionsFile(sessions.defaults, [], tmp_path)
+    cores = [_service(tmp_path, f"core{p}", "core", no_sessions, "--partition", str(p)) for p in (0, 1)]
+    edge = _service(tmp_path, "edgeA", "edge", sessions, "--name", "A")
+    client = ScriptedClient(client_sessions(sessions, "CLIENT1", tmp_path / "client"))
+    client.queue_when_down = True
+    return cores, edge, client
+
+
 @pytest.mark.timeout(240)
 def test_services_when_partition_core_dies_edge_restarts_and_partition_moves_then_waiting_orders_booked_once(
     tmp_path: Path, nats_server: NatsServer, partition_schemas: str
 ) -> None:
     # Arrange: both partitions' cores and one edge with CLIENT1, who trades ACCT1 (partition 0) and ACCT2 (1)
-    _settings(tmp_path, partition_schemas, nats_server.url)
-    sessions = _acceptor("CLIENT1", tmp_path / "edge-CLIENT1")
-    no_sessions = SessionsFile(sessions.defaults, [], tmp_path)
-    core0, core1 = (_service(tmp_path, f"core{p}", "core", no_sessions, "--partition", str(p)) for p in (0, 1))
-    edge = _service(tmp_path, "edgeA", "edge", sessions, "--name", "A")
+    (core0, core1), edge, client = _one_client(tmp_path, partition_schemas, nats_server.url)
+    no_sessions = SessionsFile.load(tmp_path / "core0" / "sessions.cfg")
     moved = _service(tmp_path, "core1-moved", "core", no_sessions, "--partition", "1")
-    client = ScriptedClient(client_sessions(sessions, "CLIENT1", tmp_path / "client"))
-    client.queue_when_down = True  # what is sent while the edge is down goes after the next logon
     for service in (core0, core1, edge):
         service.start()
 
@@ -227,13 +235,7 @@ def test_services_when_edge_restarts_then_cancel_finds_order_resting_in_another_
     tmp_path: Path, nats_server: NatsServer, partition_schemas: str
 ) -> None:
     # Arrange: CLIENT1 (default account ACCT1: partition 0) rests an order on ACCT2 (partition 1); its edge restarts
-    _settings(tmp_path, partition_schemas, nats_server.url)
-    sessions = _acceptor("CLIENT1", tmp_path / "edge-CLIENT1")
-    no_sessions = SessionsFile(sessions.defaults, [], tmp_path)
-    cores = [_service(tmp_path, f"core{p}", "core", no_sessions, "--partition", str(p)) for p in (0, 1)]
-    edge = _service(tmp_path, "edgeA", "edge", sessions, "--name", "A")
-    client = ScriptedClient(client_sessions(sessions, "CLIENT1", tmp_path / "client"))
-    client.queue_when_down = True  # the cancel goes after the logon to the restarted edge
+    cores, edge, client = _one_client(tmp_path, partition_schemas, nats_server.url)
     for service in (*cores, edge):
         service.start()
     try:
