@@ -12,8 +12,11 @@ On SQLite the rows go in multi-row ``INSERT ... VALUES (...), (...)`` statements
 Python's sqlite3 releases the GIL around every ``sqlite3_step``, i.e. once per row of an ``executemany``, and
 each release can hand the GIL to the FIX thread for a whole message; a batch of a thousand rows then took
 milliseconds of waiting (journal write p90 13.8 ms at window 100). One statement of up to ``_MAX_ROWS`` rows is
-one step. The chunk sizes are powers of two, so each table needs only a few distinct statements (the driver
-caches them by their text).
+one step. Up to ``_EXACT_ROWS`` rows go in one statement of exactly that many rows: a window-1 batch (an order's
+audit rows: the message received, its reports, the previous batch's texts as sent) is one statement, not a
+power of two and its remainder (each statement ~13 us at window 1, issue 19). Larger batches go in chunks of
+powers of two, then the remainder, so each table needs only a few distinct statements (the driver caches them by
+their text: ``_EXACT_ROWS`` + 5 at most per statement, within sqlite3's cache of 128 for the few statements here).
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ Processor = Callable[[Any], Any] | None
 _MAX_ROWS = 256
 """Rows in one multi-row statement: 256 x the widest table's 27 columns stays far below SQLite's 32,766
 parameters."""
+_EXACT_ROWS = 16
+"""Up to this many rows, one statement of exactly that many; above, chunks of powers of two."""
 _VALUES = re.compile(r"VALUES (\([?, ]+\))")
 
 
@@ -61,7 +66,8 @@ class _Compiled:
             return
         start = 0
         while start < len(parameters):
-            size = min(_MAX_ROWS, 1 << (len(parameters) - start).bit_length() - 1)  # the largest power of 2 left
+            left = len(parameters) - start
+            size = left if left <= _EXACT_ROWS else min(_MAX_ROWS, 1 << left.bit_length() - 1)  # else a power of 2
             chunk = parameters[start : start + size]
             cursor.execute(self._sql_for(size), list(chain.from_iterable(chunk)))
             start += size

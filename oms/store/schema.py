@@ -91,7 +91,8 @@ orders = Table(
     Column("decision_px", Money, nullable=True),
     Column("route_reason", Text, nullable=True),
 )
-Index("ix_orders_venue_cl_ord_id", orders.c.venue_cl_ord_id)
+# (session, ClOrdID): a client's question about a retired order (oms.store.retired). No index on venue_cl_ord_id:
+# nothing reads one, and each index costs every commit that writes an order a page (migration 0012, issue 19).
 Index("ix_orders_session_cl_ord_id", orders.c.session, orders.c.cl_ord_id)
 
 executions = Table(

@@ -86,6 +86,20 @@ def test_bulk_when_database_opened_twice_then_same_statement_text_reused(tmp_pat
         db.dispose()
 
 
+def test_bulk_when_few_rows_then_one_statement_of_exactly_that_many(tmp_path: object) -> None:
+    db = open_database(f"sqlite:///{tmp_path}/book.db")
+    try:
+        statement = BulkStatement(db, messages, messages.insert())
+        _run(db, statement, [_message(n) for n in range(1, 6)])  # a window-1 batch's audit rows
+        _run(db, statement, [_message(n) for n in range(6, 26)])  # 20: above the exact sizes, 16 + 4
+        compiled = next(iter(statement._compiled.values()))
+        assert sorted(compiled._multi) == [4, 5, 16]
+        with db.connect() as conn:
+            assert conn.execute(select(messages.c.id).order_by(messages.c.id)).scalars().all() == list(range(1, 26))
+    finally:
+        db.dispose()
+
+
 @pytest.mark.parametrize("value", [Decimal("1E+2"), Decimal("-0.000001"), Decimal("123.4500"), Decimal("1E-8"), None])
 def test_bulk_parameters_when_money_given_then_same_as_sqlalchemy_binds(engine: Engine, value: Decimal) -> None:  # noqa: F811
     statement = BulkStatement(engine, positions, positions.insert())
