@@ -79,8 +79,23 @@ def encode_reports(reports: list[tuple[int, ClientReport]]) -> bytes:
 
 def decode_reports(data: bytes) -> list[tuple[int, ClientReport]]:
     """Decode a REPORTS stream message: (row id, report) in the order committed."""
+    return [(i, decode_report(raw)) for i, raw in report_rows(data)]
+
+
+RawReport = _Tagged
+"""A report not decoded yet (``decode_report``)."""
+
+
+def report_rows(data: bytes) -> list[tuple[int, RawReport]]:
+    """A REPORTS stream message's (row id, report) in the order committed, the reports left encoded: the edge decodes
+    only those it sends (most of the stream's copies were sent from the fast path already)."""
     raw = _reports_decoder.decode(data)
-    return [(i, _decode(_REPORTS, t)) for i, t in zip(raw.ids, raw.reports, strict=True)]
+    return list(zip(raw.ids, raw.reports, strict=True))
+
+
+def decode_report(raw: RawReport) -> ClientReport:
+    """Decode one report of ``report_rows``; raise ``msgspec.DecodeError`` if it is not one."""
+    return _decode(_REPORTS, raw)  # type: ignore[no-any-return]
 
 
 def _decode(types: dict[str, type[Any]], tagged: _Tagged) -> Any:

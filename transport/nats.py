@@ -41,7 +41,8 @@ log = logging.getLogger("fixgw.transport")
 
 T = TypeVar("T")
 _RETRY_S = 0.2
-_FETCH_S = 1.0
+_STOP_S = 2.0
+"""How long ``stop_consuming`` waits for the batch being handled."""
 _MAX_IN_FLIGHT = 20_000
 _TRANSIENT = (
     nats.errors.TimeoutError,
@@ -214,10 +215,17 @@ class NatsLink:
 
     def send(self, subject: str, payload: bytes) -> None:
         """Publish on plain NATS, not waiting (at most once: no store, no PubAck; a lost one is not retried)."""
-        self._loop.call_soon_threadsafe(self._send_soon, subject, payload)
+        if threading.get_ident() == self._thread.ident:  # on the loop already (an inline handler): no wake-up
+            self._send_soon(subject, payload)
+        else:
+            self._loop.call_soon_threadsafe(self._send_soon, subject, payload)
 
     def _send_soon(self, subject: str, payload: bytes) -> None:
-        task = asyncio.ensure_future(_swallow(self._nc.publish(subject, payload)))
+        self._spawn(self._nc.publish(subject, payload))
+
+    def _spawn(self, call: Coroutine[Any, Any, None]) -> None:
+        """Run ``call`` on the loop (on its thread), its failure ignored."""
+        task = asyncio.ensure_future(_swallow(call))
         self._sends.add(task)  # the loop keeps only a weak reference to a task
         task.add_done_callback(self._sends.discard)
 
@@ -326,11 +334,8 @@ class NatsLink:
         lost (``None`` in the inbox)."""
         expected = 1  # the consumer sequence of the next delivery: a jump is a delivery lost on the way
         while not self._stopping.is_set():
-            try:
-                first = await asyncio.wait_for(inbox.get(), _FETCH_S)
-            except TimeoutError:
-                continue
-            messages = [first]
+            # No timeout: ``stop_consuming`` wakes it with a None (a wait_for per delivery made a task and a timer).
+            messages = [await inbox.get()]
             while len(messages) < spec.batch and not inbox.empty():
                 messages.append(inbox.get_nowait())
             deliveries, reset = [], False
@@ -354,7 +359,8 @@ class NatsLink:
                     os._exit(70)
                 next_seq = deliveries[-1].stream_seq + 1
             if reset:
-                log.info("nats %s: %s re-created at stream sequence %d", self.name, spec.durable, next_seq)
+                if not self._stopping.is_set():
+                    log.info("nats %s: %s re-created at stream sequence %d", self.name, spec.durable, next_seq)
                 return next_seq
         return next_seq
 
@@ -397,10 +403,13 @@ class NatsLink:
 
     def _delivery(self, msg: Msg) -> Delivery:
         meta = msg.metadata
-        loop = self._loop
+        loop, ident = self._loop, self._thread.ident
 
         def ack() -> None:
-            loop.call_soon_threadsafe(lambda: asyncio.ensure_future(_quiet_ack(msg)))
+            if threading.get_ident() == ident:  # an inline handler, or a commit led on the loop: no wake-up
+                self._spawn(msg.ack())
+            else:
+                loop.call_soon_threadsafe(lambda: self._spawn(msg.ack()))
 
         return Delivery(
             data=msg.data,
@@ -424,9 +433,15 @@ class NatsLink:
     def stop_consuming(self) -> None:
         """Take no more batches (the one being handled finishes); publishing still works."""
         self._stopping.set()
+        with contextlib.suppress(RuntimeError):  # the loop is closed already
+            self._loop.call_soon_threadsafe(self._wake_consumers)
         for task in self._tasks:
             with contextlib.suppress(Exception):
-                task.result(timeout=_FETCH_S + 1)
+                task.result(timeout=_STOP_S)
+
+    def _wake_consumers(self) -> None:
+        for inbox in self._inboxes:  # each ends at its None, seeing ``_stopping``
+            inbox.put_nowait(None)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop consuming, close the connection, stop the loop."""
@@ -462,10 +477,6 @@ def _consumer_seq(msg: Msg) -> int:
         return int(msg.metadata.sequence.consumer)
     except (nats.errors.NotJSMessageError, ValueError, AttributeError):  # a status: re-create the consumer
         return -1
-
-
-async def _quiet_ack(msg: Msg) -> None:
-    await _swallow(msg.ack())
 
 
 async def _swallow(call: Coroutine[Any, Any, None]) -> None:

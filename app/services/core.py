@@ -106,7 +106,24 @@ class CoreService:
         } | self.venues.stats()
 
     def _apply(self, batch: list[Delivery]) -> None:
-        """On the link's worker thread: apply each command batch as one received message, in stream order."""
+        """On the link's loop thread (inline): apply each command batch as one received message, in stream order."""
+        # One section around the batch: this thread commits its units at the end when the journal's writer is idle
+        # (leader/follower, ``oms.store.commit_queue``), whatever ``[database] commit`` says for FIX threads. The
+        # hand-off to the writer thread, then from it back to this loop for the fast reports, cost ~0.5 ms a command
+        # at window 1; under load the writer commits as before, and the loop goes on with the next batch.
+        with self.gateway.journal.committing():
+            dropped = self._apply_all(batch)
+        if dropped:
+            self.redeliveries_dropped += dropped
+            log.info(
+                "core %s: dropped %d redelivered command(s) already applied (%d in all)",
+                self.consumer.durable,
+                dropped,
+                self.redeliveries_dropped,
+            )
+
+    def _apply_all(self, batch: list[Delivery]) -> int:
+        """Apply the batch in stream order, then ack it once committed; return how many were dropped as applied."""
         gateway, name = self.gateway, self.consumer.durable
         dropped = 0
         for delivery in batch:
@@ -133,14 +150,7 @@ class CoreService:
                 gateway.journal.set_state(name, delivery.stream_seq)
             self.applied = delivery.stream_seq
         gateway.journal.after_commit(batch[-1].ack)  # AckPolicy.ALL: every message of the batch
-        if dropped:
-            self.redeliveries_dropped += dropped
-            log.info(
-                "core %s: dropped %d redelivered command(s) already applied (%d in all)",
-                name,
-                dropped,
-                self.redeliveries_dropped,
-            )
+        return dropped
 
     def _execute(self, command: OmsCommand) -> None:
         timed = isinstance(command, SubmitOrder)

@@ -47,7 +47,7 @@ from fixgw.client import ClientHandler
 from fixgw.codec import outbound
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
-from transport.envelope import CommandBatch, Inbound, decode_reports, encode_commands
+from transport.envelope import CommandBatch, Inbound, RawReport, decode_report, encode_commands, report_rows
 from transport.fastpath import ReportOrder, client_and_partition, decode_fast, fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink, TransportUnavailable
 from transport.subjects import EDGE_CONSUMER, REPORTS, STREAMS, command_subject, edge_consumer, reports_of
@@ -158,12 +158,13 @@ class EdgeService:
             subject=reports_of(clients[0]),
             also=tuple(reports_of(c) for c in clients[1:]),
             durable=edge_consumer(name),
+            inline=True,  # like the fast path's: a batch is mostly ids of reports sent already, shorter than a hop
         )
         self._fast_subjects = [fast_subject(c, "*") for c in clients]
         self._resend_through = 0
         self._sending = threading.Lock()
         """Held while reports are sent: the JetStream and the fast path's in one order."""
-        self._order: ReportOrder[ClientReport] = ReportOrder()
+        self._order: ReportOrder[RawReport] = ReportOrder()
         self.duplicates_dropped = 0
         self._resume(config)
 
@@ -210,22 +211,25 @@ class EdgeService:
         self.clients.app.send(SessionKey(inbound.session), reject)
 
     def _deliver(self, batch: list[Delivery]) -> None:
-        """On the link's worker thread: send the reports in order (but those the fast path sent), then ack them."""
+        """On the link's loop thread: send the reports in order (but those the fast path sent), then ack them."""
         reports: list[ClientReport] = []
         dropped = 0
         with self._sending:
             for delivery in batch:
                 try:
-                    rows = decode_reports(delivery.data)
+                    raw, again = self._order.reliable(
+                        client_and_partition(delivery.subject), report_rows(delivery.data)
+                    )
+                    send = [decode_report(report) for report in raw]  # usually none: the fast copy went first
                 except msgspec.DecodeError as exc:
                     log.error("report at stream sequence %d is not one (%s); skipped", delivery.stream_seq, exc)
                     continue
-                send, again = self._order.reliable(client_and_partition(delivery.subject), rows)
                 dropped += again  # relayed again by a restarted core, or delivered again: sent already
                 if delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1:
                     send = [msgspec.structs.replace(report, poss_resend=True) for report in send]
                 reports += send
-            self.clients.send_reports(reports)
+            if reports:
+                self.clients.send_reports(reports)
         if dropped:
             self.duplicates_dropped += dropped
             log.info("edge: dropped %d report(s) already delivered (%d in all)", dropped, self.duplicates_dropped)
@@ -237,7 +241,8 @@ class EdgeService:
         with self._sending:
             try:
                 fast = decode_fast(data)
-                send = self._order.fast(client_and_partition(subject), fast.prev, decode_reports(fast.reports))
+                raw = self._order.fast(client_and_partition(subject), fast.prev, report_rows(fast.reports))
+                send = [decode_report(report) for report in raw]
             except msgspec.DecodeError as exc:
                 log.error("fast reports on %s are not reports (%s); their JetStream copy will do", subject, exc)
                 return
