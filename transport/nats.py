@@ -35,7 +35,11 @@ import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js import api
 
+from transport.errors import TransportUnavailable
+from transport.publisher import JetStreamPublisher
 from transport.subjects import DUPLICATE_WINDOW_S, MAX_AGE_S, StreamSpec
+
+__all__ = ["ConsumerSpec", "Delivery", "NatsLink", "TransportUnavailable"]
 
 log = logging.getLogger("fixgw.transport")
 
@@ -55,10 +59,6 @@ _TRANSIENT = (
     asyncio.TimeoutError,
     OSError,
 )
-
-
-class TransportUnavailable(Exception):
-    """JetStream did not take a message within the deadline (the server is down or unreachable)."""
 
 
 class Delivery(msgspec.Struct, frozen=True, kw_only=True):
@@ -105,6 +105,7 @@ class NatsLink:
         self._tasks: list[concurrent.futures.Future[None]] = []
         self._inboxes: set[asyncio.Queue[Msg | None]] = set()
         self._sends: set[asyncio.Future[None]] = set()
+        self._publishers: list[JetStreamPublisher] = []
         self._nc: Any = self._call(self._connect(connect_timeout), connect_timeout + 5)
         self._js: Any = self._nc.jetstream(timeout=5.0)
 
@@ -212,6 +213,13 @@ class NatsLink:
             if ack.duplicate:
                 self._duplicates(1, subject)
             return
+
+    def publisher(self, purpose: str) -> JetStreamPublisher:
+        """A publisher for a thread that waits for its PubAcks (``transport.publisher``: no hop to this link's loop),
+        on a connection of its own; closed with the link. Its duplicates count in ``duplicates``."""
+        publisher = JetStreamPublisher(self.url, f"{self.name}-{purpose}", self._duplicates)
+        self._publishers.append(publisher)
+        return publisher
 
     def send(self, subject: str, payload: bytes) -> None:
         """Publish on plain NATS, not waiting (at most once: no store, no PubAck; a lost one is not retried)."""
@@ -446,6 +454,8 @@ class NatsLink:
     def close(self, timeout: float = 5.0) -> None:
         """Stop consuming, close the connection, stop the loop."""
         self.stop_consuming()
+        for publisher in self._publishers:
+            publisher.close()
         with contextlib.suppress(Exception):
             self._call(self._nc.close(), timeout)
         with contextlib.suppress(Exception):

@@ -25,6 +25,7 @@ seams change:
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import msgspec
@@ -42,12 +43,19 @@ from fixgw.session.settings import SessionsFile
 from oms.store import repository
 from oms.store.database import connect
 from oms.store.writer_lock import WriterLock
-from transport.envelope import decode_commands, encode_reports
+from transport.envelope import RawReport, decode_commands, encode_report, encode_report_rows
 from transport.fastpath import encode_fast, fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink
 from transport.subjects import CMD, PARTITION, STREAMS, command_subject, core_consumer, report_subject
 
 log = logging.getLogger("fixgw.services.core")
+
+_RELAY_LINGER_S = 0.01
+"""After a publish the relay waits this long before the next, so that the commits meanwhile go in one message:
+each stream message costs nats-server a write and, with ``sync_interval: always``, an fsync, and at window 1 the
+fsync of one order's report copy delayed the next order's command, whose fsync is on the client's path (the disk
+takes one at a time). The edge has had the reports from the fast path; this only delays their JetStream copy, which
+a crash of the core or the edge needs (what moves ``delivered_through``)."""
 
 
 class CoreService:
@@ -62,7 +70,13 @@ class CoreService:
         self._writer_lock = WriterLock(self._lock_db, core_consumer(partition))  # the partition's single writer
         self.link = NatsLink(config.nats.url, f"core-{partition}")
         self.link.ensure_streams(STREAMS)
+        self._relaying = self.link.publisher("relay")  # the relay's thread waits for the PubAcks itself
         self._last_row: dict[str, int] = {}
+        self._encoded: dict[int, RawReport] = {}
+        """Reports the fast path encoded, by row id, until the relay takes them (its own thread: one dict operation
+        at a time, atomic)."""
+        self._stopping = threading.Event()
+        """Set at stop: the relay lingers no more."""
         """Per client, the last report row this run sent on the fast path (the fast path's ``prev``)."""
         self.venues = CoreVenues(config, self.link, partition)  # venues whose session a venue service holds
         _, own = sessions.only("initiator").split(self.venues.sessions)
@@ -89,6 +103,7 @@ class CoreService:
 
     def stop(self) -> None:
         """Stop taking commands, stop the gateway (which commits and relays what is queued), then disconnect."""
+        self._stopping.set()
         self.link.stop_consuming()
         self.gateway.stop()
         self.venues.stop()
@@ -165,27 +180,34 @@ class CoreService:
                 hops.stop()
 
     def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
-        """On the relay's thread, after the commit: hand the reports to JetStream and wait for its acks."""
+        """On the relay's thread, after the commit: hand the reports to JetStream and wait for its acks, then linger
+        (``_RELAY_LINGER_S``) while the next commits' reports queue up for one publish."""
         started = now_ns()
-        self.link.publish_all(
+        encoded = self._encoded
+        self._relaying.publish_all(
             [
                 (
                     report_subject(client, self.partition),
-                    encode_reports(rows),
+                    # each encoded once: by the fast path, which saw it first (a retry encodes it again)
+                    encode_report_rows([(i, encoded.pop(i) if i in encoded else encode_report(r)) for i, r in rows]),
                     f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}",  # row ids are per partition's book
                 )
                 for client, rows in _by_client(reports, ids).items()
             ]
         )
         hops.record("relay", now_ns() - started)
+        self._stopping.wait(_RELAY_LINGER_S)
 
     def _send_fast(self, reports: list[ClientReport], ids: list[int]) -> None:
-        """On the journal's writer thread, right after the commit: the reports' fast copy over plain NATS
-        (``transport.fastpath``), each client's after the row this run sent it before."""
+        """On the committing thread (the loop's, or the journal writer's), right after the commit: the reports' fast
+        copy over plain NATS (``transport.fastpath``), each client's after the row this run sent it before."""
+        encoded = self._encoded
         for client, rows in _by_client(reports, ids).items():
             prev = self._last_row.get(client, -1)
             self._last_row[client] = rows[-1][0]
-            self.link.send(fast_subject(client, self.partition), encode_fast(prev, encode_reports(rows)))
+            raw = [(i, encode_report(r)) for i, r in rows]
+            encoded.update(raw)  # for the relay, which comes next
+            self.link.send(fast_subject(client, self.partition), encode_fast(prev, encode_report_rows(raw)))
 
 
 def _by_client(reports: list[ClientReport], ids: list[int]) -> dict[str, list[tuple[int, ClientReport]]]:

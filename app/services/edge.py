@@ -67,7 +67,7 @@ class CommandOutbox:
         """``router``: which core partition(s) a message's commands go to; ``timeout_s``: how long a publish may
         wait; ``on_refused``: answers a received message JetStream did not take."""
         self._on_refused = on_refused
-        self._link = link
+        self._publisher = link.publisher("commands")  # under the bus lock: one session's thread at a time
         self._router = router
         self._timeout_s = timeout_s
         self._commands: list[OmsCommand] = []
@@ -101,11 +101,11 @@ class CommandOutbox:
         first, *others = self._router.route(commands, inbound.session if inbound is not None else None)
         try:
             payload = encode_commands(CommandBatch(commands=commands, inbound=inbound))
-            self._link.publish(command_subject(first), payload, message_id(inbound), self._timeout_s)
+            self._publisher.publish(command_subject(first), payload, message_id(inbound), self._timeout_s)
             if others:  # a command about every partition's orders; the message's record goes to the first only
                 payload = encode_commands(CommandBatch(commands=commands, inbound=None))
                 for partition in others:
-                    self._link.publish(command_subject(partition), payload, None, self._timeout_s)
+                    self._publisher.publish(command_subject(partition), payload, None, self._timeout_s)
         except TransportUnavailable as exc:
             log.error("command not sent to the core (%s): %s", exc, inbound or commands)
             if inbound is not None:

@@ -63,7 +63,7 @@ class VenueSender:
     """Publishes the core's committed venue requests in order, off the journal's thread."""
 
     def __init__(self, link: NatsLink) -> None:
-        self._link = link
+        self._publisher = link.publisher("venue-requests")
         self._defer: Defer | None = None
         self._run = secrets.token_hex(4)  # with the counter: one Nats-Msg-Id per decision to send, in this process
         self._count = itertools.count(1)
@@ -103,7 +103,7 @@ class VenueSender:
             messages = [(out_subject(venue), encode_out(out), msg_id) for venue, out, msg_id in batch]
             while messages:
                 try:
-                    self._link.publish_all(messages)
+                    self._publisher.publish_all(messages)
                     break
                 except Exception:
                     log.exception("publishing %d venue request(s) failed; retrying", len(messages))
