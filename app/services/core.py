@@ -32,6 +32,7 @@ import msgspec
 
 from app.config import GatewayConfig
 from app.gateway import Gateway
+from app.services.applied import apply_in_order
 from app.services.partitions import partition_config
 from app.services.venue_link import CoreVenues
 from domain.channels import OMS_EXECUTE, OmsCommand
@@ -43,7 +44,7 @@ from fixgw.session.settings import SessionsFile
 from oms.store import repository
 from oms.store.database import connect
 from oms.store.writer_lock import WriterLock
-from transport.envelope import RawReport, decode_commands, encode_report, encode_report_rows
+from transport.envelope import CommandBatch, RawReport, decode_commands, encode_report, encode_report_rows
 from transport.fastpath import encode_fast, fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink
 from transport.subjects import CMD, PARTITION, STREAMS, command_subject, core_consumer, report_subject
@@ -121,13 +122,18 @@ class CoreService:
         } | self.venues.stats()
 
     def _apply(self, batch: list[Delivery]) -> None:
-        """On the link's loop thread (inline): apply each command batch as one received message, in stream order."""
-        # One section around the batch: this thread commits its units at the end when the journal's writer is idle
-        # (leader/follower, ``oms.store.commit_queue``), whatever ``[database] commit`` says for FIX threads. The
-        # hand-off to the writer thread, then from it back to this loop for the fast reports, cost ~0.5 ms a command
-        # at window 1; under load the writer commits as before, and the loop goes on with the next batch.
-        with self.gateway.journal.committing():
-            dropped = self._apply_all(batch)
+        """On the link's loop thread (inline): apply each command batch as one received message, in stream order
+        (``app.services.applied``)."""
+        gateway = self.gateway
+        self.applied, dropped = apply_in_order(
+            batch,
+            self.applied,
+            bus=gateway.bus,
+            journal=gateway.journal,
+            name=self.consumer.durable,
+            decode=self._decode,
+            apply=self._apply_one,
+        )
         if dropped:
             self.redeliveries_dropped += dropped
             log.info(
@@ -137,35 +143,28 @@ class CoreService:
                 self.redeliveries_dropped,
             )
 
-    def _apply_all(self, batch: list[Delivery]) -> int:
-        """Apply the batch in stream order, then ack it once committed; return how many were dropped as applied."""
-        gateway, name = self.gateway, self.consumer.durable
-        dropped = 0
-        for delivery in batch:
-            if delivery.stream_seq <= self.applied:
-                dropped += 1
-                continue
-            try:
-                commands = decode_commands(delivery.data)
-            except msgspec.DecodeError as exc:  # nothing to apply; the sequence still moves past it
-                self.refused += 1
-                log.error(
-                    "core %s: stream sequence %d is not a command batch (%s); skipped", name, delivery.stream_seq, exc
-                )
-                commands = None
-            with gateway.bus.entered():
-                if commands is not None:
-                    if (inbound := commands.inbound) is not None and inbound.msg_type == "D":
-                        # the edge's decode and publish, JetStream, and the push here: both clocks are this host's
-                        hops.record("edge to core", time.time_ns() - inbound.received_ns)
-                    for command in commands.commands:
-                        self._execute(command)
-                    if (inbound := commands.inbound) is not None:
-                        gateway.journal.record_inbound(*msgspec.structs.astuple(inbound))
-                gateway.journal.set_state(name, delivery.stream_seq)
-            self.applied = delivery.stream_seq
-        gateway.journal.after_commit(batch[-1].ack)  # AckPolicy.ALL: every message of the batch
-        return dropped
+    def _decode(self, delivery: Delivery) -> CommandBatch | None:
+        try:
+            commands = decode_commands(delivery.data)
+        except msgspec.DecodeError as exc:  # nothing to apply; the sequence still moves past it
+            self.refused += 1
+            log.error(
+                "core %s: stream sequence %d is not a command batch (%s); skipped",
+                self.consumer.durable,
+                delivery.stream_seq,
+                exc,
+            )
+            return None
+        if (inbound := commands.inbound) is not None and inbound.msg_type == "D":
+            # the edge's decode and publish, JetStream, and the push here: both clocks are this host's
+            hops.record("edge to core", time.time_ns() - inbound.received_ns)
+        return commands
+
+    def _apply_one(self, commands: CommandBatch) -> None:
+        for command in commands.commands:
+            self._execute(command)
+        if (inbound := commands.inbound) is not None:
+            self.gateway.journal.record_inbound(*msgspec.structs.astuple(inbound))
 
     def _execute(self, command: OmsCommand) -> None:
         timed = isinstance(command, SubmitOrder)

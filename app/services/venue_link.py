@@ -29,6 +29,7 @@ import msgspec
 
 from app.config import GatewayConfig
 from app.gateway import Gateway
+from app.services.applied import apply_in_order
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, OMS_PROCESS
 from domain.commands import CancelAtVenue, QueryAtVenue, ReconcileVenue, ReplaceAtVenue, SubmitOrder, VenueRequest
@@ -156,19 +157,17 @@ class VenueInbox:
         self.refused = 0
 
     def apply(self, batch: list[Delivery]) -> None:
-        """On the link's worker thread: apply each message as one received from the venue, then ack the batch."""
-        dropped = 0
-        for delivery in batch:
-            if delivery.stream_seq <= self.applied:
-                dropped += 1
-                continue
-            message = self._decode(delivery)  # outside the bus lock: the order path waits for it
-            with self._bus.entered():
-                if message is not None:
-                    self._apply_one(*message)
-                self._journal.set_state(self._name, delivery.stream_seq)
-            self.applied = delivery.stream_seq
-        self._journal.after_commit(batch[-1].ack)
+        """On the link's worker thread: apply each message as one received from the venue, then ack the batch
+        (``app.services.applied``)."""
+        self.applied, dropped = apply_in_order(
+            batch,
+            self.applied,
+            bus=self._bus,
+            journal=self._journal,
+            name=self._name,
+            decode=self._decode,
+            apply=lambda message: self._apply_one(*message),
+        )
         if dropped:
             self.redeliveries_dropped += dropped
             log.info(
