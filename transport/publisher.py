@@ -96,11 +96,14 @@ class JetStreamPublisher:
         waiting = list(messages)
         with self._lock:
             while True:
+                reused = self._sock is not None
                 try:
                     self._exchange(waiting, deadline)
                     return
                 except (OSError, _Retry, ValueError, msgspec.DecodeError) as exc:  # ValueError: not the protocol
                     self._close()
+                    if reused:  # a connection the server dropped while idle (unanswered PINGs): a new one at once
+                        continue
                     if time.monotonic() + _RETRY_S > deadline:
                         subject = waiting[0][0]
                         raise TransportUnavailable(
