@@ -13,13 +13,14 @@ seams change:
   redelivery: it is dropped and counted. After a crash the consumer is re-created at the sequence after the one
   committed, so a command is applied once however often JetStream delivers it.
 - **out**: the reports the journal commits (their JSON rows in ``messages`` are the outbox) are relayed after the
-  commit, one stream message per client and commit, to ``fixgw.report.<CompID>.<part>`` with their row ids
-  (Nats-Msg-Id ``rpt:<part>:<first id>-<last id>``), and only once JetStream has acked them does
-  ``delivered_through`` move past them.
+  commit, one stream message per client and relay pass (the relay lingers 10 ms between passes), to
+  ``fixgw.report.<CompID>.<part>`` with their row ids (Nats-Msg-Id ``rpt:<part>:<first id>-<last id>``), and only
+  once JetStream has acked them does ``delivered_through`` move past them.
   A restart relays again what was committed after it, with PossResend: JetStream drops a message it already holds,
   and the edge drops any report whose row id it has delivered (ids only grow: one writer). Right after the commit,
-  on the journal's thread, the same reports also go to the edge over plain NATS (``transport.fastpath``): the
-  client hears at once, and the JetStream copy is what delivery rests on.
+  on the committing thread (usually the link's loop, which applied the batch: ``app.services.applied``), the same
+  reports also go to the edge over plain NATS (``transport.fastpath``): the client hears at once, and the
+  JetStream copy is what delivery rests on.
 """
 
 from __future__ import annotations
@@ -84,8 +85,8 @@ class CoreService:
         self.gateway = Gateway(config, own, outbox=self._relay, remote_venues=self.venues.remotes)
         self.gateway.journal.relay_early(self._send_fast)
         self.venues.attach(self.gateway)
-        # inline: applying a batch only queues the journal's work (the relay publishes from its own thread), so the
-        # loop thread can run it and save the hop to a worker thread.
+        # inline: applying a batch and committing it never waits on the loop (the relay publishes from its own
+        # thread and connection), so the loop thread can run it and save the hop to a worker thread.
         self.consumer = ConsumerSpec(
             stream=CMD.name, subject=command_subject(partition), durable=core_consumer(partition), inline=True
         )
