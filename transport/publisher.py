@@ -22,6 +22,7 @@ socket, the GIL released while it waits, so nothing else runs for it.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import socket
 import ssl
@@ -82,6 +83,7 @@ class JetStreamPublisher:
         self._buffer = bytearray()
         self._inbox = f"_INBOX.{secrets.token_hex(11)}.".encode()
         self._sequence = 0
+        self._closed = False
 
     def publish(self, subject: str, payload: bytes, msg_id: str | None, timeout: float = 10.0) -> None:
         """Publish and wait for the PubAck; retry (same Nats-Msg-Id) until ``timeout``, then raise
@@ -102,9 +104,9 @@ class JetStreamPublisher:
                     return
                 except (OSError, _Retry, ValueError, msgspec.DecodeError) as exc:  # ValueError: not the protocol
                     self._close()
-                    if reused:  # a connection the server dropped while idle (unanswered PINGs): a new one at once
+                    if reused and not self._closed:  # one the server dropped while idle (unanswered PINGs): at once
                         continue
-                    if time.monotonic() + _RETRY_S > deadline:
+                    if self._closed or time.monotonic() + _RETRY_S > deadline:
                         subject = waiting[0][0]
                         raise TransportUnavailable(
                             f"JetStream did not take {subject} within {timeout:g}s: {exc!r}"
@@ -112,7 +114,13 @@ class JetStreamPublisher:
                     time.sleep(_RETRY_S)  # the server is away: a pause before the next connection attempt
 
     def close(self) -> None:
-        """Close the connection (a publish after it opens a new one)."""
+        """Close the connection and refuse publishes from now on; one waiting (for a server that is away, say)
+        raises ``TransportUnavailable`` at once rather than at its deadline."""
+        self._closed = True
+        sock = self._sock
+        if sock is not None:  # without the lock, which a waiting publish holds: its recv fails at once
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         with self._lock:
             self._close()
 
@@ -165,6 +173,8 @@ class JetStreamPublisher:
     def _connected(self, deadline: float) -> socket.socket:
         if self._sock is not None:
             return self._sock
+        if self._closed:
+            raise _Retry("the publisher is closed")
         sock = socket.create_connection((self._host, self._port), timeout=_CONNECT_S)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -4,6 +4,8 @@ raise), and a restarted one takes what it retries."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from app.services.nats_server import NatsServer
@@ -65,5 +67,37 @@ def test_publish_when_server_down_then_transport_unavailable_at_deadline(nats_se
             publisher.publish("pub.a", b"second", "second", timeout=1.0)
     finally:
         publisher.close()
+        nats_server.start()
+        link.close()
+
+
+@pytest.mark.timeout(60)
+def test_close_when_publish_waits_for_server_then_it_raises_at_once(nats_server: NatsServer) -> None:
+    # Arrange: a publish retrying against a server that is down, with a long deadline
+    link = NatsLink(nats_server.url, "publisher-test")
+    publisher = JetStreamPublisher(nats_server.url, "publisher-test", lambda count, _: None)
+    failed: list[BaseException] = []
+    try:
+        link.ensure_streams([STREAM])
+        publisher.publish("pub.a", b"first", "first")
+        nats_server.kill()
+
+        def publish() -> None:
+            try:
+                publisher.publish("pub.a", b"second", "second", timeout=50.0)
+            except TransportUnavailable as exc:
+                failed.append(exc)
+
+        waiting = threading.Thread(target=publish)
+        waiting.start()
+
+        # Act
+        publisher.close()
+        waiting.join(10.0)
+
+        # Assert: it gave up within 10 s of a 50 s deadline
+        assert not waiting.is_alive()
+        assert len(failed) == 1
+    finally:
         nats_server.start()
         link.close()
