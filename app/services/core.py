@@ -52,6 +52,8 @@ from transport.subjects import CMD, PARTITION, STREAMS, command_subject, core_co
 
 log = logging.getLogger("fixgw.services.core")
 
+_MAX_ENCODED = 10_000
+"""Reports encoded by the fast path kept for the relay at most (it takes them within a linger, ~ms)."""
 _RELAY_LINGER_S = 0.01
 """After a publish the relay waits this long before the next, so that the commits meanwhile go in one message:
 each stream message costs nats-server a write and, with ``sync_interval: always``, an fsync, and at window 1 the
@@ -189,7 +191,7 @@ class CoreService:
                 (
                     report_subject(client, self.partition),
                     # each encoded once: by the fast path, which saw it first (a retry encodes it again)
-                    encode_report_rows([(i, encoded.pop(i) if i in encoded else encode_report(r)) for i, r in rows]),
+                    encode_report_rows([(i, _take(encoded, i, r)) for i, r in rows]),
                     f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}",  # row ids are per partition's book
                 )
                 for client, rows in _by_client(reports, ids).items()
@@ -206,8 +208,16 @@ class CoreService:
             prev = self._last_row.get(client, -1)
             self._last_row[client] = rows[-1][0]
             raw = [(i, encode_report(r)) for i, r in rows]
+            if len(encoded) > _MAX_ENCODED:  # a strategy's reports reach this path but not the relay: never kept
+                encoded.clear()
             encoded.update(raw)  # for the relay, which comes next
             self.link.send(fast_subject(client, self.partition), encode_fast(prev, encode_report_rows(raw)))
+
+
+def _take(encoded: dict[int, RawReport], row_id: int, report: ClientReport) -> RawReport:
+    """The report as the fast path encoded it, or encoded now (a retry, or the cache was cleared)."""
+    raw: RawReport | None = encoded.pop(row_id, None)  # one operation: the other thread may clear it meanwhile
+    return raw if raw is not None else encode_report(report)
 
 
 def _by_client(reports: list[ClientReport], ids: list[int]) -> dict[str, list[tuple[int, ClientReport]]]:
