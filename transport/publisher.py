@@ -39,6 +39,8 @@ _RETRY_S = 0.2
 _ACK_S = 2.0
 """How long one attempt waits for the PubAcks (as the loop's ``publish`` did), before writing them again."""
 _CONNECT_S = 2.0
+_SEND_CONNECT_S = 0.05
+"""``send`` waits at most this long to connect or to write (a local server answers in well under a millisecond)."""
 
 
 class _PubAck(msgspec.Struct):
@@ -84,6 +86,8 @@ class JetStreamPublisher:
         self._inbox = f"_INBOX.{secrets.token_hex(11)}.".encode()
         self._sequence = 0
         self._closed = False
+        self._retry_at = 0.0
+        """``send``: no connection attempt before this (monotonic)."""
 
     def publish(self, subject: str, payload: bytes, msg_id: str | None, timeout: float = 10.0) -> None:
         """Publish and wait for the PubAck; retry (same Nats-Msg-Id) until ``timeout``, then raise
@@ -123,6 +127,48 @@ class JetStreamPublisher:
                 sock.shutdown(socket.SHUT_RDWR)
         with self._lock:
             self._close()
+
+    def send(self, subject: str, payload: bytes) -> bool:
+        """Publish on plain NATS and return at once (at most once): True when written; False when it could not be
+        now (no connection, which it tries to open at most every ``_RETRY_S``, briefly; or a publish in progress):
+        the caller sends it another way. For a thread that must never wait on NATS (the core's commit)."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            now = time.monotonic()
+            if self._sock is None and (self._closed or now < self._retry_at):
+                return False
+            try:
+                sock = self._connected(now + _SEND_CONNECT_S, _SEND_CONNECT_S)
+                if sock.gettimeout() != 0.0:  # this connection only sends: never wait on it
+                    sock.settimeout(0.0)
+                self._answer_pings(sock)
+                sock.sendall(b"PUB %s %d\r\n%s\r\n" % (subject.encode(), len(payload), payload))
+            except (OSError, _Retry, ValueError):  # BlockingIOError: its buffer is full, the server is not reading
+                self._close()  # a part written is a broken stream: a new connection next time
+                self._retry_at = now + _RETRY_S
+                return False
+            return True
+        finally:
+            self._lock.release()
+
+    def _answer_pings(self, sock: socket.socket) -> None:
+        """Read what the server sent meanwhile without waiting (a connection that only sends): PINGs are answered,
+        a closed connection raises."""
+        try:
+            data = sock.recv(65536, socket.MSG_DONTWAIT)
+        except BlockingIOError:  # nothing there
+            return
+        if not data:
+            raise ConnectionResetError("NATS closed the connection")
+        self._buffer += data
+        while (end := self._buffer.find(b"\r\n")) >= 0:
+            line = bytes(self._buffer[:end])
+            del self._buffer[: end + 2]
+            if line == b"PING":
+                sock.sendall(b"PONG\r\n")
+            elif line.startswith(b"-ERR"):
+                raise _Retry(f"NATS: {line!r}")
 
     # -- one attempt -------------------------------------------------------------------------------
 
@@ -170,12 +216,12 @@ class JetStreamPublisher:
 
     # -- the connection ----------------------------------------------------------------------------
 
-    def _connected(self, deadline: float) -> socket.socket:
+    def _connected(self, deadline: float, connect_timeout: float = _CONNECT_S) -> socket.socket:
         if self._sock is not None:
             return self._sock
         if self._closed:
             raise _Retry("the publisher is closed")
-        sock = socket.create_connection((self._host, self._port), timeout=_CONNECT_S)
+        sock = socket.create_connection((self._host, self._port), timeout=connect_timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock, self._buffer = sock, bytearray()

@@ -75,6 +75,7 @@ class CoreService:
         self.link = NatsLink(config.nats.url, f"core-{partition}")
         self.link.ensure_streams(STREAMS)
         self._relaying = self.link.publisher("relay")  # the relay's thread waits for the PubAcks itself
+        self._fast = self.link.publisher("fast")  # the committing thread writes the fast reports itself
         self._last_row: dict[str, int] = {}
         self._encoded: dict[int, RawReport] = {}
         """Reports the fast path encoded, by row id, until the relay takes them (its own thread: one dict operation
@@ -211,7 +212,9 @@ class CoreService:
             if len(encoded) > _MAX_ENCODED:  # a strategy's reports reach this path but not the relay: never kept
                 encoded.clear()
             encoded.update(raw)  # for the relay, which comes next
-            self.link.send(fast_subject(client, self.partition), encode_fast(prev, encode_report_rows(raw)))
+            subject, payload = fast_subject(client, self.partition), encode_fast(prev, encode_report_rows(raw))
+            if not self._fast.send(subject, payload):  # written here, at once; else through the link's loop
+                self.link.send(subject, payload)
 
 
 def _take(encoded: dict[int, RawReport], row_id: int, report: ClientReport) -> RawReport:

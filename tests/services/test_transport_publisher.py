@@ -5,6 +5,7 @@ raise), and a restarted one takes what it retries."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -100,4 +101,44 @@ def test_close_when_publish_waits_for_server_then_it_raises_at_once(nats_server:
         assert len(failed) == 1
     finally:
         nats_server.start()
+        link.close()
+
+
+@pytest.mark.timeout(60)
+def test_send_when_server_down_then_false_and_after_restart_delivered(nats_server: NatsServer) -> None:
+    # Arrange: a listener on the link, a publisher that only sends
+    link = NatsLink(nats_server.url, "publisher-test")
+    publisher = JetStreamPublisher(nats_server.url, "publisher-test", lambda count, _: None)
+    heard: list[bytes] = []
+    changed = threading.Condition()
+
+    def listener(_: str, data: bytes) -> None:
+        with changed:
+            heard.append(data)
+            changed.notify_all()
+
+    try:
+        link.listen(["fast.a"], listener, inline=True)
+        assert publisher.send("fast.a", b"1")
+        with changed:
+            assert changed.wait_for(lambda: heard == [b"1"], 10.0), heard
+
+        # Act: the server goes away (the send that finds it gone says so), then comes back
+        nats_server.kill()
+        down = [publisher.send("fast.a", b"lost") for _ in range(3)]
+        nats_server.start()
+        # at most once: sent again until heard (the link resubscribes once reconnected; the publisher reconnects
+        # after its retry pause)
+        deadline = time.monotonic() + 20.0
+        sent = False
+        while not sent and time.monotonic() < deadline:
+            publisher.send("fast.a", b"2")
+            with changed:
+                sent = changed.wait_for(lambda: b"2" in heard, 0.1)
+
+        # Assert
+        assert not all(down), "a send to a server that is down said it was written every time"
+        assert sent, heard
+    finally:
+        publisher.close()
         link.close()
