@@ -15,6 +15,8 @@ socket, the GIL released while it waits, so nothing else runs for it.
   messages not yet acked are written again in order, with the same Nats-Msg-Id, on a new one, until the deadline:
   one JetStream had already stored is dropped as a duplicate (the PubAck says so, and ``on_duplicates`` is told).
   At the deadline ``TransportUnavailable``.
+- ``send`` is plain NATS on a connection that only sends (the core's fast reports, from the committing thread): it
+  never waits — no connection now, or a full socket buffer, and it says so, and the caller sends another way.
 - Nothing else comes on the connection but the PubAcks to its inbox and the server's PINGs (answered as they come,
   and while idle the server's PINGs wait in the socket: it may drop the connection, and the next publish opens a
   new one).
