@@ -68,19 +68,41 @@ class _ReportBatch(msgspec.Struct, frozen=True, array_like=True):
 
 
 _reports_decoder = msgspec.msgpack.Decoder(_ReportBatch)
+RawReport = _Tagged
+"""A report as it travels, not decoded (``decode_report``)."""
 
 
 def encode_reports(reports: list[tuple[int, ClientReport]]) -> bytes:
     """Encode committed reports for the REPORTS stream, each with the id of its row (``messages.id``): one stream
     message per client and commit, so a commit's reports cost one write (and one fsync) at the server."""
-    tagged = [_Tagged(type(r).__name__, msgspec.Raw(_encoder.encode(r))) for _, r in reports]
-    return _encoder.encode(_ReportBatch([i for i, _ in reports], tagged))
+    return encode_report_rows([(i, encode_report(r)) for i, r in reports])
+
+
+def encode_report(report: ClientReport) -> RawReport:
+    """One report encoded for ``encode_report_rows`` (the core encodes each once, for both of its copies)."""
+    return _Tagged(type(report).__name__, msgspec.Raw(_encoder.encode(report)))
+
+
+def encode_report_rows(rows: list[tuple[int, RawReport]]) -> bytes:
+    """``encode_reports`` of reports encoded already."""
+    return _encoder.encode(_ReportBatch([i for i, _ in rows], [r for _, r in rows]))
 
 
 def decode_reports(data: bytes) -> list[tuple[int, ClientReport]]:
     """Decode a REPORTS stream message: (row id, report) in the order committed."""
+    return [(i, decode_report(raw)) for i, raw in report_rows(data)]
+
+
+def report_rows(data: bytes) -> list[tuple[int, RawReport]]:
+    """A REPORTS stream message's (row id, report) in the order committed, the reports left encoded: the edge decodes
+    only those it sends (most of the stream's copies were sent from the fast path already)."""
     raw = _reports_decoder.decode(data)
-    return [(i, _decode(_REPORTS, t)) for i, t in zip(raw.ids, raw.reports, strict=True)]
+    return list(zip(raw.ids, raw.reports, strict=True))
+
+
+def decode_report(raw: RawReport) -> ClientReport:
+    """Decode one report of ``report_rows``; raise ``msgspec.DecodeError`` if it is not one."""
+    return _decode(_REPORTS, raw)  # type: ignore[no-any-return]
 
 
 def _decode(types: dict[str, type[Any]], tagged: _Tagged) -> Any:

@@ -13,24 +13,27 @@ seams change:
   redelivery: it is dropped and counted. After a crash the consumer is re-created at the sequence after the one
   committed, so a command is applied once however often JetStream delivers it.
 - **out**: the reports the journal commits (their JSON rows in ``messages`` are the outbox) are relayed after the
-  commit, one stream message per client and commit, to ``fixgw.report.<CompID>.<part>`` with their row ids
-  (Nats-Msg-Id ``rpt:<part>:<first id>-<last id>``), and only once JetStream has acked them does
-  ``delivered_through`` move past them.
+  commit, one stream message per client and relay pass (the relay lingers 10 ms between passes), to
+  ``fixgw.report.<CompID>.<part>`` with their row ids (Nats-Msg-Id ``rpt:<part>:<first id>-<last id>``), and only
+  once JetStream has acked them does ``delivered_through`` move past them.
   A restart relays again what was committed after it, with PossResend: JetStream drops a message it already holds,
   and the edge drops any report whose row id it has delivered (ids only grow: one writer). Right after the commit,
-  on the journal's thread, the same reports also go to the edge over plain NATS (``transport.fastpath``): the
-  client hears at once, and the JetStream copy is what delivery rests on.
+  on the committing thread (usually the link's loop, which applied the batch: ``app.services.applied``), the same
+  reports also go to the edge over plain NATS (``transport.fastpath``): the client hears at once, and the
+  JetStream copy is what delivery rests on.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import msgspec
 
 from app.config import GatewayConfig
 from app.gateway import Gateway
+from app.services.applied import apply_in_order
 from app.services.partitions import partition_config
 from app.services.venue_link import CoreVenues
 from domain.channels import OMS_EXECUTE, OmsCommand
@@ -42,12 +45,21 @@ from fixgw.session.settings import SessionsFile
 from oms.store import repository
 from oms.store.database import connect
 from oms.store.writer_lock import WriterLock
-from transport.envelope import decode_commands, encode_reports
+from transport.envelope import CommandBatch, RawReport, decode_commands, encode_report, encode_report_rows
 from transport.fastpath import encode_fast, fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink
 from transport.subjects import CMD, PARTITION, STREAMS, command_subject, core_consumer, report_subject
 
 log = logging.getLogger("fixgw.services.core")
+
+_MAX_ENCODED = 10_000
+"""Reports encoded by the fast path kept for the relay at most (it takes them within a linger, ~ms)."""
+_RELAY_LINGER_S = 0.01
+"""After a publish the relay waits this long before the next, so that the commits meanwhile go in one message:
+each stream message costs nats-server a write and, with ``sync_interval: always``, an fsync, and at window 1 the
+fsync of one order's report copy delayed the next order's command, whose fsync is on the client's path (the disk
+takes one at a time). The edge has had the reports from the fast path; this only delays their JetStream copy, which
+a crash of the core or the edge needs (what moves ``delivered_through``)."""
 
 
 class CoreService:
@@ -62,15 +74,22 @@ class CoreService:
         self._writer_lock = WriterLock(self._lock_db, core_consumer(partition))  # the partition's single writer
         self.link = NatsLink(config.nats.url, f"core-{partition}")
         self.link.ensure_streams(STREAMS)
+        self._relaying = self.link.publisher("relay")  # the relay's thread waits for the PubAcks itself
+        self._fast = self.link.publisher("fast")  # the committing thread writes the fast reports itself
         self._last_row: dict[str, int] = {}
+        self._encoded: dict[int, RawReport] = {}
+        """Reports the fast path encoded, by row id, until the relay takes them (its own thread: one dict operation
+        at a time, atomic)."""
+        self._stopping = threading.Event()
+        """Set at stop: the relay lingers no more."""
         """Per client, the last report row this run sent on the fast path (the fast path's ``prev``)."""
         self.venues = CoreVenues(config, self.link, partition)  # venues whose session a venue service holds
         _, own = sessions.only("initiator").split(self.venues.sessions)
         self.gateway = Gateway(config, own, outbox=self._relay, remote_venues=self.venues.remotes)
         self.gateway.journal.relay_early(self._send_fast)
         self.venues.attach(self.gateway)
-        # inline: applying a batch only queues the journal's work (the relay publishes from its own thread), so the
-        # loop thread can run it and save the hop to a worker thread.
+        # inline: applying a batch and committing it never waits on the loop (the relay publishes from its own
+        # thread and connection), so the loop thread can run it and save the hop to a worker thread.
         self.consumer = ConsumerSpec(
             stream=CMD.name, subject=command_subject(partition), durable=core_consumer(partition), inline=True
         )
@@ -89,6 +108,7 @@ class CoreService:
 
     def stop(self) -> None:
         """Stop taking commands, stop the gateway (which commits and relays what is queued), then disconnect."""
+        self._stopping.set()
         self.link.stop_consuming()
         self.gateway.stop()
         self.venues.stop()
@@ -106,41 +126,49 @@ class CoreService:
         } | self.venues.stats()
 
     def _apply(self, batch: list[Delivery]) -> None:
-        """On the link's worker thread: apply each command batch as one received message, in stream order."""
-        gateway, name = self.gateway, self.consumer.durable
-        dropped = 0
-        for delivery in batch:
-            if delivery.stream_seq <= self.applied:
-                dropped += 1
-                continue
-            try:
-                commands = decode_commands(delivery.data)
-            except msgspec.DecodeError as exc:  # nothing to apply; the sequence still moves past it
-                self.refused += 1
-                log.error(
-                    "core %s: stream sequence %d is not a command batch (%s); skipped", name, delivery.stream_seq, exc
-                )
-                commands = None
-            with gateway.bus.entered():
-                if commands is not None:
-                    if (inbound := commands.inbound) is not None and inbound.msg_type == "D":
-                        # the edge's decode and publish, JetStream, and the push here: both clocks are this host's
-                        hops.record("edge to core", time.time_ns() - inbound.received_ns)
-                    for command in commands.commands:
-                        self._execute(command)
-                    if (inbound := commands.inbound) is not None:
-                        gateway.journal.record_inbound(*msgspec.structs.astuple(inbound))
-                gateway.journal.set_state(name, delivery.stream_seq)
-            self.applied = delivery.stream_seq
-        gateway.journal.after_commit(batch[-1].ack)  # AckPolicy.ALL: every message of the batch
+        """On the link's loop thread (inline): apply each command batch as one received message, in stream order
+        (``app.services.applied``)."""
+        gateway = self.gateway
+        self.applied, dropped = apply_in_order(
+            batch,
+            self.applied,
+            bus=gateway.bus,
+            journal=gateway.journal,
+            name=self.consumer.durable,
+            decode=self._decode,
+            apply=self._apply_one,
+        )
         if dropped:
             self.redeliveries_dropped += dropped
             log.info(
                 "core %s: dropped %d redelivered command(s) already applied (%d in all)",
-                name,
+                self.consumer.durable,
                 dropped,
                 self.redeliveries_dropped,
             )
+
+    def _decode(self, delivery: Delivery) -> CommandBatch | None:
+        try:
+            commands = decode_commands(delivery.data)
+        except msgspec.DecodeError as exc:  # nothing to apply; the sequence still moves past it
+            self.refused += 1
+            log.error(
+                "core %s: stream sequence %d is not a command batch (%s); skipped",
+                self.consumer.durable,
+                delivery.stream_seq,
+                exc,
+            )
+            return None
+        if (inbound := commands.inbound) is not None and inbound.msg_type == "D":
+            # the edge's decode and publish, JetStream, and the push here: both clocks are this host's
+            hops.record("edge to core", time.time_ns() - inbound.received_ns)
+        return commands
+
+    def _apply_one(self, commands: CommandBatch) -> None:
+        for command in commands.commands:
+            self._execute(command)
+        if (inbound := commands.inbound) is not None:
+            self.gateway.journal.record_inbound(*msgspec.structs.astuple(inbound))
 
     def _execute(self, command: OmsCommand) -> None:
         timed = isinstance(command, SubmitOrder)
@@ -155,27 +183,44 @@ class CoreService:
                 hops.stop()
 
     def _relay(self, reports: list[ClientReport], ids: list[int]) -> None:
-        """On the relay's thread, after the commit: hand the reports to JetStream and wait for its acks."""
+        """On the relay's thread, after the commit: hand the reports to JetStream and wait for its acks, then linger
+        (``_RELAY_LINGER_S``) while the next commits' reports queue up for one publish."""
         started = now_ns()
-        self.link.publish_all(
+        encoded = self._encoded
+        self._relaying.publish_all(
             [
                 (
                     report_subject(client, self.partition),
-                    encode_reports(rows),
+                    # each encoded once: by the fast path, which saw it first (a retry encodes it again)
+                    encode_report_rows([(i, _take(encoded, i, r)) for i, r in rows]),
                     f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}",  # row ids are per partition's book
                 )
                 for client, rows in _by_client(reports, ids).items()
             ]
         )
         hops.record("relay", now_ns() - started)
+        self._stopping.wait(_RELAY_LINGER_S)
 
     def _send_fast(self, reports: list[ClientReport], ids: list[int]) -> None:
-        """On the journal's writer thread, right after the commit: the reports' fast copy over plain NATS
-        (``transport.fastpath``), each client's after the row this run sent it before."""
+        """On the committing thread (the loop's, or the journal writer's), right after the commit: the reports' fast
+        copy over plain NATS (``transport.fastpath``), each client's after the row this run sent it before."""
+        encoded = self._encoded
         for client, rows in _by_client(reports, ids).items():
             prev = self._last_row.get(client, -1)
             self._last_row[client] = rows[-1][0]
-            self.link.send(fast_subject(client, self.partition), encode_fast(prev, encode_reports(rows)))
+            raw = [(i, encode_report(r)) for i, r in rows]
+            if len(encoded) > _MAX_ENCODED:  # a strategy's reports reach this path but not the relay: never kept
+                encoded.clear()
+            encoded.update(raw)  # for the relay, which comes next
+            subject, payload = fast_subject(client, self.partition), encode_fast(prev, encode_report_rows(raw))
+            if not self._fast.send(subject, payload):  # written here, at once; else through the link's loop
+                self.link.send(subject, payload)
+
+
+def _take(encoded: dict[int, RawReport], row_id: int, report: ClientReport) -> RawReport:
+    """The report as the fast path encoded it, or encoded now (a retry, or the cache was cleared)."""
+    raw: RawReport | None = encoded.pop(row_id, None)  # one operation: the other thread may clear it meanwhile
+    return raw if raw is not None else encode_report(report)
 
 
 def _by_client(reports: list[ClientReport], ids: list[int]) -> dict[str, list[tuple[int, ClientReport]]]:

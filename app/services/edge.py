@@ -47,7 +47,7 @@ from fixgw.client import ClientHandler
 from fixgw.codec import outbound
 from fixgw.session.connector import Connector
 from fixgw.session.settings import SessionsFile
-from transport.envelope import CommandBatch, Inbound, decode_reports, encode_commands
+from transport.envelope import CommandBatch, Inbound, RawReport, decode_report, encode_commands, report_rows
 from transport.fastpath import ReportOrder, client_and_partition, decode_fast, fast_subject
 from transport.nats import ConsumerSpec, Delivery, NatsLink, TransportUnavailable
 from transport.subjects import EDGE_CONSUMER, REPORTS, STREAMS, command_subject, edge_consumer, reports_of
@@ -67,7 +67,7 @@ class CommandOutbox:
         """``router``: which core partition(s) a message's commands go to; ``timeout_s``: how long a publish may
         wait; ``on_refused``: answers a received message JetStream did not take."""
         self._on_refused = on_refused
-        self._link = link
+        self._publisher = link.publisher("commands")  # under the bus lock: one session's thread at a time
         self._router = router
         self._timeout_s = timeout_s
         self._commands: list[OmsCommand] = []
@@ -101,11 +101,11 @@ class CommandOutbox:
         first, *others = self._router.route(commands, inbound.session if inbound is not None else None)
         try:
             payload = encode_commands(CommandBatch(commands=commands, inbound=inbound))
-            self._link.publish(command_subject(first), payload, message_id(inbound), self._timeout_s)
+            self._publisher.publish(command_subject(first), payload, message_id(inbound), self._timeout_s)
             if others:  # a command about every partition's orders; the message's record goes to the first only
                 payload = encode_commands(CommandBatch(commands=commands, inbound=None))
                 for partition in others:
-                    self._link.publish(command_subject(partition), payload, None, self._timeout_s)
+                    self._publisher.publish(command_subject(partition), payload, None, self._timeout_s)
         except TransportUnavailable as exc:
             log.error("command not sent to the core (%s): %s", exc, inbound or commands)
             if inbound is not None:
@@ -161,12 +161,13 @@ class EdgeService:
             subject=reports_of(clients[0]),
             also=tuple(reports_of(c) for c in clients[1:]),
             durable=edge_consumer(name),
+            inline=True,  # like the fast path's: a batch is mostly ids of reports sent already, shorter than a hop
         )
         self._fast_subjects = [fast_subject(c, "*") for c in clients]
         self._resend_through = 0
         self._sending = threading.Lock()
         """Held while reports are sent: the JetStream and the fast path's in one order."""
-        self._order: ReportOrder[ClientReport] = ReportOrder()
+        self._order: ReportOrder[RawReport] = ReportOrder()
         self.duplicates_dropped = 0
         self._resume(config)
 
@@ -213,22 +214,25 @@ class EdgeService:
         self.clients.app.send(SessionKey(inbound.session), reject)
 
     def _deliver(self, batch: list[Delivery]) -> None:
-        """On the link's worker thread: send the reports in order (but those the fast path sent), then ack them."""
+        """On the link's loop thread: send the reports in order (but those the fast path sent), then ack them."""
         reports: list[ClientReport] = []
         dropped = 0
         with self._sending:
             for delivery in batch:
                 try:
-                    rows = decode_reports(delivery.data)
+                    raw, again = self._order.reliable(
+                        client_and_partition(delivery.subject), report_rows(delivery.data)
+                    )
+                    send = [decode_report(report) for report in raw]  # usually none: the fast copy went first
                 except msgspec.DecodeError as exc:
                     log.error("report at stream sequence %d is not one (%s); skipped", delivery.stream_seq, exc)
                     continue
-                send, again = self._order.reliable(client_and_partition(delivery.subject), rows)
                 dropped += again  # relayed again by a restarted core, or delivered again: sent already
                 if delivery.stream_seq <= self._resend_through or delivery.num_delivered > 1:
                     send = [msgspec.structs.replace(report, poss_resend=True) for report in send]
                 reports += send
-            self.clients.send_reports(reports)
+            if reports:
+                self.clients.send_reports(reports)
         if dropped:
             self.duplicates_dropped += dropped
             log.info("edge: dropped %d report(s) already delivered (%d in all)", dropped, self.duplicates_dropped)
@@ -240,7 +244,8 @@ class EdgeService:
         with self._sending:
             try:
                 fast = decode_fast(data)
-                send = self._order.fast(client_and_partition(subject), fast.prev, decode_reports(fast.reports))
+                raw = self._order.fast(client_and_partition(subject), fast.prev, report_rows(fast.reports))
+                send = [decode_report(report) for report in raw]
             except msgspec.DecodeError as exc:
                 log.error("fast reports on %s are not reports (%s); their JetStream copy will do", subject, exc)
                 return

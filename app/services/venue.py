@@ -139,6 +139,7 @@ class VenueService:
         self.session = SessionKey(session)
         self._timeout_s = config.nats.publish_timeout_s
         self.link = NatsLink(config.nats.url, f"venue-{self.venue}")
+        self._publisher = self.link.publisher("fix")  # the session's thread waits for the PubAck itself
         self.link.ensure_streams(VENUE_STREAMS)
         self.clock = LiveClock()
         self.app = FixApplication(self, f"venue-{self.venue}", record=self._record, unit_of_work=self._unit)
@@ -270,7 +271,7 @@ class VenueService:
 
     def _publish(self, subject: str, message: VenueIn, msg_id: str | None) -> None:
         try:
-            self.link.publish(subject, encode_in(message), msg_id, self._timeout_s)
+            self._publisher.publish(subject, encode_in(message), msg_id, self._timeout_s)
         except Exception as exc:  # noqa: BLE001 - whatever it is, the message is not in the stream
             # Going on would publish later messages and move the restart's rewind point past this one: end instead,
             # and resume before it.

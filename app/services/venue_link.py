@@ -30,6 +30,7 @@ import msgspec
 
 from app.config import GatewayConfig
 from app.gateway import Gateway
+from app.services.applied import apply_in_order
 from app.services.venue_watch import VenueWatch
 from domain.bus import MessageBus
 from domain.channels import OMS_EXECUTE, OMS_PROCESS
@@ -66,7 +67,7 @@ class VenueSender:
     """Publishes the core's committed venue requests in order, off the journal's thread."""
 
     def __init__(self, link: NatsLink) -> None:
-        self._link = link
+        self._publisher = link.publisher("venue-requests")
         self._defer: Defer | None = None
         self._run = secrets.token_hex(4)  # with the counter: one Nats-Msg-Id per decision to send, in this process
         self._count = itertools.count(1)
@@ -106,7 +107,7 @@ class VenueSender:
             messages = [(out_subject(venue), encode_out(out), msg_id) for venue, out, msg_id in batch]
             while messages:
                 try:
-                    self._link.publish_all(messages)
+                    self._publisher.publish_all(messages)
                     break
                 except Exception:
                     log.exception("publishing %d venue request(s) failed; retrying", len(messages))
@@ -174,19 +175,17 @@ class VenueInbox:
         self.refused = 0
 
     def apply(self, batch: list[Delivery]) -> None:
-        """On the link's worker thread: apply each message as one received from the venue, then ack the batch."""
-        dropped = 0
-        for delivery in batch:
-            if delivery.stream_seq <= self.applied:
-                dropped += 1
-                continue
-            message = self._decode(delivery)  # outside the bus lock: the order path waits for it
-            with self._bus.entered():
-                if message is not None:
-                    self._apply_one(*message)
-                self._journal.set_state(self._name, delivery.stream_seq)
-            self.applied = delivery.stream_seq
-        self._journal.after_commit(batch[-1].ack)
+        """On the link's worker thread: apply each message as one received from the venue, then ack the batch
+        (``app.services.applied``)."""
+        self.applied, dropped = apply_in_order(
+            batch,
+            self.applied,
+            bus=self._bus,
+            journal=self._journal,
+            name=self._name,
+            decode=self._decode,
+            apply=lambda message: self._apply_one(*message),
+        )
         if dropped:
             self.redeliveries_dropped += dropped
             log.info(
