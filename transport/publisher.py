@@ -102,7 +102,11 @@ class JetStreamPublisher:
             return
         deadline = time.monotonic() + timeout
         waiting = list(messages)
-        with self._lock:
+        # Another thread's publish may hold the connection (the venue service's two threads share one): wait for it
+        # only as long as this publish may take, so that a late message is never written after its deadline.
+        if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise TransportUnavailable(f"JetStream did not take {waiting[0][0]} within {timeout:g}s: publisher busy")
+        try:
             while True:
                 reused = self._sock is not None
                 try:
@@ -110,7 +114,7 @@ class JetStreamPublisher:
                     return
                 except (OSError, _Retry, ValueError, msgspec.DecodeError) as exc:  # ValueError: not the protocol
                     self._close()
-                    if reused and not self._closed:  # one the server dropped while idle (unanswered PINGs): at once
+                    if reused and not self._closed and time.monotonic() < deadline:  # dropped while idle: at once
                         continue
                     if self._closed or time.monotonic() + _RETRY_S > deadline:
                         subject = waiting[0][0]
@@ -118,6 +122,8 @@ class JetStreamPublisher:
                             f"JetStream did not take {subject} within {timeout:g}s: {exc!r}"
                         ) from None
                     time.sleep(_RETRY_S)  # the server is away: a pause before the next connection attempt
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         """Close the connection and refuse publishes from now on; one waiting (for a server that is away, say)
@@ -158,8 +164,8 @@ class JetStreamPublisher:
         """Read what the server sent meanwhile without waiting (a connection that only sends): PINGs are answered,
         a closed connection raises."""
         try:
-            data = sock.recv(65536, socket.MSG_DONTWAIT)
-        except BlockingIOError:  # nothing there
+            data = sock.recv(65536)  # the socket does not block (no flags: a TLS socket refuses them)
+        except (BlockingIOError, ssl.SSLWantReadError):  # nothing there
             return
         if not data:
             raise ConnectionResetError("NATS closed the connection")
@@ -193,6 +199,7 @@ class JetStreamPublisher:
                 out += header
             out += payload
             out += b"\r\n"
+        sock.settimeout(max(0.001, deadline - time.monotonic()))  # a write the server does not take ends in time
         sock.sendall(out)
         acked = [False] * len(waiting)
         duplicates, left = 0, len(waiting)
@@ -223,7 +230,8 @@ class JetStreamPublisher:
             return self._sock
         if self._closed:
             raise _Retry("the publisher is closed")
-        sock = socket.create_connection((self._host, self._port), timeout=connect_timeout)
+        left = max(0.001, deadline - time.monotonic())
+        sock = socket.create_connection((self._host, self._port), timeout=min(connect_timeout, left))
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock, self._buffer = sock, bytearray()

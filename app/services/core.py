@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 
 import msgspec
 
@@ -54,6 +55,9 @@ log = logging.getLogger("fixgw.services.core")
 
 _MAX_ENCODED = 10_000
 """Reports encoded by the fast path kept for the relay at most (it takes them within a linger, ~ms)."""
+_MAX_MESSAGE_BYTES = 256 * 1024
+"""One client's reports per NATS message, at most about this much encoded: NATS refuses a message over its
+max_payload (1 MB by default), and the relay's call after a stall holds everything queued since."""
 _RELAY_LINGER_S = 0.01
 """After a publish the relay waits this long before the next, so that the commits meanwhile go in one message:
 each stream message costs nats-server a write and, with ``sync_interval: always``, an fsync, and at window 1 the
@@ -187,17 +191,16 @@ class CoreService:
         (``_RELAY_LINGER_S``) while the next commits' reports queue up for one publish."""
         started = now_ns()
         encoded = self._encoded
-        self._relaying.publish_all(
-            [
-                (
+        messages = []
+        for client, rows in _by_client(reports, ids).items():
+            # each encoded once: by the fast path, which saw it first (a retry encodes it again)
+            for part in _chunks([(i, _take(encoded, i, r)) for i, r in rows]):
+                subject, msg_id = (
                     report_subject(client, self.partition),
-                    # each encoded once: by the fast path, which saw it first (a retry encodes it again)
-                    encode_report_rows([(i, _take(encoded, i, r)) for i, r in rows]),
-                    f"rpt:{self.partition}:{rows[0][0]}-{rows[-1][0]}",  # row ids are per partition's book
+                    f"rpt:{self.partition}:{part[0][0]}-{part[-1][0]}",
                 )
-                for client, rows in _by_client(reports, ids).items()
-            ]
-        )
+                messages.append((subject, encode_report_rows(part), msg_id))  # row ids are per partition's book
+        self._relaying.publish_all(messages)
         hops.record("relay", now_ns() - started)
         self._stopping.wait(_RELAY_LINGER_S)
 
@@ -206,15 +209,30 @@ class CoreService:
         copy over plain NATS (``transport.fastpath``), each client's after the row this run sent it before."""
         encoded = self._encoded
         for client, rows in _by_client(reports, ids).items():
-            prev = self._last_row.get(client, -1)
-            self._last_row[client] = rows[-1][0]
             raw = [(i, encode_report(r)) for i, r in rows]
             if len(encoded) > _MAX_ENCODED:  # a strategy's reports reach this path but not the relay: never kept
                 encoded.clear()
             encoded.update(raw)  # for the relay, which comes next
-            subject, payload = fast_subject(client, self.partition), encode_fast(prev, encode_report_rows(raw))
-            if not self._fast.send(subject, payload):  # written here, at once; else through the link's loop
-                self.link.send(subject, payload)
+            for part in _chunks(raw):
+                prev = self._last_row.get(client, -1)
+                self._last_row[client] = part[-1][0]
+                subject, payload = fast_subject(client, self.partition), encode_fast(prev, encode_report_rows(part))
+                if not self._fast.send(subject, payload):  # written here, at once; else through the link's loop
+                    self.link.send(subject, payload)
+
+
+def _chunks(rows: list[tuple[int, RawReport]]) -> Iterator[list[tuple[int, RawReport]]]:
+    """``rows`` in order, in pieces of at most ``_MAX_MESSAGE_BYTES`` of encoded reports (one report at least)."""
+    part: list[tuple[int, RawReport]] = []
+    size = 0
+    for row in rows:
+        if part and size + len(row[1].body) > _MAX_MESSAGE_BYTES:
+            yield part
+            part, size = [], 0
+        part.append(row)
+        size += len(row[1].body)
+    if part:
+        yield part
 
 
 def _take(encoded: dict[int, RawReport], row_id: int, report: ClientReport) -> RawReport:

@@ -101,11 +101,13 @@ class CommandOutbox:
         first, *others = self._router.route(commands, inbound.session if inbound is not None else None)
         try:
             payload = encode_commands(CommandBatch(commands=commands, inbound=inbound))
-            self._publisher.publish(command_subject(first), payload, message_id(inbound), self._timeout_s)
+            msg_id = message_id(inbound)
+            self._publisher.publish(command_subject(first), payload, msg_id, self._timeout_s)
             if others:  # a command about every partition's orders; the message's record goes to the first only
                 payload = encode_commands(CommandBatch(commands=commands, inbound=None))
-                for partition in others:
-                    self._publisher.publish(command_subject(partition), payload, None, self._timeout_s)
+                for partition in others:  # an id of its own per partition, so a retried publish is stored once
+                    copy_id = f"{msg_id}:{partition}" if msg_id is not None else None
+                    self._publisher.publish(command_subject(partition), payload, copy_id, self._timeout_s)
         except TransportUnavailable as exc:
             log.error("command not sent to the core (%s): %s", exc, inbound or commands)
             if inbound is not None:

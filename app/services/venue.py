@@ -276,6 +276,9 @@ class VenueService:
             # Going on would publish later messages and move the restart's rewind point past this one: end instead,
             # and resume before it.
             why = "did not take it in time" if isinstance(exc, TransportUnavailable) else repr(exc)
+            if self._stopping.is_set():  # a clean stop closed the link under it: the next start resumes before it
+                log.warning("venue %s: stopping; %s not published (%s)", self.venue, msg_id, why)
+                return
             log.critical("venue %s: JetStream has not got %s (%s); exiting", self.venue, msg_id, why)
             logging.shutdown()
             os._exit(_NOT_TAKEN)
