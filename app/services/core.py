@@ -81,19 +81,21 @@ class CoreService:
         self._relaying = self.link.publisher("relay")  # the relay's thread waits for the PubAcks itself
         self._fast = self.link.publisher("fast")  # the committing thread writes the fast reports itself
         self._last_row: dict[str, int] = {}
+        """Per client, the last report row this run sent on the fast path (the fast path's ``prev``)."""
         self._encoded: dict[int, RawReport] = {}
         """Reports the fast path encoded, by row id, until the relay takes them (its own thread: one dict operation
         at a time, atomic)."""
         self._stopping = threading.Event()
         """Set at stop: the relay lingers no more."""
-        """Per client, the last report row this run sent on the fast path (the fast path's ``prev``)."""
         self.venues = CoreVenues(config, self.link, partition)  # venues whose session a venue service holds
         _, own = sessions.only("initiator").split(self.venues.sessions)
         self.gateway = Gateway(config, own, outbox=self._relay, remote_venues=self.venues.remotes)
         self.gateway.journal.relay_early(self._send_fast)
         self.venues.attach(self.gateway)
         # inline: applying a batch and committing it never waits on the loop (the relay publishes from its own
-        # thread and connection), so the loop thread can run it and save the hop to a worker thread.
+        # thread and connection), so the loop thread can run it and save the hop to a worker thread. The cost: while
+        # that thread commits, the link's other deliveries (venue messages, acks) wait; a PostgreSQL that hangs
+        # rather than refuses stalls them all until the driver gives up (the writer thread would stall the same way).
         self.consumer = ConsumerSpec(
             stream=CMD.name, subject=command_subject(partition), durable=core_consumer(partition), inline=True
         )
@@ -210,7 +212,7 @@ class CoreService:
         encoded = self._encoded
         for client, rows in _by_client(reports, ids).items():
             raw = [(i, encode_report(r)) for i, r in rows]
-            if len(encoded) > _MAX_ENCODED:  # a strategy's reports reach this path but not the relay: never kept
+            if len(encoded) > _MAX_ENCODED:  # a bound while the relay stalls or has stopped (it re-encodes then)
                 encoded.clear()
             encoded.update(raw)  # for the relay, which comes next
             for part in _chunks(raw):

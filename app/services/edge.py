@@ -246,8 +246,11 @@ class EdgeService:
         with self._sending:
             try:
                 fast = decode_fast(data)
-                raw = self._order.fast(client_and_partition(subject), fast.prev, report_rows(fast.reports))
-                send = [decode_report(report) for report in raw]
+                # every report decoded before the order is told they are sent: one that does not decode leaves the
+                # whole message to its JetStream copy, which is then not skipped as sent
+                rows = report_rows(fast.reports)
+                decoded = {id(raw): decode_report(raw) for _, raw in rows}
+                send = [decoded[id(raw)] for raw in self._order.fast(client_and_partition(subject), fast.prev, rows)]
             except msgspec.DecodeError as exc:
                 log.error("fast reports on %s are not reports (%s); their JetStream copy will do", subject, exc)
                 return
