@@ -72,25 +72,15 @@ RawReport = _Tagged
 """A report as it travels, not decoded (``decode_report``)."""
 
 
-def encode_reports(reports: list[tuple[int, ClientReport]]) -> bytes:
-    """Encode committed reports for the REPORTS stream, each with the id of its row (``messages.id``): one stream
-    message per client and commit, so a commit's reports cost one write (and one fsync) at the server."""
-    return encode_report_rows([(i, encode_report(r)) for i, r in reports])
-
-
 def encode_report(report: ClientReport) -> RawReport:
     """One report encoded for ``encode_report_rows`` (the core encodes each once, for both of its copies)."""
     return _Tagged(type(report).__name__, msgspec.Raw(_encoder.encode(report)))
 
 
 def encode_report_rows(rows: list[tuple[int, RawReport]]) -> bytes:
-    """``encode_reports`` of reports encoded already."""
+    """Encode committed reports (``encode_report``) for the REPORTS stream and the fast path, each with the id of its
+    row (``messages.id``): one stream message per client and relay pass, so they cost one write (and one fsync)."""
     return _encoder.encode(_ReportBatch([i for i, _ in rows], [r for _, r in rows]))
-
-
-def decode_reports(data: bytes) -> list[tuple[int, ClientReport]]:
-    """Decode a REPORTS stream message: (row id, report) in the order committed."""
-    return [(i, decode_report(raw)) for i, raw in report_rows(data)]
 
 
 def report_rows(data: bytes) -> list[tuple[int, RawReport]]:

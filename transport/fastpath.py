@@ -24,7 +24,7 @@ R = TypeVar("R")
 
 
 class FastReports(msgspec.Struct, frozen=True, array_like=True):
-    """Reports for one client from one commit (``transport.envelope.encode_reports``'s payload), after ``prev``."""
+    """Reports for one client from one commit (``transport.envelope.encode_report_rows``'s payload), after ``prev``."""
 
     prev: int
     """The report row relayed to the same client just before these, by this core run (-1: none known)."""

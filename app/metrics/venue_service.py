@@ -3,64 +3,60 @@ session and JetStream. Read at scrape time from the service's plain counters, as
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from app.metrics.server import MetricsServer
-from app.metrics.sessions import SessionMetrics
-
-if TYPE_CHECKING:
-    from app.services.venue import VenueService
+from app.metrics.sessions import SessionMetrics, SessionStats
 
 
 class VenueServiceMetrics:
     """``fixgw_venue_service_*``."""
 
-    def __init__(self, service: VenueService) -> None:
-        self._service = service
+    def __init__(self, venue: str, counters: Callable[[], Mapping[str, int]]) -> None:
+        """``counters``: the service's plain counters (``VenueService.counters``), read at scrape time."""
+        self._venue = venue
+        self._counters = counters
 
     def collect(self) -> Iterator[Metric]:
         """Every family."""
-        service = self._service
-        venue = [service.venue]
+        counts = self._counters()
+        venue = [self._venue]
         requests = CounterMetricFamily(
             "fixgw_venue_service_requests",
             "Requests from the cores (FIXGW_VENUE_OUT): handed to the session, refused back (session down), or dropped "
             "as already handed on (a redelivery).",
             labels=["venue", "outcome"],
         )
-        for outcome, count in (
-            ("sent", service.requests_sent),
-            ("refused", service.requests_refused),
-            ("dropped", service.requests_dropped),
-        ):
-            requests.add_metric([*venue, outcome], count)
+        for outcome in ("sent", "refused", "dropped"):
+            requests.add_metric([*venue, outcome], counts[f"requests_{outcome}"])
         published = CounterMetricFamily(
             "fixgw_venue_service_published",
             "Messages published to FIXGW_VENUE_IN: from the venue (fix) and the service's own (svc).",
             labels=["venue", "kind"],
         )
-        published.add_metric([*venue, "fix"], service.published_fix)
-        published.add_metric([*venue, "svc"], service.published_svc)
+        for kind in ("fix", "svc"):
+            published.add_metric([*venue, kind], counts[f"published_{kind}"])
         duplicates = CounterMetricFamily(
             "fixgw_venue_service_jetstream_duplicates",
             "Publishes JetStream dropped as duplicates (a venue's resend of what the stream holds).",
             labels=["venue"],
         )
-        duplicates.add_metric(venue, service.link.duplicates)
+        duplicates.add_metric(venue, counts["jetstream_duplicates"])
         through = GaugeMetricFamily(
             "fixgw_venue_service_sent_through",
             "The last FIXGW_VENUE_OUT stream sequence handed to the session (var/venue-<NAME>/sent-through).",
             labels=["venue"],
         )
-        through.add_metric(venue, service.sent_through.value)
+        through.add_metric(venue, counts["sent_through"])
         yield from (requests, published, duplicates, through)
 
 
-def venue_service_metrics(service: VenueService, listen: str) -> MetricsServer:
-    """The venue service's ``GET /metrics`` on ``listen``, ready to start."""
-    collectors: list[Collector] = [SessionMetrics({"venue": service.app}), VenueServiceMetrics(service)]
-    return MetricsServer(listen, collectors, f"venue-{service.venue}")
+def venue_service_metrics(
+    venue: str, app: SessionStats, counters: Callable[[], Mapping[str, int]], listen: str
+) -> MetricsServer:
+    """A venue service's ``GET /metrics`` on ``listen``, ready to start: its session and its counters."""
+    collectors: list[Collector] = [SessionMetrics({"venue": app}), VenueServiceMetrics(venue, counters)]
+    return MetricsServer(listen, collectors, f"venue-{venue}")

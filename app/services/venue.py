@@ -168,7 +168,7 @@ class VenueService:
         """Requests JetStream delivered again that this service had handed to the session already."""
         self.requests_sent = self.requests_refused = 0
         self.published_fix = self.published_svc = 0
-        self.metrics = venue_service_metrics(self, metrics) if metrics else None
+        self.metrics = venue_service_metrics(self.venue, self.app, self.counters, metrics) if metrics else None
         self._resume()
 
     def _resume(self) -> None:
@@ -180,6 +180,18 @@ class VenueService:
             log.warning(
                 "%s: resuming at MsgSeqNum %d (store expected %d): the venue resends the rest", session, after, before
             )
+
+    def counters(self) -> dict[str, int]:
+        """What it moved between the session and JetStream (``fixgw_venue_service_*``)."""
+        return {
+            "requests_sent": self.requests_sent,
+            "requests_refused": self.requests_refused,
+            "requests_dropped": self.requests_dropped,
+            "published_fix": self.published_fix,
+            "published_svc": self.published_svc,
+            "jetstream_duplicates": self.link.duplicates,
+            "sent_through": self.sent_through.value,
+        }
 
     def start(self) -> None:
         """Connect to the venue; requests are taken from JetStream once it is logged on. Say it is alive from now."""
